@@ -1,0 +1,65 @@
+# Two commands matter: `make run` and `make test`. Both set everything up on a fresh
+# Debian machine with Python 3.11 (virtual environment, Python packages, Debian packages).
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
+# Debian packages the app and the test suite need: Qt's runtime libraries, a CJK font
+# for rendering Chinese, Xvfb for screenshots of a real window, PostgreSQL for the
+# province's production database and LibreOffice to read exports back in tests.
+SYSTEM_PACKAGES_RUN := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
+	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
+	libxcb-render-util0 libxcb-image0 fonts-noto-cjk
+SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) xvfb xauth postgresql libreoffice-calc-nogui
+
+.PHONY: run test lint bench screenshots translations package package-test clean system-run system-test
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
+
+$(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(TEST_STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@ $(STAMP)
+
+system-run:
+	@sh tests/system-packages.sh $(SYSTEM_PACKAGES_RUN)
+
+system-test:
+	@sh tests/system-packages.sh $(SYSTEM_PACKAGES_TEST)
+
+translations: $(STAMP)
+	$(PY) -m desktop.gui.i18n_build
+
+run: system-run $(STAMP) translations
+	$(VENV)/bin/anhui-collect
+
+lint: $(TEST_STAMP)
+	$(VENV)/bin/ruff check desktop sync forms tests packaging
+	$(VENV)/bin/mypy
+
+# pytest exits 5 when it collected nothing; that must fail, never pass quietly.
+test: system-test $(TEST_STAMP) translations lint
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -p no:cacheprovider tests; rc=$$?; \
+	if [ $$rc -eq 5 ]; then echo "no tests were collected"; exit 1; fi; exit $$rc
+
+bench: system-run $(TEST_STAMP) translations
+	QT_QPA_PLATFORM=offscreen $(PY) -m tests.bench
+
+screenshots: system-test $(TEST_STAMP) translations
+	$(PY) -m desktop.gui.screenshots --out docs/screenshots
+
+package: system-run $(STAMP) translations
+	$(PY) -m pip install --quiet -e '.[package]'
+	$(PY) packaging/build.py
+
+package-test: package
+	$(PY) packaging/build.py --self-test
+
+clean:
+	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
