@@ -1,1 +1,1 @@
-"""desktop/gui"""
+"""The Qt desktop GUI. The only part of the project that imports PySide6."""

@@ -1,0 +1,56 @@
+"""Argument parsing and dispatch for ``anhui-collect``."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+
+from desktop.cli import office_commands, record_commands
+from desktop.cli.common import lang
+from desktop.errors import OfficeError
+from desktop.logs import log_unexpected
+
+log = logging.getLogger("anhui_collect")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="anhui-collect",
+        description="安徽省未来产业数据采集（办公室端）/ Anhui future-industry data collection, office app. "
+        "Without a command it opens the desktop app.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    office_commands.register(sub)
+    record_commands.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if not argv:
+        from desktop.gui.app import run_gui  # Qt is imported only when the GUI is wanted
+
+        return run_gui()
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.handler(args) or 0)
+    except OfficeError as exc:
+        print(("错误：" if lang() == "zh" else "Error: ") + exc.message(lang()), file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("已取消 / cancelled", file=sys.stderr)
+        return 130
+    except Exception:
+        path = log_unexpected()
+        print(
+            f"出现意外错误，详情已写入日志 {path}。数据未丢失。"
+            if lang() == "zh"
+            else f"An unexpected error occurred; details are in {path}. No data was lost.",
+            file=sys.stderr,
+        )
+        return 70

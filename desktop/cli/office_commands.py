@@ -1,0 +1,111 @@
+"""``init``, ``user add|passwd|list`` and ``check``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from desktop.cli.common import (
+    NEW_PASSPHRASE_ENV,
+    common_options,
+    data_dir,
+    lang,
+    open_office,
+    print_json,
+    read_passphrase,
+    say,
+)
+from desktop.errors import InvalidInput
+from desktop.store.atomic import write_atomic
+from desktop.store.integrity import check_store
+from desktop.store.office import ROLES, Office
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    common = common_options()
+    p = sub.add_parser("init", parents=[common], help="create this office's encrypted store")
+    p.add_argument("--org-unit", required=True, help="division or park code, e.g. 340104")
+    p.add_argument("--office-name", required=True)
+    p.add_argument("--recovery-key-file", type=Path, help="also save the recovery key to this file")
+    p.set_defaults(handler=cmd_init)
+
+    users = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", metavar="ACTION")
+    p = users.add_parser("add", parents=[common], help="add a user (admins only)")
+    p.add_argument("name")
+    p.add_argument("--role", required=True, choices=ROLES)
+    p.set_defaults(handler=cmd_user_add)
+    p = users.add_parser("passwd", parents=[common], help="change a user's passphrase")
+    p.add_argument("name")
+    p.add_argument("--recovery", action="store_true", help="unlock with the recovery key instead of a passphrase")
+    p.set_defaults(handler=cmd_user_passwd)
+    p = users.add_parser("list", parents=[common], help="list users")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_user_list)
+
+    p = sub.add_parser("check", parents=[common], help="verify encryption pages, history chain and records")
+    p.set_defaults(handler=cmd_check)
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    if not args.user:
+        raise InvalidInput("请用 --user 指定第一位管理员的用户名。", "Name the first admin with --user.")
+    passphrase = read_passphrase("新口令 / new passphrase: ", confirm=True)
+    office, recovery = Office.create(
+        data_dir(args), org_unit=args.org_unit, office_name=args.office_name, admin=args.user, passphrase=passphrase
+    )
+    office.close()
+    if args.recovery_key_file:
+        write_atomic(args.recovery_key_file, (recovery + "\n").encode("ascii"))
+    say(
+        f"已创建办公室数据库：{office.paths.database}\n\n恢复密钥（只显示这一次，请抄下或打印后妥善保管）：\n\n    {recovery}\n",
+        f"Created the office store: {office.paths.database}\n\nRecovery key (shown only this once; write it down or print it and keep it safe):\n\n    {recovery}\n",
+    )
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    with open_office(args) as office:
+        office.require_admin("添加用户", "add users")
+        new = read_passphrase(f"{args.name} 的口令 / passphrase for {args.name}: ", NEW_PASSPHRASE_ENV, confirm=True)
+        office.add_user(args.name, args.role, new)
+    say(f"已添加用户 {args.name}（{args.role}）。", f"Added user {args.name} ({args.role}).")
+    return 0
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> int:
+    if args.recovery:
+        key = read_passphrase("恢复密钥 / recovery key: ", "ANHUI_COLLECT_RECOVERY_KEY")
+        office = Office.unlock_with_recovery(data_dir(args), key, args.name)
+    else:
+        office = open_office(args)
+    with office:
+        new = read_passphrase("新口令 / new passphrase: ", NEW_PASSPHRASE_ENV, confirm=True)
+        office.change_passphrase(args.name, new)
+    say(f"已修改 {args.name} 的口令。", f"Changed the passphrase of {args.name}.")
+    return 0
+
+
+def cmd_user_list(args: argparse.Namespace) -> int:
+    with open_office(args) as office:
+        users = office.users()
+    if args.json:
+        print_json(users)
+    else:
+        for u in users:
+            print(f"{u['name']}\t{u['role']}\t{u['created_at']}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    report = check_store(data_dir(args), args.user, read_passphrase("口令 / passphrase: "))
+    if report.ok:
+        c = report.counts
+        say(
+            f"检查通过：{c.get('records', 0)} 条记录，{c.get('versions', 0)} 个版本，{c.get('history', 0)} 条历史，加密页全部完好。",
+            f"Check passed: {c.get('records', 0)} records, {c.get('versions', 0)} versions, {c.get('history', 0)} history entries, all encrypted pages intact.",
+        )
+        return 0
+    for zh, en in report.problems:
+        print(zh if lang() == "zh" else en, file=sys.stderr)
+    return 3

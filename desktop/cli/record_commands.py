@@ -1,0 +1,120 @@
+"""``record add|edit|finalize|list|show``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from desktop.cli.common import (
+    common_options,
+    lang,
+    open_office,
+    print_json,
+    read_json_file,
+    record_checker,
+    say,
+)
+from desktop.services.records import STATUSES, RecordService
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    common = common_options()
+    records = sub.add_parser("record", help="add, edit and read records").add_subparsers(dest="record_command", metavar="ACTION")
+    p = records.add_parser("add", parents=[common], help="add a record from a JSON file")
+    p.add_argument("--form", required=True)
+    p.add_argument("--file", required=True, help="JSON file with the record's fields ('-' for standard input)")
+    p.add_argument("--final", action="store_true", help="finalize it at once (ready to sync)")
+    p.set_defaults(handler=cmd_add)
+    p = records.add_parser("edit", parents=[common], help="save a new version of a record")
+    p.add_argument("record_id")
+    p.add_argument("--file", required=True)
+    p.add_argument("--final", action="store_true")
+    p.set_defaults(handler=cmd_edit)
+    p = records.add_parser("finalize", parents=[common], help="mark a draft final (ready to sync)")
+    p.add_argument("record_id")
+    p.set_defaults(handler=cmd_finalize)
+    p = records.add_parser("list", parents=[common], help="list records")
+    p.add_argument("--form")
+    p.add_argument("--status", choices=STATUSES)
+    p.add_argument("--search", help="text to find, Chinese substrings included")
+    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_list)
+    p = records.add_parser("show", parents=[common], help="show one record")
+    p.add_argument("record_id")
+    p.add_argument("--history", action="store_true", help="include every version and status change")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_show)
+
+
+def _service(args: argparse.Namespace) -> RecordService:
+    return RecordService(open_office(args), record_checker())
+
+
+def _print_warnings(warnings: list[dict]) -> None:
+    for w in warnings:
+        say(f"提示：{w['path']}：{w['message_zh']}", f"Warning: {w['path']}: {w['message_en']}")
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    data = read_json_file(args.file)
+    service = _service(args)
+    with service.office:
+        saved = service.add(args.form, data, final=args.final)
+    _print_warnings(saved.warnings)
+    print(saved.record_id)
+    return 0
+
+
+def cmd_edit(args: argparse.Namespace) -> int:
+    data = read_json_file(args.file)
+    service = _service(args)
+    with service.office:
+        saved = service.edit(args.record_id, data, final=args.final)
+    _print_warnings(saved.warnings)
+    print(f"{saved.record_id} v{saved.number}")
+    return 0
+
+
+def cmd_finalize(args: argparse.Namespace) -> int:
+    service = _service(args)
+    with service.office:
+        service.finalize(args.record_id)
+    say(f"记录 {args.record_id} 已定稿。", f"Record {args.record_id} is final.")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    service = _service(args)
+    with service.office:
+        rows = service.query(form=args.form, status=args.status, search=args.search, limit=args.limit)
+    if args.json:
+        print_json(rows)
+        return 0
+    for r in rows:
+        print(f"{r['record_id']}  {r['form_id']:<20} {r['status']:<9} {r['updated_at'][:19]}  {r['title']}")
+    say(f"共 {len(rows)} 条", f"{len(rows)} record(s)")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    service = _service(args)
+    with service.office:
+        record = service.get(args.record_id)
+        current = service.version(record["current_version_id"])
+        result = dict(record, data=json.loads(current["data"]), content_hash=current["content_hash"])
+        if args.history:
+            result["versions"] = [dict(v, data=json.loads(v["data"])) for v in service.versions(args.record_id)]
+            result["history"] = service.history(args.record_id)
+    if args.json:
+        print_json(result)
+        return 0
+    zh = lang() == "zh"
+    print(f"{'记录' if zh else 'Record'} {record['record_id']}  [{record['form_id']} v{record['form_version']}]  {record['status']}")
+    if record["status_reason"]:
+        print(("退回原因：" if zh else "Returned: ") + record["status_reason"])
+    print(json.dumps(result["data"], ensure_ascii=False, indent=2))
+    if args.history:
+        for h in result["history"]:
+            print(f"  #{h['seq']} {h['at'][:19]} {h['actor']:<10} {h['event']:<7} -> {h['status']}  {h['detail'] if h['detail'] != '{}' else ''}")
+    return 0

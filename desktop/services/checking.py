@@ -1,0 +1,60 @@
+"""How the office checks a record before saving it.
+
+``RecordChecker`` turns (form id, data) into a ``Checked`` record: normalised data,
+every problem found, and what the store indexes (title, sector, search text).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass
+class Checked:
+    form_id: str
+    form_version: int
+    data: Any
+    problems: list[dict[str, Any]] = field(default_factory=list)
+    title: str = ""
+    sector: str | None = None
+    direction: str | None = None
+    search_text: str = ""
+
+    @property
+    def warnings(self) -> list[dict[str, Any]]:
+        return [p for p in self.problems if p["severity"] == "warning"]
+
+
+def problem(path: str, code: str, zh: str, en: str, severity: str = "error") -> dict[str, Any]:
+    return {"path": path, "code": code, "message_zh": zh, "message_en": en, "severity": severity}
+
+
+class RecordChecker:
+    """Checks a record's data; the base class accepts any JSON object under any form id."""
+
+    # Problem codes a draft may still have: a draft is work in progress.
+    draft_tolerated: frozenset[str] = frozenset({"required"})
+
+    def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None) -> Checked:
+        if not isinstance(form_id, str) or not form_id.strip():
+            return Checked("", 0, data, [problem("", "unknown_form", "表单编号为空。", "The form id is empty.")])
+        if not isinstance(data, dict):
+            return Checked(form_id, form_version or 1, data, [problem("", "not_object", "记录必须是 JSON 对象。", "A record must be a JSON object.")])
+        title = next((str(data[k]) for k in ("name", "title", "number") if isinstance(data.get(k), str)), "")
+        text = " ".join(str(v) for v in _strings(data))
+        return Checked(form_id, form_version or 1, data, [], title[:200], _str(data.get("sector")), _str(data.get("direction")), text)
+
+
+def _str(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [s for v in value.values() for s in _strings(v)]
+    if isinstance(value, list):
+        return [s for v in value for s in _strings(v)]
+    return []

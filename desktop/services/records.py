@@ -1,0 +1,274 @@
+"""Records: immutable versions, a status lifecycle and a hash-chained history.
+
+Every write runs in one ``BEGIN IMMEDIATE`` transaction that appends the version, the
+history entry and the search text together, so a crash leaves all of it or none of it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from desktop.errors import InvalidInput
+from desktop.services.checking import Checked, RecordChecker
+from desktop.store.chain import append_history
+from desktop.store.clock import utc_now
+from desktop.store.connection import write_transaction
+from desktop.store.office import Office
+from forms.canonical import canonical_json, content_hash
+
+STATUSES = ("draft", "final", "queued", "synced", "returned")
+# Status changes that are not edits. An edit makes a new version from any status.
+TRANSITIONS: dict[str, set[str]] = {
+    "draft": {"final"},
+    "final": {"queued", "draft"},
+    "queued": {"synced", "returned", "final"},
+    "synced": {"returned"},
+    "returned": set(),
+}
+MAX_RECORD_BYTES = 4 * 1024 * 1024
+
+
+class RecordNotFound(InvalidInput):
+    def __init__(self, record_id: str) -> None:
+        super().__init__(f"找不到记录 {record_id}。", f"No record with id {record_id}.")
+
+
+class RecordInvalid(InvalidInput):
+    """The record failed validation; ``problems`` lists every field-level problem."""
+
+    def __init__(self, problems: list[dict[str, Any]]) -> None:
+        errors = [p for p in problems if p["severity"] == "error"]
+        super().__init__(
+            "记录未通过校验：" + "；".join(f"{p['path'] or '记录'}：{p['message_zh']}" for p in errors),
+            "The record is not valid: " + "; ".join(f"{p['path'] or 'record'}: {p['message_en']}" for p in errors),
+        )
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class SavedVersion:
+    record_id: str
+    version_id: str
+    number: int
+    status: str
+    content_hash: str
+    warnings: list[dict[str, Any]]
+
+
+class RecordService:
+    """Add, edit, finalize and read records as the signed-in user of an office."""
+
+    def __init__(self, office: Office, checker: RecordChecker) -> None:
+        self.office = office
+        self.db = office.db
+        self.checker = checker
+
+    # -- writing ------------------------------------------------------------------
+    def add(self, form_id: str, data: Any, *, final: bool = False) -> SavedVersion:
+        """Create a record with its first version (draft, or final when asked)."""
+        checked = self._check(form_id, data, None, record_id=None, final=final)
+        record_id = str(uuid.uuid4())
+        status = "final" if final else "draft"
+        with write_transaction(self.db):
+            now = utc_now()
+            version = self._insert_version(record_id, 1, checked, status, now)
+            self.db.table("records").insert(
+                {
+                    "record_id": record_id,
+                    "form_id": checked.form_id,
+                    "form_version": checked.form_version,
+                    "status": status,
+                    "status_reason": None,
+                    "org_unit": self.office.org_unit,
+                    "title": checked.title,
+                    "sector": checked.sector,
+                    "direction": checked.direction,
+                    "current_version_id": version["version_id"],
+                    "version_count": 1,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            self._index(record_id, checked.search_text)
+            append_history(self.db, record_id, version["version_id"], "create", status, self.office.user, now, {}, version["content_hash"])
+        return SavedVersion(record_id, version["version_id"], 1, status, version["content_hash"], checked.warnings)
+
+    def edit(self, record_id: str, data: Any, *, final: bool = False) -> SavedVersion:
+        """Append a new version of ``record_id``; its status goes back to draft unless final."""
+        current = self.get(record_id)
+        checked = self._check(current["form_id"], data, current["form_version"], record_id=record_id, final=final)
+        status = "final" if final else "draft"
+        with write_transaction(self.db):
+            now = utc_now()
+            number = current["version_count"] + 1
+            version = self._insert_version(record_id, number, checked, status, now)
+            self.db.execute(
+                "UPDATE records SET form_version = ?, status = ?, status_reason = NULL, title = ?, sector = ?, "
+                "direction = ?, current_version_id = ?, version_count = ?, updated_at = ? WHERE record_id = ?",
+                [checked.form_version, status, checked.title, checked.sector, checked.direction,
+                 version["version_id"], number, now, record_id],
+            )
+            self._index(record_id, checked.search_text)
+            append_history(self.db, record_id, version["version_id"], "edit", status, self.office.user, now, {}, version["content_hash"])
+        return SavedVersion(record_id, version["version_id"], number, status, version["content_hash"], checked.warnings)
+
+    def finalize(self, record_id: str) -> None:
+        """Mark a draft final (ready to sync) after validating it once more."""
+        current = self.get(record_id)
+        data = json.loads(self.version(current["current_version_id"])["data"])
+        self._check(current["form_id"], data, current["form_version"], record_id=record_id, final=True)
+        self.set_status(record_id, "final")
+
+    def set_status(self, record_id: str, status: str, *, reason: str | None = None, actor: str | None = None) -> None:
+        """Move a record along its lifecycle; refused when the step is not allowed."""
+        with write_transaction(self.db):
+            current = self.get(record_id)
+            if status not in TRANSITIONS.get(current["status"], set()):
+                raise InvalidInput(
+                    f"记录状态不能从“{current['status']}”变为“{status}”。",
+                    f"A record cannot go from '{current['status']}' to '{status}'.",
+                )
+            now = utc_now()
+            self.db.execute(
+                "UPDATE records SET status = ?, status_reason = ?, updated_at = ? WHERE record_id = ?",
+                [status, reason, now, record_id],
+            )
+            version = self.version(current["current_version_id"])
+            detail = {"reason": reason} if reason else {}
+            append_history(self.db, record_id, version["version_id"], "status", status, actor or self.office.user, now, detail, version["content_hash"])
+
+    def _check(self, form_id: str, data: Any, form_version: int | None, *, record_id: str | None, final: bool) -> Checked:
+        if len(canonical_json(data) if _jsonable(data) else b"") > MAX_RECORD_BYTES:
+            raise InvalidInput("记录太大（超过 4 MB）。", "The record is too large (over 4 MB).")
+        checked = self.checker.check(form_id, data, form_version, exclude_record=record_id)
+        errors = [p for p in checked.problems if p["severity"] == "error"]
+        # Drafts may be incomplete (that is what a draft is for) but never malformed.
+        blocking = errors if final else [p for p in errors if p["code"] not in self.checker.draft_tolerated]
+        if blocking:
+            raise RecordInvalid(checked.problems)
+        return checked
+
+    def _insert_version(self, record_id: str, number: int, checked: Checked, status: str, now: str) -> dict[str, Any]:
+        version_id = str(uuid.uuid4())
+        digest = content_hash(checked.form_id, checked.form_version, checked.data)
+        row = {
+            "version_id": version_id,
+            "record_id": record_id,
+            "number": number,
+            "form_id": checked.form_id,
+            "form_version": checked.form_version,
+            "org_unit": self.office.org_unit,
+            "status": status,
+            "author": self.office.user,
+            "created_at": now,
+            "data": canonical_json(checked.data).decode("utf-8"),
+            "content_hash": digest,
+        }
+        self.db.table("versions").insert(row)
+        return row
+
+    def _index(self, record_id: str, text: str) -> None:
+        self.db.execute("DELETE FROM record_search WHERE record_id = ?", [record_id])
+        self.db.execute("INSERT INTO record_search (record_id, body) VALUES (?, ?)", [record_id, text])
+
+    # -- reading ------------------------------------------------------------------
+    def get(self, record_id: str) -> dict[str, Any]:
+        row = next(self.db.query("SELECT * FROM records WHERE record_id = ?", [str(record_id)]), None)
+        if row is None:
+            raise RecordNotFound(str(record_id))
+        return row
+
+    def version(self, version_id: str) -> dict[str, Any]:
+        row = next(self.db.query("SELECT * FROM versions WHERE version_id = ?", [version_id]), None)
+        if row is None:
+            raise RecordNotFound(version_id)
+        return row
+
+    def current_data(self, record_id: str) -> dict[str, Any]:
+        return json.loads(self.version(self.get(record_id)["current_version_id"])["data"])
+
+    def versions(self, record_id: str) -> list[dict[str, Any]]:
+        self.get(record_id)
+        return list(self.db.query("SELECT * FROM versions WHERE record_id = ? ORDER BY number", [record_id]))
+
+    def history(self, record_id: str) -> list[dict[str, Any]]:
+        self.get(record_id)
+        return list(self.db.query("SELECT * FROM history WHERE record_id = ? ORDER BY seq", [record_id]))
+
+    def query(
+        self,
+        *,
+        form: str | None = None,
+        status: str | None = None,
+        search: str | None = None,
+        sector: str | None = None,
+        direction: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        order: str = "updated_at DESC",
+    ) -> list[dict[str, Any]]:
+        """Record summaries, newest first, filtered; ``search`` finds Chinese substrings."""
+        where, params = self._filters(form, status, search, sector, direction)
+        if order not in ORDERS:
+            raise InvalidInput("不支持的排序方式。", f"Unsupported sort order {order!r}.")
+        sql = f"SELECT * FROM records {where} ORDER BY {order}, record_id"
+        if limit is not None:
+            sql += " LIMIT ? OFFSET ?"
+            params += [int(limit), int(offset)]
+        return list(self.db.query(sql, params))
+
+    def count(self, **filters: Any) -> int:
+        where, params = self._filters(
+            filters.get("form"), filters.get("status"), filters.get("search"),
+            filters.get("sector"), filters.get("direction"),
+        )
+        return int(next(self.db.query(f"SELECT count(*) AS n FROM records {where}", params))["n"])
+
+    def counts_by(self, column: str) -> dict[str, int]:
+        if column not in ("form_id", "status", "sector"):
+            raise ValueError(column)
+        return {row["k"]: row["n"] for row in self.db.query(f"SELECT {column} AS k, count(*) AS n FROM records GROUP BY {column}")}
+
+    def _filters(self, form: str | None, status: str | None, search: str | None, sector: str | None, direction: str | None) -> tuple[str, list[Any]]:
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (("form_id", form), ("status", status), ("sector", sector), ("direction", direction)):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        for term in (search or "").split():
+            clauses.append("record_id IN (" + _search_clause(term) + ")")
+            params.append(_search_param(term))
+        return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+ORDERS = {
+    "updated_at DESC", "updated_at ASC", "title ASC", "title DESC", "status ASC", "status DESC",
+    "created_at DESC", "created_at ASC", "sector ASC", "sector DESC",
+}
+
+
+def _search_clause(term: str) -> str:
+    # Trigrams index three characters; a shorter term (two-character Chinese words are
+    # common: 量子, 芯片) is matched by LIKE over the same table instead.
+    if len(term) >= 3:
+        return "SELECT record_id FROM record_search WHERE record_search MATCH ?"
+    return "SELECT record_id FROM record_search WHERE body LIKE ? ESCAPE '\\'"
+
+
+def _search_param(term: str) -> str:
+    if len(term) >= 3:
+        return '"' + term.replace('"', '""') + '"'
+    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _jsonable(data: Any) -> bool:
+    try:
+        canonical_json(data)
+    except (TypeError, ValueError):
+        return False
+    return True

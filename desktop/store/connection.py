@@ -1,0 +1,89 @@
+"""The one place that opens the office database.
+
+Everything else receives the ``sqlite_utils.Database`` made here. With a key the file is
+SQLCipher 4 (AES-256, per-page HMAC); with ``key=None`` the very same code runs over plain
+SQLite, which the benchmarks use as their baseline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlcipher3
+import sqlite_utils
+
+from desktop.errors import DiskFull, StoreBusy, StoreDamaged
+
+DatabaseError = sqlcipher3.DatabaseError
+OperationalError = sqlcipher3.OperationalError
+IntegrityError = sqlcipher3.IntegrityError
+
+
+def open_database(path: Path, key: bytes | None) -> sqlite_utils.Database:
+    """Open (or create) the database at ``path`` with the raw 256-bit ``key``.
+
+    Raises StoreDamaged when the key does not decrypt the file: the caller has already
+    proved the key right by unwrapping it, so that means the file's first page is damaged.
+    """
+    conn = sqlcipher3.connect(str(path), timeout=10.0, check_same_thread=False)
+    try:
+        if key is not None:
+            # A raw key (x'..') skips SQLCipher's own PBKDF2: our Argon2id already did that work.
+            conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
+            conn.execute("PRAGMA cipher_memory_security = OFF")
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        # Durable: WAL with a full sync on every commit; temp tables in memory so no
+        # plaintext ever lands in a temp file.
+        conn.execute("PRAGMA journal_mode = WAL").fetchone()
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA busy_timeout = 10000")
+    except DatabaseError as exc:
+        conn.close()
+        text = str(exc).lower()
+        if "locked" in text or "busy" in text:
+            raise StoreBusy() from exc
+        raise StoreDamaged(
+            "文件头无法用正确的密钥解密（文件已损坏或被篡改）",
+            f"the file cannot be decrypted with the correct key; its first page is damaged ({exc})",
+        ) from exc
+    return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+@contextlib.contextmanager
+def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """Run a block as one ``BEGIN IMMEDIATE`` transaction: all of it is saved, or none.
+
+    Taking the write lock up front means two writers queue instead of failing halfway.
+    """
+    try:
+        db.conn.execute("BEGIN IMMEDIATE")
+    except OperationalError as exc:
+        raise translate_error(exc) from exc
+    try:
+        yield db
+    except BaseException:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise
+    try:
+        db.conn.execute("COMMIT")
+    except DatabaseError as exc:
+        if db.conn.in_transaction:
+            db.conn.execute("ROLLBACK")
+        raise translate_error(exc) from exc
+
+
+def translate_error(exc: Exception) -> Exception:
+    """Map SQLite's errors a user can meet to messages they understand."""
+    text = str(exc).lower()
+    if "full" in text:
+        return DiskFull()
+    if "locked" in text or "busy" in text:
+        return StoreBusy()
+    if "malformed" in text or "not a database" in text or "hmac" in text:
+        return StoreDamaged("读取时发现损坏的页面，请运行 check", f"damaged page found while reading ({exc}); run 'check'")
+    return exc

@@ -1,0 +1,147 @@
+"""Numbered schema migrations, recorded in the database, with a backup before each run.
+
+A migration is a function taking the open database; it runs inside one write
+transaction together with the row that records it, so it is applied fully or not at all.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlite_utils
+
+from desktop.store.connection import write_transaction
+
+
+def _m1_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE users (
+            name TEXT PRIMARY KEY,
+            role TEXT NOT NULL CHECK (role IN ('admin', 'clerk')),
+            created_at TEXT NOT NULL,
+            created_by TEXT
+        );
+        CREATE TABLE records (
+            record_id TEXT PRIMARY KEY,
+            form_id TEXT NOT NULL,
+            form_version INTEGER NOT NULL,
+            status TEXT NOT NULL,
+            status_reason TEXT,
+            org_unit TEXT NOT NULL,
+            title TEXT NOT NULL DEFAULT '',
+            sector TEXT,
+            direction TEXT,
+            current_version_id TEXT NOT NULL,
+            version_count INTEGER NOT NULL,
+            created_at TEXT NOT NULL,
+            updated_at TEXT NOT NULL
+        );
+        CREATE INDEX records_form_status ON records (form_id, status);
+        CREATE INDEX records_form_updated ON records (form_id, updated_at);
+        CREATE TABLE versions (
+            version_id TEXT PRIMARY KEY,
+            record_id TEXT NOT NULL REFERENCES records (record_id) DEFERRABLE INITIALLY DEFERRED,
+            number INTEGER NOT NULL,
+            form_id TEXT NOT NULL,
+            form_version INTEGER NOT NULL,
+            org_unit TEXT NOT NULL,
+            status TEXT NOT NULL,
+            author TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            data TEXT NOT NULL,
+            content_hash TEXT NOT NULL,
+            UNIQUE (record_id, number)
+        );
+        CREATE TABLE history (
+            seq INTEGER PRIMARY KEY,
+            record_id TEXT NOT NULL,
+            version_id TEXT,
+            event TEXT NOT NULL,
+            status TEXT NOT NULL,
+            actor TEXT NOT NULL,
+            at TEXT NOT NULL,
+            detail TEXT NOT NULL,
+            prev_hash TEXT NOT NULL,
+            entry_hash TEXT NOT NULL
+        );
+        CREATE INDEX history_record ON history (record_id, seq);
+        -- Versions and history are append-only; these refuse ordinary edits (tampering
+        -- that gets past them is caught by the hash chain in `check`).
+        CREATE TRIGGER versions_no_update BEFORE UPDATE ON versions
+            BEGIN SELECT RAISE(ABORT, 'record versions are immutable'); END;
+        CREATE TRIGGER versions_no_delete BEFORE DELETE ON versions
+            BEGIN SELECT RAISE(ABORT, 'record versions are immutable'); END;
+        CREATE TRIGGER history_no_update BEFORE UPDATE ON history
+            BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+        CREATE TRIGGER history_no_delete BEFORE DELETE ON history
+            BEGIN SELECT RAISE(ABORT, 'history is append-only'); END;
+        -- Trigram tokens find Chinese substrings of three characters or more through
+        -- the index; shorter queries fall back to LIKE over the same table.
+        CREATE VIRTUAL TABLE record_search USING fts5 (
+            record_id UNINDEXED, body, tokenize = 'trigram'
+        );
+        """
+    )
+
+
+Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
+
+MIGRATIONS: list[Migration] = [
+    (1, "initial schema", _m1_initial),
+]
+
+
+def applied(db: sqlite_utils.Database) -> set[int]:
+    if "_migrations" not in db.table_names():
+        return set()
+    return {row["number"] for row in db.query("SELECT number FROM _migrations")}
+
+
+def migrate(
+    db: sqlite_utils.Database,
+    db_path: Path,
+    backups: Path,
+    migrations: list[Migration] | None = None,
+) -> list[int]:
+    """Apply pending migrations in order; return the numbers applied.
+
+    An existing database is copied (still encrypted) to ``backups`` first, so a failed
+    or faulty migration never costs the office its data.
+    """
+    migrations = MIGRATIONS if migrations is None else migrations
+    done = applied(db)
+    pending = [m for m in sorted(migrations) if m[0] not in done]
+    if not pending:
+        return []
+    if done:
+        backup_copy(db, db_path, backups, f"before-migration-{pending[0][0]}")
+    with write_transaction(db):
+        db.execute(
+            "CREATE TABLE IF NOT EXISTS _migrations "
+            "(number INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)"
+        )
+    for number, name, apply in pending:
+        with write_transaction(db):
+            apply(db)
+            db.execute(
+                "INSERT INTO _migrations (number, name, applied_at) VALUES (?, ?, ?)",
+                [number, name, time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())],
+            )
+    return [m[0] for m in pending]
+
+
+def backup_copy(db: sqlite_utils.Database, db_path: Path, backups: Path, label: str) -> Path:
+    """Copy the database file as it is on disk (encrypted) into ``backups``."""
+    # Fold the WAL into the main file first so the single-file copy is complete.
+    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    backups.mkdir(parents=True, exist_ok=True)
+    stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
+    target = backups / f"office-{stamp}-{label}.db"
+    shutil.copy2(db_path, target)
+    target.chmod(0o600)
+    return target

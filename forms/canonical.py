@@ -1,0 +1,29 @@
+"""Canonical JSON and content hashes, identical at the office, the province and the auditor.
+
+Every hash in the project is taken over these bytes, so the office's record versions, the
+batches built from them and an export can be recomputed anywhere from the data alone.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+
+def canonical_json(value: Any) -> bytes:
+    """UTF-8 JSON with sorted keys and no insignificant whitespace."""
+    return json.dumps(
+        value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def content_hash(form_id: str, form_version: int, data: Any) -> str:
+    """The hash of one record version's content: its form, form version and data."""
+    return sha256_hex(
+        canonical_json({"form_id": form_id, "form_version": form_version, "data": data})
+    )

@@ -1,0 +1,94 @@
+"""Records: versions, lifecycle, history, Chinese substring search in the same transaction."""
+
+import pytest
+
+from desktop.errors import InvalidInput
+from desktop.services.checking import RecordChecker
+from desktop.services.records import RecordService
+from forms.canonical import content_hash
+
+
+@pytest.fixture
+def service(office):
+    return RecordService(office, RecordChecker())
+
+
+def test_versions_are_immutable_and_hashed(service):
+    first = service.add("enterprise", {"name": "国盾量子通信", "sector": "quantum"})
+    second = service.edit(first.record_id, {"name": "国盾量子通信技术股份有限公司", "sector": "quantum"})
+    versions = service.versions(first.record_id)
+    assert [v["number"] for v in versions] == [1, 2]
+    assert versions[0]["content_hash"] == content_hash("enterprise", 1, {"name": "国盾量子通信", "sector": "quantum"})
+    assert second.content_hash != first.content_hash
+    assert versions[1]["author"] == "张三" and versions[1]["org_unit"] == "340104"
+    assert service.get(first.record_id)["current_version_id"] == second.version_id
+
+
+def test_lifecycle(service):
+    saved = service.add("enterprise", {"name": "科大讯飞"})
+    assert service.get(saved.record_id)["status"] == "draft"
+    with pytest.raises(InvalidInput):
+        service.set_status(saved.record_id, "synced")
+    service.finalize(saved.record_id)
+    service.set_status(saved.record_id, "queued")
+    service.set_status(saved.record_id, "returned", reason="信用代码有误", actor="province")
+    record = service.get(saved.record_id)
+    assert record["status"] == "returned" and record["status_reason"] == "信用代码有误"
+    service.edit(saved.record_id, {"name": "科大讯飞股份有限公司"}, final=True)
+    assert service.get(saved.record_id)["status"] == "final"
+    events = [(h["event"], h["status"], h["actor"]) for h in service.history(saved.record_id)]
+    assert events == [
+        ("create", "draft", "张三"), ("status", "final", "张三"), ("status", "queued", "张三"),
+        ("status", "returned", "province"), ("edit", "final", "张三"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "query, found",
+    [("量子", True), ("国盾量子", True), ("量子通信", True), ("盾量", True), ("合肥", False), ("通信 国盾", True), ("通信 合肥", False), ("%", False), ("_", False)],
+)
+def test_chinese_substring_search(service, query, found):
+    service.add("enterprise", {"name": "国盾量子通信", "sector": "quantum"})
+    service.add("enterprise", {"name": "科大讯飞", "sector": "general_ai"})
+    hits = [r["title"] for r in service.query(search=query)]
+    assert (hits == ["国盾量子通信"]) is found, hits
+
+
+def test_search_follows_edits(service):
+    saved = service.add("enterprise", {"name": "旧名称量子"})
+    service.edit(saved.record_id, {"name": "新名称芯片"})
+    assert service.query(search="量子") == []
+    assert [r["record_id"] for r in service.query(search="芯片")] == [saved.record_id]
+
+
+def test_failed_write_leaves_no_partial_record(service, monkeypatch):
+    import desktop.services.records as records
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(records, "append_history", boom)
+    with pytest.raises(RuntimeError):
+        service.add("enterprise", {"name": "半截记录"})
+    assert service.count() == 0
+    assert service.query(search="半截") == []
+    assert next(service.db.query("SELECT count(*) AS n FROM versions"))["n"] == 0
+
+
+def test_filters_and_counts(service):
+    for i in range(5):
+        service.add("enterprise" if i % 2 else "platform", {"name": f"名称{i}", "sector": "quantum"}, final=i < 2)
+    assert service.count(form="enterprise") == 2
+    assert service.count(status="final") == 2
+    assert service.counts_by("form_id") == {"enterprise": 2, "platform": 3}
+    assert len(service.query(limit=2, offset=1)) == 2
+
+
+def test_bad_input_is_refused_cleanly(service):
+    with pytest.raises(InvalidInput):
+        service.add("enterprise", ["not", "an", "object"])
+    with pytest.raises(InvalidInput):
+        service.add("enterprise", {"name": "x" * (5 * 1024 * 1024)})
+    with pytest.raises(InvalidInput):
+        service.get("no-such-id")
+    assert service.count() == 0
