@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -69,31 +70,39 @@ class RecordService:
     # -- writing ------------------------------------------------------------------
     def add(self, form_id: str, data: Any, *, final: bool = False) -> SavedVersion:
         """Create a record with its first version (draft, or final when asked)."""
-        checked = self._check(form_id, data, None, record_id=None, final=final)
-        record_id = str(uuid.uuid4())
+        return self.add_many(form_id, [data], final=final)[0]
+
+    def add_many(self, form_id: str, items: Iterable[Any], *, final: bool = False) -> list[SavedVersion]:
+        """Create several records in one transaction: all are saved, or none (imports)."""
+        checked_items = [self._check(form_id, data, None, record_id=None, final=final) for data in items]
         status = "final" if final else "draft"
+        saved = []
         with write_transaction(self.db):
-            now = utc_now()
-            version = self._insert_version(record_id, 1, checked, status, now)
-            self.db.table("records").insert(
-                {
-                    "record_id": record_id,
-                    "form_id": checked.form_id,
-                    "form_version": checked.form_version,
-                    "status": status,
-                    "status_reason": None,
-                    "org_unit": self.office.org_unit,
-                    "title": checked.title,
-                    "sector": checked.sector,
-                    "direction": checked.direction,
-                    "current_version_id": version["version_id"],
-                    "version_count": 1,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
-            self._index(record_id, checked.search_text)
-            append_history(self.db, record_id, version["version_id"], "create", status, self.office.user, now, {}, version["content_hash"])
+            for checked in checked_items:
+                saved.append(self._insert_new(checked, status))
+        return saved
+
+    def _insert_new(self, checked: Checked, status: str) -> SavedVersion:
+        record_id = str(uuid.uuid4())
+        now = utc_now()
+        version = self._insert_version(record_id, 1, checked, status, now)
+        _insert(self.db, "records", {
+            "record_id": record_id,
+            "form_id": checked.form_id,
+            "form_version": checked.form_version,
+            "status": status,
+            "status_reason": None,
+            "org_unit": self.office.org_unit,
+            "title": checked.title,
+            "sector": checked.sector,
+            "direction": checked.direction,
+            "current_version_id": version["version_id"],
+            "version_count": 1,
+            "created_at": now,
+            "updated_at": now,
+        })
+        self._index(record_id, checked.search_text)
+        append_history(self.db, record_id, version["version_id"], "create", status, self.office.user, now, {}, version["content_hash"])
         return SavedVersion(record_id, version["version_id"], 1, status, version["content_hash"], checked.warnings)
 
     def edit(self, record_id: str, data: Any, *, final: bool = False) -> SavedVersion:
@@ -167,12 +176,15 @@ class RecordService:
             "data": canonical_json(checked.data).decode("utf-8"),
             "content_hash": digest,
         }
-        self.db.table("versions").insert(row)
+        _insert(self.db, "versions", row)
         return row
 
     def _index(self, record_id: str, text: str) -> None:
-        self.db.execute("DELETE FROM record_search WHERE record_id = ?", [record_id])
-        self.db.execute("INSERT INTO record_search (record_id, body) VALUES (?, ?)", [record_id, text])
+        # The search row shares the record's rowid, so replacing it is a keyed lookup
+        # rather than a scan of the whole index.
+        rowid = next(self.db.query("SELECT rowid FROM records WHERE record_id = ?", [record_id]))["rowid"]
+        self.db.execute("DELETE FROM record_search WHERE rowid = ?", [rowid])
+        self.db.execute("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)", [rowid, record_id, text])
 
     # -- reading ------------------------------------------------------------------
     def get(self, record_id: str) -> dict[str, Any]:
@@ -240,7 +252,7 @@ class RecordService:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         for term in (search or "").split():
-            clauses.append("record_id IN (" + _search_clause(term) + ")")
+            clauses.append("rowid IN (" + _search_clause(term) + ")")
             params.append(_search_param(term))
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
@@ -255,8 +267,8 @@ def _search_clause(term: str) -> str:
     # Trigrams index three characters; a shorter term (two-character Chinese words are
     # common: 量子, 芯片) is matched by LIKE over the same table instead.
     if len(term) >= 3:
-        return "SELECT record_id FROM record_search WHERE record_search MATCH ?"
-    return "SELECT record_id FROM record_search WHERE body LIKE ? ESCAPE '\\'"
+        return "SELECT rowid FROM record_search WHERE record_search MATCH ?"
+    return "SELECT rowid FROM record_search WHERE body LIKE ? ESCAPE '\\'"
 
 
 def _search_param(term: str) -> str:
@@ -264,6 +276,14 @@ def _search_param(term: str) -> str:
         return '"' + term.replace('"', '""') + '"'
     escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def _insert(db: Any, table: str, row: dict[str, Any]) -> None:
+    # Plain INSERT: sqlite-utils' insert() re-reads the table's schema on every call,
+    # which dominates single-record saves.
+    columns = ", ".join(row)
+    marks = ", ".join("?" for _ in row)
+    db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
 
 
 def _jsonable(data: Any) -> bool:

@@ -127,7 +127,7 @@ class KeySlots:
     # -- slots --------------------------------------------------------------------
     # The slot file sits unencrypted beside the database, so it must not name the users:
     # a slot is found by a tag derived from the user name, and the name itself travels
-    # inside the wrapped payload (key || name).
+    # inside the wrapped payload (key length, key, name).
 
     def tag(self, kind: str, user: str | None) -> str:
         return hashlib.sha256(f"{self.office_id}|{kind}|{user or ''}".encode()).hexdigest()[:32]
@@ -139,13 +139,15 @@ class KeySlots:
     def _wrap(self, kind: str, user: str | None, kdf: dict[str, Any], kek: bytes, db_key: bytes) -> KeySlot:
         tag = self.tag(kind, user)
         nonce = os.urandom(12)
-        payload = db_key + (user or "").encode("utf-8")
+        # One length byte, so an empty key (the benchmarks' plain baseline) unwraps too.
+        payload = bytes([len(db_key)]) + db_key + (user or "").encode("utf-8")
         wrapped = AESGCM(kek).encrypt(nonce, payload, self._aad(kind, tag))
         return KeySlot(kind, tag, kdf, _b64(nonce), _b64(wrapped))
 
     def _unwrap(self, slot: KeySlot, kek: bytes) -> tuple[bytes, str]:
         payload = AESGCM(kek).decrypt(_unb64(slot.nonce), _unb64(slot.wrapped), self._aad(slot.kind, slot.tag))
-        return payload[:KEY_BYTES], payload[KEY_BYTES:].decode("utf-8")
+        size = payload[0]
+        return payload[1 : 1 + size], payload[1 + size :].decode("utf-8")
 
     def _put(self, slot: KeySlot) -> None:
         # Replace in place: the first passphrase slot stays the default user's.
