@@ -48,7 +48,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _service(args: argparse.Namespace) -> RecordService:
-    return RecordService(open_office(args), record_checker())
+    return RecordService(open_office(args), record_checker(args))
 
 
 def _print_warnings(warnings: list[dict]) -> None:

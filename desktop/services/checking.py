@@ -58,3 +58,8 @@ def _strings(value: Any) -> list[str]:
     if isinstance(value, list):
         return [s for v in value for s in _strings(v)]
     return []
+
+
+def default_checker(data_dir: object = None) -> RecordChecker:
+    """The checker the office app uses (the CLI and the GUI both call this)."""
+    return RecordChecker()

@@ -89,10 +89,28 @@ def _m1_initial(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m2_autosave(db: sqlite_utils.Database) -> None:
+    # Typed-but-unsaved editor contents, kept inside the encrypted file (never a plaintext
+    # temp file) so a crash, a power cut or an idle lock loses nothing.
+    db.executescript(
+        """
+        CREATE TABLE autosave (
+            slot TEXT PRIMARY KEY,
+            user TEXT NOT NULL,
+            form_id TEXT NOT NULL,
+            record_id TEXT,
+            data TEXT NOT NULL,
+            saved_at TEXT NOT NULL
+        );
+        """
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m1_initial),
+    (2, "editor autosave", _m2_autosave),
 ]
 
 
