@@ -1,0 +1,288 @@
+"""The office's protocol client: enroll, send batches, pull updates, read the province's log.
+
+Nothing the province says counts until it verifies: a batch is "sent" only when a receipt
+signed by a trusted province key answers exactly its bytes, and updates are handed to the
+office only with their signatures checked. Office code uses :func:`enroll` once and then a
+:class:`ProvinceClient`; :func:`sync.runner.run_sync` drives a whole sync.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sync import dsse
+from sync.control import (
+    ENROLLMENT_REQUEST_TYPE,
+    ENROLLMENT_TYPE,
+    MAX_PULL,
+    PULL_REQUEST_TYPE,
+    UPDATE_TYPE,
+    Enrollment,
+    EnrollmentRequest,
+    PullRequest,
+    ServerConfig,
+    Update,
+)
+from sync.encoding import DecodeError, canonical_json, parse_json_object
+from sync.errors import InvalidReply, ProtocolError, UntrustedProvinceKey
+from sync.keys import Ed25519PrivateKey, key_id, public_key_from_b64, public_key_to_b64
+from sync.office import SignedUpdate
+from sync.protocol import Checkpoint, Receipt
+from sync.receipts import verify_checkpoint, verify_receipt
+from sync.transport import Transport, TransportOptions
+from sync.trust import ProvinceTrust
+
+
+@dataclass(frozen=True)
+class EnrollmentResult:
+    """What the office must store after enrolling (the private key it already holds)."""
+
+    device_id: str
+    org_unit: str
+    province_public_key: str
+    """Base64 raw Ed25519 key to pin; every later reply must verify against it (or a
+    successor announced by a rotation it signed)."""
+    province_key_id: str
+    log_id: str
+    enrolled_at: str
+    reply: bytes
+    """The signed enrollment reply, kept as proof of enrollment."""
+
+
+@dataclass(frozen=True)
+class VerifiedReceipt:
+    """A receipt that verified, its checkpoint, and the exact bytes to keep."""
+
+    receipt: Receipt
+    checkpoint: Checkpoint
+    receipt_bytes: bytes
+    replayed: bool
+    """True when the province already had this batch and answered with its stored receipt."""
+
+
+@dataclass(frozen=True)
+class PullResult:
+    updates: list[SignedUpdate]
+    next_since: int
+    more: bool
+
+
+def _json(data: bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise InvalidReply("reply is not JSON") from None
+
+
+def enroll(
+    endpoint: str,
+    code: str,
+    device_key: Ed25519PrivateKey,
+    *,
+    label: str = "",
+    options: TransportOptions | None = None,
+    expected_province_key_id: str | None = None,
+    cancel: threading.Event | None = None,
+) -> EnrollmentResult:
+    """Register ``device_key`` with a one-time enrollment code and return what to pin.
+
+    The request is signed by the device key itself (proof of possession). Repeating it with
+    the same code and key is safe and answers the same, so a lost reply is simply retried.
+    When the operator gave the province key's id (``anhui-province enroll-code`` prints it),
+    pass it as ``expected_province_key_id`` to rule out a man in the middle at enrollment.
+    """
+    request = EnrollmentRequest(code=code.strip().upper(),
+                                public_key=public_key_to_b64(device_key), label=label)
+    envelope = dsse.sign(canonical_json(request.to_json()), ENROLLMENT_REQUEST_TYPE, [device_key])
+    body = canonical_json({"public_key": request.public_key, "request": envelope.to_json()})
+    transport = Transport(endpoint, options, cancel=cancel)
+    try:
+        reply = transport.request("POST", "/v1/enrollments", body=body)
+    finally:
+        transport.close()
+    try:
+        outer = dsse.parse(reply.body)
+        enrollment = Enrollment.from_json(parse_json_object(outer.payload))
+        province_key = public_key_from_b64(enrollment.province_public_key)
+    except (ProtocolError, DecodeError, ValueError) as exc:
+        raise InvalidReply(f"enrollment reply: {exc}") from None
+    # The reply must be signed by the key it asks us to pin.
+    try:
+        dsse.verify(outer, {key_id(province_key): province_key}.get, ENROLLMENT_TYPE)
+    except ProtocolError as exc:
+        raise InvalidReply(f"enrollment reply signature: {exc.message}") from None
+    if enrollment.device_key_id != key_id(device_key):
+        raise InvalidReply("enrollment reply is for another device key")
+    if key_id(province_key) != enrollment.province_key_id:
+        raise InvalidReply("enrollment reply names a key id that is not its key's")
+    if expected_province_key_id and expected_province_key_id.lower() != enrollment.province_key_id:
+        raise UntrustedProvinceKey("the province key is not the one the operator named")
+    return EnrollmentResult(enrollment.device_id, enrollment.org_unit,
+                            enrollment.province_public_key, enrollment.province_key_id,
+                            enrollment.log_id, enrollment.enrolled_at, reply.body)
+
+
+class ProvinceClient:
+    """An enrolled device talking to its province."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        trust: ProvinceTrust,
+        *,
+        device_id: str | None = None,
+        device_key: Ed25519PrivateKey | None = None,
+        options: TransportOptions | None = None,
+        cancel: threading.Event | None = None,
+        on_new_province_keys: Callable[[list[str]], None] | None = None,
+    ) -> None:
+        self.transport = Transport(endpoint, options, cancel=cancel)
+        self.trust = trust
+        self.device_id = device_id
+        self.device_key = device_key
+        self.on_new_province_keys = on_new_province_keys
+
+    @property
+    def cancel(self) -> threading.Event:
+        return self.transport.cancel
+
+    def close(self) -> None:
+        self.transport.close()
+
+    def __enter__(self) -> ProvinceClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- trust ----------------------------------------------------------------------
+    def refresh_province_keys(self) -> list[str]:
+        """Fetch the province's key rotation announcements and trust verified successors.
+
+        Returns the key ids newly trusted; ``on_new_province_keys`` gets the full trusted list
+        (base64) so the office can persist it.
+        """
+        reply = _json(self.transport.request("GET", "/v1/province/keys").body)
+        rotations = reply.get("rotations") if isinstance(reply, dict) else None
+        if not isinstance(rotations, list):
+            raise InvalidReply("province keys reply has no rotations list")
+        added = self.trust.extend(rotations)
+        if added and self.on_new_province_keys is not None:
+            self.on_new_province_keys(self.trust.public_keys_b64())
+        return added
+
+    def _with_trust(self, check: Callable[[], Any]) -> Any:
+        # A reply signed by an unknown key may come after a province key rotation: learn the
+        # announced keys (verified from the pinned one) and check once more, never more.
+        try:
+            return check()
+        except UntrustedProvinceKey:
+            if not self.refresh_province_keys():
+                raise
+            return check()
+
+    # -- batches --------------------------------------------------------------------
+    def send_batch(self, envelope: bytes) -> VerifiedReceipt:
+        """Send stored batch bytes; return the verified receipt or raise.
+
+        Raises the typed protocol errors (:class:`~sync.errors.SequenceGap`,
+        :class:`~sync.errors.BatchConflict`, :class:`~sync.errors.Revoked`, ...),
+        :class:`~sync.errors.TransportError` after retries, :class:`~sync.errors.InvalidReply`
+        when the answer does not verify (then the batch is *not* sent; try again later).
+        """
+        reply = self.transport.request("POST", "/v1/batches", body=envelope)
+        receipt, checkpoint = self._with_trust(
+            lambda: verify_receipt(reply.body, self.trust.lookup, batch_envelope=envelope)
+        )
+        return VerifiedReceipt(receipt, checkpoint, reply.body, replayed=reply.status == 200)
+
+    def fetch_receipt(self, batch_id: str, envelope: bytes | None = None) -> VerifiedReceipt:
+        """The stored receipt of a batch the province holds (``NotFound`` otherwise)."""
+        reply = self.transport.request("GET", f"/v1/batches/{batch_id}/receipt")
+        receipt, checkpoint = self._with_trust(
+            lambda: verify_receipt(reply.body, self.trust.lookup, batch_envelope=envelope)
+        )
+        return VerifiedReceipt(receipt, checkpoint, reply.body, replayed=True)
+
+    # -- updates and config --------------------------------------------------------
+    def fetch_config(self) -> ServerConfig:
+        """What the province advertises, including the largest batch it takes."""
+        try:
+            return ServerConfig.from_json(_json(self.transport.request("GET", "/v1/config").body))
+        except ProtocolError as exc:
+            raise InvalidReply(f"config: {exc.message}") from None
+
+    def pull_updates(self, since: int, limit: int = MAX_PULL) -> PullResult:
+        """Signed updates after ``since`` for this device's org unit, each verified."""
+        if self.device_id is None or self.device_key is None:
+            raise ValueError("pulling needs an enrolled device")
+        request = PullRequest(self.device_id, since, limit, str(uuid.uuid4()))
+        body = dsse.sign_bytes(canonical_json(request.to_json()), PULL_REQUEST_TYPE,
+                               [self.device_key])
+        reply = _json(self.transport.request("POST", "/v1/updates/pull", body=body).body)
+        if not isinstance(reply, dict) or not isinstance(reply.get("updates"), list):
+            raise InvalidReply("pull reply has no updates list")
+        updates: list[SignedUpdate] = []
+        for item in reply["updates"]:
+            updates.append(self._with_trust(partial(self._verify_update, item)))
+        next_since = reply.get("next_since")
+        if not isinstance(next_since, int) or next_since < since or any(
+            u.update_id <= since or u.update_id > next_since for u in updates
+        ):
+            raise InvalidReply("pull reply's cursor does not match its updates")
+        return PullResult(updates, next_since, bool(reply.get("more")))
+
+    def _verify_update(self, item: Any) -> SignedUpdate:
+        try:
+            envelope = dsse.parse(item)
+        except ProtocolError as exc:
+            raise InvalidReply(f"update: {exc.message}") from None
+        try:
+            payload = dsse.verify(envelope, self.trust.lookup, UPDATE_TYPE).payload
+            update = Update.from_json(parse_json_object(payload))
+        except UntrustedProvinceKey:
+            raise
+        except ProtocolError as exc:
+            if exc.code == "unknown_key":
+                raise UntrustedProvinceKey("update signed by an untrusted key") from None
+            raise InvalidReply(f"update: {exc.message}") from None
+        except DecodeError as exc:
+            raise InvalidReply(f"update: {exc}") from None
+        return SignedUpdate(update.update_id, update.kind, update.audience, update.published_at,
+                            update.body, envelope.to_bytes())
+
+    # -- keys -------------------------------------------------------------------------
+    def rotate_device_key(self, statement: bytes) -> None:
+        """Send a stored device key rotation statement (idempotent; see build_key_rotation)."""
+        self.transport.request("POST", "/v1/devices/key-rotations", body=statement)
+
+    # -- the province's log -------------------------------------------------------
+    def checkpoint(self) -> tuple[Checkpoint, bytes]:
+        """The newest signed checkpoint and its envelope bytes."""
+        body = self.transport.request("GET", "/v1/log/checkpoint").body
+        return self._with_trust(lambda: verify_checkpoint(body, self.trust.lookup)), body
+
+    def consistency_proof(self, first: int, second: int) -> list[str]:
+        """Hex hashes proving the tree of size ``first`` is a prefix of that of ``second``."""
+        reply = _json(self.transport.request(
+            "GET", "/v1/log/consistency", params={"first": first, "second": second}).body)
+        return _hex_list(reply)
+
+    def inclusion_proof(self, index: int, tree_size: int) -> list[str]:
+        """Hex audit path of log entry ``index`` in the tree of ``tree_size`` entries."""
+        reply = _json(self.transport.request(
+            "GET", "/v1/log/inclusion", params={"index": index, "tree_size": tree_size}).body)
+        return _hex_list(reply)
+
+
+def _hex_list(reply: Any) -> list[str]:
+    proof = reply.get("proof") if isinstance(reply, dict) else None
+    if not isinstance(proof, list) or not all(isinstance(p, str) for p in proof):
+        raise InvalidReply("proof reply has no proof list")
+    return proof

@@ -1,0 +1,223 @@
+"""Receiving a batch: verify, authorise, validate, store, log and sign a receipt, exactly once.
+
+The order of checks is the protocol's: the envelope's shape, then the signature over the
+exact bytes (with the key the key id names, if that key exists), and only then the payload.
+Everything after that happens in one transaction that locks the device's row, so a batch is
+stored with its versions, its log entry and its receipt, or not at all; the same batch id
+and bytes get the stored receipt back, other bytes under that id get 409.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from sync import dsse
+from sync.encoding import DecodeError, parse_json_object
+from sync.errors import (
+    BatchConflict,
+    BatchTooLarge,
+    ChainMismatch,
+    DeviceMismatch,
+    KeyRetired,
+    MalformedPayload,
+    OrgUnitForbidden,
+    Revoked,
+    SequenceGap,
+)
+from sync.keys import Ed25519PublicKey
+from sync.protocol import (
+    BATCH_TYPE,
+    RECEIPT_TYPE,
+    Accepted,
+    BatchPayload,
+    LogEntry,
+    Reason,
+    Receipt,
+    Rejected,
+)
+from sync.province import faults, log
+from sync.province.clock import utc_now
+from sync.province.context import Province
+from sync.province.db import Tx
+from sync.receipts import batch_hash
+
+
+@dataclass(frozen=True)
+class DeviceKey:
+    device_id: str
+    key: Ed25519PublicKey
+    retired_from_sequence: int | None
+
+
+def find_device_key(tx: Tx, keyid: str) -> DeviceKey | None:
+    """The enrolled key with this id, and whose it is."""
+    row = tx.one("SELECT device_id, public_key, retired_from_sequence FROM device_keys "
+                 "WHERE key_id = ?", [keyid])
+    if row is None:
+        return None
+    return DeviceKey(row[0], Ed25519PublicKey.from_public_bytes(bytes(row[1])), row[2])
+
+
+def verify_device_envelope(
+    province: Province, body: bytes, payload_type: str
+) -> tuple[dsse.Verified, DeviceKey]:
+    """Verify an envelope signed by an enrolled device key; return it and the key's owner."""
+    envelope = dsse.parse(body)
+    if envelope.payload_type != payload_type:
+        dsse.verify(envelope, lambda k: None, payload_type)  # raises UnsupportedPayloadType
+    found: dict[str, DeviceKey] = {}
+
+    def lookup(tx: Tx) -> None:
+        for keyid, _sig in envelope.signatures:
+            key = find_device_key(tx, keyid)
+            if key is not None:
+                found[keyid] = key
+
+    province.db.run(lookup, write=False)
+    verified = dsse.verify(envelope, lambda k: found[k].key if k in found else None, payload_type)
+    return verified, found[verified.key_id]
+
+
+def receive_batch(province: Province, body: bytes) -> tuple[int, bytes]:
+    """Handle ``POST /v1/batches``; return (201 or 200, receipt envelope bytes) or raise."""
+    verified, owner = verify_device_envelope(province, body, BATCH_TYPE)
+    try:
+        batch = BatchPayload.from_json(parse_json_object(verified.payload))
+    except DecodeError as exc:
+        raise MalformedPayload(f"payload: {exc}") from None
+    if batch.device_id != owner.device_id:
+        raise DeviceMismatch("the batch names another device than the key's owner")
+    if len(batch.versions) > province.settings.max_batch_versions:
+        raise BatchTooLarge(f"at most {province.settings.max_batch_versions} versions per batch",
+                            max_batch_versions=province.settings.max_batch_versions)
+    digest = batch_hash(body)
+    registry = province.validator.registry()
+    # Validation needs no lock and is the slow part: do it before the transaction.
+    reasons = {i: province.validator.check(v, registry) for i, v in enumerate(batch.versions)}
+
+    def work(tx: Tx) -> tuple[int, bytes]:
+        device = tx.one("SELECT org_unit, revoked_at, next_sequence, last_batch_hash "
+                        "FROM devices WHERE device_id = ? FOR UPDATE", [owner.device_id])
+        assert device is not None  # device_keys references devices
+        org_unit, revoked_at, next_sequence, last_hash = device
+        if revoked_at is not None:
+            raise Revoked("this device was revoked by the province", revoked_at=revoked_at)
+        existing = tx.one("SELECT batch_hash, receipt FROM batches WHERE batch_id = ?",
+                          [batch.batch_id])
+        if existing is not None:
+            if existing[0] == digest:
+                return 200, bytes(existing[1])
+            raise BatchConflict("this batch id was received with other bytes",
+                                batch_id=batch.batch_id)
+        if (owner.retired_from_sequence is not None
+                and batch.sequence >= owner.retired_from_sequence):
+            raise KeyRetired("this key was rotated away before this sequence",
+                             retired_from_sequence=owner.retired_from_sequence)
+        if batch.sequence != next_sequence:
+            raise SequenceGap(f"expected sequence {next_sequence}, got {batch.sequence}",
+                              expected_sequence=next_sequence, previous_batch_hash=last_hash)
+        if batch.previous_batch_hash != last_hash:
+            raise ChainMismatch("previous_batch_hash is not the hash of the last batch received",
+                                expected_sequence=next_sequence, previous_batch_hash=last_hash)
+        check_org_units(tx, batch, org_unit)
+        # Lock the log now (always after the device row: one lock order, no deadlocks) so the
+        # index stored with the versions is the one the entry gets.
+        index = log.tree_size(tx, lock=True)
+        received_at = utc_now()
+        accepted, rejected = store_versions(tx, batch, reasons, received_at, org_unit, index)
+        faults.hit("after_versions")
+        entry = LogEntry(batch.batch_id, batch.device_id, org_unit, batch.sequence, digest,
+                         received_at, tuple(accepted), tuple(rejected))
+        appended, checkpoint, proof = log.append(tx, province.signer, entry.leaf(), batch.batch_id)
+        receipt = province.signer.sign(
+            Receipt(entry, appended, checkpoint, tuple(proof)).to_json(), RECEIPT_TYPE).to_bytes()
+        for position, item in enumerate(rejected):
+            tx.execute("INSERT INTO rejections (batch_id, position, version_id, record_id, reasons)"
+                       " VALUES (?, ?, ?, ?, ?)",
+                       [batch.batch_id, position, item.version_id, item.record_id,
+                        json.dumps([r.to_json() for r in item.reasons], ensure_ascii=False)])
+        tx.execute(
+            "INSERT INTO batches (batch_id, device_id, sequence, batch_hash, envelope, receipt, "
+            "received_at, log_index, accepted, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [batch.batch_id, batch.device_id, batch.sequence, digest, body, receipt,
+             received_at, index, len(accepted), len(rejected)])
+        tx.execute("UPDATE devices SET next_sequence = ?, last_batch_hash = ? WHERE device_id = ?",
+                   [batch.sequence + 1, digest, batch.device_id])
+        faults.hit("before_commit")
+        return 201, receipt
+
+    result = province.db.run(work)
+    faults.hit("after_commit")
+    return result
+
+
+def check_org_units(tx: Tx, batch: BatchPayload, org_unit: str) -> None:
+    """Refuse the whole batch if any version is of another org unit's record."""
+    for i, version in enumerate(batch.versions):
+        if version.org_unit != org_unit:
+            raise OrgUnitForbidden(f"versions[{i}] is of org unit {version.org_unit}, "
+                                   f"this device writes only {org_unit}",
+                                   field=f"$.versions[{i}].org_unit")
+    ids = sorted({v.record_id for v in batch.versions})
+    owners: dict[str, str] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for record_id, owner in tx.rows(
+                f"SELECT record_id, org_unit FROM records WHERE record_id IN ({marks})", chunk):
+            owners[record_id] = owner
+    for i, version in enumerate(batch.versions):
+        if owners.get(version.record_id, org_unit) != org_unit:
+            raise OrgUnitForbidden(f"versions[{i}] is a record of another org unit",
+                                   field=f"$.versions[{i}].record_id")
+
+
+def store_versions(
+    tx: Tx, batch: BatchPayload, reasons: dict[int, list[Reason]], received_at: str,
+    org_unit: str, log_index: int,
+) -> tuple[list[Accepted], list[Rejected]]:
+    """Insert the acceptable versions; sort every version into accepted or rejected.
+
+    A version the province already holds (same id, record and content) is accepted as
+    ``already_received`` and not stored again: that is what makes a rebuilt batch harmless.
+    """
+    accepted: list[Accepted] = []
+    rejected: list[Rejected] = []
+    seen: set[str] = set()
+    for i, v in enumerate(batch.versions):
+        if v.version_id in seen:
+            rejected.append(Rejected(v.version_id, v.record_id, (Reason(
+                "version_id", "duplicate_version", "同一批次中重复的版本。",
+                "The same version appears twice in the batch."),)))
+            continue
+        seen.add(v.version_id)
+        prior = tx.one("SELECT record_id, content_hash FROM record_versions WHERE version_id = ?",
+                       [v.version_id])
+        if prior is not None:
+            if (prior[0], prior[1]) == (v.record_id, v.content_hash):
+                accepted.append(Accepted(v.version_id, v.record_id, v.content_hash, True))
+            else:
+                rejected.append(Rejected(v.version_id, v.record_id, (Reason(
+                    "version_id", "version_conflict", "此版本号已用于其他内容。",
+                    "This version id was already received with other content."),)))
+            continue
+        if reasons.get(i):
+            rejected.append(Rejected(v.version_id, v.record_id, tuple(reasons[i])))
+            continue
+        tx.execute(
+            "INSERT INTO record_versions (version_id, record_id, form_id, form_version, org_unit, "
+            "status, data, content_hash, batch_id, device_id, received_at, log_index) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [v.version_id, v.record_id, v.form_id, v.form_version, v.org_unit, v.status,
+             json.dumps(v.data, ensure_ascii=False, sort_keys=True), v.content_hash,
+             batch.batch_id, batch.device_id, received_at, log_index])
+        updated = tx.execute(
+            "UPDATE records SET current_version_id = ?, form_id = ?, updated_at = ? "
+            "WHERE record_id = ?", [v.version_id, v.form_id, received_at, v.record_id])
+        if not updated:
+            tx.execute("INSERT INTO records (record_id, org_unit, form_id, current_version_id, "
+                       "updated_at) VALUES (?, ?, ?, ?, ?)",
+                       [v.record_id, org_unit, v.form_id, v.version_id, received_at])
+        accepted.append(Accepted(v.version_id, v.record_id, v.content_hash, False))
+    return accepted, rejected

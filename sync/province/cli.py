@@ -1,0 +1,256 @@
+"""``anhui-province``: serve the provincial endpoint and administer it.
+
+Every command takes ``--data-dir`` (env ``ANHUI_PROVINCE_HOME``; holds the signing key and
+the default SQLite database) and ``--database-url`` (env ``ANHUI_PROVINCE_DATABASE_URL``;
+``postgresql://...`` for production). See ``docs/province.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from sync.errors import ProtocolError
+from sync.province.context import DEFAULT_MAX_BATCH_VERSIONS, Province, Settings
+
+
+def _print_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
+    if not rows:
+        print("(none)")
+        return
+    widths = {c: max(len(c), *(len(str(r.get(c) if r.get(c) is not None else "-")) for r in rows))
+              for c in columns}
+    print("  ".join(c.ljust(widths[c]) for c in columns))
+    for r in rows:
+        print("  ".join(str(r.get(c) if r.get(c) is not None else "-").ljust(widths[c])
+                        for c in columns))
+
+
+def _open(args: argparse.Namespace) -> Province:
+    return Province.open(Settings.make(args.data_dir, args.database_url))
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    settings = Settings.make(args.data_dir, args.database_url,
+                             max_batch_versions=args.max_batch_versions)
+    # Open once here so migrations and key creation happen before any worker starts, and so
+    # a misconfiguration is reported plainly instead of from inside a worker.
+    Province.open(settings).close()
+    os.environ["ANHUI_PROVINCE_HOME"] = str(settings.data_dir)
+    os.environ["ANHUI_PROVINCE_DATABASE_URL"] = settings.database_url
+    os.environ["ANHUI_PROVINCE_MAX_BATCH_VERSIONS"] = str(settings.max_batch_versions)
+    tls = {}
+    if args.tls_cert:
+        tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
+    uvicorn.run("sync.province.app:app_from_env", factory=True, host=args.host, port=args.port,
+                workers=args.workers, log_level=args.log_level, **tls)  # type: ignore[arg-type]
+    return 0
+
+
+def cmd_enroll_code(args: argparse.Namespace) -> int:
+    from sync.province.enrollment import issue_code
+
+    province = _open(args)
+    code, expires = issue_code(province, args.org_unit, args.expires_hours)
+    if args.json:
+        print(json.dumps({"code": code, "org_unit": args.org_unit, "expires_at": expires,
+                          "province_key_id": province.key_id}))
+    else:
+        print(f"Enrollment code: {code}")
+        print(f"Org unit:        {args.org_unit}")
+        print(f"Expires (UTC):   {expires}")
+        print(f"Province key id: {province.key_id}")
+        print("Give the code to the office; it works once. The key id lets the office check "
+              "it is talking to this province.")
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from sync.province.admin import list_devices
+    from sync.province.enrollment import revoke_device
+
+    province = _open(args)
+    if args.devices_command == "revoke":
+        when = revoke_device(province, args.device_id, args.reason or "")
+        print(f"Device {args.device_id} revoked at {when}.")
+        return 0
+    rows = list_devices(province)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        _print_table(rows, ("device_id", "org_unit", "label", "enrolled_at", "revoked_at",
+                            "next_sequence", "batches"))
+    return 0
+
+
+def cmd_batches(args: argparse.Namespace) -> int:
+    from sync.province.admin import list_batches, rejections
+
+    province = _open(args)
+    if args.batches_command == "show":
+        print(json.dumps(rejections(province, args.batch_id), ensure_ascii=False, indent=1))
+        return 0
+    rows = list_batches(province, args.device)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        _print_table(rows, ("log_index", "batch_id", "device_id", "sequence", "received_at",
+                            "accepted", "rejected"))
+    return 0
+
+
+def cmd_records(args: argparse.Namespace) -> int:
+    from sync.province.admin import list_records
+    from sync.province.updates import return_record
+
+    province = _open(args)
+    if args.records_command == "return":
+        update_id = return_record(province, args.record_id, args.reason)
+        print(f"Record {args.record_id} returned (update {update_id}); the office sees it "
+              "at its next sync.")
+        return 0
+    rows = list_records(province, args.org_unit, args.form)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        _print_table(rows, ("record_id", "org_unit", "form_id", "form_version", "state",
+                            "versions", "received_at"))
+    return 0
+
+
+def cmd_publish(args: argparse.Namespace) -> int:
+    from sync.province.updates import PublishError, collect, publish
+
+    province = _open(args)
+    try:
+        results = publish(province, collect([Path(p) for p in args.paths]))
+    except PublishError as exc:
+        print(f"Nothing published: {exc}", file=sys.stderr)
+        return 1
+    for item, update_id in results:
+        what = f"{item.kind} {item.name} v{item.version}"
+        print(f"{what}: " + (f"published as update {update_id}" if update_id else "unchanged"))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from sync.province.admin import export
+
+    province = _open(args)
+    hashes = export(province, Path(args.out))
+    print(f"Exported {len(hashes)} files to {args.out} (manifest signed by the province key).")
+    return 0
+
+
+def cmd_rotate_key(args: argparse.Namespace) -> int:
+    from sync.province.signing import rotate_key
+
+    settings = Settings.make(args.data_dir, args.database_url)
+    province = Province.open(settings)
+    old, new = rotate_key(settings.data_dir, province.db)
+    print(f"Province key rotated: {old} -> {new}")
+    print("Running servers sign with the new key from their next request; offices verify the "
+          "rotation (signed by the old key) and trust the new key automatically.")
+    return 0
+
+
+def cmd_key(args: argparse.Namespace) -> int:
+    province = _open(args)
+    print(province.key_id)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="anhui-province",
+                                     description="Provincial endpoint for anhui-collect offices.")
+    parser.add_argument("--data-dir", default=None,
+                        help="where the signing key and default database live "
+                             "(env ANHUI_PROVINCE_HOME)")
+    parser.add_argument("--database-url", default=None,
+                        help="postgresql://user@host/db, or a SQLite file path "
+                             "(env ANHUI_PROVINCE_DATABASE_URL; default <data-dir>/province.sqlite3)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("serve", help="run the HTTP service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=8750)
+    p.add_argument("--workers", type=int, default=1, help="server processes sharing the database")
+    p.add_argument("--tls-cert", help="PEM certificate chain (serve https)")
+    p.add_argument("--tls-key", help="PEM private key of the certificate")
+    p.add_argument("--max-batch-versions", type=int, default=DEFAULT_MAX_BATCH_VERSIONS)
+    p.add_argument("--log-level", default="info")
+    p.set_defaults(func=cmd_serve)
+
+    p = sub.add_parser("enroll-code", help="issue a one-time enrollment code for an org unit")
+    p.add_argument("--org-unit", required=True)
+    p.add_argument("--expires-hours", type=float, default=72.0)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_enroll_code)
+
+    p = sub.add_parser("devices", help="list or revoke devices")
+    dsub = p.add_subparsers(dest="devices_command", required=True)
+    q = dsub.add_parser("list")
+    q.add_argument("--json", action="store_true")
+    q = dsub.add_parser("revoke")
+    q.add_argument("device_id")
+    q.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_devices)
+
+    p = sub.add_parser("batches", help="list received batches")
+    bsub = p.add_subparsers(dest="batches_command", required=True)
+    q = bsub.add_parser("list")
+    q.add_argument("--device")
+    q.add_argument("--json", action="store_true")
+    q = bsub.add_parser("show", help="a batch's rejected versions and reasons")
+    q.add_argument("batch_id")
+    p.set_defaults(func=cmd_batches)
+
+    p = sub.add_parser("records", help="review and return records")
+    rsub = p.add_subparsers(dest="records_command", required=True)
+    q = rsub.add_parser("list")
+    q.add_argument("--org-unit")
+    q.add_argument("--form")
+    q.add_argument("--json", action="store_true")
+    q = rsub.add_parser("return", help="return a record to its office for correction")
+    q.add_argument("record_id")
+    q.add_argument("--reason", required=True)
+    p.set_defaults(func=cmd_records)
+
+    p = sub.add_parser("publish", help="publish form versions and reference data (files or folders)")
+    p.add_argument("paths", nargs="+")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("export", help="export everything, with a signed manifest")
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("rotate-key", help="replace the province signing key")
+    p.set_defaults(func=cmd_rotate_key)
+
+    p = sub.add_parser("key", help="print the current province key id")
+    p.set_defaults(func=cmd_key)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``anhui-province`` command."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ProtocolError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 1
+    except (OSError, ValueError, RuntimeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

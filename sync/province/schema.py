@@ -1,0 +1,104 @@
+"""The province's tables, as named migrations recorded in ``schema_migrations``.
+
+Written once for both engines: ``BLOB`` becomes ``BYTEA`` and ``INTEGER`` becomes ``BIGINT``
+on PostgreSQL. Migrations run at every start, under a lock, so several processes starting at
+once on a fresh database apply each exactly once.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sync.province.clock import utc_now
+from sync.province.db import Database, Tx
+
+MIGRATIONS: list[tuple[str, str]] = [
+    ("0001_initial", """
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL);
+CREATE TABLE province_keys (
+    key_id TEXT PRIMARY KEY, public_key BLOB NOT NULL, position INTEGER NOT NULL UNIQUE,
+    created_at TEXT NOT NULL, rotation BLOB);
+CREATE TABLE enrollment_codes (
+    code_hash TEXT PRIMARY KEY, org_unit TEXT NOT NULL, created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL, used_at TEXT, device_id TEXT, public_key BLOB, reply BLOB);
+CREATE TABLE devices (
+    device_id TEXT PRIMARY KEY, org_unit TEXT NOT NULL, label TEXT NOT NULL,
+    enrolled_at TEXT NOT NULL, revoked_at TEXT, revoke_reason TEXT,
+    next_sequence INTEGER NOT NULL, last_batch_hash TEXT);
+CREATE TABLE device_keys (
+    key_id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices (device_id),
+    public_key BLOB NOT NULL, added_at TEXT NOT NULL, retired_from_sequence INTEGER,
+    rotation BLOB);
+CREATE INDEX device_keys_device ON device_keys (device_id);
+CREATE TABLE batches (
+    batch_id TEXT PRIMARY KEY, device_id TEXT NOT NULL REFERENCES devices (device_id),
+    sequence INTEGER NOT NULL, batch_hash TEXT NOT NULL, envelope BLOB NOT NULL,
+    receipt BLOB NOT NULL, received_at TEXT NOT NULL, log_index INTEGER NOT NULL UNIQUE,
+    accepted INTEGER NOT NULL, rejected INTEGER NOT NULL,
+    UNIQUE (device_id, sequence));
+CREATE TABLE record_versions (
+    version_id TEXT PRIMARY KEY, record_id TEXT NOT NULL, form_id TEXT NOT NULL,
+    form_version INTEGER NOT NULL, org_unit TEXT NOT NULL, status TEXT NOT NULL,
+    data TEXT NOT NULL, content_hash TEXT NOT NULL, batch_id TEXT NOT NULL,
+    device_id TEXT NOT NULL, received_at TEXT NOT NULL, log_index INTEGER NOT NULL);
+CREATE INDEX record_versions_record ON record_versions (record_id, log_index);
+CREATE TABLE records (
+    record_id TEXT PRIMARY KEY, org_unit TEXT NOT NULL, form_id TEXT NOT NULL,
+    current_version_id TEXT NOT NULL, updated_at TEXT NOT NULL,
+    returned_version_id TEXT, return_reason TEXT, returned_at TEXT);
+CREATE INDEX records_org_unit ON records (org_unit, form_id);
+CREATE TABLE rejections (
+    batch_id TEXT NOT NULL, position INTEGER NOT NULL, version_id TEXT NOT NULL,
+    record_id TEXT NOT NULL, reasons TEXT NOT NULL, PRIMARY KEY (batch_id, position));
+CREATE TABLE log_entries (
+    log_index INTEGER PRIMARY KEY, leaf BLOB NOT NULL, leaf_hash BLOB NOT NULL,
+    batch_id TEXT NOT NULL);
+CREATE TABLE log_nodes (
+    level INTEGER NOT NULL, node_index INTEGER NOT NULL, hash BLOB NOT NULL,
+    PRIMARY KEY (level, node_index));
+CREATE TABLE checkpoints (tree_size INTEGER PRIMARY KEY, envelope BLOB NOT NULL);
+CREATE TABLE updates (
+    update_id INTEGER PRIMARY KEY, kind TEXT NOT NULL, audience TEXT NOT NULL,
+    subject TEXT NOT NULL, envelope BLOB NOT NULL, published_at TEXT NOT NULL);
+CREATE INDEX updates_audience ON updates (audience, update_id);
+CREATE TABLE published (
+    kind TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL, content TEXT NOT NULL,
+    content_hash TEXT NOT NULL, update_id INTEGER NOT NULL,
+    PRIMARY KEY (kind, name, version));
+"""),
+]
+
+
+def _ddl(db: Database, script: str) -> list[str]:
+    if db.dialect == "postgres":
+        script = script.replace("BLOB", "BYTEA").replace("INTEGER", "BIGINT")
+    return [s.strip() for s in script.split(";") if s.strip()]
+
+
+def migrate(db: Database) -> list[str]:
+    """Apply the migrations not yet applied; return their names."""
+
+    def work(tx: Tx) -> list[str]:
+        if db.dialect == "postgres":
+            # Serialise concurrent starters; the lock ends with the transaction.
+            tx.execute("SELECT pg_advisory_xact_lock(6962)")
+        tx.execute("CREATE TABLE IF NOT EXISTS schema_migrations "
+                   "(name TEXT PRIMARY KEY, applied_at TEXT NOT NULL)")
+        done = {r[0] for r in tx.rows("SELECT name FROM schema_migrations")}
+        applied = []
+        for name, script in MIGRATIONS:
+            if name in done:
+                continue
+            for statement in _ddl(db, script):
+                tx.execute(statement)
+            tx.execute("INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                       [name, utc_now()])
+            applied.append(name)
+        if "0001_initial" in applied:
+            tx.execute("INSERT INTO meta (key, value) VALUES ('log_id', ?)",
+                       [f"anhui-province/{uuid.uuid4()}"])
+            tx.execute("INSERT INTO counters (name, value) VALUES ('log', 0), ('updates', 0)")
+        return applied
+
+    return db.run(work)

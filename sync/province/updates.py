@@ -1,0 +1,197 @@
+"""Signed updates: publishing form versions and reference data, returning records, pulling.
+
+Update ids come from the ``updates`` counter row, locked until commit, so ids are gapless and
+commit in order: an office that has applied everything up to id N never misses one below it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sync.control import PULL_REQUEST_TYPE, UPDATE_TYPE, PullRequest, Update
+from sync.encoding import DecodeError, parse_json_object, sha256_hex
+from sync.errors import DeviceMismatch, MalformedPayload, NotFound, Revoked
+from sync.province.batches import verify_device_envelope
+from sync.province.clock import utc_now
+from sync.province.context import Province
+from sync.province.db import Tx
+from sync.province.validation import materialise
+
+CSV_NAME = re.compile(r"^([a-z][a-z0-9_]*)\.v([1-9][0-9]{0,5})\.csv$")
+
+
+class PublishError(ValueError):
+    """A file that cannot be published; the message names it and why."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    kind: str
+    name: str
+    version: int
+    content: str
+    path: Path
+
+    @property
+    def update_kind(self) -> str:
+        return "form_version" if self.kind == "form" else "reference_data"
+
+    def body(self) -> dict[str, Any]:
+        if self.kind == "form":
+            return {"form_id": self.name, "version": self.version,
+                    "definition": json.loads(self.content)}
+        content: Any = self.content if self.kind == "reference_csv" else json.loads(self.content)
+        return {"name": self.name, "version": self.version, "content": content}
+
+
+def read_publication(path: Path) -> Publication:
+    """Read one definition file: a form (``"kind": "form"``) or a reference list."""
+    if path.suffix == ".csv":
+        match = CSV_NAME.match(path.name)
+        if not match:
+            raise PublishError(f"{path}: a CSV reference list must be named <name>.v<n>.csv")
+        return Publication("reference_csv", match[1], int(match[2]),
+                           path.read_text(encoding="utf-8-sig"), path)
+    try:
+        data = parse_json_object(path.read_bytes())
+    except (DecodeError, OSError) as exc:
+        raise PublishError(f"{path}: {exc}") from None
+    kind = data.get("kind")
+    name = data.get("id") if kind == "form" else data.get("name")
+    version = data.get("version")
+    if kind not in ("form", "reference") or not isinstance(name, str) or not isinstance(version, int):
+        raise PublishError(f'{path}: expected {{"kind": "form", "id", "version", ...}} or '
+                           f'{{"kind": "reference", "name", "version", ...}}')
+    return Publication(kind, name, version,
+                       json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1), path)
+
+
+def collect(paths: list[Path]) -> list[Publication]:
+    """Every publishable file under ``paths`` (folders are searched recursively)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".json", ".csv")))
+        else:
+            files.append(path)
+    return [read_publication(p) for p in files]
+
+
+def check_with_engine(province: Province, items: list[Publication]) -> None:
+    """Load the forms engine with everything already published plus ``items``; refuse on error.
+
+    A definition the engine cannot load would stop every later record from validating, so it
+    is refused here, before anything is stored.
+    """
+    rows = province.db.run(lambda tx: [(r[0], r[1], int(r[2]), r[3]) for r in tx.rows(
+        "SELECT kind, name, version, content FROM published")], write=False)
+    rows += [(p.kind, p.name, p.version, p.content) for p in items]
+    folder = Path(tempfile.mkdtemp(prefix="anhui-publish-"))
+    try:
+        try:
+            registry = province.validator.load_registry(materialise(folder, rows))
+        except Exception as exc:
+            raise PublishError(f"the forms engine refuses it: {exc}") from None
+        problems = list(getattr(registry, "load_problems", []))
+        if problems:
+            raise PublishError("the forms engine refuses it: " + "; ".join(problems))
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def publish(province: Province, items: list[Publication]) -> list[tuple[Publication, int | None]]:
+    """Publish each item as a signed update; return (item, update id or None if unchanged)."""
+    check_with_engine(province, items)
+
+    def work(tx: Tx) -> list[tuple[Publication, int | None]]:
+        results: list[tuple[Publication, int | None]] = []
+        for item in items:
+            digest = sha256_hex(item.content.encode())
+            stored = tx.scalar("SELECT content_hash FROM published WHERE kind = ? AND name = ? "
+                               "AND version = ?", [item.kind, item.name, item.version])
+            if stored == digest:
+                results.append((item, None))
+                continue
+            if stored is not None:
+                raise PublishError(f"{item.path}: version {item.version} of {item.name} was "
+                                   "already published with other content; publish a new version")
+            update_id = add_update(tx, province, item.update_kind, "*",
+                                   f"{item.name}.v{item.version}", item.body())
+            tx.execute("INSERT INTO published (kind, name, version, content, content_hash, "
+                       "update_id) VALUES (?, ?, ?, ?, ?, ?)",
+                       [item.kind, item.name, item.version, item.content, digest, update_id])
+            results.append((item, update_id))
+        return results
+
+    return province.db.run(work)
+
+
+def add_update(tx: Tx, province: Province, kind: str, audience: str, subject: str,
+               body: dict[str, Any]) -> int:
+    """Sign and store one update with the next id; return the id."""
+    update_id = int(tx.scalar("SELECT value FROM counters WHERE name = 'updates' FOR UPDATE")) + 1
+    now = utc_now()
+    update = Update(update_id, kind, audience, now, body)
+    envelope = province.signer.sign(update.to_json(), UPDATE_TYPE).to_bytes()
+    tx.execute("INSERT INTO updates (update_id, kind, audience, subject, envelope, published_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)", [update_id, kind, audience, subject, envelope, now])
+    tx.execute("UPDATE counters SET value = ? WHERE name = 'updates'", [update_id])
+    return update_id
+
+
+def return_record(province: Province, record_id: str, reason: str) -> int:
+    """Return a record's current version to its office for correction; return the update id."""
+
+    def work(tx: Tx) -> int:
+        row = tx.one("SELECT org_unit, current_version_id FROM records WHERE record_id = ? "
+                     "FOR UPDATE", [record_id])
+        if row is None:
+            raise NotFound(f"no record {record_id}")
+        org_unit, version_id = row
+        now = utc_now()
+        update_id = add_update(tx, province, "record_returned", org_unit, record_id, {
+            "record_id": record_id, "version_id": version_id, "org_unit": org_unit,
+            "reason": reason, "returned_at": now})
+        tx.execute("UPDATE records SET returned_version_id = ?, return_reason = ?, "
+                   "returned_at = ? WHERE record_id = ?", [version_id, reason, now, record_id])
+        return update_id
+
+    return province.db.run(work)
+
+
+def pull(province: Province, body: bytes) -> dict[str, Any]:
+    """Handle ``POST /v1/updates/pull``: the signed updates an enrolled device may see."""
+    verified, owner = verify_device_envelope(province, body, PULL_REQUEST_TYPE)
+    try:
+        request = PullRequest.from_json(parse_json_object(verified.payload))
+    except DecodeError as exc:
+        raise MalformedPayload(f"payload: {exc}") from None
+    if request.device_id != owner.device_id:
+        raise DeviceMismatch("the request names another device than the key's owner")
+
+    def work(tx: Tx) -> dict[str, Any]:
+        device = tx.one("SELECT org_unit, revoked_at FROM devices WHERE device_id = ?",
+                        [owner.device_id])
+        assert device is not None
+        if device[1] is not None:
+            raise Revoked("this device was revoked by the province")
+        # Read the counter first: every id up to it is committed (ids commit in order).
+        last = int(tx.scalar("SELECT value FROM counters WHERE name = 'updates'"))
+        rows = tx.rows("SELECT update_id, envelope FROM updates WHERE update_id > ? AND "
+                       "update_id <= ? AND (audience = '*' OR audience = ?) "
+                       "ORDER BY update_id LIMIT ?",
+                       [request.since, last, device[0], request.limit + 1])
+        more = len(rows) > request.limit
+        rows = rows[:request.limit]
+        next_since = int(rows[-1][0]) if more else max(last, request.since)
+        return {"updates": [json.loads(bytes(r[1])) for r in rows], "next_since": next_since,
+                "more": more}
+
+    return province.db.run(work, write=False)
+

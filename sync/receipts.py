@@ -1,0 +1,119 @@
+"""Offline checks of what the province signed: checkpoints, receipts, log consistency.
+
+Pure functions over bytes and trusted keys; the office runs them before it records a receipt
+as proof, and an auditor runs the same ones over an export without any network.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sync import dsse, merkle
+from sync.dsse import KeyLookup
+from sync.encoding import DecodeError, parse_json_object, sha256_hex
+from sync.errors import InvalidReply, ProtocolError, UnknownKey, UntrustedProvinceKey
+from sync.protocol import (
+    BATCH_TYPE,
+    CHECKPOINT_TYPE,
+    RECEIPT_TYPE,
+    BatchPayload,
+    Checkpoint,
+    Receipt,
+)
+
+
+def batch_hash(envelope: bytes) -> str:
+    """The hash by which a batch is chained and logged: SHA-256 hex of its envelope bytes."""
+    return sha256_hex(envelope)
+
+
+def _verify(data: bytes | dsse.Envelope, lookup: KeyLookup, payload_type: str) -> bytes:
+    try:
+        return dsse.verify(data, lookup, payload_type).payload
+    except UnknownKey:
+        raise UntrustedProvinceKey("signed by a key that is not trusted") from None
+    except ProtocolError as exc:
+        raise InvalidReply(f"{payload_type.split(';')[0]}: {exc.message}") from None
+
+
+def verify_checkpoint(envelope: bytes | dsse.Envelope, lookup: KeyLookup) -> Checkpoint:
+    """Verify a signed checkpoint and return it."""
+    payload = _verify(envelope, lookup, CHECKPOINT_TYPE)
+    try:
+        return Checkpoint.from_json(parse_json_object(payload))
+    except (ProtocolError, DecodeError) as exc:
+        raise InvalidReply(f"checkpoint: {exc}") from None
+
+
+def verify_inclusion(receipt: Receipt, checkpoint: Checkpoint) -> bool:
+    """Does the receipt's inclusion proof put its log entry under the checkpoint's root?"""
+    try:
+        proof = [bytes.fromhex(p) for p in receipt.inclusion_proof]
+        root = bytes.fromhex(checkpoint.root_hash)
+    except ValueError:
+        return False
+    leaf = merkle.leaf_hash(receipt.entry.leaf())
+    return merkle.verify_inclusion(leaf, receipt.log_index, checkpoint.tree_size, proof, root)
+
+
+def verify_receipt(
+    data: bytes, lookup: KeyLookup, *, batch_envelope: bytes | None = None
+) -> tuple[Receipt, Checkpoint]:
+    """Verify a receipt completely; raise :class:`InvalidReply` (or its subclass) if anything fails.
+
+    Checks the province's signature over the receipt and over its embedded checkpoint, the
+    inclusion proof of the receipt's log entry under that checkpoint, and, when the batch's
+    envelope is given, that the receipt is about exactly those bytes and answers every version
+    in it exactly once.
+    """
+    payload = _verify(data, lookup, RECEIPT_TYPE)
+    try:
+        receipt = Receipt.from_json(parse_json_object(payload))
+    except (ProtocolError, DecodeError) as exc:
+        raise InvalidReply(f"receipt: {exc}") from None
+    checkpoint = verify_checkpoint(receipt.checkpoint, lookup)
+    if not verify_inclusion(receipt, checkpoint):
+        raise InvalidReply("receipt: inclusion proof does not verify against its checkpoint")
+    if batch_envelope is not None:
+        check_receipt_matches_batch(receipt, batch_envelope)
+    return receipt, checkpoint
+
+
+def check_receipt_matches_batch(receipt: Receipt, batch_envelope: bytes) -> None:
+    """Raise :class:`InvalidReply` unless ``receipt`` answers exactly this batch's bytes."""
+    if receipt.entry.batch_hash != batch_hash(batch_envelope):
+        raise InvalidReply("receipt is for other bytes than the batch sent")
+    try:
+        envelope = dsse.parse(batch_envelope)
+        if envelope.payload_type != BATCH_TYPE:
+            raise InvalidReply("not a batch envelope")
+        batch = BatchPayload.from_json(parse_json_object(envelope.payload))
+    except (ProtocolError, DecodeError) as exc:
+        raise InvalidReply(f"batch: {exc}") from None
+    entry = receipt.entry
+    if (entry.batch_id, entry.device_id, entry.sequence) != (
+        batch.batch_id, batch.device_id, batch.sequence
+    ):
+        raise InvalidReply("receipt names another batch, device or sequence")
+    answered = [a.version_id for a in entry.accepted] + [r.version_id for r in entry.rejected]
+    if sorted(answered) != sorted(v.version_id for v in batch.versions):
+        raise InvalidReply("receipt does not answer every version of the batch exactly once")
+    hashes = {v.version_id: v.content_hash for v in batch.versions}
+    if any(hashes[a.version_id] != a.content_hash for a in entry.accepted):
+        raise InvalidReply("receipt accepts a version with another content hash")
+
+
+def verify_consistency(
+    old: Checkpoint, new: Checkpoint, proof_hex: Sequence[str]
+) -> bool:
+    """Is ``old`` a prefix of ``new``? (The province never rewrote what it had logged.)"""
+    if old.log_id != new.log_id:
+        return False
+    try:
+        proof = [bytes.fromhex(p) for p in proof_hex]
+        return merkle.verify_consistency(
+            old.tree_size, new.tree_size, proof,
+            bytes.fromhex(old.root_hash), bytes.fromhex(new.root_hash),
+        )
+    except ValueError:
+        return False

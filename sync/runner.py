@@ -1,0 +1,214 @@
+"""One sync, start to end: resend, batch, send, record receipts, recover, pull updates.
+
+This is the office's whole sync logic; the office supplies an :class:`OfficeSyncStore` and
+shows the progress. Every step that matters is recorded in the store *before* the next one,
+so a crash or kill at any point leaves a state from which the next run finishes the job:
+batches are stored before they are sent and resent as the same bytes, and the province
+answers a batch it already has with the receipt it already gave.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from sync import dsse
+from sync.client import ProvinceClient, VerifiedReceipt
+from sync.encoding import parse_json_object
+from sync.errors import Cancelled, InvalidReply, SequenceGap
+from sync.office import OfficeSyncStore, StoredBatch, build_batch
+from sync.protocol import Checkpoint
+from sync.receipts import verify_checkpoint, verify_consistency
+
+MAX_RECOVERIES = 3
+
+
+@dataclass(frozen=True)
+class SyncProgress:
+    """One step of a sync, for a progress bar: ``done`` of ``total`` versions answered."""
+
+    step: str
+    """config | key_rotation | batch_built | sending | receipt_received | receipt_saved |
+    recovering | pulling | updates_applied | done"""
+    done: int
+    total: int
+    sequence: int | None = None
+    message: str = ""
+
+
+@dataclass
+class SyncSummary:
+    """What one sync did; the numbers the office shows at the end."""
+
+    batches: int = 0
+    sent: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    already_received: int = 0
+    returned: int = 0
+    pulled: int = 0
+    recoveries: int = 0
+    rejections: list[tuple[str, str]] = field(default_factory=list)
+    """(version id, first reason code) of each rejected version."""
+
+
+ProgressCallback = Callable[[SyncProgress], None]
+
+
+class _Run:
+    def __init__(self, client: ProvinceClient, store: OfficeSyncStore,
+                 progress: ProgressCallback | None) -> None:
+        self.client, self.store = client, store
+        self.progress = progress or (lambda p: None)
+        self.summary = SyncSummary()
+        self.total = 0
+
+    def emit(self, step: str, sequence: int | None = None, message: str = "") -> None:
+        self.progress(SyncProgress(step, self.summary.sent, self.total, sequence, message))
+
+    def check_cancel(self) -> None:
+        if self.client.cancel.is_set():
+            raise Cancelled("sync cancelled")
+
+    def finish_key_rotation(self) -> None:
+        pending = self.store.pending_key_rotation()
+        if pending is None:
+            return
+        self.emit("key_rotation")
+        new_key, statement = pending
+        self.client.rotate_device_key(statement)
+        self.store.finish_key_rotation()
+        self.client.device_key = new_key
+
+    def send_outbox(self, max_versions: int) -> None:
+        while True:
+            self.check_cancel()
+            unacknowledged = self.store.unacknowledged_batches()
+            if unacknowledged:
+                batch = unacknowledged[0]
+            else:
+                versions = self.store.pending_versions(max_versions)
+                if not versions:
+                    return
+                device = self.store.device()
+                sequence, previous = self.store.next_batch_position()
+                batch = build_batch(device.key, device.device_id, sequence, previous, versions)
+                self.store.save_batch(batch)
+                self.emit("batch_built", batch.sequence)
+            self.check_cancel()
+            self.emit("sending", batch.sequence)
+            try:
+                result = self.client.send_batch(batch.envelope)
+            except SequenceGap as gap:
+                self.recover(batch, gap)
+                continue
+            self.record(batch, result)
+
+    def record(self, batch: StoredBatch, result: VerifiedReceipt) -> None:
+        self.emit("receipt_received", batch.sequence)
+        self.check_log(result.checkpoint, result.receipt.checkpoint.to_bytes())
+        self.store.save_receipt(batch, result.receipt, result.receipt_bytes)
+        receipt = result.receipt
+        self.summary.batches += 1
+        self.summary.sent += len(receipt.accepted) + len(receipt.rejected)
+        self.summary.accepted += len(receipt.accepted)
+        self.summary.already_received += sum(a.already_received for a in receipt.accepted)
+        self.summary.rejected += len(receipt.rejected)
+        self.summary.rejections.extend(
+            (r.version_id, r.reasons[0].code if r.reasons else "") for r in receipt.rejected
+        )
+        self.emit("receipt_saved", batch.sequence)
+
+    def check_log(self, new: Checkpoint, new_envelope: bytes) -> None:
+        """Refuse a province whose log is not an extension of the one this office saw before.
+
+        A receipt replayed for an old batch may carry an older checkpoint, so the proof is
+        asked for whichever of the two trees is smaller.
+        """
+        previous = self.store.last_checkpoint()
+        if previous is not None:
+            old = verify_checkpoint(previous, self.client.trust.lookup)
+            if old == new:
+                return
+            small, large = sorted((old, new), key=lambda c: c.tree_size)
+            proof = self.client.consistency_proof(small.tree_size, large.tree_size)
+            if not verify_consistency(small, large, proof):
+                raise InvalidReply("the province's log is not an extension of the one seen before")
+            if large is old:
+                return
+        self.store.save_checkpoint(new_envelope)
+
+    def recover(self, batch: StoredBatch, gap: SequenceGap) -> None:
+        """Bring the office's chain back in line with the province's, or give up loudly."""
+        self.summary.recoveries += 1
+        if self.summary.recoveries > MAX_RECOVERIES:
+            raise gap
+        expected = gap.expected
+        self.emit("recovering", batch.sequence, f"province expects sequence {expected}")
+        if expected < batch.sequence and gap.code == "sequence_gap":
+            # The province lost batches it once acknowledged (restored from a backup): resend
+            # the stored bytes. Their ids are unchanged, so nothing can be counted twice.
+            missing = [self.store.batch_envelope(s) for s in range(expected, batch.sequence)]
+            if any(e is None for e in missing):
+                raise gap
+            for sequence, envelope in zip(range(expected, batch.sequence), missing, strict=True):
+                assert envelope is not None
+                resent = StoredBatch(_batch_id(envelope), sequence, envelope)
+                self.record(resent, self.client.send_batch(envelope))
+            return
+        # The province is ahead (this office was restored from a backup) or its chain differs.
+        # Our unacknowledged batch ids are unknown to it (a known id is answered, never a gap),
+        # so they were never received: rebuild them on top of the province's chain. Versions it
+        # already holds come back as ``already_received``, never twice.
+        self.store.rebase(expected, gap.previous_batch_hash)
+
+    def pull(self) -> None:
+        since = self.store.update_cursor()
+        while True:
+            self.check_cancel()
+            self.emit("pulling")
+            result = self.client.pull_updates(since)
+            if result.updates or result.next_since != since:
+                self.store.apply_updates(result.updates, result.next_since)
+            self.summary.pulled += len(result.updates)
+            self.summary.returned += sum(u.kind == "record_returned" for u in result.updates)
+            self.emit("updates_applied", message=f"{len(result.updates)} updates")
+            since = result.next_since
+            if not result.more:
+                return
+
+
+def _batch_id(envelope: bytes) -> str:
+    return str(parse_json_object(dsse.parse(envelope).payload)["batch_id"])
+
+
+def run_sync(
+    client: ProvinceClient,
+    store: OfficeSyncStore,
+    *,
+    progress: ProgressCallback | None = None,
+    cancel: threading.Event | None = None,
+    pull: bool = True,
+) -> SyncSummary:
+    """Send everything pending, then pull updates; return what was done.
+
+    ``progress`` is called after each step (from the calling thread); setting ``cancel``
+    stops at the next step or retry wait with :class:`~sync.errors.Cancelled`, keeping all
+    work done so far. Raises the protocol errors the office must show (``Revoked``,
+    ``Unauthorized``, ``BatchConflict``, ...) and ``TransportError`` when offline.
+    """
+    if cancel is not None:
+        client.transport.cancel = cancel
+    run = _Run(client, store, progress)
+    run.emit("config")
+    config = client.fetch_config()
+    device = store.device()
+    client.device_id, client.device_key = device.device_id, device.key
+    run.finish_key_rotation()
+    run.total = store.pending_count()
+    run.send_outbox(config.max_batch_versions)
+    if pull:
+        run.pull()
+    run.emit("done")
+    return run.summary

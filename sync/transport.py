@@ -1,0 +1,166 @@
+"""HTTP to the province with ``requests``: TLS, gzip, timeouts, bounded retries with jitter.
+
+Retries happen only where repeating cannot change the outcome: network errors, timeouts and
+5xx answers. Every request the protocol makes is idempotent (a batch is resent as the same
+bytes, enrollment with the same code and key answers the same), so repeating is always safe;
+a 4xx is a decision by the province and is never retried.
+"""
+
+from __future__ import annotations
+
+import gzip
+import ipaddress
+import json
+import random
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from sync.errors import Cancelled, ProtocolError, TransportError, error_from_body
+
+USER_AGENT = "anhui-collect-sync/1"
+MAX_RESPONSE_BYTES = 256 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class TransportOptions:
+    """How patiently and how safely to talk to the province."""
+
+    ca_bundle: str | None = None
+    """PEM file of CA certificates to trust instead of the system's (a provincial CA)."""
+    connect_timeout: float = 10.0
+    read_timeout: float = 120.0
+    attempts: int = 5
+    """Tries per request, the first included."""
+    backoff_base: float = 0.5
+    backoff_max: float = 30.0
+    gzip_min_bytes: int = 1024
+    allow_insecure_http: bool = False
+    """Plain http is refused except to loopback unless this is set (for tests only)."""
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    body: bytes
+    headers: Mapping[str, str]
+
+
+def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | None = None) -> float:
+    """Exponential backoff with "equal jitter": half the step fixed, half random.
+
+    The random half spreads offices that lost the network together; the fixed half keeps a
+    retry from coming back almost immediately.
+    """
+    step = min(cap, base * (2 ** attempt))
+    return step / 2 + (rng or random).uniform(0, step / 2)
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+class Transport:
+    """One province endpoint; thread-compatible (one transport per sync run)."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        options: TransportOptions | None = None,
+        *,
+        cancel: threading.Event | None = None,
+        session: requests.Session | None = None,
+    ) -> None:
+        self.options = options or TransportOptions()
+        parts = urlsplit(endpoint)
+        if parts.scheme not in ("https", "http") or not parts.hostname:
+            raise ValueError("endpoint must be an https:// URL")
+        if parts.scheme == "http" and not (
+            _is_loopback(parts.hostname) or self.options.allow_insecure_http
+        ):
+            raise ValueError("plain http is allowed only to loopback; use https")
+        self.endpoint = endpoint.rstrip("/")
+        self.cancel = cancel or threading.Event()
+        self.session = session or requests.Session()
+        self.session.verify = self.options.ca_bundle or True
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.attempts_made = 0
+        """Requests sent over the transport's life, retries included (for tests and stats)."""
+
+    def _wait(self, delay: float) -> None:
+        if self.cancel.wait(delay):
+            raise Cancelled("cancelled while waiting to retry")
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: bytes | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> Response:
+        """Send one request, retrying transient failures; return a 2xx response or raise.
+
+        Raises the typed :class:`ProtocolError` for a 4xx, :class:`TransportError` once
+        retries are exhausted, :class:`Cancelled` when the cancel flag is set.
+        """
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+        data = body
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+            if len(body) >= self.options.gzip_min_bytes:
+                data = gzip.compress(body, compresslevel=6, mtime=0)
+                headers["Content-Encoding"] = "gzip"
+        last: str = ""
+        for attempt in range(self.options.attempts):
+            if self.cancel.is_set():
+                raise Cancelled("cancelled")
+            if attempt:
+                self._wait(backoff_delay(attempt - 1, self.options.backoff_base,
+                                         self.options.backoff_max))
+            self.attempts_made += 1
+            try:
+                reply = self.session.request(
+                    method, self.endpoint + path, data=data, params=params, headers=headers,
+                    timeout=(self.options.connect_timeout, self.options.read_timeout),
+                    allow_redirects=False,
+                )
+                content = reply.content
+            except requests.exceptions.SSLError as exc:
+                # A certificate that does not verify will not verify on the next try either.
+                raise TransportError(f"TLS verification failed: {exc}") from exc
+            except (requests.ConnectionError, requests.Timeout,
+                    requests.exceptions.ChunkedEncodingError) as exc:
+                last = f"{type(exc).__name__}: {exc}"
+                continue
+            if len(content) > MAX_RESPONSE_BYTES:
+                raise TransportError("response too large")
+            if 200 <= reply.status_code < 300:
+                return Response(reply.status_code, content, reply.headers)
+            if reply.status_code >= 500:
+                last = f"HTTP {reply.status_code}"
+                continue
+            raise self._error(reply.status_code, content)
+        raise TransportError(f"{method} {path} failed after {self.options.attempts} tries: {last}")
+
+    @staticmethod
+    def _error(status: int, content: bytes) -> ProtocolError:
+        try:
+            body = json.loads(content)
+        except ValueError:
+            body = None
+        return error_from_body(status, body)
+
+    def close(self) -> None:
+        """Release pooled connections."""
+        self.session.close()
+
