@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from desktop.cli import office_commands, record_commands
+from desktop.cli import office_commands, record_commands, sync_commands
 from desktop.cli.common import lang
 from desktop.errors import OfficeError
 from desktop.logs import log_unexpected
@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     office_commands.register(sub)
     record_commands.register(sub)
+    sync_commands.register(sub)
     return parser
 
 

@@ -134,20 +134,7 @@ class RecordService:
     def set_status(self, record_id: str, status: str, *, reason: str | None = None, actor: str | None = None) -> None:
         """Move a record along its lifecycle; refused when the step is not allowed."""
         with write_transaction(self.db):
-            current = self.get(record_id)
-            if status not in TRANSITIONS.get(current["status"], set()):
-                raise InvalidInput(
-                    f"记录状态不能从“{current['status']}”变为“{status}”。",
-                    f"A record cannot go from '{current['status']}' to '{status}'.",
-                )
-            now = utc_now()
-            self.db.execute(
-                "UPDATE records SET status = ?, status_reason = ?, updated_at = ? WHERE record_id = ?",
-                [status, reason, now, record_id],
-            )
-            version = self.version(current["current_version_id"])
-            detail = {"reason": reason} if reason else {}
-            append_history(self.db, record_id, version["version_id"], "status", status, actor or self.office.user, now, detail, version["content_hash"])
+            change_status(self.db, record_id, status, reason=reason, actor=actor or self.office.user)
 
     def _check(self, form_id: str, data: Any, form_version: int | None, *, record_id: str | None, final: bool) -> Checked:
         if len(canonical_json(data) if _jsonable(data) else b"") > MAX_RECORD_BYTES:
@@ -255,6 +242,26 @@ class RecordService:
             clauses.append("rowid IN (" + _search_clause(term) + ")")
             params.append(_search_param(term))
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def change_status(db: Any, record_id: str, status: str, *, reason: str | None, actor: str, event: str = "status") -> None:
+    """Change a record's status inside the caller's write transaction, with its history entry."""
+    current = next(db.query("SELECT status, current_version_id FROM records WHERE record_id = ?", [record_id]), None)
+    if current is None:
+        raise RecordNotFound(record_id)
+    if status != current["status"] and status not in TRANSITIONS.get(current["status"], set()):
+        raise InvalidInput(
+            f"记录状态不能从“{current['status']}”变为“{status}”。",
+            f"A record cannot go from '{current['status']}' to '{status}'.",
+        )
+    now = utc_now()
+    db.execute(
+        "UPDATE records SET status = ?, status_reason = ?, updated_at = ? WHERE record_id = ?",
+        [status, reason, now, record_id],
+    )
+    version = next(db.query("SELECT version_id, content_hash FROM versions WHERE version_id = ?", [current["current_version_id"]]))
+    detail = {"reason": reason} if reason else {}
+    append_history(db, record_id, version["version_id"], event, status, actor, now, detail, version["content_hash"])
 
 
 ORDERS = {

@@ -106,11 +106,83 @@ def _m2_autosave(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m3_sync(db: sqlite_utils.Database) -> None:
+    # Everything the office holds for sync lives in the encrypted file: the device's private
+    # key, the batches exactly as signed (resent byte-for-byte), every receipt and update.
+    db.executescript(
+        """
+        CREATE TABLE device (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            private_key TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            device_id TEXT,
+            endpoint TEXT,
+            ca_bundle TEXT,
+            enrolled_at TEXT,
+            enrollment_reply BLOB
+        );
+        CREATE TABLE province_keys (
+            position INTEGER PRIMARY KEY,
+            public_key TEXT NOT NULL UNIQUE,
+            added_at TEXT NOT NULL
+        );
+        CREATE TABLE key_rotation (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            new_private_key TEXT NOT NULL,
+            statement BLOB NOT NULL,
+            started_at TEXT NOT NULL
+        );
+        CREATE TABLE outbox (
+            version_id TEXT PRIMARY KEY,
+            record_id TEXT NOT NULL,
+            queued_at TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('pending', 'batched', 'accepted', 'rejected')),
+            batch_sequence INTEGER,
+            reasons TEXT
+        );
+        CREATE INDEX outbox_state ON outbox (state, queued_at);
+        CREATE TABLE batches (
+            sequence INTEGER PRIMARY KEY,
+            batch_id TEXT NOT NULL UNIQUE,
+            envelope BLOB NOT NULL,
+            batch_hash TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            acknowledged_at TEXT
+        );
+        CREATE TABLE receipts (
+            id INTEGER PRIMARY KEY,
+            sequence INTEGER NOT NULL,
+            batch_id TEXT NOT NULL,
+            receipt BLOB NOT NULL,
+            received_at TEXT NOT NULL,
+            accepted INTEGER NOT NULL,
+            rejected INTEGER NOT NULL
+        );
+        CREATE TABLE checkpoints (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            envelope BLOB NOT NULL,
+            saved_at TEXT NOT NULL
+        );
+        CREATE TABLE updates (
+            update_id INTEGER PRIMARY KEY,
+            kind TEXT NOT NULL,
+            audience TEXT NOT NULL,
+            published_at TEXT NOT NULL,
+            body TEXT NOT NULL,
+            envelope BLOB NOT NULL,
+            applied_at TEXT NOT NULL
+        );
+        CREATE TABLE sync_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        """
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m1_initial),
     (2, "editor autosave", _m2_autosave),
+    (3, "sync: device, outbox, batches, receipts, updates", _m3_sync),
 ]
 
 

@@ -1,0 +1,61 @@
+"""``enroll`` and ``sync``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from desktop.cli.common import common_options, lang, open_office, say
+from desktop.services.sync_office import enroll_office, sync_office
+from sync.runner import SyncProgress
+
+STEPS_ZH = {
+    "config": "连接省级端点", "key_rotation": "更换设备密钥", "batch_built": "打包", "sending": "发送",
+    "receipt_received": "收到回执", "receipt_saved": "保存回执", "recovering": "恢复序号",
+    "pulling": "获取更新", "updates_applied": "应用更新", "done": "完成",
+}
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    common = common_options()
+    p = sub.add_parser("enroll", parents=[common], help="register this office's device with the province")
+    p.add_argument("--endpoint", required=True, help="the province's URL, e.g. https://sync.example.gov.cn")
+    p.add_argument("--code", required=True, help="the one-time enrollment code from the province")
+    p.add_argument("--ca-bundle", help="PEM file of the CA that signed the province's certificate")
+    p.add_argument("--province-key-id", help="the province key id the operator gave you (recommended)")
+    p.set_defaults(handler=cmd_enroll)
+    p = sub.add_parser("sync", parents=[common], help="send final records, keep receipts, pull updates")
+    p.add_argument("--no-pull", action="store_true", help="send only")
+    p.set_defaults(handler=cmd_sync)
+
+
+def cmd_enroll(args: argparse.Namespace) -> int:
+    with open_office(args) as office:
+        device_id = enroll_office(office, args.endpoint, args.code, ca_bundle=args.ca_bundle,
+                                  province_key_id=args.province_key_id)
+    say(f"登记成功，设备编号 {device_id}。", f"Enrolled; device id {device_id}.")
+    return 0
+
+
+def _show(progress: SyncProgress) -> None:
+    step = STEPS_ZH.get(progress.step, progress.step) if lang() == "zh" else progress.step
+    bar = ""
+    if progress.total:
+        filled = int(30 * progress.done / progress.total)
+        bar = f"[{'#' * filled}{'.' * (30 - filled)}] {progress.done}/{progress.total} "
+    end = "\n" if progress.step == "done" or not sys.stderr.isatty() else "\r"
+    print(f"{bar}{step}".ljust(70), end=end, file=sys.stderr, flush=True)
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    with open_office(args) as office:
+        summary = sync_office(office, progress=_show, pull=not args.no_pull)
+    say(
+        f"同步完成：发送 {summary.sent}，接收 {summary.accepted}，拒收 {summary.rejected}，"
+        f"退回 {summary.returned}，获取更新 {summary.pulled}。",
+        f"Sync done: sent {summary.sent}, accepted {summary.accepted}, rejected {summary.rejected}, "
+        f"returned {summary.returned}, updates pulled {summary.pulled}.",
+    )
+    for version_id, code in summary.rejections:
+        say(f"  拒收版本 {version_id}：{code}", f"  rejected version {version_id}: {code}")
+    return 0

@@ -1,0 +1,87 @@
+"""Showing failures to people: clear messages in their language, never a traceback.
+
+Expected failures (``OfficeError``: wrong passphrase, invalid input, disk full, database
+busy) are shown with their own message. Anything else is a bug: it is logged to the user
+log folder (type and stack only, never field values) and shown as a short message.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from types import TracebackType
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+
+from desktop.errors import OfficeError
+from desktop.gui.i18n import language
+from desktop.logs import log_unexpected
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("Errors", text)
+
+
+def log_exception(exc: BaseException) -> Path:
+    """Log ``exc`` with its stack (no values) through the app's one log function."""
+    # log_unexpected reads sys.exc_info(), which is only set inside an except block.
+    try:
+        raise exc
+    except BaseException:
+        return log_unexpected()
+
+
+def message_for(exc: BaseException) -> str:
+    """The text to show for ``exc``; unexpected errors are logged first."""
+    if isinstance(exc, OfficeError):
+        return exc.message(language())
+    if isinstance(exc, MemoryError):
+        return _tr("The computer ran out of memory. Close other programs and try again.")
+    path = log_exception(exc)
+    return _tr("An unexpected error occurred. Your saved data is safe. Details were written to {path}.").format(path=path)
+
+
+def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> QMessageBox:
+    """Show ``exc`` in a window-modal message box without blocking the caller."""
+    box = QMessageBox(QMessageBox.Icon.Warning if isinstance(exc, OfficeError) else QMessageBox.Icon.Critical,
+                      title or _tr("Anhui Future Industry Data Collection"), message_for(exc),
+                      QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("errorBox")
+    box.open()
+    return box
+
+
+def show_message(parent: QWidget | None, text: str, title: str | None = None) -> QMessageBox:
+    """Show an information message without blocking the caller."""
+    box = QMessageBox(QMessageBox.Icon.Information, title or _tr("Anhui Future Industry Data Collection"),
+                      text, QMessageBox.StandardButton.Ok, parent)
+    box.setObjectName("messageBox")
+    box.open()
+    return box
+
+
+def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:
+    """``sys.excepthook`` for the GUI: log the stack (no values) and tell the user briefly.
+
+    Qt calls Python slots from its event loop, so an exception there would otherwise only
+    reach stderr, which an office user never sees.
+    """
+    if issubclass(exc_type, KeyboardInterrupt):
+        sys.__excepthook__(exc_type, exc, tb)
+        return
+    try:
+        if exc.__traceback__ is None and tb is not None:
+            exc = exc.with_traceback(tb)
+        parent = QApplication.activeWindow() if QApplication.instance() else None
+        if QApplication.instance() is not None:
+            show_error(parent, exc)
+        else:
+            log_exception(exc)
+    except Exception:  # the hook itself must never raise
+        sys.__excepthook__(exc_type, exc, tb)
+
+
+def install_excepthook() -> None:
+    """Route uncaught exceptions on the GUI thread to :func:`excepthook`."""
+    sys.excepthook = excepthook

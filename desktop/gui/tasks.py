@@ -1,0 +1,123 @@
+"""The one adapter that runs long work off the GUI thread.
+
+Long work is a plain function, or a generator that yields progress and returns its result.
+``Task(fn).success(...).failure(...).start()`` runs it on a thread pool and always delivers
+exactly one of success or failure back on the GUI thread, so no caller is left waiting
+for an answer that never comes. Work functions never touch widgets.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+
+# Tasks in flight, kept referenced until they have reported (Qt does not own Python objects).
+_RUNNING: set[Task] = set()
+_POOL: QThreadPool | None = None
+
+
+def pool() -> QThreadPool:
+    """The app's own pool: two workers, so background work never starves the GUI on 2 cores."""
+    global _POOL
+    if _POOL is None:
+        _POOL = QThreadPool()
+        _POOL.setMaxThreadCount(2)
+    return _POOL
+
+
+class _Bridge(QObject):
+    # Created on the GUI thread: signals emitted by the worker are queued to it.
+    progressed = Signal(object)
+    succeeded = Signal(object)
+    failed = Signal(object)
+
+
+class _Runnable(QRunnable):
+    def __init__(self, fn: Callable[[], Any], bridge: _Bridge) -> None:
+        super().__init__()
+        self.setAutoDelete(True)
+        self.fn = fn
+        self.bridge = bridge
+
+    def run(self) -> None:
+        try:
+            result = self.fn()
+            if inspect.isgenerator(result):
+                result = self._drain(result)
+        except BaseException as exc:  # every failure is reported, never swallowed
+            self.bridge.failed.emit(exc)
+            return
+        self.bridge.succeeded.emit(result)
+
+    def _drain(self, gen: Any) -> Any:
+        while True:
+            try:
+                self.bridge.progressed.emit(next(gen))
+            except StopIteration as stop:
+                return stop.value
+
+
+class Task(QObject):
+    """Work to run in the background, with callbacks for success, failure and progress."""
+
+    def __init__(self, fn: Callable[[], Any], parent: QObject | None = None) -> None:
+        super().__init__()
+        self.fn = fn
+        self.owner = parent
+        self._success: Callable[[Any], None] = lambda _result: None
+        self._failure: Callable[[BaseException], None] | None = None
+        self._progress: Callable[[Any], None] = lambda _step: None
+        self._bridge = _Bridge()
+        self._bridge.progressed.connect(self._on_progress)
+        self._bridge.succeeded.connect(self._on_success)
+        self._bridge.failed.connect(self._on_failure)
+
+    def success(self, callback: Callable[[Any], None]) -> Task:
+        """Call ``callback(result)`` on the GUI thread when the work returns."""
+        self._success = callback
+        return self
+
+    def failure(self, callback: Callable[[BaseException], None]) -> Task:
+        """Call ``callback(exception)`` on the GUI thread when the work raises.
+
+        Without one, the error is shown to the user (and logged when unexpected).
+        """
+        self._failure = callback
+        return self
+
+    def progress(self, callback: Callable[[Any], None]) -> Task:
+        """Call ``callback(step)`` for each value a generator yields."""
+        self._progress = callback
+        return self
+
+    def start(self) -> Task:
+        _RUNNING.add(self)
+        pool().start(_Runnable(self.fn, self._bridge))
+        return self
+
+    @Slot(object)
+    def _on_progress(self, step: Any) -> None:
+        self._progress(step)
+
+    @Slot(object)
+    def _on_success(self, result: Any) -> None:
+        _RUNNING.discard(self)
+        self._success(result)
+
+    @Slot(object)
+    def _on_failure(self, exc: BaseException) -> None:
+        _RUNNING.discard(self)
+        if self._failure is not None:
+            self._failure(exc)
+            return
+        from desktop.gui.errors import show_error
+
+        show_error(self.owner if hasattr(self.owner, "isWindow") else None, exc)
+
+
+def busy() -> int:
+    """How many tasks are still running (tests wait for zero)."""
+    return len(_RUNNING)

@@ -1,0 +1,158 @@
+"""The unlock dialog shown at every start, after a lock and to switch user.
+
+Unlocking derives the key with Argon2id (a fraction of a second), so it runs on the
+thread pool; a wrong passphrase is an inline message and never touches the database.
+A forgotten passphrase is reset with the recovery key from the same dialog.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.gui.errors import message_for
+from desktop.gui.tasks import Task
+from desktop.store.keyslots import check_passphrase
+from desktop.store.office import Office
+
+
+class UnlockDialog(QDialog):
+    """Asks for user and passphrase; emits ``unlocked(office)`` once the store is open."""
+
+    unlocked = Signal(object)
+
+    def __init__(self, data_dir: Path, user: str | None = None, reason: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("unlockDialog")
+        self.data_dir = Path(data_dir)
+        self.setWindowTitle(self.tr("Unlock the office data"))
+        title = QLabel(self.tr("Anhui Future Industry Data Collection"), objectName="unlockTitle")
+        title.setStyleSheet("font-size: 18px; font-weight: 600")
+        intro = QLabel(reason or self.tr("The office data on this computer is encrypted. Sign in to continue."), wordWrap=True)
+        self.user = QLineEdit(user or "", objectName="unlockUser")
+        self.user.setPlaceholderText(self.tr("Leave empty for the first administrator"))
+        self.passphrase = QLineEdit(objectName="unlockPassphrase", echoMode=QLineEdit.EchoMode.Password)
+        self.message = QLabel(objectName="unlockMessage", wordWrap=True)
+        self.message.setStyleSheet("color: #b3261e")
+        form = QFormLayout()
+        form.addRow(self.tr("User"), self.user)
+        form.addRow(self.tr("Passphrase"), self.passphrase)
+        self.buttons = QDialogButtonBox()
+        self.ok = self.buttons.addButton(self.tr("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
+        self.ok.setObjectName("unlockButton")
+        self.ok.setDefault(True)
+        self.buttons.addButton(self.tr("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
+        self.buttons.accepted.connect(self.try_unlock)
+        self.buttons.rejected.connect(self.reject)
+        forgot = QPushButton(self.tr("Forgot the passphrase?"), objectName="forgotButton", flat=True)
+        forgot.setCursor(Qt.CursorShape.PointingHandCursor)
+        forgot.clicked.connect(self._recover)
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(intro)
+        layout.addSpacing(8)
+        layout.addLayout(form)
+        layout.addWidget(self.message)
+        layout.addWidget(forgot, alignment=Qt.AlignmentFlag.AlignLeft)
+        layout.addWidget(self.buttons)
+        self.setMinimumWidth(460)
+        (self.passphrase if user else self.user).setFocus()
+
+    def try_unlock(self) -> None:
+        """Unlock in the background with what was typed."""
+        if not self.passphrase.text():
+            self.message.setText(self.tr("Type the passphrase."))
+            return
+        self._busy(True)
+        user = self.user.text().strip() or None
+        passphrase = self.passphrase.text()
+        Task(lambda: Office.unlock(self.data_dir, user, passphrase), self).success(self._done).failure(self._failed).start()
+
+    def _busy(self, busy: bool) -> None:
+        self.ok.setEnabled(not busy)
+        self.message.setText(self.tr("Unlocking…") if busy else "")
+        self.message.setStyleSheet("color: #555" if busy else "color: #b3261e")
+
+    def _done(self, office: Office) -> None:
+        self._busy(False)
+        self.passphrase.clear()
+        self.accept()
+        self.unlocked.emit(office)
+
+    def _failed(self, exc: BaseException) -> None:
+        self._busy(False)
+        self.passphrase.selectAll()
+        self.passphrase.setFocus()
+        self.message.setText(message_for(exc))
+
+    def _recover(self) -> None:
+        dialog = RecoveryDialog(self.data_dir, self.user.text().strip(), self)
+        dialog.unlocked.connect(self._done)
+        dialog.open()
+
+
+class RecoveryDialog(QDialog):
+    """Sets a new passphrase for a user with the office's recovery key."""
+
+    unlocked = Signal(object)
+
+    def __init__(self, data_dir: Path, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recoveryDialog")
+        self.data_dir = data_dir
+        self.setWindowTitle(self.tr("Reset a passphrase with the recovery key"))
+        self.key = QLineEdit(objectName="recoveryKeyInput")
+        self.key.setPlaceholderText("XXXX-XXXX-…")
+        self.user = QLineEdit(user, objectName="recoveryUser")
+        self.new = QLineEdit(objectName="recoveryNew", echoMode=QLineEdit.EchoMode.Password)
+        self.again = QLineEdit(objectName="recoveryAgain", echoMode=QLineEdit.EchoMode.Password)
+        self.message = QLabel(wordWrap=True, objectName="recoveryMessage")
+        self.message.setStyleSheet("color: #b3261e")
+        form = QFormLayout(self)
+        form.addRow(QLabel(self.tr("The recovery key was shown when the office was set up."), wordWrap=True))
+        form.addRow(self.tr("Recovery key"), self.key)
+        form.addRow(self.tr("User"), self.user)
+        form.addRow(self.tr("New passphrase"), self.new)
+        form.addRow(self.tr("Again"), self.again)
+        form.addRow(self.message)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._reset)
+        buttons.rejected.connect(self.reject)
+        form.addRow(buttons)
+        self.setMinimumWidth(520)
+
+    def _reset(self) -> None:
+        key, user, new = self.key.text(), self.user.text().strip(), self.new.text()
+        if new != self.again.text():
+            self.message.setText(self.tr("The two passphrases differ."))
+            return
+        if not user:
+            self.message.setText(self.tr("Type the user whose passphrase is reset."))
+            return
+
+        def work() -> Office:
+            check_passphrase(new)
+            office = Office.unlock_with_recovery(self.data_dir, key, user)
+            try:
+                office.change_passphrase(user, new)
+            except BaseException:
+                office.close()
+                raise
+            return office
+
+        Task(work, self).success(self._done).failure(lambda exc: self.message.setText(message_for(exc))).start()
+
+    def _done(self, office: Office) -> None:
+        self.accept()
+        self.unlocked.emit(office)

@@ -1,0 +1,217 @@
+"""The office's side of sync: the outbox and everything the province sent back.
+
+``OfficeOutbox`` implements ``sync.office.OfficeSyncStore`` over the encrypted store. Each
+method is one write transaction, so the sync runner can be killed between any two steps
+and the next run carries on: batches are stored before they are sent, receipts and updates
+are stored together with the record status changes they cause.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from desktop.services.device import device_key, enrollment, replace_device_key
+from desktop.services.records import change_status
+from desktop.services.updates import write_published_file
+from desktop.store.clock import utc_now
+from desktop.store.connection import write_transaction
+from desktop.store.office import Office
+from sync.keys import Ed25519PrivateKey, private_key_from_pem, private_key_to_pem
+from sync.office import DeviceCredentials, SignedUpdate, StoredBatch
+from sync.protocol import Receipt, RecordVersion
+
+PROVINCE = "province"
+
+
+class NotEnrolled(Exception):
+    pass
+
+
+class OfficeOutbox:
+    """The outbox, receipts, trusted keys and updates of one office store."""
+
+    def __init__(self, office: Office) -> None:
+        self.office = office
+        self.db = office.db
+
+    # -- queueing -----------------------------------------------------------------
+    def enqueue_final(self) -> int:
+        """Put the current version of every final record in the outbox (status: queued)."""
+        with write_transaction(self.db) as db:
+            rows = list(db.query("SELECT record_id, current_version_id FROM records WHERE status = 'final' ORDER BY updated_at"))
+            now = utc_now()
+            for row in rows:
+                db.execute(
+                    "INSERT OR IGNORE INTO outbox (version_id, record_id, queued_at, state) VALUES (?, ?, ?, 'pending')",
+                    [row["current_version_id"], row["record_id"], now],
+                )
+                change_status(db, row["record_id"], "queued", reason=None, actor=self.office.user)
+        return len(rows)
+
+    # -- OfficeSyncStore ------------------------------------------------------------
+    def device(self) -> DeviceCredentials:
+        enrolled = enrollment(self.office)
+        if enrolled is None:
+            raise NotEnrolled()
+        return DeviceCredentials(enrolled.device_id, device_key(self.office))
+
+    def province_keys(self) -> list[str]:
+        return [r["public_key"] for r in self.db.query("SELECT public_key FROM province_keys ORDER BY position")]
+
+    def trust_province_keys(self, keys: list[str]) -> None:
+        with write_transaction(self.db) as db:
+            db.execute("DELETE FROM province_keys")
+            now = utc_now()
+            for position, key in enumerate(keys, start=1):
+                db.execute("INSERT INTO province_keys (position, public_key, added_at) VALUES (?, ?, ?)", [position, key, now])
+
+    def pending_count(self) -> int:
+        return int(next(self.db.query("SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'batched')"))["n"])
+
+    def pending_versions(self, limit: int) -> list[RecordVersion]:
+        rows = self.db.query(
+            "SELECT v.* FROM outbox o JOIN versions v ON v.version_id = o.version_id "
+            "WHERE o.state = 'pending' ORDER BY o.queued_at, o.version_id LIMIT ?",
+            [int(limit)],
+        )
+        return [
+            RecordVersion(r["record_id"], r["version_id"], r["form_id"], r["form_version"], r["org_unit"],
+                          r["status"], json.loads(r["data"]), r["content_hash"])
+            for r in rows
+        ]
+
+    def next_batch_position(self) -> tuple[int, str | None]:
+        state = self._state()
+        return int(state.get("next_sequence", "1")), state.get("previous_batch_hash") or None
+
+    def save_batch(self, batch: StoredBatch) -> None:
+        with write_transaction(self.db) as db:
+            db.execute(
+                "INSERT INTO batches (sequence, batch_id, envelope, batch_hash, created_at) VALUES (?, ?, ?, ?, ?)",
+                [batch.sequence, batch.batch_id, batch.envelope, batch.batch_hash, utc_now()],
+            )
+            for version_id in batch.version_ids:
+                db.execute("UPDATE outbox SET state = 'batched', batch_sequence = ? WHERE version_id = ?", [batch.sequence, version_id])
+            self._set_state(db, next_sequence=str(batch.sequence + 1), previous_batch_hash=batch.batch_hash)
+
+    def unacknowledged_batches(self) -> list[StoredBatch]:
+        return [self._stored(r) for r in self.db.query("SELECT * FROM batches WHERE acknowledged_at IS NULL ORDER BY sequence")]
+
+    def batch_envelope(self, sequence: int) -> bytes | None:
+        row = next(self.db.query("SELECT envelope FROM batches WHERE sequence = ?", [sequence]), None)
+        return bytes(row["envelope"]) if row else None
+
+    def save_receipt(self, batch: StoredBatch, receipt: Receipt, receipt_bytes: bytes) -> None:
+        entry = receipt.entry
+        with write_transaction(self.db) as db:
+            db.execute(
+                "INSERT INTO receipts (sequence, batch_id, receipt, received_at, accepted, rejected) VALUES (?, ?, ?, ?, ?, ?)",
+                [batch.sequence, batch.batch_id, receipt_bytes, entry.received_at, len(entry.accepted), len(entry.rejected)],
+            )
+            db.execute("UPDATE batches SET acknowledged_at = ? WHERE sequence = ? AND acknowledged_at IS NULL", [utc_now(), batch.sequence])
+            for accepted in entry.accepted:
+                db.execute("UPDATE outbox SET state = 'accepted' WHERE version_id = ?", [accepted.version_id])
+                self._settle(db, accepted.record_id, accepted.version_id, "synced", None)
+            for rejected in entry.rejected:
+                reasons = [r.to_json() for r in rejected.reasons]
+                db.execute("UPDATE outbox SET state = 'rejected', reasons = ? WHERE version_id = ?",
+                           [json.dumps(reasons, ensure_ascii=False), rejected.version_id])
+                text = "；".join(f"{r.path}：{r.message_zh}" if r.path else r.message_zh for r in rejected.reasons)
+                self._settle(db, rejected.record_id, rejected.version_id, "returned", text or "省级端点拒收")
+
+    def _settle(self, db: Any, record_id: str, version_id: str, status: str, reason: str | None) -> None:
+        # Only the version the record still shows decides its status; a record edited
+        # since it was queued keeps its newer draft.
+        row = next(db.query("SELECT status, current_version_id FROM records WHERE record_id = ?", [record_id]), None)
+        if row and row["current_version_id"] == version_id and row["status"] == "queued":
+            change_status(db, record_id, status, reason=reason, actor=PROVINCE)
+
+    def last_checkpoint(self) -> bytes | None:
+        row = next(self.db.query("SELECT envelope FROM checkpoints WHERE id = 1"), None)
+        return bytes(row["envelope"]) if row else None
+
+    def save_checkpoint(self, envelope: bytes) -> None:
+        with write_transaction(self.db) as db:
+            db.execute("INSERT OR REPLACE INTO checkpoints (id, envelope, saved_at) VALUES (1, ?, ?)", [envelope, utc_now()])
+
+    def rebase(self, next_sequence: int, previous_batch_hash: str | None) -> None:
+        with write_transaction(self.db) as db:
+            dropped = [r["sequence"] for r in db.query("SELECT sequence FROM batches WHERE acknowledged_at IS NULL")]
+            for sequence in dropped:
+                db.execute("UPDATE outbox SET state = 'pending', batch_sequence = NULL WHERE batch_sequence = ? AND state = 'batched'", [sequence])
+                db.execute("DELETE FROM batches WHERE sequence = ?", [sequence])
+            self._set_state(db, next_sequence=str(next_sequence), previous_batch_hash=previous_batch_hash or "")
+
+    def update_cursor(self) -> int:
+        return int(self._state().get("update_cursor", "0"))
+
+    def apply_updates(self, updates: list[SignedUpdate], cursor: int) -> None:
+        # Published forms and reference data are public; they go to the folder the forms
+        # registry reads, before the transaction, so a crash only means writing them again.
+        for update in updates:
+            if update.kind in ("form_version", "reference_data"):
+                write_published_file(self.office.paths.root, update.kind, update.body)
+        with write_transaction(self.db) as db:
+            now = utc_now()
+            for update in updates:
+                db.execute(
+                    "INSERT OR IGNORE INTO updates (update_id, kind, audience, published_at, body, envelope, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    [update.update_id, update.kind, update.audience, update.published_at,
+                     json.dumps(update.body, ensure_ascii=False), update.envelope, now],
+                )
+                if update.kind == "record_returned":
+                    self._returned(db, update.body)
+            self._set_state(db, update_cursor=str(cursor))
+
+    def _returned(self, db: Any, body: dict[str, Any]) -> None:
+        record_id, reason = str(body.get("record_id", "")), str(body.get("reason", "")) or "省里退回"
+        row = next(db.query("SELECT status FROM records WHERE record_id = ?", [record_id]), None)
+        if row is None:
+            return
+        if row["status"] in ("queued", "synced"):
+            change_status(db, record_id, "returned", reason=reason, actor=PROVINCE)
+        else:
+            # Already being corrected: keep its status, note the province's reason.
+            change_status(db, record_id, row["status"], reason=reason, actor=PROVINCE, event="province_return")
+
+    def pending_key_rotation(self) -> tuple[Ed25519PrivateKey, bytes] | None:
+        row = next(self.db.query("SELECT new_private_key, statement FROM key_rotation WHERE id = 1"), None)
+        if row is None:
+            return None
+        return private_key_from_pem(row["new_private_key"].encode("ascii")), bytes(row["statement"])
+
+    def begin_key_rotation(self, new_key: Ed25519PrivateKey, statement: bytes) -> None:
+        with write_transaction(self.db) as db:
+            db.execute(
+                "INSERT OR REPLACE INTO key_rotation (id, new_private_key, statement, started_at) VALUES (1, ?, ?, ?)",
+                [private_key_to_pem(new_key).decode("ascii"), statement, utc_now()],
+            )
+
+    def finish_key_rotation(self) -> None:
+        pending = self.pending_key_rotation()
+        if pending is None:
+            return
+        replace_device_key(self.office, pending[0])
+        with write_transaction(self.db) as db:
+            db.execute("DELETE FROM key_rotation WHERE id = 1")
+
+    # -- reading for screens and exports ---------------------------------------------
+    def receipts(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT id, sequence, batch_id, received_at, accepted, rejected, receipt FROM receipts ORDER BY id"))
+
+    def batches(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT sequence, batch_id, batch_hash, created_at, acknowledged_at, envelope FROM batches ORDER BY sequence"))
+
+    # -- helpers --------------------------------------------------------------------
+    def _stored(self, row: dict[str, Any]) -> StoredBatch:
+        ids = tuple(r["version_id"] for r in self.db.query("SELECT version_id FROM outbox WHERE batch_sequence = ? ORDER BY version_id", [row["sequence"]]))
+        return StoredBatch(row["batch_id"], row["sequence"], bytes(row["envelope"]), ids)
+
+    def _state(self) -> dict[str, str]:
+        return {r["key"]: r["value"] for r in self.db.query("SELECT key, value FROM sync_state")}
+
+    @staticmethod
+    def _set_state(db: Any, **values: str) -> None:
+        for key, value in values.items():
+            db.execute("INSERT OR REPLACE INTO sync_state (key, value) VALUES (?, ?)", [key, value])

@@ -1,0 +1,89 @@
+"""Enroll this office's device and sync it: the one place the office calls the sync package.
+
+Both the CLI and the GUI's sync screen use these functions; errors from the wire come
+back as ``SyncFailed`` with a message a clerk can act on.
+"""
+
+from __future__ import annotations
+
+import threading
+
+from desktop.errors import OfficeError
+from desktop.services.device import device_key, enrollment, save_enrollment
+from desktop.services.outbox import NotEnrolled, OfficeOutbox
+from desktop.store.office import Office
+from sync import errors as e
+from sync.client import ProvinceClient, enroll
+from sync.runner import ProgressCallback, SyncSummary, run_sync
+from sync.transport import TransportOptions
+from sync.trust import ProvinceTrust
+
+# (zh, en) per error class, most specific first.
+MESSAGES: list[tuple[type[Exception], str, str]] = [
+    (e.Cancelled, "同步已取消，已完成的部分已保存。", "Sync cancelled; what was done is kept."),
+    (e.Revoked, "本设备已被省里吊销，请联系省数据资源局重新登记。", "This device was revoked by the province; ask them to enroll it again."),
+    (e.EnrollmentCodeUnknown, "登记码无效，请核对后重试。", "Unknown enrollment code; check it and try again."),
+    (e.EnrollmentCodeExpired, "登记码已过期，请向省里申请新的登记码。", "The enrollment code has expired; ask the province for a new one."),
+    (e.EnrollmentCodeUsed, "登记码已被使用过，请向省里申请新的登记码。", "The enrollment code was already used; ask for a new one."),
+    (e.OrgUnitForbidden, "只能上报本单位（本区划/园区）的记录。", "A device may only send records of its own org unit."),
+    (e.UntrustedProvinceKey, "省里的签名密钥不受信任，已停止同步（可能被冒充）。", "The province's signing key is not trusted; sync stopped (possible impostor)."),
+    (e.InvalidReply, "省级端点的答复无法验证，已停止同步；数据未丢失，稍后再试。", "The province's reply did not verify; sync stopped, no data lost. Try later."),
+    (e.TransportError, "无法连接省级端点（网络不通？），数据已保存在本机，联网后再同步。", "Cannot reach the province (offline?); data is kept here, sync again when online."),
+    (e.Unauthorized, "省里不认识本设备的密钥，请重新登记。", "The province does not know this device's key; enroll again."),
+    (e.ProtocolError, "省级端点拒绝了请求：{0}", "The province refused the request: {0}"),
+    (e.SyncError, "同步出错：{0}", "Sync failed: {0}"),
+]
+
+
+class SyncFailed(OfficeError):
+    def __init__(self, exc: Exception) -> None:
+        for cls, zh, en in MESSAGES:
+            if isinstance(exc, cls):
+                super().__init__(zh.format(exc), en.format(exc))
+                break
+        else:
+            super().__init__(f"同步出错：{exc}", f"Sync failed: {exc}")
+        self.cause = exc
+
+
+def _options(ca_bundle: str | None) -> TransportOptions:
+    return TransportOptions(ca_bundle=ca_bundle)
+
+
+def enroll_office(office: Office, endpoint: str, code: str, *, ca_bundle: str | None = None,
+                  province_key_id: str | None = None) -> str:
+    """Register this office's device key with a one-time code; return the device id."""
+    office.require_admin("登记设备", "enroll the device")
+    key = device_key(office)
+    try:
+        result = enroll(endpoint, code, key, label=office.office_name, options=_options(ca_bundle),
+                        expected_province_key_id=province_key_id)
+    except e.SyncError as exc:
+        raise SyncFailed(exc) from exc
+    if result.org_unit != office.org_unit:
+        raise OfficeError(
+            f"该登记码属于单位 {result.org_unit}，而本办公室是 {office.org_unit}。",
+            f"The code is for org unit {result.org_unit}; this office is {office.org_unit}.",
+        )
+    save_enrollment(office, device_id=result.device_id, endpoint=endpoint, ca_bundle=ca_bundle,
+                    enrolled_at=result.enrolled_at, reply=result.reply, province_key=result.province_public_key)
+    return result.device_id
+
+
+def sync_office(office: Office, *, progress: ProgressCallback | None = None,
+                cancel: threading.Event | None = None, pull: bool = True) -> SyncSummary:
+    """Queue every final record, send the outbox, keep the receipts, pull updates."""
+    enrolled = enrollment(office)
+    if enrolled is None:
+        raise OfficeError("本设备尚未登记，请先用省里发的登记码登记。", "This device is not enrolled yet; enroll it with the province's code first.")
+    outbox = OfficeOutbox(office)
+    outbox.enqueue_final()
+    trust = ProvinceTrust(outbox.province_keys())
+    try:
+        with ProvinceClient(enrolled.endpoint, trust, options=_options(enrolled.ca_bundle),
+                            cancel=cancel, on_new_province_keys=outbox.trust_province_keys) as client:
+            return run_sync(client, outbox, progress=progress, cancel=cancel, pull=pull)
+    except NotEnrolled as exc:
+        raise OfficeError("本设备尚未登记。", "This device is not enrolled.") from exc
+    except e.SyncError as exc:
+        raise SyncFailed(exc) from exc
