@@ -71,6 +71,8 @@ async def read_body(request: Request, limit: int) -> bytes:
 def create_app(settings: Settings) -> FastAPI:
     """Build the app for one province (opens the database and the key at once)."""
     province = Province.open(settings)
+    # Load the forms engine now: a broken engine should stop the start, not fail each batch.
+    province.validator.registry()
     app = FastAPI(
         title="Anhui future-industry data collection: provincial endpoint",
         version=f"protocol {PROTOCOL_VERSION}",
