@@ -20,6 +20,7 @@ from desktop.errors import InvalidInput
 from desktop.store.atomic import write_atomic
 from desktop.store.integrity import check_store
 from desktop.store.office import ROLES, Office
+from forms.registry import load_registry
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -50,6 +51,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     if not args.user:
         raise InvalidInput("请用 --user 指定第一位管理员的用户名。", "Name the first admin with --user.")
+    unit = load_registry().org_unit(args.org_unit)
+    if unit is None:
+        raise InvalidInput(
+            f"“{args.org_unit}”不是安徽省的区划或园区代码（如 340104 蜀山区）。",
+            f"'{args.org_unit}' is not an Anhui division or park code (e.g. 340104).",
+        )
     passphrase = read_passphrase("新口令 / new passphrase: ", confirm=True)
     office, recovery = Office.create(
         data_dir(args), org_unit=args.org_unit, office_name=args.office_name, admin=args.user, passphrase=passphrase

@@ -6,8 +6,16 @@ every problem found, and what the store indexes (title, sector, search text).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
+
+import sqlite_utils
+
+from desktop.services.lookup import StoreLookup
+from desktop.services.updates import published_dir
+from forms.errors import UnknownForm
+from forms.registry import Registry, load_registry
 
 
 @dataclass
@@ -36,6 +44,10 @@ class RecordChecker:
     # Problem codes a draft may still have: a draft is work in progress.
     draft_tolerated: frozenset[str] = frozenset({"required"})
 
+    def bind(self, db: sqlite_utils.Database) -> RecordChecker:
+        """This checker for the office whose database is ``db`` (for duplicate checks)."""
+        return self
+
     def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None) -> Checked:
         if not isinstance(form_id, str) or not form_id.strip():
             return Checked("", 0, data, [problem("", "unknown_form", "表单编号为空。", "The form id is empty.")])
@@ -60,6 +72,36 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def default_checker(data_dir: object = None) -> RecordChecker:
-    """The checker the office app uses (the CLI and the GUI both call this)."""
-    return RecordChecker()
+class FormsChecker(RecordChecker):
+    """Checks records with the shared forms engine, against this office's other records."""
+
+    draft_tolerated = frozenset({"required", "min_items"})
+
+    def __init__(self, registry: Registry, db: sqlite_utils.Database | None = None) -> None:
+        self.registry = registry
+        self.db = db
+
+    def bind(self, db: sqlite_utils.Database) -> FormsChecker:
+        """The same checker, looking up duplicates in ``db``."""
+        return FormsChecker(self.registry, db)
+
+    def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None) -> Checked:
+        lookup = StoreLookup(self.db) if self.db is not None else None
+        result = self.registry.validate(form_id, data, version=form_version, lookup=lookup, record_id=exclude_record)
+        problems = [p.to_json() for p in result.problems]
+        try:
+            form = self.registry.form(form_id, form_version)
+        except UnknownForm:
+            return Checked(str(form_id)[:64], form_version or 0, data, problems)
+        clean = result.data if isinstance(result.data, dict) else data
+        return Checked(
+            form.id, form.version, clean, problems,
+            title=form.title_of(clean), sector=_str(clean.get("sector")) if isinstance(clean, dict) else None,
+            direction=_str(clean.get("direction")) if isinstance(clean, dict) else None,
+            search_text=form.search_text(clean),
+        )
+
+
+def default_checker(data_dir: str | os.PathLike[str] | None = None) -> FormsChecker:
+    """The checker the office app uses: packaged forms plus what the province published."""
+    return FormsChecker(load_registry(published_dir(data_dir) if data_dir is not None else None))

@@ -40,8 +40,8 @@ class RecordNotFound(InvalidInput):
 class RecordInvalid(InvalidInput):
     """The record failed validation; ``problems`` lists every field-level problem."""
 
-    def __init__(self, problems: list[dict[str, Any]]) -> None:
-        errors = [p for p in problems if p["severity"] == "error"]
+    def __init__(self, problems: list[dict[str, Any]], blocking: list[dict[str, Any]] | None = None) -> None:
+        errors = blocking if blocking is not None else [p for p in problems if p["severity"] == "error"]
         super().__init__(
             "记录未通过校验：" + "；".join(f"{p['path'] or '记录'}：{p['message_zh']}" for p in errors),
             "The record is not valid: " + "; ".join(f"{p['path'] or 'record'}: {p['message_en']}" for p in errors),
@@ -65,7 +65,7 @@ class RecordService:
     def __init__(self, office: Office, checker: RecordChecker) -> None:
         self.office = office
         self.db = office.db
-        self.checker = checker
+        self.checker = checker.bind(office.db)
 
     # -- writing ------------------------------------------------------------------
     def add(self, form_id: str, data: Any, *, final: bool = False) -> SavedVersion:
@@ -144,7 +144,7 @@ class RecordService:
         # Drafts may be incomplete (that is what a draft is for) but never malformed.
         blocking = errors if final else [p for p in errors if p["code"] not in self.checker.draft_tolerated]
         if blocking:
-            raise RecordInvalid(checked.problems)
+            raise RecordInvalid(checked.problems, blocking)
         return checked
 
     def _insert_version(self, record_id: str, number: int, checked: Checked, status: str, now: str) -> dict[str, Any]:

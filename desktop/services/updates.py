@@ -4,6 +4,7 @@ registry reads (``forms.load_registry(published_dir(data_dir))``)."""
 from __future__ import annotations
 
 import json
+import os
 import re
 from pathlib import Path
 from typing import Any
@@ -13,11 +14,11 @@ from desktop.store.atomic import write_atomic
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 
 
-def published_dir(data_dir: str | Path) -> Path:
+def published_dir(data_dir: str | os.PathLike[str]) -> Path:
     return Path(data_dir) / "published"
 
 
-def write_published_file(data_dir: str | Path, kind: str, body: dict[str, Any]) -> Path | None:
+def write_published_file(data_dir: str | os.PathLike[str], kind: str, body: dict[str, Any]) -> Path | None:
     """Write one verified update's content; names are checked so no path can escape."""
     folder = published_dir(data_dir)
     if kind == "form_version":

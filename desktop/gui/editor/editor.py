@@ -1,0 +1,344 @@
+"""The record editor page: the generated form, inline validation, drafts kept as you type.
+
+Nothing typed is lost: every change is written to the encrypted autosave table shortly
+after it is made (and every few seconds while editing), so a crash, a power cut or an idle
+lock leaves the contents to be offered again at the next start. A clean save or an
+explicit discard removes them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.errors import OfficeError
+from desktop.gui.editor.form_view import EditorContext, FormView
+from desktop.gui.errors import show_error
+from desktop.gui.i18n import language, pick
+from desktop.gui.labels import status_label
+from desktop.gui.record_list import RecordPicker
+from desktop.gui.session import Session
+from desktop.services.records import RecordInvalid
+from forms.problems import Problem
+
+VALIDATE_DELAY_MS = 300
+AUTOSAVE_DELAY_MS = 800
+PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+class RecordEditor(QWidget):
+    """Edit one record (or a new one) of one form; emits ``saved`` and ``closed``."""
+
+    saved = Signal(str)
+    closed = Signal()
+    history_requested = Signal(str)
+
+    def __init__(self, session: Session, form_id: str, record_id: str | None = None,
+                 restored: dict[str, Any] | None = None, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recordEditor")
+        self.session = session
+        self.record_id = record_id
+        self.record = session.records.get(record_id) if record_id else None
+        self.form = session.form(form_id, self.record["form_version"] if self.record else None)
+        self.dirty = False
+        self.unsaved_in_autosave = False
+        self.show_all = False
+        self.touched: set[str] = set()
+        self.problems: list[Problem] = []
+
+        self.heading = QLabel(objectName="editorHeading")
+        self.heading.setStyleSheet("font-size: 18px; font-weight: 600")
+        self.status_chip = QLabel(objectName="statusChip")
+        self.status_chip.setStyleSheet("background: #e8eef6; border-radius: 8px; padding: 2px 10px")
+        head = QHBoxLayout()
+        head.addWidget(self.heading)
+        head.addWidget(self.status_chip)
+        head.addStretch(1)
+        self.returned = QLabel(objectName="returnedBanner", wordWrap=True)
+        self.returned.setStyleSheet("background: #fde7d9; border: 1px solid #e8a87c; color: #6b2c00; padding: 8px")
+        self.returned.hide()
+
+        self.summary = QFrame(objectName="problemSummary")
+        self.summary.setStyleSheet("#problemSummary { background: #fdf1f0; border: 1px solid #e6b8b4; }")
+        self.summary_title = QLabel(objectName="summaryTitle", wordWrap=True)
+        self.summary_title.setStyleSheet("font-weight: 600; color: #8c1d18")
+        self.summary_list = QListWidget(objectName="summaryList")
+        self.summary_list.setMaximumHeight(110)
+        self.summary_list.itemActivated.connect(self._jump)
+        self.summary_list.itemClicked.connect(self._jump)
+        summary_box = QVBoxLayout(self.summary)
+        summary_box.addWidget(self.summary_title)
+        summary_box.addWidget(self.summary_list)
+        self.summary.hide()
+
+        context = EditorContext(choose_record=self._choose_record, record_title=self._record_title)
+        self.view = FormView(self.form, self.form.fields, context)
+        scroll = QScrollArea(objectName="editorScroll", widgetResizable=True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setWidget(self.view)
+        self.scroll = scroll
+
+        self.save_button = QPushButton(self.tr("Save draft"), objectName="saveDraft")
+        self.save_button.setToolTip(self.tr("Ctrl+S"))
+        self.final_button = QPushButton(self.tr("Save and mark final"), objectName="saveFinal")
+        self.final_button.setToolTip(self.tr("Check everything and mark the record ready to sync (Ctrl+Shift+S)"))
+        self.versions_button = QPushButton(self.tr("Versions…"), objectName="versionsButton")
+        self.close_button = QPushButton(self.tr("Close"), objectName="closeEditor")
+        self.autosave_label = QLabel(objectName="autosaveLabel")
+        self.autosave_label.setStyleSheet("color: #666")
+        self.save_button.clicked.connect(lambda: self.save(final=False))
+        self.final_button.clicked.connect(lambda: self.save(final=True))
+        self.versions_button.clicked.connect(lambda: self.history_requested.emit(self.record_id or ""))
+        self.close_button.clicked.connect(self.request_close)
+        footer = QHBoxLayout()
+        footer.addWidget(self.autosave_label)
+        footer.addStretch(1)
+        for button in (self.versions_button, self.close_button, self.save_button, self.final_button):
+            footer.addWidget(button)
+        self.final_button.setDefault(True)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addWidget(self.returned)
+        layout.addWidget(self.summary)
+        layout.addWidget(scroll, 1)
+        layout.addLayout(footer)
+
+        self.validate_timer = QTimer(self, singleShot=True, interval=VALIDATE_DELAY_MS)
+        self.validate_timer.timeout.connect(self.validate)
+        self.autosave_timer = QTimer(self, singleShot=True, interval=AUTOSAVE_DELAY_MS)
+        self.autosave_timer.timeout.connect(self.flush_autosave)
+        # A steady beat as well as the debounce: typing without pause still gets saved.
+        self.autosave_beat = QTimer(self, interval=1000 * int(session.settings.get("autosave_seconds")))
+        self.autosave_beat.timeout.connect(self.flush_autosave)
+        self.autosave_beat.start()
+        self.view.changed.connect(self._changed)
+        self.view.edited.connect(self.touched.add)
+        QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.save(final=False))
+        QShortcut(QKeySequence("Ctrl+Shift+S"), self, activated=lambda: self.save(final=True))
+        QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.request_close)
+
+        data = restored if restored is not None else (session.records.current_data(record_id) if record_id else {})
+        self.view.set_values(data)
+        self._refresh_view()
+        self._show_header()
+        self._set_tab_order()
+        if restored is not None:
+            self.dirty = True
+            self.unsaved_in_autosave = True
+            self.autosave_label.setText(self.tr("Restored unsaved contents. Save to keep them."))
+        if self.record_id or restored:
+            self.validate()
+
+    # -- header and order -------------------------------------------------------------
+    def _show_header(self) -> None:
+        form_label = pick(self.form.label_zh, self.form.label_en)
+        if self.record is None:
+            self.heading.setText(self.tr("New {form}").format(form=form_label))
+            self.status_chip.setText(self.tr("Not saved yet"))
+        else:
+            self.heading.setText(f"{form_label} · {self.record.get('title') or ''}")
+            self.status_chip.setText(status_label(self.record["status"]))
+        returned = self.record is not None and self.record["status"] == "returned"
+        self.returned.setVisible(returned)
+        if returned:
+            self.returned.setText(self.tr("Returned by the province for correction: {reason}").format(
+                reason=self.record.get("status_reason") or self.tr("(no reason given)")))
+        self.versions_button.setEnabled(self.record is not None)
+
+    def _set_tab_order(self) -> None:
+        chain = self.view.tab_chain() + [self.save_button, self.final_button]
+        for first, second in zip(chain, chain[1:], strict=False):
+            QWidget.setTabOrder(first, second)
+        if chain:
+            chain[0].setFocus()
+
+    # -- editing ----------------------------------------------------------------------
+    def data(self) -> dict[str, Any]:
+        """The record as typed now (raw values of the fields that apply)."""
+        return self.view.values()
+
+    def _refresh_view(self) -> None:
+        # Relevance can cascade (a field shown makes another relevant), so settle it.
+        for _ in range(3):
+            before = self.view.values()
+            self.view.update(before)
+            if self.view.values() == before:
+                break
+
+    def _changed(self) -> None:
+        self.dirty = True
+        self.unsaved_in_autosave = True
+        self._refresh_view()
+        self.validate_timer.start()
+        self.autosave_timer.start()
+
+    def flush_autosave(self) -> None:
+        """Write the current contents to the encrypted autosave slot if they changed."""
+        self.autosave_timer.stop()
+        if not self.unsaved_in_autosave:
+            return
+        try:
+            self.session.autosave.put(self.form.id, self.record_id, self.data())
+        except OfficeError as exc:
+            self.autosave_label.setText(exc.message(language()))
+            return
+        self.unsaved_in_autosave = False
+        self.autosave_label.setText(self.tr("Unsaved changes kept safe at {time}").format(
+            time=dt.datetime.now().strftime("%H:%M:%S")))
+
+    def validate(self) -> list[Problem]:
+        """Run the forms engine on what is typed and show its messages inline."""
+        self.validate_timer.stop()
+        result = self.session.registry.validate(self.form.id, self.data(), version=self.form.version,
+                                                lookup=self.session.lookup, record_id=self.record_id)
+        self.problems = list(result.problems)
+        self._show_problems()
+        return self.problems
+
+    def _show_problems(self) -> None:
+        by_path: dict[str, list[Problem]] = {}
+        for p in self.problems:
+            by_path.setdefault(p.path, []).append(p)
+
+        def show(path: str) -> bool:
+            return self.show_all or path in self.touched or any(t.startswith(path + "[") for t in self.touched)
+
+        self.view.show_problems(by_path, show)
+        if self.show_all:
+            self._fill_summary(self.problems)
+
+    def _fill_summary(self, problems: list[Problem]) -> None:
+        self.summary_list.clear()
+        errors = [p for p in problems if p.severity == "error"]
+        for p in sorted(problems, key=lambda p: p.severity != "error"):
+            item = QListWidgetItem(("⚠ " if p.severity == "warning" else "✖ ") + p.message(language()))
+            item.setData(PATH_ROLE, p.path)
+            self.summary_list.addItem(item)
+        if errors:
+            self.summary_title.setText(self.tr("%n problem(s) to fix before this can be saved. Click one to go to the field.", "", len(errors)))
+        else:
+            self.summary_title.setText(self.tr("Saved. Please check these warnings:"))
+        self.summary.setVisible(bool(problems))
+
+    def _jump(self, item: QListWidgetItem) -> None:
+        row = self.view.row_for(item.data(PATH_ROLE) or "")
+        if row is not None:
+            target = row.widget.focus_target()
+            self.scroll.ensureWidgetVisible(row.widget)
+            target.setFocus()
+
+    # -- saving -----------------------------------------------------------------------
+    def save(self, final: bool = False) -> bool:
+        """Save as a new version (draft, or final); returns whether it was saved."""
+        self.show_all = True
+        problems = self.validate()
+        tolerated = set() if final else self.session.draft_tolerated
+        blocking = [p for p in problems if p.severity == "error" and p.code not in tolerated]
+        if blocking:
+            self._fill_summary(problems)
+            self._jump(self.summary_list.item(0))
+            return False
+        try:
+            saved = self._write(final)
+        except RecordInvalid as exc:
+            self.problems = [Problem(**p) for p in exc.problems]
+            self._show_problems()
+            self._fill_summary(self.problems)
+            return False
+        except OfficeError as exc:
+            show_error(self, exc)
+            return False
+        self.session.autosave.discard(self.form.id, self.record_id)
+        self.record_id = saved.record_id
+        self.record = self.session.records.get(saved.record_id)
+        self.session.autosave.discard(self.form.id, self.record_id)
+        self.dirty = False
+        self.unsaved_in_autosave = False
+        self.autosave_label.setText(self.tr("Saved as version {n} at {time}").format(
+            n=self.record["version_count"], time=dt.datetime.now().strftime("%H:%M:%S")))
+        self._show_header()
+        warnings = [Problem(**w) for w in saved.warnings] if saved.warnings else [p for p in problems if p.severity == "warning"]
+        self._fill_summary(warnings) if warnings else self.summary.hide()
+        self.saved.emit(saved.record_id)
+        return True
+
+    def _write(self, final: bool) -> Any:
+        records = self.session.records
+        if self.record_id is None:
+            return records.add(self.form.id, self.data(), final=final)
+        if final and not self.dirty and self.record and self.record["status"] == "draft":
+            records.finalize(self.record_id)
+            record = records.get(self.record_id)
+            return _Saved(self.record_id, record["status"])
+        return records.edit(self.record_id, self.data(), final=final)
+
+    # -- closing ----------------------------------------------------------------------
+    def request_close(self) -> None:
+        """Close, asking first what to do with unsaved changes."""
+        if not self.dirty:
+            self._close()
+            return
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Unsaved changes"),
+                          self.tr("This record has changes that are not saved yet."), parent=self)
+        box.setObjectName("unsavedBox")
+        save = box.addButton(self.tr("Save draft"), QMessageBox.ButtonRole.AcceptRole)
+        discard = box.addButton(self.tr("Discard changes"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(self.tr("Keep editing"), QMessageBox.ButtonRole.RejectRole)
+
+        def answered(button: Any) -> None:
+            if button is save and self.save(final=False):
+                self._close()
+            elif button is discard:
+                self.session.autosave.discard(self.form.id, self.record_id)
+                self.dirty = self.unsaved_in_autosave = False
+                self._close()
+
+        box.buttonClicked.connect(answered)
+        box.open()
+
+    def _close(self) -> None:
+        self.stop()
+        self.closed.emit()
+
+    def stop(self) -> None:
+        """Stop the timers (the window is locking or closing); unsaved contents are flushed."""
+        self.flush_autosave()
+        for timer in (self.validate_timer, self.autosave_timer, self.autosave_beat):
+            timer.stop()
+
+    # -- record references --------------------------------------------------------------
+    def _choose_record(self, form_id: str) -> tuple[str, str] | None:
+        picker = RecordPicker(self.session.records, self.session.form(form_id), self.session.labels, self)
+        return picker.chosen() if picker.exec() else None
+
+    def _record_title(self, record_id: str) -> str:
+        try:
+            return self.session.records.get(record_id).get("title") or record_id
+        except OfficeError:
+            return self.tr("(record not found: {id})").format(id=record_id[:8])
+
+
+class _Saved:
+    """What ``finalize`` returns in the shape of a saved version (it makes none)."""
+
+    def __init__(self, record_id: str, status: str) -> None:
+        self.record_id = record_id
+        self.status = status
+        self.warnings: list[dict[str, Any]] = []

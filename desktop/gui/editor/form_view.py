@@ -1,0 +1,278 @@
+"""A form's fields laid out as rows: label, input, help, and the engine's message beneath.
+
+The same view lays out a whole record and each item of a repeat group. It hides fields
+that do not apply (relevance), refreshes dependent options, collects the raw values of the
+fields that apply, and shows the problems validation found beside the field they concern.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.gui.editor.fields import SIMPLE_WIDGETS, FieldWidget, RecordRefField
+from desktop.gui.i18n import language, pick
+
+ERROR_STYLE = "color: #b3261e"
+WARNING_STYLE = "color: #8a5a00"
+
+
+@dataclass
+class EditorContext:
+    """What generated widgets need from the app: choosing and naming referenced records."""
+
+    choose_record: Callable[[str], tuple[str, str] | None]
+    record_title: Callable[[str], str]
+
+
+def inline_text(problem: Any, field: Any) -> str:
+    """The problem's message without the "label：" prefix (the label is right beside it)."""
+    text = problem.message(language())
+    prefix = f"{field.label_en}: " if language() == "en" else f"{field.label_zh}："
+    return text[len(prefix):] if text.startswith(prefix) else text
+
+
+class FieldRow:
+    """One field's widgets in the layout."""
+
+    def __init__(self, field: Any, widget: FieldWidget | GroupField, index: int, label: QLabel, message: QLabel) -> None:
+        self.field = field
+        self.widget = widget
+        self.index = index
+        self.label = label
+        self.message = message
+
+
+class FormView(QWidget):
+    """Rows for ``fields`` of ``form``; ``prefix`` is the path of a group item ("members[0].")."""
+
+    changed = Signal()
+    edited = Signal(str)  # the path of the field the user changed
+
+    def __init__(self, form: Any, fields: tuple[Any, ...], context: EditorContext, prefix: str = "",
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.form = form
+        self.context = context
+        self.prefix = prefix
+        self.layout_ = QFormLayout(self)
+        self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
+        self.layout_.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        self.layout_.setVerticalSpacing(4)
+        self.rows: list[FieldRow] = []
+        for f in fields:
+            self._add_row(f)
+
+    def _add_row(self, f: Any) -> None:
+        widget: FieldWidget | GroupField
+        if f.type == "group":
+            widget = GroupField(self.form, f, self.context, self.prefix)
+        elif f.type == "record_ref":
+            widget = RecordRefField(self.form, f, self.context.choose_record, self.context.record_title)
+        else:
+            widget = SIMPLE_WIDGETS[f.type](self.form, f)
+        widget.changed.connect(self.changed)
+        if isinstance(widget, GroupField):
+            widget.edited.connect(self.edited)
+        else:
+            # The prefix changes when an earlier group item is removed, so read it late.
+            widget.changed.connect(lambda fid=f.id: self.edited.emit(self.prefix + fid))
+        label = QLabel(pick(f.label_zh, f.label_en) + ("  *" if f.required else ""), objectName=f"label_{f.id}")
+        label.setBuddy(widget.focus_target())
+        label.setWordWrap(True)
+        label.setMinimumWidth(120)
+        label.setMaximumWidth(220)
+        help_text = pick(f.help_zh, f.help_en)
+        if help_text:
+            widget.setToolTip(help_text)
+        message = QLabel(objectName=f"message_{f.id}", wordWrap=True)
+        message.setVisible(False)
+        cell = QWidget()
+        box = QVBoxLayout(cell)
+        box.setContentsMargins(0, 0, 0, 6)
+        box.setSpacing(2)
+        box.addWidget(widget)
+        if help_text:
+            hint = QLabel(help_text, wordWrap=True, objectName=f"help_{f.id}")
+            hint.setStyleSheet("color: #666; font-size: 12px")
+            box.addWidget(hint)
+        box.addWidget(message)
+        self.layout_.addRow(label, cell)
+        self.rows.append(FieldRow(f, widget, self.layout_.rowCount() - 1, label, message))
+
+    # -- values -------------------------------------------------------------------------
+    def values(self) -> dict[str, Any]:
+        """Raw values of the fields that are shown and filled."""
+        out = {}
+        for row in self.rows:
+            if not self.layout_.isRowVisible(row.index):
+                continue
+            value = row.widget.value()
+            if value is not None:
+                out[row.field.id] = value
+        return out
+
+    def set_values(self, data: dict[str, Any]) -> None:
+        for row in self.rows:
+            row.widget.blockSignals(True)
+            row.widget.set_value(data.get(row.field.id))
+            row.widget.blockSignals(False)
+
+    def update(self, data: dict[str, Any], item: dict[str, Any] | None = None) -> None:  # type: ignore[override]
+        """Apply relevance and dependent options for the record's current ``data``."""
+        for row in self.rows:
+            relevant = self.form.is_relevant(row.field, data, item)
+            if self.layout_.isRowVisible(row.index) != relevant:
+                self.layout_.setRowVisible(row.index, relevant)
+            row.widget.refresh(data, item)
+
+    # -- problems -----------------------------------------------------------------------
+    def show_problems(self, by_path: dict[str, list[Any]], show: Callable[[str], bool]) -> None:
+        """Show each row's problems (``show(path)`` says whether to show them yet)."""
+        for row in self.rows:
+            path = self.prefix + row.field.id
+            problems = by_path.get(path, []) if show(path) else []
+            if isinstance(row.widget, GroupField):
+                row.widget.show_problems(by_path, show)
+            errors = [p for p in problems if p.severity == "error"]
+            row.message.setStyleSheet(ERROR_STYLE if errors else WARNING_STYLE)
+            row.message.setText("\n".join(("⚠ " if p.severity == "warning" else "") + inline_text(p, row.field) for p in problems))
+            row.message.setVisible(bool(problems))
+
+    def row_for(self, path: str) -> FieldRow | None:
+        """The row (maybe inside a group item) for a problem path."""
+        for row in self.rows:
+            own = self.prefix + row.field.id
+            if path == own:
+                return row
+            if isinstance(row.widget, GroupField) and path.startswith(own + "["):
+                return row.widget.row_for(path) or row
+        return None
+
+    def tab_chain(self) -> list[QWidget]:
+        chain: list[QWidget] = []
+        for row in self.rows:
+            chain.extend(row.widget.tab_chain())
+        return chain
+
+
+class GroupField(QWidget):
+    """A repeat group: a list of items, each a small form, with add and remove."""
+
+    changed = Signal()
+    edited = Signal(str)
+
+    def __init__(self, form: Any, field: Any, context: EditorContext, prefix: str = "", parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"field_{field.id}")
+        self.form = form
+        self.field = field
+        self.context = context
+        self.path = prefix + field.id
+        self.items: list[tuple[QFrame, FormView, QPushButton]] = []
+        self.box = QVBoxLayout(self)
+        self.box.setContentsMargins(0, 0, 0, 0)
+        self.add_button = QPushButton(self.tr("Add {label}").format(label=pick(field.label_zh, field.label_en)),
+                                      objectName=f"add_{field.id}")
+        self.add_button.clicked.connect(self._add_clicked)
+        self.changed.connect(lambda: self.edited.emit(self.path))
+        row = QHBoxLayout()
+        row.addWidget(self.add_button)
+        row.addStretch(1)
+        self.box.addLayout(row)
+
+    def _add_clicked(self) -> None:
+        view = self.add_item()
+        chain = view.tab_chain()
+        if chain:
+            chain[0].setFocus()
+        self.changed.emit()
+
+    def add_item(self, data: dict[str, Any] | None = None) -> FormView:
+        """Append an item (empty, or holding ``data``)."""
+        frame = QFrame(objectName=f"{self.field.id}_item")
+        frame.setFrameShape(QFrame.Shape.StyledPanel)
+        layout = QVBoxLayout(frame)
+        head = QHBoxLayout()
+        title = QLabel()
+        title.setStyleSheet("font-weight: 600")
+        remove = QPushButton(self.tr("Remove"), objectName=f"remove_{self.field.id}")
+        head.addWidget(title)
+        head.addStretch(1)
+        head.addWidget(remove)
+        layout.addLayout(head)
+        view = FormView(self.form, self.field.fields, self.context, f"{self.path}[{len(self.items)}].")
+        view.changed.connect(self.changed)
+        view.edited.connect(self.edited)
+        layout.addWidget(view)
+        self.box.insertWidget(len(self.items), frame)
+        entry = (frame, view, remove)
+        self.items.append(entry)
+        remove.clicked.connect(lambda: self.remove_item(self.items.index(entry)))
+        if data:
+            view.set_values(data)
+        self._renumber()
+        return view
+
+    def remove_item(self, index: int) -> None:
+        frame, _view, _remove = self.items.pop(index)
+        frame.setParent(None)
+        frame.deleteLater()
+        self._renumber()
+        self.changed.emit()
+
+    def _renumber(self) -> None:
+        # Problem paths name items by position, so prefixes follow the order on screen.
+        for n, (frame, view, _remove) in enumerate(self.items):
+            view.prefix = f"{self.path}[{n}]."
+            frame.findChild(QLabel).setText(self.tr("No. {n}").format(n=n + 1))
+        full = self.field.max_items is not None and len(self.items) >= self.field.max_items
+        self.add_button.setEnabled(not full)
+
+    def value(self) -> Any:
+        items = [view.values() for _frame, view, _remove in self.items]
+        return items or None
+
+    def set_value(self, value: Any) -> None:
+        while self.items:
+            self.remove_item(0)
+        for item in value if isinstance(value, list) else []:
+            self.add_item(item if isinstance(item, dict) else {})
+
+    def refresh(self, data: dict[str, Any], item: dict[str, Any] | None = None) -> None:
+        values = data.get(self.field.id) or []
+        for n, (_frame, view, _remove) in enumerate(self.items):
+            view.update(data, values[n] if n < len(values) and isinstance(values[n], dict) else {})
+
+    def show_problems(self, by_path: dict[str, list[Any]], show: Callable[[str], bool]) -> None:
+        for _frame, view, _remove in self.items:
+            view.show_problems(by_path, show)
+
+    def row_for(self, path: str) -> FieldRow | None:
+        for _frame, view, _remove in self.items:
+            if path.startswith(view.prefix):
+                return view.row_for(path)
+        return None
+
+    def focus_target(self) -> QWidget:
+        return self.add_button
+
+    def tab_chain(self) -> list[QWidget]:
+        chain: list[QWidget] = []
+        for _frame, view, remove in self.items:
+            chain.extend(view.tab_chain())
+            chain.append(remove)
+        chain.append(self.add_button)
+        return chain

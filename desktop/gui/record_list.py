@@ -1,0 +1,231 @@
+"""One form's records: search, filters, a lazy sortable table and the actions on a record."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.gui.i18n import pick
+from desktop.gui.labels import STATUS_ORDER, SectorLabels, status_label
+from desktop.gui.record_model import (
+    RECORD_ID_ROLE,
+    STATUS_ROLE,
+    UPDATED_COLUMN,
+    Filters,
+    RecordListModel,
+)
+
+SEARCH_DELAY_MS = 250
+
+
+class RecordListPage(QWidget):
+    """The list of one form's records with its search box and filters."""
+
+    open_record = Signal(str)
+    new_record = Signal(str)
+    finalize_record = Signal(str)
+    show_history = Signal(str)
+
+    def __init__(self, service: Any, form: Any, labels: SectorLabels, page_size: int = 200,
+                 picker: bool = False, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName(f"recordList_{form.id}")
+        self.form = form
+        self.model = RecordListModel(service, labels, page_size, self)
+        self.labels = labels
+
+        title = QLabel(pick(form.label_zh, form.label_en), objectName="listTitle")
+        title.setStyleSheet("font-size: 18px; font-weight: 600")
+        self.count_label = QLabel(objectName="listCount")
+        self.count_label.setStyleSheet("color: #555")
+        self.new_button = QPushButton(self.tr("New record"), objectName="newRecord")
+        self.new_button.setToolTip(self.tr("Ctrl+N"))
+        self.new_button.clicked.connect(lambda: self.new_record.emit(self.form.id))
+        head = QHBoxLayout()
+        head.addWidget(title)
+        head.addWidget(self.count_label)
+        head.addStretch()
+        head.addWidget(self.new_button)
+
+        self.search = QLineEdit(objectName="searchBox")
+        self.search.setPlaceholderText(self.tr("Search names, codes, any text… (Ctrl+F)"))
+        self.search.setClearButtonEnabled(True)
+        self.sector = QComboBox(objectName="sectorFilter")
+        self.sector.addItem(self.tr("All sectors"), None)
+        for item in labels.items():
+            self.sector.addItem(pick(item.label_zh, item.label_en), item.code)
+        self.direction = QComboBox(objectName="directionFilter")
+        self.status = QComboBox(objectName="statusFilter")
+        self.status.addItem(self.tr("Any status"), None)
+        for status in STATUS_ORDER:
+            self.status.addItem(status_label(status), status)
+        self._fill_directions()
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        filters.addWidget(self.sector, 1)
+        filters.addWidget(self.direction, 1)
+        filters.addWidget(self.status, 1)
+
+        self.table = QTableView(objectName="recordTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.setAlternatingRowColors(True)
+        self.table.setSortingEnabled(True)
+        self.table.verticalHeader().setVisible(False)
+        self.table.verticalHeader().setDefaultSectionSize(28)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column, width in ((1, 120), (2, 150), (3, 100), (4, 64), (5, 140)):
+            header.resizeSection(column, width)
+        self.table.doubleClicked.connect(self._activated)
+        self.table.activated.connect(self._activated)
+
+        self.open_button = QPushButton(self.tr("Open"), objectName="openRecord")
+        self.finalize_button = QPushButton(self.tr("Mark final"), objectName="finalizeRecord")
+        self.finalize_button.setToolTip(self.tr("Check the draft once more and mark it ready to sync"))
+        self.history_button = QPushButton(self.tr("Versions"), objectName="historyButton")
+        self.open_button.clicked.connect(lambda: self._emit_selected(self.open_record))
+        self.finalize_button.clicked.connect(lambda: self._emit_selected(self.finalize_record))
+        self.history_button.clicked.connect(lambda: self._emit_selected(self.show_history))
+        actions = QHBoxLayout()
+        actions.addWidget(self.open_button)
+        actions.addWidget(self.history_button)
+        actions.addWidget(self.finalize_button)
+        actions.addStretch()
+        self.hint = QLabel(self.tr("Rows in orange were returned by the province; hover for the reason."), objectName="returnedHint")
+        self.hint.setStyleSheet("color: #8a4b16")
+        actions.addWidget(self.hint)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(head)
+        layout.addLayout(filters)
+        layout.addWidget(self.table, 1)
+        layout.addLayout(actions)
+        if picker:
+            for widget in (self.new_button, self.finalize_button, self.history_button, self.hint, self.open_button):
+                widget.hide()
+
+        # Typing refilters after a short pause, not on every keystroke.
+        self.search_timer = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self.search_timer.timeout.connect(self.apply_filters)
+        self.search.textChanged.connect(lambda *_: self.search_timer.start())
+        self.sector.currentIndexChanged.connect(self._sector_changed)
+        self.direction.currentIndexChanged.connect(lambda *_: self.apply_filters())
+        self.status.currentIndexChanged.connect(lambda *_: self.apply_filters())
+        self.table.selectionModel().selectionChanged.connect(lambda *_: self._update_buttons())
+        QShortcut(QKeySequence.StandardKey.Find, self, activated=self.search.setFocus)
+        QShortcut(QKeySequence.StandardKey.New, self, activated=lambda: self.new_record.emit(self.form.id))
+
+        self.model.filters = Filters(form=form.id)
+        self.table.horizontalHeader().setSortIndicator(UPDATED_COLUMN, Qt.SortOrder.DescendingOrder)
+
+    # -- filters ----------------------------------------------------------------------
+    def _fill_directions(self) -> None:
+        self.direction.blockSignals(True)
+        self.direction.clear()
+        self.direction.addItem(self.tr("All directions"), None)
+        for child in self.labels.directions(self.sector.currentData()):
+            self.direction.addItem(pick(child.label_zh, child.label_en), child.code)
+        self.direction.setEnabled(self.direction.count() > 1)
+        self.direction.blockSignals(False)
+
+    def _sector_changed(self) -> None:
+        self._fill_directions()
+        self.apply_filters()
+
+    def apply_filters(self) -> None:
+        """Show the records matching what is typed and chosen now."""
+        self.search_timer.stop()
+        selected = self.selected_record()
+        self.model.set_filters(Filters(
+            form=self.form.id,
+            status=self.status.currentData(),
+            sector=self.sector.currentData(),
+            direction=self.direction.currentData(),
+            search=self.search.text().strip() or None,
+        ))
+        self._show_count()
+        if selected is not None:
+            self.select(selected)
+        self._update_buttons()
+
+    def refresh(self) -> None:
+        """Reload after records changed elsewhere (a save, a finalize, a sync)."""
+        self.apply_filters()
+
+    def _show_count(self) -> None:
+        self.count_label.setText(self.tr("%n record(s)", "", self.model.total))
+
+    # -- selection --------------------------------------------------------------------
+    def selected_record(self) -> str | None:
+        rows = self.table.selectionModel().selectedRows() if self.table.selectionModel() else []
+        return rows[0].data(RECORD_ID_ROLE) if rows else None
+
+    def select(self, record_id: str) -> bool:
+        row = self.model.row_of(record_id)
+        if row < 0:
+            return False
+        self.table.selectRow(row)
+        return True
+
+    def _update_buttons(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        status = rows[0].data(STATUS_ROLE) if rows else None
+        for button in (self.open_button, self.history_button):
+            button.setEnabled(bool(rows))
+        self.finalize_button.setEnabled(status == "draft")
+
+    def _activated(self, index: QModelIndex) -> None:
+        record_id = index.data(RECORD_ID_ROLE)
+        if record_id:
+            self.open_record.emit(record_id)
+
+    def _emit_selected(self, signal: Any) -> None:
+        record_id = self.selected_record()
+        if record_id:
+            signal.emit(record_id)
+
+
+class RecordPicker(QDialog):
+    """Choose one record of a form (for record-reference fields)."""
+
+    def __init__(self, service: Any, form: Any, labels: SectorLabels, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recordPicker")
+        self.setWindowTitle(self.tr("Choose a record: {form}").format(form=pick(form.label_zh, form.label_en)))
+        self.page = RecordListPage(service, form, labels, picker=True, parent=self)
+        self.page.open_record.connect(lambda _rid: self.accept())
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.page)
+        layout.addWidget(buttons)
+        self.resize(820, 520)
+        self.page.apply_filters()
+
+    def chosen(self) -> tuple[str, str] | None:
+        """(record id, title) of the chosen record, or None."""
+        rows = self.page.table.selectionModel().selectedRows()
+        if not rows:
+            return None
+        row = self.page.model.state.rows[rows[0].row()]
+        return row["record_id"], row.get("title") or ""

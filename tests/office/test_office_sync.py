@@ -1,0 +1,148 @@
+"""The office side of sync against a real `anhui-province serve` on loopback."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from desktop.errors import OfficeError
+from desktop.services.checking import RecordChecker, default_checker
+from desktop.services.outbox import OfficeOutbox
+from desktop.services.records import RecordService
+from desktop.services.sync_office import SyncFailed, enroll_office, sync_office
+from desktop.store.integrity import check_store
+from sync.receipts import verify_receipt
+from sync.trust import ProvinceTrust
+from tests.conftest import PASSPHRASE, ROOT
+from tests.office.conftest import enterprise, reopen
+
+
+def new_code(province, org_unit="340104") -> str:
+    out = province.cli("enroll-code", "--org-unit", org_unit)
+    return re.search(r"Enrollment code:\s+(\S+)", out).group(1)
+
+
+def enrolled(office, province):
+    enroll_office(office, province.url, new_code(province))
+
+
+def test_enroll_sync_receipts_and_drafts_left_alone(office, service, province):
+    enrolled(office, province)
+    finals = [service.add("enterprise", enterprise(i), final=True).record_id for i in range(3)]
+    draft = service.add("enterprise", {"name": "草稿企业"}).record_id
+    summary = sync_office(office)
+    assert (summary.sent, summary.accepted, summary.rejected) == (3, 3, 0)
+    assert {service.get(r)["status"] for r in finals} == {"synced"}
+    assert service.get(draft)["status"] == "draft"
+    outbox = OfficeOutbox(office)
+    receipts = outbox.receipts()
+    assert len(receipts) == 1
+    trust = ProvinceTrust(outbox.province_keys())
+    receipt, _ = verify_receipt(bytes(receipts[0]["receipt"]), trust.lookup, batch_envelope=bytes(outbox.batches()[0]["envelope"]))
+    assert {a.record_id for a in receipt.accepted} == set(finals)
+    # Nothing left to send: a second sync sends nothing and changes nothing.
+    again = sync_office(office)
+    assert again.sent == 0
+    assert json.loads(province.cli("records", "list", "--json")).__len__() == 3
+
+
+def test_one_bad_record_is_returned_with_reasons_and_does_not_block(office, province):
+    enrolled(office, province)
+    good = RecordService(office, default_checker(office.paths.root))
+    ok_ids = [good.add("enterprise", enterprise(i), final=True).record_id for i in range(2)]
+    # An office on an old build saved a record the shared forms engine rejects.
+    lax = RecordService(office, RecordChecker())
+    bad = lax.add("enterprise", {"name": "坏记录", "credit_code": "123", "sector": "quantum"}, final=True).record_id
+    summary = sync_office(office)
+    assert (summary.accepted, summary.rejected) == (2, 1)
+    record = good.get(bad)
+    assert record["status"] == "returned"
+    assert "credit_code" in record["status_reason"]
+    assert {good.get(r)["status"] for r in ok_ids} == {"synced"}
+
+
+def test_province_return_reaches_the_office(office, service, province):
+    enrolled(office, province)
+    rid = service.add("enterprise", enterprise(7), final=True).record_id
+    sync_office(office)
+    province.cli("records", "return", rid, "--reason", "注册资本与营业执照不符")
+    summary = sync_office(office)
+    assert summary.returned == 1
+    record = service.get(rid)
+    assert record["status"] == "returned" and record["status_reason"] == "注册资本与营业执照不符"
+    # Corrected and finalized again, it syncs again as a new version.
+    service.edit(rid, enterprise(7, registered_capital=1000), final=True)
+    assert sync_office(office).accepted == 1
+    assert service.get(rid)["status"] == "synced"
+
+
+def test_dead_network_is_a_clear_error_and_nothing_is_lost(office, service, province):
+    enrolled(office, province)
+    rid = service.add("enterprise", enterprise(3), final=True).record_id
+    port = province.port
+    province.stop()
+    with pytest.raises(SyncFailed) as info:
+        sync_office(office)
+    assert "无法连接省级端点" in info.value.message_zh
+    assert service.get(rid)["status"] == "queued"
+    province.start(port=port)
+    assert sync_office(office).accepted == 1
+    assert service.get(rid)["status"] == "synced"
+
+
+def test_code_for_another_org_unit_is_refused(office, province):
+    with pytest.raises(OfficeError) as info:
+        enroll_office(office, province.url, new_code(province, "340102"))
+    assert "340102" in info.value.message_zh
+
+
+SYNCER = textwrap.dedent(
+    """
+    import sys
+    from desktop.store.office import Office
+    from desktop.services.sync_office import sync_office
+    office = Office.unlock(sys.argv[1], None, sys.argv[2])
+    def progress(p):
+        print(p.step, p.done, flush=True)
+    sync_office(office, progress=progress)
+    """
+)
+
+
+def test_killed_mid_sync_resends_same_bytes_without_duplicates(office, service, tmp_path):
+    from tests.sync.servers import ProvinceServer
+
+    province = ProvinceServer(tmp_path / "province-small")
+    province.start("--max-batch-versions", "10")
+    try:
+        enrolled(office, province)
+        ids = [r.record_id for r in service.add_many("enterprise", [enterprise(i) for i in range(60)], final=True)]
+        office.close()
+        proc = subprocess.Popen([sys.executable, "-c", SYNCER, str(office.paths.root), PASSPHRASE],
+                                stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
+        seen = 0
+        for line in proc.stdout:
+            # Killed after the province answered batch 3 but before the office kept the
+            # receipt: the next run must resend the very same bytes and get that receipt back.
+            if line.startswith("receipt_received"):
+                seen += 1
+                if seen == 3:
+                    proc.send_signal(signal.SIGKILL)
+                    break
+        proc.wait(timeout=30)
+        assert check_store(office.paths.root, None, PASSPHRASE).ok
+        with reopen(office.paths.root) as again:
+            summary = sync_office(again)
+            records = RecordService(again, RecordChecker())
+            assert {records.get(r)["status"] for r in ids} == {"synced"}
+            assert summary.already_received >= 1 or summary.accepted == 40
+            assert summary.accepted + summary.already_received >= 40
+        on_province = json.loads(province.cli("records", "list", "--json"))
+        assert sorted(r["record_id"] for r in on_province) == sorted(ids)
+    finally:
+        province.stop()
