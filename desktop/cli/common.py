@@ -12,7 +12,7 @@ from typing import Any
 
 from desktop.errors import InvalidInput
 from desktop.paths import default_data_dir
-from desktop.services.checking import RecordChecker, default_checker
+from desktop.services.checking import FormsChecker, default_checker
 from desktop.store.office import Office
 
 PASSPHRASE_ENV = "ANHUI_COLLECT_PASSPHRASE"
@@ -55,7 +55,7 @@ def open_office(args: argparse.Namespace) -> Office:
     return Office.unlock(data_dir(args), args.user, read_passphrase("口令 / passphrase: "))
 
 
-def record_checker(args: argparse.Namespace) -> RecordChecker:
+def record_checker(args: argparse.Namespace) -> FormsChecker:
     return default_checker(data_dir(args))
 
 

@@ -23,6 +23,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     office_commands.register(sub)
     record_commands.register(sub)
+    record_commands.register_progress(sub)
     sync_commands.register(sub)
     return parser
 

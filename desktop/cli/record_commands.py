@@ -14,6 +14,7 @@ from desktop.cli.common import (
     record_checker,
     say,
 )
+from desktop.services.progress import office_progress
 from desktop.services.records import STATUSES, RecordService
 
 
@@ -117,4 +118,21 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.history:
         for h in result["history"]:
             print(f"  #{h['seq']} {h['at'][:19]} {h['actor']:<10} {h['event']:<7} -> {h['status']}  {h['detail'] if h['detail'] != '{}' else ''}")
+    return 0
+
+
+def register_progress(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("progress", parents=[common_options()], help="progress toward the plan's 2027/2030 targets")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(handler=cmd_progress)
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    checker = record_checker(args)
+    with open_office(args) as office:
+        progress = office_progress(office, checker.registry)
+    if args.json:
+        print_json(progress.to_json())
+    else:
+        print(progress.render_text(lang=lang()))
     return 0
