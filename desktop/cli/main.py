@@ -6,7 +6,7 @@ import argparse
 import logging
 import sys
 
-from desktop.cli import office_commands, record_commands, sync_commands
+from desktop.cli import exchange_commands, office_commands, record_commands, sync_commands
 from desktop.cli.common import lang
 from desktop.errors import OfficeError
 from desktop.logs import log_unexpected
@@ -25,6 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
     record_commands.register(sub)
     record_commands.register_progress(sub)
     sync_commands.register(sub)
+    exchange_commands.register(sub)
+    exchange_commands.register_import(sub)
     return parser
 
 

@@ -9,17 +9,22 @@ from typing import Any
 from desktop.gui.labels import SectorLabels
 from desktop.gui.settings import Settings
 from desktop.services.autosave import Autosave
-from desktop.services.checking import default_checker
+from desktop.services.checking import RecordChecker
+from desktop.services.lookup import StoreLookup
 from desktop.services.records import RecordService
 from desktop.store.office import Office
 
 
 @dataclass
 class Session:
-    """The unlocked office with the record service, autosave, forms registry and settings."""
+    """The unlocked office with the record service, autosave, forms registry and settings.
+
+    ``checker`` is the office's checker (``default_checker``); its registry is the one the
+    editor generates forms from, so the GUI and the store validate with the same engine.
+    """
 
     office: Office
-    registry: Any
+    checker: RecordChecker
     settings: Settings
     data_dir: Path
     records: RecordService = field(init=False)
@@ -27,20 +32,19 @@ class Session:
     labels: SectorLabels = field(init=False)
 
     def __post_init__(self) -> None:
-        self.checker = default_checker(self.data_dir)
+        # Set while a background task writes through the office's connection (user
+        # management); autosave waits rather than start a transaction inside it.
+        self.writer_busy = False
+        self.registry: Any = self.checker.registry  # type: ignore[attr-defined]
         self.records = RecordService(self.office, self.checker)
         self.autosave = Autosave(self.office)
         self.labels = SectorLabels(self.registry)
-
-    @property
-    def lookup(self) -> Any:
-        """The store-backed duplicate lookup for inline validation, when the checker has one."""
-        return getattr(self.checker, "lookup", None)
+        self.lookup = StoreLookup(self.office.db)
 
     @property
     def draft_tolerated(self) -> frozenset[str]:
         """Problem codes a draft may still be saved with (it is work in progress)."""
-        return frozenset(getattr(self.checker, "draft_tolerated", frozenset({"required"})))
+        return frozenset(self.records.checker.draft_tolerated)
 
     def form(self, form_id: str, version: int | None = None) -> Any:
         return self.registry.form(form_id, version)

@@ -24,10 +24,11 @@ class StoreLookup:
     def __call__(self, form_id: str, field: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
         if not isinstance(value, (str, int, float)) or not field.isidentifier():
             return []
+        # Written versions-first so SQLite can use the expression index on credit codes.
         rows = self.db.query(
-            "SELECT r.record_id, v.data FROM records r JOIN versions v ON v.version_id = r.current_version_id "
-            f"WHERE r.form_id = ? AND json_extract(v.data, '$.{field}') = ?",
-            [form_id, value],
+            "SELECT r.record_id, v.data FROM versions v JOIN records r ON r.current_version_id = v.version_id "
+            f"WHERE json_extract(v.data, '$.{field}') = ? AND r.form_id = ?",
+            [value, form_id],
         )
         return [(r["record_id"], json.loads(r["data"])) for r in rows]
 

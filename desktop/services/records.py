@@ -74,13 +74,7 @@ class RecordService:
 
     def add_many(self, form_id: str, items: Iterable[Any], *, final: bool = False) -> list[SavedVersion]:
         """Create several records in one transaction: all are saved, or none (imports)."""
-        checked_items = [self._check(form_id, data, None, record_id=None, final=final) for data in items]
-        status = "final" if final else "draft"
-        saved = []
-        with write_transaction(self.db):
-            for checked in checked_items:
-                saved.append(self._insert_new(checked, status))
-        return saved
+        return self.add_checked([self._check(form_id, data, None, record_id=None, final=final) for data in items], final=final)
 
     def _insert_new(self, checked: Checked, status: str) -> SavedVersion:
         record_id = str(uuid.uuid4())
@@ -136,16 +130,30 @@ class RecordService:
         with write_transaction(self.db):
             change_status(self.db, record_id, status, reason=reason, actor=actor or self.office.user)
 
-    def _check(self, form_id: str, data: Any, form_version: int | None, *, record_id: str | None, final: bool) -> Checked:
+    def check(self, form_id: str, data: Any, *, final: bool, form_version: int | None = None,
+              record_id: str | None = None) -> tuple[Checked, list[dict[str, Any]]]:
+        """Validate without saving: the checked record and the problems that block saving it."""
         if len(canonical_json(data) if _jsonable(data) else b"") > MAX_RECORD_BYTES:
-            raise InvalidInput("记录太大（超过 4 MB）。", "The record is too large (over 4 MB).")
+            too_big = {"path": "", "code": "too_large", "message_zh": "记录太大（超过 4 MB）。",
+                       "message_en": "The record is too large (over 4 MB).", "severity": "error"}
+            return Checked(str(form_id), form_version or 0, None, [too_big]), [too_big]
         checked = self.checker.check(form_id, data, form_version, exclude_record=record_id)
         errors = [p for p in checked.problems if p["severity"] == "error"]
         # Drafts may be incomplete (that is what a draft is for) but never malformed.
         blocking = errors if final else [p for p in errors if p["code"] not in self.checker.draft_tolerated]
+        return checked, blocking
+
+    def _check(self, form_id: str, data: Any, form_version: int | None, *, record_id: str | None, final: bool) -> Checked:
+        checked, blocking = self.check(form_id, data, final=final, form_version=form_version, record_id=record_id)
         if blocking:
             raise RecordInvalid(checked.problems, blocking)
         return checked
+
+    def add_checked(self, checked_items: list[Checked], *, final: bool) -> list[SavedVersion]:
+        """Save records already checked with ``check`` (imports), in one transaction."""
+        status = "final" if final else "draft"
+        with write_transaction(self.db):
+            return [self._insert_new(checked, status) for checked in checked_items]
 
     def _insert_version(self, record_id: str, number: int, checked: Checked, status: str, now: str) -> dict[str, Any]:
         version_id = str(uuid.uuid4())

@@ -177,12 +177,23 @@ def _m3_sync(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m4_lookup_indexes(db: sqlite_utils.Database) -> None:
+    # Duplicate checks look records up by credit code on every save and import row.
+    db.executescript(
+        """
+        CREATE INDEX records_current_version ON records (current_version_id);
+        CREATE INDEX versions_credit_code ON versions (json_extract(data, '$.credit_code'));
+        """
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
     (1, "initial schema", _m1_initial),
     (2, "editor autosave", _m2_autosave),
     (3, "sync: device, outbox, batches, receipts, updates", _m3_sync),
+    (4, "indexes for duplicate lookups", _m4_lookup_indexes),
 ]
 
 

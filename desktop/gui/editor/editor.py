@@ -194,6 +194,9 @@ class RecordEditor(QWidget):
         self.autosave_timer.stop()
         if not self.unsaved_in_autosave:
             return
+        if self.session.writer_busy:
+            self.autosave_timer.start()  # try again once the background write is done
+            return
         try:
             self.session.autosave.put(self.form.id, self.record_id, self.data())
         except OfficeError as exc:
@@ -275,7 +278,10 @@ class RecordEditor(QWidget):
             n=self.record["version_count"], time=dt.datetime.now().strftime("%H:%M:%S")))
         self._show_header()
         warnings = [Problem(**w) for w in saved.warnings] if saved.warnings else [p for p in problems if p.severity == "warning"]
-        self._fill_summary(warnings) if warnings else self.summary.hide()
+        if warnings:
+            self._fill_summary(warnings)
+        else:
+            self.summary.hide()
         self.saved.emit(saved.record_id)
         return True
 

@@ -1,0 +1,177 @@
+"""Starting the desktop app: the QApplication, the first-run wizard or the unlock dialog,
+the main window, idle locking and user switching.
+
+``run_gui()`` is what ``anhui-collect`` runs without arguments. The flow itself lives in
+:class:`AppController`, which tests and the screenshot script drive directly.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Qt
+from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtWidgets import QApplication
+
+from desktop.gui import i18n
+from desktop.gui.errors import install_excepthook, show_error
+from desktop.gui.idle import IdleWatcher
+from desktop.gui.main_window import MainWindow, PageFactory
+from desktop.gui.session import Session
+from desktop.gui.settings import Settings
+from desktop.gui.unlock import UnlockDialog
+from desktop.gui.wizard import SetupWizard
+from desktop.paths import default_data_dir
+from desktop.services.checking import default_checker
+from desktop.store.office import Office, store_exists
+
+APP_NAME = "anhui-future-collect"
+# The first installed of these renders Chinese; Qt's own fallback picks arbitrary glyphs.
+CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei UI", "Microsoft YaHei",
+                "PingFang SC", "WenQuanYi Micro Hei", "Noto Sans SC")
+STYLE = """
+QMainWindow, QDialog, QWizard { background: #ffffff; }
+QPushButton { padding: 5px 14px; }
+QLineEdit, QComboBox, QPlainTextEdit { padding: 3px; }
+QTableView { gridline-color: #e3e7eb; selection-background-color: #cfe3fa; selection-color: #111; }
+QListWidget#navigation { background: #f3f5f7; border: none; }
+QListWidget#navigation::item:selected { background: #dbe8f7; color: #0b3d75; }
+QHeaderView::section { background: #f3f5f7; border: none; border-bottom: 1px solid #d8dee4; padding: 4px 6px; }
+"""
+
+
+def create_application(argv: list[str] | None = None) -> QApplication:
+    """The QApplication with the app's name, style and a font that renders Chinese."""
+    app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv[:1])
+    assert isinstance(app, QApplication)
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(APP_NAME)
+    app.setStyle("Fusion")
+    app.setStyleSheet(STYLE)
+    families = set(QFontDatabase.families())
+    family = next((f for f in CJK_FAMILIES if f in families), None)
+    if family is not None:
+        font = QFont(family)
+        font.setPointSizeF(10.5)
+        app.setFont(font)
+    return app
+
+
+class AppController(QObject):
+    """Runs the app's flow: setup or unlock, the main window, lock, switch user, quit."""
+
+    def __init__(self, data_dir: Path, *, checker: Any = None, settings: Settings | None = None,
+                 sync_page: PageFactory | None = None) -> None:
+        super().__init__()
+        self.data_dir = Path(data_dir)
+        self.settings = settings or Settings.load(self.data_dir)
+        # One registry per process: the wizard's org units, the editor's forms and the
+        # store's checks all come from it.
+        self.checker = checker or default_checker(self.data_dir)
+        self.registry = self.checker.registry
+        self.sync_page = sync_page
+        self.window: MainWindow | None = None
+        self.session: Session | None = None
+        self.dialog: Any = None
+        self.idle: IdleWatcher | None = None
+        self.last_user: str | None = None
+
+    # -- flow -------------------------------------------------------------------------
+    def start(self) -> None:
+        """Show the setup wizard on the first run, else the unlock dialog."""
+        if store_exists(self.data_dir):
+            self.show_unlock()
+        else:
+            wizard = SetupWizard(self.data_dir, self.registry)
+            wizard.created.connect(self.open_main)
+            wizard.rejected.connect(self._quit_if_nothing_open)
+            self.dialog = wizard
+            wizard.show()
+
+    def show_unlock(self, user: str | None = None, reason: str = "") -> UnlockDialog:
+        dialog = UnlockDialog(self.data_dir, user, reason)
+        dialog.unlocked.connect(self.open_main)
+        dialog.rejected.connect(self._quit_if_nothing_open)
+        self.dialog = dialog
+        dialog.show()
+        return dialog
+
+    def open_main(self, office: Office) -> MainWindow:
+        """Show the main window for the unlocked ``office`` and offer any unsaved work."""
+        self.dialog = None
+        self.session = Session(office, self.checker, self.settings, self.data_dir)
+        self.last_user = office.user
+        window = MainWindow(self.session, self.sync_page)
+        window.lock_requested.connect(self.lock)
+        window.switch_user_requested.connect(self.switch_user)
+        window.settings_requested.connect(self.edit_settings)
+        window.quit_requested.connect(self.quit)
+        self.window = window
+        window.show()
+        window.show_page("dashboard")
+        self.idle = IdleWatcher(float(self.settings.get("idle_lock_minutes")), self)
+        self.idle.idle.connect(self._idle_lock)
+        window.offer_unsaved()
+        return window
+
+    def _close_session(self) -> None:
+        if self.idle is not None:
+            self.idle.stop()
+            self.idle = None
+        if self.window is not None:
+            window, self.window = self.window, None
+            window.closing_for_lock = True
+            window.prepare_to_lock()
+            window.close()
+            window.deleteLater()
+        if self.session is not None:
+            self.session.close()
+            self.session = None
+
+    def lock(self, reason: str = "") -> UnlockDialog:
+        """Close the office (unsaved typing is kept in autosave) and ask for the passphrase."""
+        self._close_session()
+        return self.show_unlock(self.last_user, reason)
+
+    def _idle_lock(self) -> None:
+        self.lock(QApplication.translate("AppController", "Locked after a period without use. Unsaved typing was kept."))
+
+    def switch_user(self) -> UnlockDialog:
+        self._close_session()
+        return self.show_unlock(None, QApplication.translate("AppController", "Sign in as another user of this office."))
+
+    def edit_settings(self) -> None:
+        from desktop.gui.settings_dialog import SettingsDialog
+
+        dialog = SettingsDialog(self.settings, self.window)
+        dialog.changed.connect(lambda s: self.idle.set_minutes(float(s.get("idle_lock_minutes"))) if self.idle else None)
+        dialog.open()
+
+    def quit(self) -> None:
+        self._close_session()
+        QApplication.quit()
+
+    def _quit_if_nothing_open(self) -> None:
+        if self.window is None:
+            QApplication.quit()
+
+
+def run_gui(argv: list[str] | None = None) -> int:
+    """Open the desktop app; returns the process exit code."""
+    app = create_application(argv)
+    install_excepthook()
+    data_dir = default_data_dir()
+    settings = Settings.load(data_dir)
+    translators = i18n.install(settings.language())  # noqa: F841 (kept alive for the app's life)
+    app.setQuitOnLastWindowClosed(False)
+    try:
+        controller = AppController(data_dir, settings=settings)
+    except Exception as exc:  # forms data failing to load is a release bug; say so plainly
+        box = show_error(None, exc)
+        box.finished.connect(app.quit)
+        return app.exec()
+    controller.start()
+    app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, True)
+    return app.exec()

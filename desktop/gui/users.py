@@ -1,0 +1,203 @@
+"""Managing the office's users (admins only) and changing one's own passphrase."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from desktop.gui.errors import message_for
+from desktop.gui.passphrase import STRENGTH_COLOURS, strength_hint
+from desktop.gui.record_model import local_time
+from desktop.gui.session import Session
+from desktop.gui.tasks import Task
+
+
+def role_label(role: str) -> str:
+    tr = QCoreApplication.translate
+    return {"admin": tr("UsersDialog", "Administrator"), "clerk": tr("UsersDialog", "Clerk")}.get(role, role)
+
+
+class PassphraseForm(QWidget):
+    """A new passphrase typed twice, with the strength hint."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.first = QLineEdit(objectName="newPassphrase", echoMode=QLineEdit.EchoMode.Password)
+        self.again = QLineEdit(objectName="newPassphraseAgain", echoMode=QLineEdit.EchoMode.Password)
+        self.hint = QLabel(wordWrap=True, objectName="newPassphraseHint")
+        form = QFormLayout(self)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow(self.tr("Passphrase"), self.first)
+        form.addRow("", self.hint)
+        form.addRow(self.tr("Again"), self.again)
+        self.first.textChanged.connect(self._hint)
+        self._hint()
+
+    def _hint(self) -> None:
+        score, text = strength_hint(self.first.text())
+        self.hint.setText(text)
+        self.hint.setStyleSheet(f"color: {STRENGTH_COLOURS[score]}")
+
+    def problem(self) -> str | None:
+        if self.first.text() != self.again.text():
+            return self.tr("The two passphrases differ.")
+        return None
+
+
+class _Run:
+    """Runs a key-wrapping change in the background with the shared writer marked busy."""
+
+    def __init__(self, session: Session, owner: QDialog, message: QLabel) -> None:
+        self.session, self.owner, self.message = session, owner, message
+
+    def __call__(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
+        # Argon2id takes a moment, and the work writes through the shared connection:
+        # autosave waits for it (Session.writer_busy) rather than interleave a transaction.
+        self.session.writer_busy = True
+        self.message.setStyleSheet("color: #555")
+        self.message.setText(self.owner.tr("Working…"))
+
+        def finish(result: Any) -> None:
+            self.session.writer_busy = False
+            self.message.setText("")
+            done(result)
+
+        def failed(exc: BaseException) -> None:
+            self.session.writer_busy = False
+            self.message.setStyleSheet("color: #b3261e")
+            self.message.setText(message_for(exc))
+
+        Task(work, self.owner).success(finish).failure(failed).start()
+
+
+class AddUserDialog(QDialog):
+    """Name, role and first passphrase of a new user."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("addUserDialog")
+        self.setWindowTitle(self.tr("Add a user"))
+        self.session = session
+        self.name = QLineEdit(objectName="newUserName")
+        self.role = QComboBox(objectName="newUserRole")
+        self.role.addItem(role_label("clerk"), "clerk")
+        self.role.addItem(role_label("admin"), "admin")
+        self.passphrase = PassphraseForm()
+        self.message = QLabel(wordWrap=True, objectName="addUserMessage")
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._add)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow(self.tr("Name"), self.name)
+        form.addRow(self.tr("Role"), self.role)
+        form.addRow(self.passphrase)
+        form.addRow(self.message)
+        form.addRow(buttons)
+        self.setMinimumWidth(460)
+
+    def _add(self) -> None:
+        problem = self.passphrase.problem()
+        if problem:
+            self.message.setText(problem)
+            return
+        office, name, role, passphrase = self.session.office, self.name.text().strip(), self.role.currentData(), self.passphrase.first.text()
+        _Run(self.session, self, self.message)(lambda: office.add_user(name, role, passphrase), lambda _r: self.accept())
+
+
+class ChangePassphraseDialog(QDialog):
+    """A new passphrase for ``user`` (one's own, or any user's for an admin)."""
+
+    def __init__(self, session: Session, user: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("changePassphraseDialog")
+        self.setWindowTitle(self.tr("New passphrase for {user}").format(user=user))
+        self.session, self.user = session, user
+        self.passphrase = PassphraseForm()
+        self.message = QLabel(wordWrap=True)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self._change)
+        buttons.rejected.connect(self.reject)
+        layout = QVBoxLayout(self)
+        layout.addWidget(QLabel(self.tr("Only the key wrapping is redone; the data is not re-encrypted."), wordWrap=True))
+        layout.addWidget(self.passphrase)
+        layout.addWidget(self.message)
+        layout.addWidget(buttons)
+        self.setMinimumWidth(440)
+
+    def _change(self) -> None:
+        problem = self.passphrase.problem()
+        if problem:
+            self.message.setText(problem)
+            return
+        office, user, new = self.session.office, self.user, self.passphrase.first.text()
+        _Run(self.session, self, self.message)(lambda: office.change_passphrase(user, new), lambda _r: self.accept())
+
+
+class UsersDialog(QDialog):
+    """The office's users; admins add users and reset passphrases."""
+
+    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("usersDialog")
+        self.session = session
+        self.setWindowTitle(self.tr("Users of this office"))
+        self.table = QTableWidget(0, 4, objectName="usersTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Role"), self.tr("Added"), self.tr("Added by")])
+        self.table.verticalHeader().setVisible(False)
+        self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        admin = session.office.role == "admin"
+        self.add_button = QPushButton(self.tr("Add user…"), objectName="addUser", enabled=admin)
+        self.reset_button = QPushButton(self.tr("Set passphrase…"), objectName="resetPassphrase")
+        self.add_button.clicked.connect(self._add)
+        self.reset_button.clicked.connect(self._reset)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.add_button)
+        buttons.addWidget(self.reset_button)
+        buttons.addStretch(1)
+        close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
+        close.rejected.connect(self.reject)
+        buttons.addWidget(close)
+        layout = QVBoxLayout(self)
+        if not admin:
+            layout.addWidget(QLabel(self.tr("Only an administrator can add users or set other users' passphrases."), wordWrap=True))
+        layout.addWidget(self.table)
+        layout.addLayout(buttons)
+        self.resize(620, 360)
+        self.reload()
+
+    def reload(self) -> None:
+        users = self.session.office.users()
+        self.table.setRowCount(len(users))
+        for row, user in enumerate(users):
+            cells = [user["name"], role_label(user["role"]), local_time(user["created_at"]), user.get("created_by") or ""]
+            for column, text in enumerate(cells):
+                self.table.setItem(row, column, QTableWidgetItem(text))
+
+    def _add(self) -> None:
+        dialog = AddUserDialog(self.session, self)
+        dialog.accepted.connect(self.reload)
+        dialog.open()
+
+    def _reset(self) -> None:
+        rows = self.table.selectionModel().selectedRows()
+        user = self.table.item(rows[0].row(), 0).text() if rows else self.session.office.user
+        ChangePassphraseDialog(self.session, user, self).open()

@@ -1,0 +1,1 @@
+"""Moving records in and out of the office: audit exports, their verification, Excel import."""

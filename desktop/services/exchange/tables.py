@@ -1,0 +1,167 @@
+"""Records as spreadsheet rows and back: one layout shared by export, template and import.
+
+A form becomes a sheet whose columns are its top-level fields, headed by their Chinese
+labels (with the unit, e.g. "产值（万元）"); each repeat group becomes its own sheet keyed by
+record id. Cells hold what a person reads (choice labels, 是/否); ``parse_cell`` turns them
+back into the codes and numbers the forms engine takes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from forms.model import Field, FormDefinition
+
+RECORD_ID = "记录编号"
+ITEM_NO = "序号"
+STATUS = "状态"
+UPDATED = "最后修改"
+META_HEADERS = [RECORD_ID, STATUS, UPDATED]
+STATUS_ZH = {"draft": "草稿", "final": "已定稿", "queued": "待同步", "synced": "已同步", "returned": "被退回"}
+STATUS_FROM_ZH = {v: k for k, v in STATUS_ZH.items()}
+MULTI_SEP = "、"
+_SPLIT = re.compile(r"[、,，;；\n]+")
+TRUE_WORDS = {"是", "yes", "y", "true", "1", "对", "有"}
+FALSE_WORDS = {"否", "no", "n", "false", "0", "无"}
+
+
+def header(f: Field, lang: str = "zh") -> str:
+    """A column header: the field's label, with its unit when it has one."""
+    unit = f.unit(lang)
+    return f"{f.label(lang)}（{unit}）" if unit and lang == "zh" else (f"{f.label(lang)} ({unit})" if unit else f.label(lang))
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """One sheet of the layout: a form's main sheet, or one of its repeat groups."""
+
+    name: str
+    form: FormDefinition
+    group: Field | None
+    fields: tuple[Field, ...]
+
+    @property
+    def headers(self) -> list[str]:
+        lead = [RECORD_ID, ITEM_NO] if self.group else list(META_HEADERS)
+        return lead + [header(f) for f in self.fields]
+
+
+def sheets_of(form: FormDefinition) -> list[Sheet]:
+    """The main sheet of ``form`` and one sheet per repeat group, in form order."""
+    main = Sheet(sheet_title(form.label("zh")), form, None, tuple(f for f in form.fields if not f.is_group))
+    groups = [
+        Sheet(sheet_title(f"{form.label('zh')}-{g.label('zh')}"), form, g, tuple(g.fields))
+        for g in form.fields if g.is_group
+    ]
+    return [main, *groups]
+
+
+def sheet_title(text: str) -> str:
+    # Excel: at most 31 characters, none of []:*?/\
+    return re.sub(r"[\[\]:*?/\\]", "_", text)[:31]
+
+
+# -- out ------------------------------------------------------------------------------
+def cell(form: FormDefinition, f: Field, value: Any, data: dict[str, Any], item: dict[str, Any] | None = None) -> Any:
+    """The cell for one value: numbers stay numbers, codes become labels, nothing is cut."""
+    if value is None or value == "" or value == []:
+        return None
+    if f.type == "choice":
+        return _label(form, f, value, data, item)
+    if f.type == "multi_choice" and isinstance(value, list):
+        return MULTI_SEP.join(str(_label(form, f, v, data, item)) for v in value)
+    if f.type == "boolean" and isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, (dict, list)):
+        return None
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int | float):
+        return value
+    return str(value)
+
+
+def _label(form: FormDefinition, f: Field, code: Any, data: dict[str, Any], item: dict[str, Any] | None) -> Any:
+    found, _ = form.find_choice(f, code, data, item)
+    return found.label("zh") if found else code
+
+
+def main_row(form: FormDefinition, sheet: Sheet, record: dict[str, Any], data: dict[str, Any]) -> list[Any]:
+    return [record["record_id"], STATUS_ZH.get(record["status"], record["status"]), record["updated_at"][:19].replace("T", " ")] + [
+        cell(form, f, data.get(f.id), data) for f in sheet.fields
+    ]
+
+
+def group_rows(form: FormDefinition, sheet: Sheet, record_id: str, data: dict[str, Any]) -> list[list[Any]]:
+    assert sheet.group is not None
+    items = data.get(sheet.group.id)
+    if not isinstance(items, list):
+        return []
+    return [
+        [record_id, n] + [cell(form, f, item.get(f.id), data, item) for f in sheet.fields]
+        for n, item in enumerate(items, start=1) if isinstance(item, dict)
+    ]
+
+
+# -- in -------------------------------------------------------------------------------
+class CellError(ValueError):
+    """A cell that cannot be read as its field's type; the message is Chinese."""
+
+
+def parse_cell(form: FormDefinition, f: Field, raw: Any, data: dict[str, Any], item: dict[str, Any] | None = None) -> Any:
+    """A cell back as the value the forms engine takes (None for an empty cell)."""
+    if raw is None or (isinstance(raw, str) and not raw.strip()):
+        return None
+    if f.type == "choice":
+        return _code(form, f, str(raw).strip(), data, item)
+    if f.type == "multi_choice":
+        return [_code(form, f, part.strip(), data, item) for part in _SPLIT.split(str(raw)) if part.strip()]
+    if f.type == "boolean":
+        word = str(raw).strip().lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise CellError("请填写“是”或“否”")
+    if f.type in ("integer", "year"):
+        return _number(raw, integer=True)
+    if f.type in ("decimal", "money"):
+        return _number(raw, integer=False)
+    if f.type == "date":
+        if isinstance(raw, dt.datetime):
+            return raw.date().isoformat()
+        if isinstance(raw, dt.date):
+            return raw.isoformat()
+    if isinstance(raw, float) and raw.is_integer():
+        raw = int(raw)  # a code typed as a number, e.g. a six-digit stock code
+    return str(raw).strip()
+
+
+def _code(form: FormDefinition, f: Field, text: str, data: dict[str, Any], item: dict[str, Any] | None) -> str:
+    options = form.choices(f, data, item, include_retired=True)
+    for option in options:
+        if text in (option.code, option.label_zh, option.label_en):
+            return option.code
+    # Unknown: hand the text on, so the forms engine names it with its usual message.
+    return text
+
+
+def _number(raw: Any, *, integer: bool) -> int | float | str:
+    if isinstance(raw, bool):
+        raise CellError("应为数字")
+    if isinstance(raw, int | float):
+        value: int | float = raw
+    else:
+        text = str(raw).strip().replace(",", "").replace("，", "")
+        try:
+            value = float(text) if not integer or "." in text else int(text)
+        except ValueError:
+            raise CellError(f"“{str(raw)[:50]}”不是数字") from None
+    if integer and isinstance(value, float):
+        if not value.is_integer():
+            raise CellError("应为整数")
+        return int(value)
+    return value
