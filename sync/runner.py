@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from sync import dsse
 from sync.client import ProvinceClient, VerifiedReceipt
 from sync.encoding import parse_json_object
-from sync.errors import Cancelled, InvalidReply, SequenceGap
+from sync.errors import Cancelled, InvalidReply, NotFound, SequenceGap
 from sync.office import OfficeSyncStore, StoredBatch, build_batch
 from sync.protocol import Checkpoint
 from sync.receipts import verify_checkpoint, verify_consistency
@@ -132,7 +132,11 @@ class _Run:
             if old == new:
                 return
             small, large = sorted((old, new), key=lambda c: c.tree_size)
-            proof = self.client.consistency_proof(small.tree_size, large.tree_size)
+            try:
+                proof = self.client.consistency_proof(small.tree_size, large.tree_size)
+            except NotFound:
+                raise InvalidReply("the province's log is shorter than one it signed before; "
+                                   "it lost entries (restored from a backup?)") from None
             if not verify_consistency(small, large, proof):
                 raise InvalidReply("the province's log is not an extension of the one seen before")
             if large is old:
@@ -152,6 +156,9 @@ class _Run:
             missing = [self.store.batch_envelope(s) for s in range(expected, batch.sequence)]
             if any(e is None for e in missing):
                 raise gap
+            # Losing acknowledged batches means the province's log lost entries too: refuse
+            # to go on (and to resend) until the log is again one this office can accept.
+            self.check_log(*self.client.checkpoint())
             for sequence, envelope in zip(range(expected, batch.sequence), missing, strict=True):
                 assert envelope is not None
                 resent = StoredBatch(_batch_id(envelope), sequence, envelope)

@@ -80,7 +80,9 @@ def collect(paths: list[Path]) -> list[Publication]:
             files.extend(sorted(p for p in path.rglob("*") if p.suffix in (".json", ".csv")))
         else:
             files.append(path)
-    return [read_publication(p) for p in files]
+    items = [read_publication(p) for p in files]
+    # Reference lists first: a new form version may use a list published alongside it.
+    return sorted(items, key=lambda item: item.kind == "form")
 
 
 def check_with_engine(province: Province, items: list[Publication]) -> None:

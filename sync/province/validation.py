@@ -43,10 +43,7 @@ class Validator:
             return self._loader(overrides)
         import forms
 
-        load = getattr(forms, "load_registry", None)
-        if load is None:  # the package may not re-export it; the module always has it
-            from forms.registry import load_registry as load
-        return load(overrides_dir=overrides)
+        return forms.load_registry(overrides_dir=overrides)
 
     def registry(self) -> Any:
         """The registry, rebuilt first if the province published anything since last time."""

@@ -29,10 +29,10 @@ def team_data(i: int = 0) -> dict[str, Any]:
 
 
 def version(org_unit: str, i: int = 0, *, record_id: str | None = None,
-            data: dict[str, Any] | None = None) -> RecordVersion:
+            data: dict[str, Any] | None = None, form_version: int = 1) -> RecordVersion:
     return RecordVersion.make(
         record_id=record_id or str(uuid.uuid4()), version_id=str(uuid.uuid4()),
-        form_id="talent_team", form_version=1, org_unit=org_unit, status="final",
+        form_id="talent_team", form_version=form_version, org_unit=org_unit, status="final",
         data=data if data is not None else team_data(i))
 
 
@@ -106,3 +106,50 @@ def stored(server: ProvinceServer, device_id: str | None = None) -> tuple[int, i
     batches = server.query(f"SELECT COUNT(*) FROM batches {where}", params)[0][0]
     versions = server.query(f"SELECT COUNT(*) FROM record_versions {where}", params)[0][0]
     return int(batches), int(versions)  # type: ignore[call-overload]
+
+
+def new_office(server: ProvinceServer, path: Any, org_unit: str = "340104",
+               versions: int = 0) -> Any:
+    """An enrolled office store (plain SQLite double) holding ``versions`` pending versions."""
+    from tests.sync.office_double import OfficeDouble
+
+    device = enroll_device(server, org_unit)
+    store = OfficeDouble(path)
+    store.setup(device.device_id, device.key, [device.enrollment.province_public_key], org_unit)
+    if versions:
+        store.add_versions([version(org_unit, i) for i in range(versions)])
+    return store
+
+
+def sync_office(url: str, store: Any, **kwargs: Any) -> Any:
+    """One in-process sync of ``store`` against ``url``; returns the summary."""
+    from sync.runner import run_sync
+
+    device = store.device()
+    client = ProvinceClient(url, ProvinceTrust(store.province_keys()), device_id=device.device_id,
+                            device_key=device.key, options=kwargs.pop("options", FAST),
+                            on_new_province_keys=store.trust_province_keys)
+    with client:
+        return run_sync(client, store, **kwargs)
+
+
+def assert_consistent(server: ProvinceServer, store: Any) -> None:
+    """The province holds exactly the versions the office holds as synced: none lost, none
+    twice; every office batch is acknowledged by the province's stored receipt."""
+    device_id = store.device().device_id
+    states = store.states()
+    synced = {v for v, s in states.items() if s == "synced"}
+    assert all(s in ("synced", "rejected") for s in states.values()), states
+    held = [r[0] for r in server.query(
+        "SELECT version_id FROM record_versions WHERE device_id = ?", (device_id,))]
+    assert len(held) == len(set(held))
+    assert set(held) == synced
+    batches = dict(server.query("SELECT batch_id, receipt FROM batches WHERE device_id = ?",
+                                (device_id,)))  # type: ignore[arg-type]
+    ours = store.conn.execute("SELECT batch_id, acknowledged FROM batches").fetchall()
+    assert all(ack == 1 for _, ack in ours)
+    assert {b for b, _ in ours} == set(batches)
+    kept = {bytes(r) for r in store.receipts()}
+    assert all(bytes(receipt) in kept for receipt in batches.values())
+    entries = server.query("SELECT COUNT(*) FROM log_entries")[0][0]
+    assert entries == server.query("SELECT COUNT(*) FROM batches")[0][0]

@@ -1,0 +1,88 @@
+"""A loopback HTTP proxy that can lose answers on purpose.
+
+It forwards each request to the province, waits for the province's full answer, and then,
+if told to, throws the answer away (closing the connection), or kills the client process
+first. This is "the province did the work but the office never heard back", for real.
+"""
+
+from __future__ import annotations
+
+import collections
+import http.client
+import os
+import signal
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+# decide(method, path, n) -> "pass" | "drop" | "kill"; n counts requests to that path from 1.
+Decide = Callable[[str, str, int], str]
+HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
+
+
+class LossyProxy:
+    def __init__(self, upstream_port: int, decide: Decide) -> None:
+        self.upstream_port = upstream_port
+        self.decide = decide
+        self.counts: collections.Counter[str] = collections.Counter()
+        self.dropped = 0
+        self.kill_pid: int | None = None
+        self._lock = threading.Lock()
+        proxy = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                proxy.handle(self)
+
+            def do_POST(self) -> None:
+                proxy.handle(self)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.port = self.server.server_address[1]
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def handle(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        body = h.rfile.read(length) if length else None
+        key = h.path.split("?")[0]
+        with self._lock:
+            self.counts[key] += 1
+            action = self.decide(h.command, key, self.counts[key])
+        upstream = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
+        try:
+            headers = {k: v for k, v in h.headers.items() if k.lower() not in HOP}
+            upstream.request(h.command, h.path, body=body, headers=headers)
+            reply = upstream.getresponse()
+            content = reply.read()
+            reply_headers = [(k, v) for k, v in reply.getheaders() if k.lower() not in HOP]
+            status = reply.status
+        finally:
+            upstream.close()
+        if action in ("drop", "kill"):
+            with self._lock:
+                self.dropped += 1
+            if action == "kill" and self.kill_pid:
+                os.kill(self.kill_pid, signal.SIGKILL)
+            h.close_connection = True
+            return
+        h.send_response(status)
+        for k, v in reply_headers:
+            h.send_header(k, v)
+        h.send_header("Content-Length", str(len(content)))
+        h.end_headers()
+        h.wfile.write(content)
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
