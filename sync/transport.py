@@ -91,7 +91,6 @@ class Transport:
         self.endpoint = endpoint.rstrip("/")
         self.cancel = cancel or threading.Event()
         self.session = session or requests.Session()
-        self.session.verify = self.options.ca_bundle or True
         self.session.headers["User-Agent"] = USER_AGENT
         self.attempts_made = 0
         """Requests sent over the transport's life, retries included (for tests and stats)."""
@@ -133,6 +132,8 @@ class Transport:
                     method, self.endpoint + path, data=data, params=params, headers=headers,
                     timeout=(self.options.connect_timeout, self.options.read_timeout),
                     allow_redirects=False,
+                    # Per request: a session-level setting loses to $REQUESTS_CA_BUNDLE.
+                    verify=self.options.ca_bundle or True,
                 )
                 content = reply.content
             except requests.exceptions.SSLError as exc:

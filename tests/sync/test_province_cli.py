@@ -1,0 +1,114 @@
+"""The ``anhui-province`` admin commands: data dir and key file, listings, export, rotation."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from sync import dsse
+from sync.encoding import sha256_hex
+from sync.keys import load_private_key
+from sync.province.admin import EXPORT_MANIFEST_TYPE
+from sync.trust import ProvinceTrust
+from tests.sync.offices import enroll_device, invalid_version, version
+from tests.sync.servers import ROOT, ProvinceServer
+
+
+def test_data_dir_from_the_environment_and_key_file_permissions(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {**os.environ, "ANHUI_PROVINCE_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    exe = Path(sys.executable).parent / "anhui-province"
+    result = subprocess.run([str(exe), "key"], capture_output=True, text=True, env=env,
+                            timeout=60, cwd=ROOT)
+    assert result.returncode == 0, result.stderr
+    key_file = home / "province-key.pem"
+    assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
+    assert stat.S_IMODE(home.stat().st_mode) == 0o700
+    assert (home / "province.sqlite3").exists()
+    from sync.keys import key_id
+
+    assert result.stdout.strip() == key_id(load_private_key(key_file))
+    help_text = subprocess.run([str(exe), "--help"], capture_output=True, text=True, env=env,
+                               timeout=60).stdout
+    for command in ("serve", "enroll-code", "devices", "batches", "records", "publish",
+                    "export", "rotate-key"):
+        assert command in help_text
+
+
+def test_a_key_file_of_another_province_is_refused(tmp_path: Path) -> None:
+    one, two = ProvinceServer(tmp_path / "one"), ProvinceServer(tmp_path / "two")
+    one.cli("key")
+    two.cli("key")
+    (two.data_dir / "province-key.pem").write_bytes((one.data_dir / "province-key.pem").read_bytes())
+    result = two.cli_process("devices", "list")
+    assert result.returncode == 1 and "does not belong to this database" in result.stderr
+    (two.data_dir / "province-key.pem").unlink()
+    result = two.cli_process("devices", "list")
+    assert result.returncode == 1 and "restore the key file" in result.stderr
+
+
+def test_listings_return_and_export(province: ProvinceServer, tmp_path: Path) -> None:
+    device = enroll_device(province, "340104")
+    records = [version(device.org_unit, i) for i in range(4)]
+    with device.client() as client:
+        client.send_batch(device.batch([*records, invalid_version(device.org_unit)]).envelope)
+    assert device.device_id in province.cli("devices", "list")
+    batches = json.loads(province.cli("batches", "list", "--json"))
+    assert [(b["accepted"], b["rejected"]) for b in batches] == [(4, 1)]
+    listed = province.cli("records", "list")
+    assert records[0].record_id in listed and "received" in listed
+    province.cli("records", "return", records[0].record_id, "--reason", "缺少负责人职称")
+    rows = json.loads(province.cli("records", "list", "--json"))
+    returned = [r for r in rows if r["state"] == "returned"]
+    assert [r["record_id"] for r in returned] == [records[0].record_id]
+    assert returned[0]["return_reason"] == "缺少负责人职称"
+    assert returned[0]["data"]["name"] == "量子计算团队0"
+    assert province.cli_process("records", "return", "no-such-record", "--reason",
+                                "x").returncode == 1
+
+    out = tmp_path / "export"
+    province.cli("export", "--out", str(out))
+    manifest = json.loads((out / "manifest.json").read_bytes())
+    for name, digest in manifest["files"].items():
+        assert sha256_hex((out / name).read_bytes()) == digest, name
+    keys = json.loads((out / "province-keys.json").read_bytes())
+    trust = ProvinceTrust([k["public_key"] for k in keys["keys"]])
+    signed = dsse.verify((out / "manifest.dsse.json").read_bytes(), trust.lookup,
+                         EXPORT_MANIFEST_TYPE)
+    assert json.loads(signed.payload) == manifest
+    csv_bytes = (out / "records-talent_team.csv").read_bytes()
+    assert csv_bytes.startswith("\ufeff".encode()) and "量子计算团队3".encode() in csv_bytes
+    assert len((out / "records.jsonl").read_bytes().splitlines()) == 4
+    assert len((out / "versions.jsonl").read_bytes().splitlines()) == 4
+    assert len((out / "log.jsonl").read_bytes().splitlines()) == 1
+    with pytest.raises(RuntimeError):
+        province.cli("export", "--out", str(out))  # never over an earlier export
+
+
+def test_rotate_key_keeps_the_chain(tmp_path: Path) -> None:
+    province = ProvinceServer(tmp_path / "province")
+    first = province.cli("key").strip()
+    province.cli("rotate-key")
+    province.cli("rotate-key")
+    third = province.cli("key").strip()
+    assert third != first
+    from sync.province.context import Province, Settings
+    from sync.province.signing import keys_reply
+
+    opened = Province.open(Settings.make(province.data_dir))
+    reply = opened.db.run(keys_reply, write=False)
+    opened.close()
+    assert [k["key_id"] for k in reply["keys"]][0] == first
+    assert reply["current_key_id"] == third and len(reply["rotations"]) == 2
+    first_key = reply["keys"][0]["public_key"]
+    trust = ProvinceTrust([first_key])
+    # Offered in any order, the chain is followed link by link from the pinned key.
+    assert len(trust.extend(list(reversed(reply["rotations"])))) == 2
+    assert third in trust.keys
+    assert not (province.data_dir / "province-key.next.pem").exists()
