@@ -23,6 +23,8 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS versions (
     version_id TEXT PRIMARY KEY, position INTEGER, body TEXT NOT NULL,
     state TEXT NOT NULL DEFAULT 'pending', batch_id TEXT, reasons TEXT);
+CREATE INDEX IF NOT EXISTS versions_state ON versions (state, position);
+CREATE INDEX IF NOT EXISTS versions_batch ON versions (batch_id);
 CREATE TABLE IF NOT EXISTS batches (
     batch_id TEXT PRIMARY KEY, sequence INTEGER UNIQUE, envelope BLOB NOT NULL,
     acknowledged INTEGER NOT NULL DEFAULT 0);

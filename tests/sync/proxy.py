@@ -26,6 +26,10 @@ class LossyProxy:
         self.decide = decide
         self.counts: collections.Counter[str] = collections.Counter()
         self.dropped = 0
+        self.bytes_up = 0
+        """Request body bytes as sent on the wire (gzipped when the client gzips)."""
+        self.bytes_down = 0
+        """Response body bytes as sent on the wire (gzipped when the province gzips)."""
         self.kill_pid: int | None = None
         self._lock = threading.Lock()
         proxy = self
@@ -58,6 +62,7 @@ class LossyProxy:
         key = h.path.split("?")[0]
         with self._lock:
             self.counts[key] += 1
+            self.bytes_up += len(body or b"")
             action = self.decide(h.command, key, self.counts[key])
         upstream = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
         try:
@@ -69,6 +74,8 @@ class LossyProxy:
             status = reply.status
         finally:
             upstream.close()
+        with self._lock:
+            self.bytes_down += len(content)
         if action in ("drop", "kill"):
             with self._lock:
                 self.dropped += 1
