@@ -18,9 +18,21 @@ from desktop.errors import OfficeError
 from desktop.gui.i18n import language
 from desktop.logs import log_unexpected
 
+# Message boxes without a parent window are owned by nobody in Qt; keep them referenced
+# until they are closed, or Python would collect them before anyone could read them.
+_ORPHANS: set[QMessageBox] = set()
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("Errors", text)
+
+def _keep(box: QMessageBox, parent: QWidget | None) -> QMessageBox:
+    if parent is None:
+        _ORPHANS.add(box)
+        box.finished.connect(lambda *_: _ORPHANS.discard(box))
+    box.open()
+    return box
+
+
+def _title() -> str:
+    return QCoreApplication.translate("Errors", "Anhui Future Industry Data Collection")
 
 
 def log_exception(exc: BaseException) -> Path:
@@ -37,28 +49,27 @@ def message_for(exc: BaseException) -> str:
     if isinstance(exc, OfficeError):
         return exc.message(language())
     if isinstance(exc, MemoryError):
-        return _tr("The computer ran out of memory. Close other programs and try again.")
+        return QCoreApplication.translate("Errors", "The computer ran out of memory. Close other programs and try again.")
     path = log_exception(exc)
-    return _tr("An unexpected error occurred. Your saved data is safe. Details were written to {path}.").format(path=path)
+    return QCoreApplication.translate(
+        "Errors", "An unexpected error occurred. Your saved data is safe. Details were written to {path}.").format(path=path)
 
 
 def show_error(parent: QWidget | None, exc: BaseException, title: str | None = None) -> QMessageBox:
     """Show ``exc`` in a window-modal message box without blocking the caller."""
     box = QMessageBox(QMessageBox.Icon.Warning if isinstance(exc, OfficeError) else QMessageBox.Icon.Critical,
-                      title or _tr("Anhui Future Industry Data Collection"), message_for(exc),
+                      title or _title(), message_for(exc),
                       QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("errorBox")
-    box.open()
-    return box
+    return _keep(box, parent)
 
 
 def show_message(parent: QWidget | None, text: str, title: str | None = None) -> QMessageBox:
     """Show an information message without blocking the caller."""
-    box = QMessageBox(QMessageBox.Icon.Information, title or _tr("Anhui Future Industry Data Collection"),
+    box = QMessageBox(QMessageBox.Icon.Information, title or _title(),
                       text, QMessageBox.StandardButton.Ok, parent)
     box.setObjectName("messageBox")
-    box.open()
-    return box
+    return _keep(box, parent)
 
 
 def excepthook(exc_type: type[BaseException], exc: BaseException, tb: TracebackType | None) -> None:

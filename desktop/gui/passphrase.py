@@ -30,16 +30,15 @@ def strength(passphrase: str) -> int:
 
 def strength_hint(passphrase: str) -> tuple[int, str]:
     """The score and a sentence saying what it means."""
-    tr = QCoreApplication.translate
     score = strength(passphrase)
     if not passphrase:
-        return 0, tr("Passphrase", "At least {n} characters; a short sentence is easy to remember and hard to guess.").format(n=MIN_PASSPHRASE)
+        return 0, QCoreApplication.translate("Passphrase", "At least {n} characters; a short sentence is easy to remember and hard to guess.").format(n=MIN_PASSPHRASE)
     texts = [
-        tr("Passphrase", "Too short or too common: at least {n} characters, not a simple sequence.").format(n=MIN_PASSPHRASE),
-        tr("Passphrase", "Weak: make it longer."),
-        tr("Passphrase", "Fair: a few more words would make it strong."),
-        tr("Passphrase", "Good."),
-        tr("Passphrase", "Strong."),
+        QCoreApplication.translate("Passphrase", "Too short or too common: at least {n} characters, not a simple sequence.").format(n=MIN_PASSPHRASE),
+        QCoreApplication.translate("Passphrase", "Weak: make it longer."),
+        QCoreApplication.translate("Passphrase", "Fair: a few more words would make it strong."),
+        QCoreApplication.translate("Passphrase", "Good."),
+        QCoreApplication.translate("Passphrase", "Strong."),
     ]
     return score, texts[score]
 

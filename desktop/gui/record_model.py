@@ -41,9 +41,14 @@ Index = QModelIndex | QPersistentModelIndex
 
 def _headers() -> list[str]:
     # Translated when asked, not at import, so a language chosen later is honoured.
-    tr = QCoreApplication.translate
-    return [tr("RecordModel", "Name"), tr("RecordModel", "Sector"), tr("RecordModel", "Direction"),
-            tr("RecordModel", "Status"), tr("RecordModel", "Versions"), tr("RecordModel", "Last changed")]
+    return [
+        QCoreApplication.translate("RecordModel", "Name"),
+        QCoreApplication.translate("RecordModel", "Sector"),
+        QCoreApplication.translate("RecordModel", "Direction"),
+        QCoreApplication.translate("RecordModel", "Status"),
+        QCoreApplication.translate("RecordModel", "Versions"),
+        QCoreApplication.translate("RecordModel", "Last changed"),
+    ]
 
 
 @dataclass(frozen=True)

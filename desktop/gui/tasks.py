@@ -3,7 +3,9 @@
 Long work is a plain function, or a generator that yields progress and returns its result.
 ``Task(fn).success(...).failure(...).start()`` runs it on a thread pool and always delivers
 exactly one of success or failure back on the GUI thread, so no caller is left waiting
-for an answer that never comes. Work functions never touch widgets.
+for an answer that never comes. Work functions never touch widgets. When the widget that
+asked is gone by the time the work ends, a success is dropped (closing what it returned)
+and a failure is still shown.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
+import shiboken6
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 
 # Tasks in flight, kept referenced until they have reported (Qt does not own Python objects).
@@ -102,19 +105,30 @@ class Task(QObject):
     def _on_progress(self, step: Any) -> None:
         self._progress(step)
 
+    def _owner_gone(self) -> bool:
+        # The window that asked may have closed (a lock, a quit) while the work ran.
+        return self.owner is not None and not shiboken6.isValid(self.owner)
+
     @Slot(object)
     def _on_success(self, result: Any) -> None:
         _RUNNING.discard(self)
+        if self._owner_gone():
+            if callable(getattr(result, "close", None)):
+                result.close()  # e.g. an office unlocked for a dialog that no longer exists
+            return
         self._success(result)
 
     @Slot(object)
     def _on_failure(self, exc: BaseException) -> None:
         _RUNNING.discard(self)
+        from desktop.gui.errors import show_error
+
+        if self._owner_gone():
+            show_error(None, exc)  # still reported: nobody may miss a failure
+            return
         if self._failure is not None:
             self._failure(exc)
             return
-        from desktop.gui.errors import show_error
-
         show_error(self.owner if hasattr(self.owner, "isWindow") else None, exc)
 
 

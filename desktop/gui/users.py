@@ -30,8 +30,11 @@ from desktop.gui.tasks import Task
 
 
 def role_label(role: str) -> str:
-    tr = QCoreApplication.translate
-    return {"admin": tr("UsersDialog", "Administrator"), "clerk": tr("UsersDialog", "Clerk")}.get(role, role)
+    if role == "admin":
+        return QCoreApplication.translate("UsersDialog", "Administrator")
+    if role == "clerk":
+        return QCoreApplication.translate("UsersDialog", "Clerk")
+    return role
 
 
 class PassphraseForm(QWidget):
@@ -72,7 +75,7 @@ class _Run:
         # autosave waits for it (Session.writer_busy) rather than interleave a transaction.
         self.session.writer_busy = True
         self.message.setStyleSheet("color: #555")
-        self.message.setText(self.owner.tr("Working…"))
+        self.message.setText(QCoreApplication.translate("UsersDialog", "Working…"))
 
         def finish(result: Any) -> None:
             self.session.writer_busy = False

@@ -1,0 +1,848 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN" sourcelanguage="en">
+<context>
+    <name>AddUserDialog</name>
+    <message>
+        <source>Add a user</source>
+        <translation>添加用户</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+</context>
+<context>
+    <name>AdminPage</name>
+    <message>
+        <source>Office and first administrator</source>
+        <translation>办公室与第一位管理员</translation>
+    </message>
+    <message>
+        <source>The passphrase protects the encrypted database on this computer. Nobody can recover it for you; the recovery key on the next page can.</source>
+        <translation>口令用于保护本机上的加密数据库。口令遗忘后任何人都无法替您找回，只能使用下一页的恢复密钥。</translation>
+    </message>
+    <message>
+        <source>e.g. 蜀山区科学技术局</source>
+        <translation>如：蜀山区科学技术局</translation>
+    </message>
+    <message>
+        <source>Your name, e.g. 张三</source>
+        <translation>您的姓名，如：张三</translation>
+    </message>
+    <message>
+        <source>Office name</source>
+        <translation>办公室名称</translation>
+    </message>
+    <message>
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>口令</translation>
+    </message>
+    <message>
+        <source>Passphrase again</source>
+        <translation>再次输入口令</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>两次输入的口令不一致。</translation>
+    </message>
+    <message>
+        <source>Creating the encrypted database…</source>
+        <translation>正在创建加密数据库…</translation>
+    </message>
+</context>
+<context>
+    <name>AppController</name>
+    <message>
+        <source>Locked after a period without use. Unsaved typing was kept.</source>
+        <translation>长时间未操作，已自动锁定。未保存的录入内容已保留。</translation>
+    </message>
+    <message>
+        <source>Sign in as another user of this office.</source>
+        <translation>以本办公室的其他用户身份登录。</translation>
+    </message>
+</context>
+<context>
+    <name>BooleanField</name>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>否</translation>
+    </message>
+</context>
+<context>
+    <name>ChangePassphraseDialog</name>
+    <message>
+        <source>New passphrase for {user}</source>
+        <translation>为“{user}”设置新口令</translation>
+    </message>
+    <message>
+        <source>Only the key wrapping is redone; the data is not re-encrypted.</source>
+        <translation>只重新封装密钥，数据本身不会重新加密。</translation>
+    </message>
+</context>
+<context>
+    <name>Dashboard</name>
+    <message>
+        <source>Overview of {office}</source>
+        <translation>{office} 数据概览</translation>
+    </message>
+    <message>
+        <source>Records</source>
+        <translation>记录总数</translation>
+    </message>
+    <message>
+        <source>Drafts waiting</source>
+        <translation>待完成草稿</translation>
+    </message>
+    <message>
+        <source>Final, not yet synced</source>
+        <translation>已定稿、待同步</translation>
+    </message>
+    <message>
+        <source>Returned for correction</source>
+        <translation>已退回待修改</translation>
+    </message>
+    <message>
+        <source>Synced to the province</source>
+        <translation>已同步至省级</translation>
+    </message>
+    <message>
+        <source>Measure of the plan</source>
+        <translation>方案指标</translation>
+    </message>
+    <message>
+        <source>This office</source>
+        <translation>本办公室</translation>
+    </message>
+    <message>
+        <source>2027 target</source>
+        <translation>2027年目标</translation>
+    </message>
+    <message>
+        <source>2030 target</source>
+        <translation>2030年目标</translation>
+    </message>
+    <message>
+        <source>By sector</source>
+        <translation>按领域</translation>
+    </message>
+    <message>
+        <source>Records by sector and status</source>
+        <translation>各领域记录（按状态）</translation>
+    </message>
+    <message>
+        <source>No records yet. Choose a form on the left and add the first one.</source>
+        <translation>还没有记录。请在左侧选择表单，录入第一条记录。</translation>
+    </message>
+    <message>
+        <source>Progress toward the plan&apos;s targets (final, queued and synced records count)</source>
+        <translation>发展目标进展（计入已定稿、待同步和已同步的记录）</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n unsaved edit(s) kept</source>
+        <translation>
+            <numerusform>另有 %n 份未保存的录入</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Targets are for the whole province; this office&apos;s records add to them. Counted: {n} records.</source>
+        <translation>目标为全省合计，本办公室的记录计入其中。已计入 {n} 条记录。</translation>
+    </message>
+    <message>
+        <source>No sector</source>
+        <translation>未选领域</translation>
+    </message>
+</context>
+<context>
+    <name>DateField</name>
+    <message>
+        <source>Pick a date</source>
+        <translation>选择日期</translation>
+    </message>
+</context>
+<context>
+    <name>DraftsDialog</name>
+    <message>
+        <source>Unsaved work found</source>
+        <translation>发现未保存的录入</translation>
+    </message>
+    <message>
+        <source>These entries were being typed when the app last stopped (a lock, a crash or a power cut). Restore one to continue where you left off.</source>
+        <translation>以下内容是程序上次停止（锁定、崩溃或断电）时正在录入的。选择一项恢复，即可从中断处继续。</translation>
+    </message>
+    <message>
+        <source>Restore</source>
+        <translation>恢复</translation>
+    </message>
+    <message>
+        <source>Discard</source>
+        <translation>丢弃</translation>
+    </message>
+    <message>
+        <source>Later</source>
+        <translation>稍后</translation>
+    </message>
+</context>
+<context>
+    <name>Errors</name>
+    <message>
+        <source>Anhui Future Industry Data Collection</source>
+        <translation>安徽省未来产业数据采集</translation>
+    </message>
+    <message>
+        <source>The computer ran out of memory. Close other programs and try again.</source>
+        <translation>内存不足。请关闭其他程序后重试。</translation>
+    </message>
+    <message>
+        <source>An unexpected error occurred. Your saved data is safe. Details were written to {path}.</source>
+        <translation>出现意外错误。已保存的数据完好无损。详细信息已写入 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>GroupField</name>
+    <message>
+        <source>Add {label}</source>
+        <translation>添加{label}</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>No. {n}</source>
+        <translation>第 {n} 项</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Anhui Future Industry Data Collection — {office}</source>
+        <translation>安徽省未来产业数据采集 — {office}</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>数据概览</translation>
+    </message>
+    <message>
+        <source>Forms</source>
+        <translation>填报表单</translation>
+    </message>
+    <message>
+        <source>Province</source>
+        <translation>省级</translation>
+    </message>
+    <message>
+        <source>Sync</source>
+        <translation>同步</translation>
+    </message>
+    <message>
+        <source>{user} ({role})</source>
+        <translation>{user}（{role}）</translation>
+    </message>
+    <message>
+        <source>administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>clerk</source>
+        <translation>填报员</translation>
+    </message>
+    <message>
+        <source>Unsaved changes found</source>
+        <translation>发现未保存的修改</translation>
+    </message>
+    <message>
+        <source>There are unsaved changes to this record from an earlier session. Continue with them?</source>
+        <translation>这条记录有上次未保存的修改，是否继续编辑这些内容？</translation>
+    </message>
+    <message>
+        <source>Restore them</source>
+        <translation>恢复修改</translation>
+    </message>
+    <message>
+        <source>Discard them</source>
+        <translation>丢弃修改</translation>
+    </message>
+    <message>
+        <source>Marked final; it will be sent at the next sync.</source>
+        <translation>已定稿，将在下次同步时报送。</translation>
+    </message>
+    <message>
+        <source>&amp;Office</source>
+        <translation>办公室(&amp;O)</translation>
+    </message>
+    <message>
+        <source>&amp;Lock</source>
+        <translation>锁定(&amp;L)</translation>
+    </message>
+    <message>
+        <source>&amp;Switch user…</source>
+        <translation>切换用户(&amp;S)…</translation>
+    </message>
+    <message>
+        <source>&amp;Users…</source>
+        <translation>用户管理(&amp;U)…</translation>
+    </message>
+    <message>
+        <source>Se&amp;ttings…</source>
+        <translation>设置(&amp;T)…</translation>
+    </message>
+    <message>
+        <source>&amp;Quit</source>
+        <translation>退出(&amp;Q)</translation>
+    </message>
+    <message>
+        <source>&amp;Records</source>
+        <translation>记录(&amp;R)</translation>
+    </message>
+    <message>
+        <source>&amp;New record</source>
+        <translation>新建记录(&amp;N)</translation>
+    </message>
+    <message>
+        <source>&amp;Overview</source>
+        <translation>数据概览(&amp;O)</translation>
+    </message>
+</context>
+<context>
+    <name>OrgUnitPage</name>
+    <message>
+        <source>Which office is this?</source>
+        <translation>这是哪个办公室？</translation>
+    </message>
+    <message>
+        <source>Choose the county, district or park this office reports for. Type to search by name or code.</source>
+        <translation>请选择本办公室负责填报的县（区）或园区。可输入名称或代码搜索。</translation>
+    </message>
+    <message>
+        <source>Search, e.g. 蜀山 or 340104</source>
+        <translation>搜索，如：蜀山 或 340104</translation>
+    </message>
+</context>
+<context>
+    <name>Passphrase</name>
+    <message>
+        <source>At least {n} characters; a short sentence is easy to remember and hard to guess.</source>
+        <translation>至少 {n} 个字符；用一句短话作口令，好记又难猜。</translation>
+    </message>
+    <message>
+        <source>Too short or too common: at least {n} characters, not a simple sequence.</source>
+        <translation>太短或太常见：至少 {n} 个字符，不要用简单序列。</translation>
+    </message>
+    <message>
+        <source>Weak: make it longer.</source>
+        <translation>较弱：请再长一些。</translation>
+    </message>
+    <message>
+        <source>Fair: a few more words would make it strong.</source>
+        <translation>一般：再加几个字会更安全。</translation>
+    </message>
+    <message>
+        <source>Good.</source>
+        <translation>良好。</translation>
+    </message>
+    <message>
+        <source>Strong.</source>
+        <translation>很强。</translation>
+    </message>
+</context>
+<context>
+    <name>PassphraseForm</name>
+    <message>
+        <source>Passphrase</source>
+        <translation>口令</translation>
+    </message>
+    <message>
+        <source>Again</source>
+        <translation>再输一次</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>两次输入的口令不一致。</translation>
+    </message>
+</context>
+<context>
+    <name>RecordEditor</name>
+    <message>
+        <source>Save draft</source>
+        <translation>保存草稿</translation>
+    </message>
+    <message>
+        <source>Ctrl+S</source>
+        <translation>Ctrl+S</translation>
+    </message>
+    <message>
+        <source>Save and mark final</source>
+        <translation>保存并定稿</translation>
+    </message>
+    <message>
+        <source>Check everything and mark the record ready to sync (Ctrl+Shift+S)</source>
+        <translation>全面校验，并将记录标记为可报送（Ctrl+Shift+S）</translation>
+    </message>
+    <message>
+        <source>Versions…</source>
+        <translation>历史版本…</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Restored unsaved contents. Save to keep them.</source>
+        <translation>已恢复未保存的内容，请保存。</translation>
+    </message>
+    <message>
+        <source>New {form}</source>
+        <translation>新建{form}</translation>
+    </message>
+    <message>
+        <source>Not saved yet</source>
+        <translation>尚未保存</translation>
+    </message>
+    <message>
+        <source>Returned by the province for correction: {reason}</source>
+        <translation>省级退回修改，原因：{reason}</translation>
+    </message>
+    <message>
+        <source>(no reason given)</source>
+        <translation>（未说明原因）</translation>
+    </message>
+    <message>
+        <source>Unsaved changes kept safe at {time}</source>
+        <translation>未保存的修改已于 {time} 暂存</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n problem(s) to fix before this can be saved. Click one to go to the field.</source>
+        <translation>
+            <numerusform>有 %n 处问题需要修改后才能保存。点击问题可跳到对应字段。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Saved. Please check these warnings:</source>
+        <translation>已保存。请核对以下提示：</translation>
+    </message>
+    <message>
+        <source>Saved as version {n} at {time}</source>
+        <translation>已于 {time} 保存为第 {n} 版</translation>
+    </message>
+    <message>
+        <source>Unsaved changes</source>
+        <translation>未保存的修改</translation>
+    </message>
+    <message>
+        <source>This record has changes that are not saved yet.</source>
+        <translation>这条记录有尚未保存的修改。</translation>
+    </message>
+    <message>
+        <source>Discard changes</source>
+        <translation>放弃修改</translation>
+    </message>
+    <message>
+        <source>Keep editing</source>
+        <translation>继续编辑</translation>
+    </message>
+    <message>
+        <source>(record not found: {id})</source>
+        <translation>（找不到记录：{id}）</translation>
+    </message>
+</context>
+<context>
+    <name>RecordListPage</name>
+    <message>
+        <source>New record</source>
+        <translation>新建记录</translation>
+    </message>
+    <message>
+        <source>Ctrl+N</source>
+        <translation>Ctrl+N</translation>
+    </message>
+    <message>
+        <source>Search names, codes, any text… (Ctrl+F)</source>
+        <translation>搜索名称、代码或任意文字…（Ctrl+F）</translation>
+    </message>
+    <message>
+        <source>All sectors</source>
+        <translation>全部领域</translation>
+    </message>
+    <message>
+        <source>Any status</source>
+        <translation>全部状态</translation>
+    </message>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+    <message>
+        <source>Mark final</source>
+        <translation>定稿</translation>
+    </message>
+    <message>
+        <source>Check the draft once more and mark it ready to sync</source>
+        <translation>再次校验草稿，并标记为可报送</translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Rows in orange were returned by the province; hover for the reason.</source>
+        <translation>橙色行为省级退回的记录，鼠标悬停可查看原因。</translation>
+    </message>
+    <message>
+        <source>All directions</source>
+        <translation>全部方向</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s)</source>
+        <translation>
+            <numerusform>共 %n 条记录</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>RecordModel</name>
+    <message>
+        <source>Name</source>
+        <translation>名称</translation>
+    </message>
+    <message>
+        <source>Sector</source>
+        <translation>领域</translation>
+    </message>
+    <message>
+        <source>Direction</source>
+        <translation>细分方向</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>状态</translation>
+    </message>
+    <message>
+        <source>Versions</source>
+        <translation>版本</translation>
+    </message>
+    <message>
+        <source>Last changed</source>
+        <translation>最近修改</translation>
+    </message>
+    <message>
+        <source>Returned by the province: {reason}</source>
+        <translation>省级退回：{reason}</translation>
+    </message>
+</context>
+<context>
+    <name>RecordPicker</name>
+    <message>
+        <source>Choose a record: {form}</source>
+        <translation>选择记录：{form}</translation>
+    </message>
+</context>
+<context>
+    <name>RecordRefField</name>
+    <message>
+        <source>Not chosen</source>
+        <translation>未选择</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Clear</source>
+        <translation>清除</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryDialog</name>
+    <message>
+        <source>Reset a passphrase with the recovery key</source>
+        <translation>用恢复密钥重设口令</translation>
+    </message>
+    <message>
+        <source>The recovery key was shown when the office was set up.</source>
+        <translation>恢复密钥是在设置办公室时显示的那一串字符。</translation>
+    </message>
+    <message>
+        <source>Recovery key</source>
+        <translation>恢复密钥</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>New passphrase</source>
+        <translation>新口令</translation>
+    </message>
+    <message>
+        <source>Again</source>
+        <translation>再输一次</translation>
+    </message>
+    <message>
+        <source>The two passphrases differ.</source>
+        <translation>两次输入的口令不一致。</translation>
+    </message>
+    <message>
+        <source>Type the user whose passphrase is reset.</source>
+        <translation>请输入要重设口令的用户。</translation>
+    </message>
+</context>
+<context>
+    <name>RecoveryPage</name>
+    <message>
+        <source>Keep the recovery key</source>
+        <translation>保管好恢复密钥</translation>
+    </message>
+    <message>
+        <source>If every passphrase is forgotten, this key is the only way into the office&apos;s data. It is shown only now: save it to a USB stick or print it, and keep it locked away.</source>
+        <translation>所有口令都遗忘时，这是进入办公室数据的唯一途径。它只显示这一次：请保存到U盘或打印出来，并妥善锁存。</translation>
+    </message>
+    <message>
+        <source>Save to file…</source>
+        <translation>保存到文件…</translation>
+    </message>
+    <message>
+        <source>Print…</source>
+        <translation>打印…</translation>
+    </message>
+    <message>
+        <source>I have saved or printed the recovery key and will keep it safe</source>
+        <translation>我已保存或打印恢复密钥，并会妥善保管</translation>
+    </message>
+    <message>
+        <source>Recovery key of the office data (Anhui future-industry data collection)</source>
+        <translation>办公室数据恢复密钥（安徽省未来产业数据采集）</translation>
+    </message>
+    <message>
+        <source>Save the recovery key</source>
+        <translation>保存恢复密钥</translation>
+    </message>
+    <message>
+        <source>Text files (*.txt)</source>
+        <translation>文本文件 (*.txt)</translation>
+    </message>
+    <message>
+        <source>Saved to {path}.</source>
+        <translation>已保存到 {path}。</translation>
+    </message>
+</context>
+<context>
+    <name>Settings</name>
+    <message>
+        <source>Language (after restart)</source>
+        <translation>界面语言（重启后生效）</translation>
+    </message>
+    <message>
+        <source>Lock after idle minutes (0: never)</source>
+        <translation>空闲多少分钟后锁定（0 为不锁定）</translation>
+    </message>
+    <message>
+        <source>Keep unsaved typing every (seconds)</source>
+        <translation>暂存未保存内容的间隔（秒）</translation>
+    </message>
+    <message>
+        <source>Records loaded per page</source>
+        <translation>每页加载记录数</translation>
+    </message>
+</context>
+<context>
+    <name>SettingsDialog</name>
+    <message>
+        <source>Settings</source>
+        <translation>设置</translation>
+    </message>
+    <message>
+        <source>The new language is used from the next start.</source>
+        <translation>新的界面语言将在下次启动时生效。</translation>
+    </message>
+</context>
+<context>
+    <name>SetupWizard</name>
+    <message>
+        <source>Set up this office</source>
+        <translation>设置办公室</translation>
+    </message>
+</context>
+<context>
+    <name>Status</name>
+    <message>
+        <source>Draft</source>
+        <translation>草稿</translation>
+    </message>
+    <message>
+        <source>Final</source>
+        <translation>已定稿</translation>
+    </message>
+    <message>
+        <source>Queued to sync</source>
+        <translation>待同步</translation>
+    </message>
+    <message>
+        <source>Synced</source>
+        <translation>已同步</translation>
+    </message>
+    <message>
+        <source>Returned</source>
+        <translation>已退回</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPlaceholder</name>
+    <message>
+        <source>Sending records to the province will appear here. Until then, finished records wait safely in this office&apos;s database.</source>
+        <translation>向省级报送记录的功能将显示在这里。在此之前，已定稿的记录安全地保存在本办公室的数据库中。</translation>
+    </message>
+</context>
+<context>
+    <name>UnlockDialog</name>
+    <message>
+        <source>Unlock the office data</source>
+        <translation>解锁办公室数据</translation>
+    </message>
+    <message>
+        <source>Anhui Future Industry Data Collection</source>
+        <translation>安徽省未来产业数据采集</translation>
+    </message>
+    <message>
+        <source>The office data on this computer is encrypted. Sign in to continue.</source>
+        <translation>本机上的办公室数据已加密，请登录后继续。</translation>
+    </message>
+    <message>
+        <source>Leave empty for the first administrator</source>
+        <translation>留空则为第一位管理员</translation>
+    </message>
+    <message>
+        <source>User</source>
+        <translation>用户</translation>
+    </message>
+    <message>
+        <source>Passphrase</source>
+        <translation>口令</translation>
+    </message>
+    <message>
+        <source>Unlock</source>
+        <translation>解锁</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Forgot the passphrase?</source>
+        <translation>忘记口令？</translation>
+    </message>
+    <message>
+        <source>Type the passphrase.</source>
+        <translation>请输入口令。</translation>
+    </message>
+    <message>
+        <source>Unlocking…</source>
+        <translation>正在解锁…</translation>
+    </message>
+</context>
+<context>
+    <name>UsersDialog</name>
+    <message>
+        <source>Administrator</source>
+        <translation>管理员</translation>
+    </message>
+    <message>
+        <source>Clerk</source>
+        <translation>填报员</translation>
+    </message>
+    <message>
+        <source>Working…</source>
+        <translation>正在处理…</translation>
+    </message>
+    <message>
+        <source>Users of this office</source>
+        <translation>本办公室的用户</translation>
+    </message>
+    <message>
+        <source>Name</source>
+        <translation>姓名</translation>
+    </message>
+    <message>
+        <source>Role</source>
+        <translation>角色</translation>
+    </message>
+    <message>
+        <source>Added</source>
+        <translation>添加时间</translation>
+    </message>
+    <message>
+        <source>Added by</source>
+        <translation>添加人</translation>
+    </message>
+    <message>
+        <source>Add user…</source>
+        <translation>添加用户…</translation>
+    </message>
+    <message>
+        <source>Set passphrase…</source>
+        <translation>设置口令…</translation>
+    </message>
+    <message>
+        <source>Only an administrator can add users or set other users&apos; passphrases.</source>
+        <translation>只有管理员可以添加用户或设置其他用户的口令。</translation>
+    </message>
+</context>
+<context>
+    <name>VersionsDialog</name>
+    <message>
+        <source>Versions of {title}</source>
+        <translation>“{title}”的历史版本</translation>
+    </message>
+    <message>
+        <source>Version {n} · {status}
+{time} · {author}</source>
+        <translation>第 {n} 版 · {status}
+{time} · {author}</translation>
+    </message>
+    <message>
+        <source>Field</source>
+        <translation>字段</translation>
+    </message>
+    <message>
+        <source>This version</source>
+        <translation>本版内容</translation>
+    </message>
+    <message>
+        <source>Before</source>
+        <translation>修改前</translation>
+    </message>
+    <message>
+        <source>{time}: {who} set the status to {status}</source>
+        <translation>{time}：{who} 将状态改为“{status}”</translation>
+    </message>
+    <message>
+        <source>First version: the record as created.</source>
+        <translation>第一版：记录创建时的内容。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n field(s) changed from version {prev} (highlighted).</source>
+        <translation>
+            <numerusform>与第 {prev} 版相比有 %n 个字段发生变化（已高亮）。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>Wizard</name>
+    <message>
+        <source> (park)</source>
+        <translation>（园区）</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,94 @@
+"""The pieces under every screen: the background adapter, settings, errors, idle lock."""
+
+from __future__ import annotations
+
+import json
+import sys
+
+import pytest
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from desktop.errors import DiskFull
+from desktop.gui import errors, tasks
+from desktop.gui.idle import IdleWatcher
+from desktop.gui.passphrase import strength
+from desktop.gui.settings import REGISTRY, Settings
+from desktop.gui.settings_dialog import LABELS
+
+
+def test_task_reports_success_failure_and_progress(qtbot):
+    results: list = []
+
+    def counting():
+        yield from range(3)
+        return "done"
+
+    steps: list = []
+    tasks.Task(counting).progress(steps.append).success(results.append).start()
+    tasks.Task(lambda: 1 / 0).failure(results.append).start()
+    qtbot.waitUntil(lambda: len(results) == 2 and tasks.busy() == 0, timeout=3000)
+    assert "done" in results and any(isinstance(r, ZeroDivisionError) for r in results)
+    assert steps == [0, 1, 2]
+
+
+def test_task_without_failure_handler_shows_the_error(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANHUI_COLLECT_HOME", str(tmp_path))
+
+    def fail():
+        raise DiskFull()
+
+    tasks.Task(fail).start()
+    qtbot.waitUntil(lambda: any(w.objectName() == "errorBox" and w.isVisible() for w in QApplication.topLevelWidgets()), timeout=3000)
+    box = next(w for w in QApplication.topLevelWidgets() if w.objectName() == "errorBox" and w.isVisible())
+    assert "磁盘空间不足" in box.text()
+    box.close()
+
+
+def test_unexpected_exception_is_logged_without_values(qtbot, tmp_path, monkeypatch):
+    monkeypatch.setenv("ANHUI_COLLECT_HOME", str(tmp_path))
+    secret = "91340100MA2NF8XL36 安徽秘密科技有限公司"
+    try:
+        raise ValueError(secret)
+    except ValueError:
+        exc_type, exc, tb = sys.exc_info()
+    errors.excepthook(exc_type, exc, tb)
+    log = (tmp_path / "logs" / "anhui-collect.log").read_text(encoding="utf-8")
+    assert "ValueError" in log and "test_unexpected_exception" in log
+    assert secret not in log and "安徽秘密" not in log
+    boxes = [w for w in QApplication.topLevelWidgets() if isinstance(w, QMessageBox) and w.isVisible()]
+    assert any("意外错误" in b.text() for b in boxes)
+    for box in boxes:
+        box.close()
+
+
+def test_settings_are_typed_declared_and_saved_atomically(tmp_path):
+    settings = Settings.load(tmp_path)
+    assert settings.get("language") == "zh" and settings.get("idle_lock_minutes") == 10
+    with pytest.raises(ValueError):
+        settings.set("idle_lock_minutes", "ten")
+    with pytest.raises(ValueError):
+        settings.set("language", "fr")
+    settings.set("language", "en")
+    settings.set("idle_lock_minutes", 3)
+    settings.save()
+    assert json.loads((tmp_path / "settings.json").read_text()) == {"idle_lock_minutes": 3, "language": "en"}
+    assert Settings.load(tmp_path).get("idle_lock_minutes") == 3
+    # A damaged file or a wrong type falls back to the defaults instead of stopping the app.
+    (tmp_path / "settings.json").write_text('{"idle_lock_minutes": true, "page_size": 7')
+    assert Settings.load(tmp_path).get("idle_lock_minutes") == 10
+    assert {s.name for s in REGISTRY} <= set(LABELS)
+
+
+def test_idle_watcher_fires_without_input_and_restarts_on_input(qtbot):
+    watcher = IdleWatcher(0.005)  # 300 ms
+    with qtbot.waitSignal(watcher.idle, timeout=2000):
+        pass
+    watcher.set_minutes(0)
+    assert not watcher.timer.isActive()
+    watcher.stop()
+
+
+def test_passphrase_strength():
+    assert strength("1234567") == 0 and strength("12345678") == 0 and strength("aaaaaaaaaaaa") == 0
+    assert strength("correct horse") >= 2
+    assert strength("我们的办公室在蜀山区，2024年搬到了新楼!") == 4
