@@ -123,7 +123,9 @@ def rotate_device_key(province: Province, body: bytes) -> dict[str, object]:
         rotation = DeviceKeyRotation.from_json(parse_json_object(verified.payload))
     except DecodeError as exc:
         raise MalformedPayload(f"payload: {exc}") from None
-    if rotation.device_id != owner.device_id or rotation.old_key_id != verified.key_id:
+    old_key = province.db.run(lambda tx: find_device_key(tx, rotation.old_key_id), write=False)
+    if (rotation.device_id != owner.device_id or old_key is None
+            or old_key.device_id != owner.device_id):
         raise DeviceMismatch("the rotation names another device or key than its signer")
     try:
         new_key = public_key_from_b64(rotation.new_public_key)
@@ -131,7 +133,8 @@ def rotate_device_key(province: Province, body: bytes) -> dict[str, object]:
         raise MalformedPayload(f"new_public_key: {exc}") from None
     if key_id(new_key) != rotation.new_key_id:
         raise MalformedPayload("new_key_id is not the id of new_public_key")
-    dsse.verify_all(body, [new_key], DEVICE_KEY_ROTATION_TYPE)  # proof of possession
+    # Authority of the old key and possession of the new one: both must have signed.
+    dsse.verify_all(body, [old_key.key, new_key], DEVICE_KEY_ROTATION_TYPE)
 
     def work(tx: Tx) -> dict[str, object]:
         device = tx.one("SELECT revoked_at, next_sequence FROM devices WHERE device_id = ? "

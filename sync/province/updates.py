@@ -16,7 +16,7 @@ from typing import Any
 
 from sync.control import PULL_REQUEST_TYPE, UPDATE_TYPE, PullRequest, Update
 from sync.encoding import DecodeError, parse_json_object, sha256_hex
-from sync.errors import DeviceMismatch, MalformedPayload, NotFound, Revoked
+from sync.errors import DeviceMismatch, KeyRetired, MalformedPayload, NotFound, Revoked
 from sync.province.batches import verify_device_envelope
 from sync.province.clock import utc_now
 from sync.province.context import Province
@@ -176,6 +176,9 @@ def pull(province: Province, body: bytes) -> dict[str, Any]:
         raise MalformedPayload(f"payload: {exc}") from None
     if request.device_id != owner.device_id:
         raise DeviceMismatch("the request names another device than the key's owner")
+    if owner.retired_from_sequence is not None:
+        raise KeyRetired("this key was rotated away; sign with the new key",
+                         retired_from_sequence=owner.retired_from_sequence)
 
     def work(tx: Tx) -> dict[str, Any]:
         device = tx.one("SELECT org_unit, revoked_at FROM devices WHERE device_id = ?",

@@ -72,6 +72,8 @@ def test_device_key_rotation_signed_by_the_old_key(shared_province: ProvinceServ
         # From sequence 2 the old key is refused...
         with pytest.raises(KeyRetired):
             client.send_batch(device.batch([version(device.org_unit)], advance=False).envelope)
+        with pytest.raises(KeyRetired):
+            client.pull_updates(0)
         # ...and the new one works, for batches and pulls alike.
         old_key, device.key = device.key, new_key
         client.device_key = new_key
