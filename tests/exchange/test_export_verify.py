@@ -1,0 +1,136 @@
+"""Audit export: what is written, and that verify-export catches every change."""
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from desktop.services.checking import default_checker
+from desktop.services.exchange.export import export_office
+from desktop.services.exchange.verify import verify_export
+from desktop.services.records import RecordService
+from forms.examples import example
+from tests.conftest import ROOT
+from tests.office.conftest import enterprise
+
+# Stable under NFKC (the forms engine normalises input): CJK extension A and B, rare and
+# old forms, Chinese punctuation.
+HARD_CHINESE = "𠀀𪚥鿿〇丨乂亍亓亼㐀䶵龥〖〗「」『』“”・—安徽省合肥市蜀山区"
+
+
+@pytest.fixture
+def exported(office, tmp_path):
+    checker = default_checker(office.paths.root)
+    service = RecordService(office, checker)
+    for form in checker.registry.forms():
+        service.add(form.id, example(form.id), final=True)
+    for i in range(20):
+        saved = service.add("enterprise", enterprise(i, remarks=f"{HARD_CHINESE}{i}"))
+        if i % 5 == 0:
+            service.edit(saved.record_id, enterprise(i, remarks=f"改过 {i}"))
+    out = tmp_path / "export"
+    steps = list(export_office(office, checker.registry, out))
+    assert steps[-1].step == "done"
+    return out, service
+
+
+def test_untouched_export_verifies_on_a_machine_with_no_office(exported, tmp_path):
+    out, _ = exported
+    copy = tmp_path / "elsewhere" / "copy"
+    shutil.copytree(out, copy)
+    empty_home = tmp_path / "no-office-here"
+    result = subprocess.run(
+        [sys.executable, "-m", "desktop.cli", "verify-export", str(copy)],
+        capture_output=True, text=True, cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "ANHUI_COLLECT_HOME": str(empty_home), "HOME": str(empty_home)},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "核验通过" in result.stdout
+    assert not empty_home.exists()
+
+
+def _files(out):
+    return sorted(str(p.relative_to(out)) for p in out.rglob("*") if p.is_file())
+
+
+def test_every_single_byte_change_and_every_deletion_is_named(exported, tmp_path):
+    out, _ = exported
+    files = _files(out)
+    assert "manifest.json" in files and "manifest.sig" in files and "records/records.xlsx" in files
+    tried = 0
+    for rel in files:
+        for position in ("first", "middle", "last"):
+            work = tmp_path / f"t{tried}"
+            shutil.copytree(out, work)
+            path = work / rel
+            data = bytearray(path.read_bytes())
+            index = {"first": 0, "middle": len(data) // 2, "last": len(data) - 1}[position]
+            data[index] ^= 0x20
+            path.write_bytes(bytes(data))
+            report = verify_export(work)
+            named = {where for where, _, _ in report.problems}
+            assert not report.ok, (rel, position)
+            # The changed file itself is named (the manifest's own change shows as its signature).
+            assert rel in named or (rel == "manifest.json" and "manifest.sig" in named), (rel, named)
+            shutil.rmtree(work)
+            tried += 1
+        work = tmp_path / f"d{tried}"
+        shutil.copytree(out, work)
+        (work / rel).unlink()
+        report = verify_export(work)
+        assert not report.ok and any(rel in where or where in ("manifest.json", "manifest.sig") for where, _, _ in report.problems), rel
+        shutil.rmtree(work)
+    assert tried == 3 * len(files)
+
+
+def test_record_tampering_with_recomputed_file_hash_is_caught_by_the_signature(exported):
+    out, _ = exported
+    path = out / "records" / "enterprise.jsonl"
+    lines = path.read_bytes().splitlines()
+    row = json.loads(lines[0])
+    row["data"]["name"] = "伪造企业"
+    lines[0] = json.dumps(row, ensure_ascii=False).encode()
+    path.write_bytes(b"\n".join(lines) + b"\n")
+    # A forger also rewrites the manifest's hash for the file; the signature then fails,
+    # and the record no longer matches the version history either.
+    manifest = json.loads((out / "manifest.json").read_text())
+    import hashlib
+
+    data = path.read_bytes()
+    manifest["files"]["records/enterprise.jsonl"] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
+    (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True) + "\n")
+    report = verify_export(out)
+    named = [where for where, _, _ in report.problems]
+    assert "manifest.sig" in named
+    assert any(row["record_id"] in where for where in named)
+
+
+def test_csv_has_bom_and_round_trips_every_chinese_character(exported):
+    out, service = exported
+    raw = (out / "records" / "enterprise.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    header = rows[0]
+    remarks = header.index("备注")
+    stored = {r["record_id"]: service.current_data(r["record_id"]).get("remarks") for r in service.query(form="enterprise")}
+    for row in rows[1:]:
+        assert row[remarks] == (stored[row[0]] or "")
+    assert any(HARD_CHINESE in row[remarks] for row in rows[1:])
+
+
+def test_export_refuses_a_non_empty_folder_and_unknown_form(office, tmp_path):
+    from desktop.errors import InvalidInput
+    from forms.errors import UnknownForm
+
+    checker = default_checker(office.paths.root)
+    (tmp_path / "busy").mkdir()
+    (tmp_path / "busy" / "x").write_text("x")
+    with pytest.raises(InvalidInput):
+        list(export_office(office, checker.registry, tmp_path / "busy"))
+    with pytest.raises(UnknownForm):
+        list(export_office(office, checker.registry, tmp_path / "new", forms=["nope"]))
+    assert not (tmp_path / "new").exists() and not (tmp_path / "new.partial").exists()

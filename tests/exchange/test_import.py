@@ -1,0 +1,116 @@
+"""Excel import: all-or-nothing by default, --partial, a report naming row, column, problem."""
+
+from pathlib import Path
+
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from desktop.services.checking import default_checker
+from desktop.services.exchange.importer import ERRORS_HEADER, import_workbook
+from desktop.services.exchange.tables import cell, sheets_of
+from desktop.services.exchange.template import write_template
+from desktop.services.records import RecordService
+from tests.conftest import run_cli
+from tests.office.conftest import enterprise
+
+ROWS = 5000
+BAD = {
+    1234: ("统一社会信用代码", lambda row, col: "91340100MA2NF8XL37"),  # wrong check character
+    2500: ("所属领域", lambda row, col: "不存在的领域"),
+    4999: ("从业人员（人）", lambda row, col: "很多"),
+}
+
+
+def _sheet(registry, path: Path, rows: int = ROWS) -> dict[int, str]:
+    form = registry.form("enterprise")
+    sheet = sheets_of(form)[0]
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet.name
+    ws.append(sheet.headers)
+    headers = sheet.headers
+    bad_rows = {}
+    for i in range(rows):
+        data = enterprise(i, employees=10 + i % 50, remarks=f"导入第{i}行")
+        row = [f"row-{i}", None, None] + [cell(form, f, data.get(f.id), data) for f in sheet.fields]
+        if i in BAD:
+            column, make = BAD[i]
+            col = headers.index(column)
+            row[col] = make(row, col)
+            bad_rows[i + 2] = column  # +1 for the header, +1 for 1-based rows
+        ws.append(row)
+    book.save(path)
+    return bad_rows
+
+
+@pytest.fixture
+def sheet(office, tmp_path):
+    checker = default_checker(office.paths.root)
+    path = tmp_path / "名单.xlsx"
+    bad = _sheet(checker.registry, path)
+    return path, bad, RecordService(office, checker), checker.registry
+
+
+def test_three_bad_rows_import_nothing_and_are_reported_exactly(sheet, tmp_path):
+    path, bad, service, registry = sheet
+    report_path = tmp_path / "report.xlsx"
+    last = list(import_workbook(service, registry, path, report_path=report_path))[-1]
+    assert last.imported == 0
+    assert service.count() == 0
+    assert {(p.row, p.column) for p in last.problems} == set(bad.items())
+    report = load_workbook(report_path, read_only=True)
+    ws = report.worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    errors_col = rows[0].index(ERRORS_HEADER)
+    flagged = {n for n, row in enumerate(rows[1:], start=2) if row[errors_col]}
+    assert flagged == set(bad)
+    assert "校验位" in rows[1235][errors_col]
+
+
+def test_partial_imports_the_other_rows(sheet):
+    path, bad, service, registry = sheet
+    last = list(import_workbook(service, registry, path, partial=True))[-1]
+    assert last.imported == ROWS - 3
+    assert service.count(form="enterprise") == ROWS - 3
+    assert service.count(search="导入第1234行") == 0
+    assert service.count(search="导入第1235行") == 1
+
+
+def test_duplicates_against_the_store_and_within_the_sheet(office, tmp_path):
+    checker = default_checker(office.paths.root)
+    service = RecordService(office, checker)
+    service.add("enterprise", enterprise(3))
+    path = tmp_path / "dup.xlsx"
+    _sheet(checker.registry, path, rows=6)
+    book = load_workbook(path)
+    ws = book.worksheets[0]
+    ws.append([c.value for c in ws[3]])  # row 2 of the data again, at the end
+    book.save(path)
+    last = list(import_workbook(service, checker.registry, path, partial=True))[-1]
+    problems = {(p.row, p.column) for p in last.problems}
+    assert (6, "统一社会信用代码") in problems  # enterprise(3) already in the store
+    assert (9, "统一社会信用代码") in problems  # repeats row 3 of the sheet
+    assert last.imported == 5
+
+
+def test_template_round_trips_its_example(office, tmp_path):
+    checker = default_checker(office.paths.root)
+    service = RecordService(office, checker)
+    for form in checker.registry.forms():
+        path = tmp_path / f"{form.id}.xlsx"
+        write_template(form, path)
+        book = load_workbook(path)
+        main = book[sheets_of(form)[0].name]
+        assert [c.value for c in main[1]] == sheets_of(form)[0].headers
+        assert main.data_validations.dataValidation, form.id
+        last = list(import_workbook(service, checker.registry, path))[-1]
+        assert last.imported == 1 and not last.problems, (form.id, last.problems)
+
+
+def test_garbage_file_is_a_clear_error(office, tmp_path):
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"\x00\x01 not a workbook" * 100)
+    result = run_cli(office.paths.root, "import", str(junk))
+    assert result.returncode == 1
+    assert "不是可读取的 Excel 文件" in result.stderr
+    assert "Traceback" not in result.stderr
