@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="安徽省未来产业数据采集（办公室端）/ Anhui future-industry data collection, office app. "
         "Without a command it opens the desktop app.",
     )
+    parser.add_argument("--self-test", action="store_true", help="check this installation headless and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     office_commands.register(sub)
     record_commands.register(sub)
@@ -32,6 +33,10 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
+    if argv == ["--self-test"]:
+        from desktop.selftest import run_self_test
+
+        return run_self_test()
     if not argv:
         from desktop.gui.app import run_gui  # Qt is imported only when the GUI is wanted
 
