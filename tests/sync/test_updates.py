@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from sync.errors import ProtocolError
-from tests.sync.offices import enroll_device, post, version
+from tests.sync.offices import enroll_device, error_code, post, version
 from tests.sync.servers import ROOT, ProvinceServer
 
 
@@ -92,7 +92,9 @@ def test_pull_requires_a_signed_request(province: ProvinceServer) -> None:
     response = post(province, "/v1/updates/pull", json.dumps({"since": 0}).encode())
     assert response.status_code == 400
     response = requests.get(province.url + "/v1/updates/pull", timeout=10)
-    assert response.status_code == 405
+    assert response.status_code == 405 and error_code(response) == "http_405"
+    response = requests.get(province.url + "/v1/nothing-here", timeout=10)
+    assert response.status_code == 404 and error_code(response) == "not_found"
     with device.client() as client, pytest.raises(ProtocolError):
         client.transport.request("POST", "/v1/updates/pull", body=device.batch(
             [version(device.org_unit)], advance=False).envelope)
