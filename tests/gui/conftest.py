@@ -57,7 +57,6 @@ def unlocked(office_dir: Path, checker, qtbot) -> Iterator:
 
     made = AppController(office_dir, checker=checker)
     made.open_main(Office.unlock(office_dir, None, PASSPHRASE))
-    qtbot.addWidget(made.window)
     yield made
     qtbot.waitUntil(lambda: busy() == 0, timeout=10000)
     made._close_session()

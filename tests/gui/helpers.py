@@ -6,7 +6,14 @@ from itertools import groupby
 
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtGui import QInputMethodEvent
-from PySide6.QtWidgets import QAbstractButton, QApplication, QCheckBox, QComboBox, QListWidget, QWidget
+from PySide6.QtWidgets import (
+    QAbstractButton,
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QListWidget,
+    QWidget,
+)
 
 
 def type_text(qtbot, widget: QWidget, text: str) -> None:

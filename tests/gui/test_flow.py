@@ -69,7 +69,6 @@ def unlock(qtbot, controller: AppController) -> None:
     qtbot.keyClicks(child(dialog, QLineEdit, "unlockPassphrase"), PASSPHRASE)
     click(qtbot, child(dialog, QPushButton, "unlockButton"))
     qtbot.waitUntil(lambda: controller.window is not None, timeout=10000)
-    qtbot.addWidget(controller.window)
 
 
 def dashboard_numbers(qtbot, window) -> dict[str, str]:

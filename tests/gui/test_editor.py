@@ -1,0 +1,150 @@
+"""The editor generated from the form definitions: every field type, relevance, repeat
+groups, record references, the save summary, tab order, versions and returned records."""
+
+from __future__ import annotations
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton
+
+from desktop.gui.editor.editor import RecordEditor
+from desktop.gui.editor.fields import SIMPLE_WIDGETS
+from desktop.gui.editor.versions import VersionsDialog
+from desktop.gui.session import Session
+from desktop.gui.settings import Settings
+from tests.gui.conftest import GOOD_CODE
+from tests.gui.helpers import child, choose, click, type_text
+
+
+@pytest.fixture
+def session(office, checker, tmp_path):
+    opened = Session(office, checker, Settings(None), tmp_path)
+    opened.editors = []
+    yield opened
+    # Editors' timers must stop before the office closes under them.
+    for editor in opened.editors:
+        editor.stop()
+
+def editor_for(qtbot, session, form_id, record_id=None, restored=None) -> RecordEditor:
+    editor = RecordEditor(session, form_id, record_id, restored)
+    session.editors.append(editor)
+    qtbot.addWidget(editor)
+    editor.resize(1000, 700)
+    editor.show()
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow, timeout=2000)  # focus moves only in an active window
+    return editor
+
+
+def test_every_form_builds_and_every_field_type_has_a_widget(qtbot, session):
+    types = set()
+    for form in session.registry.forms():
+        editor = editor_for(qtbot, session, form.id)
+        for path, field in form.walk():
+            types.add(field.type)
+            assert editor.view.row_for(path) is not None or "." in path, path
+        assert types <= set(SIMPLE_WIDGETS) | {"group", "record_ref"}
+    assert {"group", "record_ref", "multi_choice", "boolean", "date", "money", "year"} <= types
+
+
+def test_relevance_shows_fields_when_they_apply(qtbot, session):
+    editor = editor_for(qtbot, session, "enterprise")
+    stock = editor.view.row_for("stock_code")
+    assert not editor.view.layout_.isRowVisible(stock.index)
+    click(qtbot, child(editor, QCheckBox, "input_tiers_listed"))
+    assert editor.view.layout_.isRowVisible(stock.index)
+    type_text(qtbot, child(editor, QLineEdit, "input_stock_code"), "688027")
+    assert editor.data()["stock_code"] == "688027"
+    click(qtbot, child(editor, QCheckBox, "input_tiers_listed"))
+    assert not editor.view.layout_.isRowVisible(stock.index)
+    assert "stock_code" not in editor.data()  # a field that does not apply is not saved
+
+
+def test_directions_follow_the_sector(qtbot, session):
+    editor = editor_for(qtbot, session, "enterprise")
+    direction = child(editor, QComboBox, "input_direction")
+    assert direction.count() == 1  # only "—" until a sector is chosen
+    choose(qtbot, child(editor, QComboBox, "input_sector"), "low_carbon_energy")
+    codes = [direction.itemData(i) for i in range(1, direction.count())]
+    assert "hydrogen" in codes or len(codes) == 7
+
+
+def test_save_summary_lists_problems_and_jumps_to_the_field(qtbot, session):
+    editor = editor_for(qtbot, session, "enterprise")
+    type_text(qtbot, child(editor, QLineEdit, "input_name"), "安徽测试企业有限公司")
+    click(qtbot, child(editor, QPushButton, "saveFinal"))
+    assert editor.record_id is None and editor.summary.isVisible()
+    assert editor.summary_list.count() >= 4  # credit code, sector, direction, ownership
+    first = editor.summary_list.item(0)
+    editor._jump(first)
+    assert QApplication.focusWidget() is child(editor, QLineEdit, "input_credit_code")
+    assert child(editor, QLabel, "message_credit_code").isVisible()
+    # A draft may be incomplete: saving it as a draft works.
+    click(qtbot, child(editor, QPushButton, "saveDraft"))
+    assert editor.record_id is not None and editor.record["status"] == "draft"
+
+
+def test_tab_moves_through_the_fields_in_order(qtbot, session):
+    editor = editor_for(qtbot, session, "enterprise")
+    name = child(editor, QLineEdit, "input_name")
+    name.setFocus()
+    qtbot.keyClick(name, Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is child(editor, QLineEdit, "input_credit_code")
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is child(editor, QComboBox, "input_sector")
+
+
+def test_repeat_group_items_are_added_filled_and_removed(qtbot, session):
+    editor = editor_for(qtbot, session, "talent_team")
+    click(qtbot, child(editor, QPushButton, "add_members"))
+    click(qtbot, child(editor, QPushButton, "add_members"))
+    group = editor.view.row_for("members").widget
+    assert len(group.items) == 2
+    first_name = group.items[0][1].rows[0].widget.focus_target()
+    type_text(qtbot, first_name, "李明")
+    assert editor.data()["members"][0] == {"name": "李明"}
+    editor.show_all = True
+    editor.validate()
+    second = group.items[1][1].row_for("members[1].name")
+    qtbot.waitUntil(second.message.isVisible, timeout=2000)  # the empty member's name
+    qtbot.waitUntil(group.items[0][2].isVisible, timeout=2000)
+    editor.scroll.ensureWidgetVisible(group.items[0][2])  # as the user scrolls to it
+    click(qtbot, group.items[0][2])  # remove the first
+    assert len(group.items) == 1 and group.items[0][1].prefix == "members[0]."
+
+
+def test_record_reference_shows_the_chosen_record(qtbot, session, monkeypatch):
+    saved = session.records.add("enterprise", {"name": "安徽被引用科技有限公司", "credit_code": GOOD_CODE})
+    editor = editor_for(qtbot, session, "key_technology")
+    row = editor.view.row_for("owner_enterprise")
+    monkeypatch.setattr(row.widget, "choose", lambda form_id: (saved.record_id, "安徽被引用科技有限公司"))
+    click(qtbot, child(editor, QPushButton, "choose_owner_enterprise"))
+    assert editor.data()["owner_enterprise"] == saved.record_id
+    assert child(editor, QLineEdit, "input_owner_enterprise").text() == "安徽被引用科技有限公司"
+    reopened = editor_for(qtbot, session, "key_technology", restored={"owner_enterprise": saved.record_id})
+    assert child(reopened, QLineEdit, "input_owner_enterprise").text() == "安徽被引用科技有限公司"
+
+
+def test_versions_show_what_changed(qtbot, session):
+    saved = session.records.add("enterprise", {"name": "安徽版本科技有限公司", "credit_code": GOOD_CODE})
+    session.records.edit(saved.record_id, {"name": "安徽版本科技股份有限公司", "credit_code": GOOD_CODE, "employees": 120})
+    dialog = VersionsDialog(session, saved.record_id)
+    qtbot.addWidget(dialog)
+    assert dialog.list.count() == 2 and dialog.list.currentRow() == 1
+    assert "2" in dialog.changes.text()  # two fields changed
+    labels = {dialog.table.item(r, 0).text(): (dialog.table.item(r, 1).text(), dialog.table.item(r, 2).text())
+              for r in range(dialog.table.rowCount())}
+    assert labels["企业名称"] == ("安徽版本科技股份有限公司", "安徽版本科技有限公司")
+    assert labels["统一社会信用代码"][1] == ""  # unchanged: no "before"
+    dialog.list.setCurrentRow(0)
+    assert "第一版" in dialog.changes.text()
+
+
+def test_returned_record_shows_the_reason(qtbot, session):
+    saved = session.records.add("enterprise", {"name": "安徽退回科技有限公司"})
+    for status in ("final", "queued"):
+        session.records.set_status(saved.record_id, status)
+    session.records.set_status(saved.record_id, "returned", reason="产值单位应为万元")
+    editor = editor_for(qtbot, session, "enterprise", saved.record_id)
+    banner = child(editor, QLabel, "returnedBanner")
+    assert banner.isVisible() and "产值单位应为万元" in banner.text()
