@@ -59,7 +59,7 @@ package: system-run $(STAMP) translations
 	$(PY) packaging/build.py
 
 package-test: package
-	$(PY) packaging/build.py --self-test
+	$(PY) packaging/build.py --no-build --self-test
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache

@@ -1,7 +1,8 @@
 """Build the one-folder office app with PyInstaller, report its size, optionally self-test it.
 
-    python packaging/build.py              # dist/anhui-collect/
-    python packaging/build.py --self-test  # build, then run the frozen binary's --self-test
+    python packaging/build.py                        # dist/anhui-collect/
+    python packaging/build.py --self-test            # build, then run the frozen binary's --self-test
+    python packaging/build.py --no-build --self-test # test the bundle already built
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ def build() -> Path:
 
 
 def size_of(folder: Path) -> tuple[int, int]:
-    files = [p for p in folder.rglob("*") if p.is_file()]
+    files = [p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()]
     return sum(p.stat().st_size for p in files), len(files)
 
 
@@ -47,8 +48,9 @@ def self_test(bundle: Path) -> int:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--self-test", action="store_true", help="run the frozen app's self-test after building")
+    parser.add_argument("--no-build", action="store_true", help="use the bundle already in dist/")
     args = parser.parse_args()
-    bundle = build() if not (args.self_test and BUNDLE.exists()) else BUNDLE
+    bundle = BUNDLE if args.no_build else build()
     total, count = size_of(bundle)
     print(f"bundle: {bundle}  {total / 1024 / 1024:.1f} MiB in {count} files")
     if args.self_test:
