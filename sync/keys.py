@@ -29,6 +29,7 @@ __all__ = [
     "public_key_from_b64",
     "public_key_raw",
     "public_key_to_b64",
+    "public_key_to_pem",
     "write_private_key",
 ]
 

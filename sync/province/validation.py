@@ -7,7 +7,6 @@ engine reads as overrides), and rebuilt when something new is published.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -99,7 +98,3 @@ def materialise(folder: Path, rows: list[tuple[str, str, int, str]]) -> Path:
             write_atomic(path, data, mode=0o644)
     return folder
 
-
-def describe(content: str) -> dict[str, Any]:
-    """The parsed JSON of a published definition (for export and listing)."""
-    return json.loads(content)  # type: ignore[no-any-return]
