@@ -29,12 +29,14 @@ SIMILARITY_THRESHOLD = 0.85
 # Candidates examined per check; an office has at most some thousands of enterprises.
 MAX_CANDIDATES = 5000
 
-# Legal-form suffixes and place prefixes that make two names of one enterprise differ.
+# Legal-form suffixes and the province prefix that make two names of one enterprise differ;
+# a city prefix is left alone ("合肥X" and "芜湖X" are usually different companies) and a
+# name containing another is caught by the containment test below.
 _SUFFIXES = re.compile(
     r"(股份有限公司|有限责任公司|集团有限公司|集团股份有限公司|有限公司|集团|公司|"
     r"CO\.?,?LTD\.?|COMPANY|LIMITED|LTD\.?|INC\.?|CORP\.?|CORPORATION|GROUP)$"
 )
-_PLACES = re.compile(r"^(安徽省|安徽|合肥市|合肥)")
+_PLACES = re.compile(r"^(安徽省|安徽)")
 _NOISE = re.compile(r"[\s\W_]+")
 
 

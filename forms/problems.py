@@ -68,6 +68,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+class _Blank(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def fill(template: str, params: dict[str, Any]) -> str:
+    """Fill ``{name}`` placeholders of a message template; a malformed template is returned as is.
+
+    Templates come from definition files the province publishes, so a stray brace must
+    not turn into an exception while a record is being checked.
+    """
+    try:
+        return template.format_map(_Blank(params))
+    except (ValueError, IndexError, AttributeError, TypeError, KeyError):
+        return template
+
+
 @dataclass(frozen=True)
 class Problem:
     """One problem found in a record. ``severity`` is "error" (blocks) or "warning" (advises)."""

@@ -9,6 +9,7 @@ under the version it was made with.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 from collections.abc import Iterable
@@ -139,11 +140,13 @@ class Registry:
         version: int | None = None,
         lookup: Any = None,
         record_id: str | None = None,
+        today: dt.date | None = None,
     ) -> ValidationResult:
         """Normalise and validate ``data`` against form ``form_id`` (latest, or ``version``).
 
         Never raises: an unknown form or version is a problem in the result too. See
-        :mod:`forms.duplicates` for ``lookup``; ``record_id`` is the record being edited.
+        :mod:`forms.duplicates` for ``lookup``; ``record_id`` is the record being edited;
+        ``today`` fixes the day that date limits and certificate ages are measured from.
         """
         try:
             form = self.form(
@@ -166,7 +169,7 @@ class Registry:
             return ValidationResult(
                 shown, version if isinstance(version, int) else None, {}, [problem]
             )
-        return validate_record(form, data, lookup=lookup, record_id=record_id)
+        return validate_record(form, data, lookup=lookup, record_id=record_id, today=today)
 
 
 class _Builder:

@@ -20,6 +20,7 @@ from typing import Any
 
 from forms.conditions import Condition, is_filled
 from forms.model import Rule
+from forms.problems import fill
 from forms.standard_numbers import StandardNumberError, parse_standard_number
 from forms.validators import hte_certificate_year
 
@@ -84,12 +85,7 @@ def _is_date(value: Any) -> bool:
 
 
 def _fmt(template: str, **params: Any) -> str:
-    return template.format_map(_Blank(params))
-
-
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
+    return fill(template, params)
 
 
 def check_rules(

@@ -19,7 +19,7 @@ from forms.conditions import is_filled
 from forms.duplicates import similar_hits
 from forms.model import Field, FormDefinition
 from forms.parsing import MAX_GROUP_ITEMS
-from forms.problems import MESSAGES, Problem, ValidationResult
+from forms.problems import MESSAGES, Problem, ValidationResult, fill
 from forms.rules import RuleContext, check_rules
 from forms.text import normalize_text
 from forms.validators import InvalidValue, validate_record_id
@@ -40,11 +40,6 @@ MAX_PROBLEMS = 200
 MAX_KEYS = 1000
 MAX_UNKNOWN_REPORTED = 20
 MAX_HITS = 100
-
-
-class _Blank(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return ""
 
 
 def _path(prefix: str, name: str) -> str:
@@ -72,18 +67,21 @@ class _Validation:
     def issue(self, path: str, f: Field, issue: FieldIssue, label: tuple[str, str]) -> Problem:
         custom = f.messages.get(issue.code)
         sentence = issue.sentence or custom is not None
-        if custom is not None:
-            zh, en = custom["zh"], custom["en"]
-        elif issue.message_zh:
+        if issue.message_zh and custom is None:
+            # Explicit messages may quote the value typed, braces included: used verbatim.
             zh, en = issue.message_zh, issue.message_en
         else:
-            zh, en = MESSAGES.get(issue.code, MESSAGES["type"])
-        params = _Blank(
-            min=f.min, max=f.max, min_length=f.min_length, max_length=f.max_length,
-            min_items=f.min_items, max_items=f.max_items,
-        )  # fmt: skip
-        params.update({k: v for k, v in issue.params.items() if v is not None})
-        zh, en = zh.format_map(params), en.format_map(params)
+            zh, en = (
+                (custom["zh"], custom["en"])
+                if custom is not None
+                else MESSAGES.get(issue.code, MESSAGES["type"])
+            )
+            params = dict(
+                min=f.min, max=f.max, min_length=f.min_length, max_length=f.max_length,
+                min_items=f.min_items, max_items=f.max_items,
+            )  # fmt: skip
+            params.update({k: v for k, v in issue.params.items() if v is not None})
+            zh, en = fill(zh, params), fill(en, params)
         return Problem(
             path,
             issue.code,
@@ -95,9 +93,7 @@ class _Validation:
     @staticmethod
     def record_problem(path: str, code: str, severity: str = "error", **params: Any) -> Problem:
         zh, en = MESSAGES[code]
-        return Problem(
-            path, code, zh.format_map(_Blank(params)), en.format_map(_Blank(params)), severity
-        )
+        return Problem(path, code, fill(zh, params), fill(en, params), severity)
 
     # -- the record -----------------------------------------------------------------
     def run(self, data: Any) -> ValidationResult:
@@ -170,13 +166,16 @@ class _Validation:
             path = _path(prefix, f.id)
             label = self.label(f, group_label)
             try:
-                values[f.id], issues = self.coerce(f, value, values, outer, path)
+                normalised, issues = self.coerce(f, value, values, outer, path)
             except FieldIssue as issue:
                 buckets[f.id].append(self.issue(path, f, issue, label))
                 continue
             buckets[f.id] += [
                 p if isinstance(p, Problem) else self.issue(path, f, p, label) for p in issues
             ]
+            # Text that was only spaces or control characters is no answer at all.
+            if is_filled(normalised):
+                values[f.id] = normalised
 
         out: dict[str, Any] = {}
         errored: set[str] = set()
@@ -347,6 +346,7 @@ class _Validation:
             item_path = f"{path}[{index}]"
             if not isinstance(item, Mapping):
                 problems.append(self.record_problem(item_path, "item_not_object"))
+                items.append({})  # a placeholder keeps later items' paths matching the input
                 continue
             out, errored, item_problems = self.scope(f.fields, item, values, item_path, (f, index))
             problems += item_problems

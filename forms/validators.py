@@ -319,7 +319,8 @@ def parse_decimal(
     number = _number(value, *what)
     if abs(number) > Decimal(10) ** 15:
         raise InvalidValue("max", f"{what[0]}过大。", f"{what[1]} is too large.")
-    exponent = number.as_tuple().exponent
+    # Trailing zeros are not precision a person asked for ("2.50", or 6.0 from a spreadsheet).
+    exponent = number.normalize().as_tuple().exponent
     places = -exponent if isinstance(exponent, int) and exponent < 0 else 0
     if decimals is not None and places > decimals:
         if decimals == 0:
