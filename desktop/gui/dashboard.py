@@ -10,11 +10,12 @@ from PySide6.QtCharts import (
     QBarSet,
     QChart,
     QChartView,
+    QHorizontalBarSeries,
     QHorizontalStackedBarSeries,
     QValueAxis,
 )
 from PySide6.QtCore import QMargins, Qt, Signal
-from PySide6.QtGui import QColor, QPainter
+from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
     QFrame,
     QGridLayout,
@@ -67,6 +68,15 @@ def _milestone(tp: Any, year: int) -> str:
     return m.describe(language()) if m is not None else "—"
 
 
+def _two_lines(label: str, longest: int = 16) -> str:
+    """A long axis label broken at the space nearest its middle (chart labels take HTML)."""
+    if len(label) <= longest or " " not in label:
+        return label
+    middle = len(label) // 2
+    cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - middle))
+    return f"{label[:cut]}<br>{label[cut + 1:]}"
+
+
 def _amount(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
@@ -95,48 +105,84 @@ class Dashboard(QWidget):
         for card in self.cards.values():
             cards.addWidget(card)
 
-        self.table = QTableWidget(0, 5, objectName="progressTable")
+        self.table = QTableWidget(0, 4, objectName="progressTable")
         self.table.setHorizontalHeaderLabels([self.tr("Measure of the plan"), self.tr("This office"),
-                                              self.tr("2027 target"), self.tr("2030 target"), self.tr("By sector")])
+                                              self.tr("2027"), self.tr("2030")])
+        for column, tip in ((2, self.tr("The plan's target for 2027")), (3, self.tr("The plan's target for 2030"))):
+            self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        self.table.setSelectionMode(QTableWidget.SelectionMode.NoSelection)
+        self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         for column in (1, 2, 3):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
         self.table.verticalHeader().setDefaultSectionSize(26)
+        self.table.currentCellChanged.connect(lambda row, *_: self._show_measure(row))
 
-        self.chart = QChart()
-        self.chart.setTitle(self.tr("Records by sector and status"))
-        self.chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
-        self.chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
-        self.chart.setMargins(QMargins(4, 4, 4, 4))
-        self.chart_view = QChartView(self.chart, objectName="sectorChart")
-        self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
-        self.chart_view.setMinimumWidth(380)
+        self.chart = self._chart(self.tr("Records by sector and status"))
+        self.chart_view = self._chart_view(self.chart, "sectorChart")
+        self.measure_chart = self._chart("")
+        self.measure_view = self._chart_view(self.measure_chart, "measureChart")
+        # The measure's name can be long, so it is a wrapping label rather than the chart's title.
+        self.measure_title = QLabel(objectName="measureTitle", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         self.empty = QLabel(self.tr("No records yet. Choose a form on the left and add the first one."),
                             objectName="dashEmpty", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.empty.setStyleSheet("color: #666")
         self.note = QLabel(objectName="progressNote", wordWrap=True)
         self.note.setStyleSheet("color: #555; font-size: 12px")
 
-        progress_title = QLabel(self.tr("Progress toward the plan's targets (final, queued and synced records count)"))
+        progress_title = QLabel(self.tr("Progress toward the plan's targets (final, queued and synced records count)"), wordWrap=True)
         progress_title.setStyleSheet("font-weight: 600")
+        left = QVBoxLayout()
+        left.addWidget(progress_title)
+        left.addWidget(self.table, 1)
+        left.addWidget(self.note)
+        right = QVBoxLayout()
+        right.addWidget(self.chart_view, 3)
+        right.addWidget(self.measure_title)
+        right.addWidget(self.measure_view, 2)
+        right.addWidget(self.empty, 1)
         grid = QGridLayout()
-        grid.addWidget(progress_title, 0, 0)
-        grid.addWidget(self.table, 1, 0)
-        grid.addWidget(self.note, 2, 0)
-        grid.addWidget(self.chart_view, 0, 1, 3, 1)
-        grid.addWidget(self.empty, 0, 1, 3, 1)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 2)
+        grid.addLayout(left, 0, 0)
+        grid.addLayout(right, 0, 1)
+        grid.setColumnStretch(0, 2)
+        grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.addWidget(title)
         layout.addLayout(cards)
         layout.addLayout(grid, 1)
+
+    @staticmethod
+    def _chart(title: str) -> QChart:
+        chart = QChart()
+        chart.setTitle(title)
+        chart.setAnimationOptions(QChart.AnimationOption.NoAnimation)
+        chart.legend().setAlignment(Qt.AlignmentFlag.AlignBottom)
+        small = QFont(chart.legend().font())
+        small.setPointSizeF(8.5)
+        chart.legend().setFont(small)
+        chart.setMargins(QMargins(2, 2, 2, 2))
+        return chart
+
+    @staticmethod
+    def _categories(labels: list[str]) -> QBarCategoryAxis:
+        axis = QBarCategoryAxis()
+        axis.append([_two_lines(label) for label in labels])
+        font = QFont(axis.labelsFont())
+        font.setPointSizeF(9)
+        axis.setLabelsFont(font)
+        axis.setTruncateLabels(False)  # a sector's name is worth more than a wider bar
+        return axis
+
+    @staticmethod
+    def _chart_view(chart: QChart, name: str) -> QChartView:
+        view = QChartView(chart, objectName=name)
+        view.setRenderHint(QPainter.RenderHint.Antialiasing)
+        view.setMinimumWidth(320)
+        return view
 
     def refresh(self) -> None:
         """Recount in the background; the page keeps showing the last numbers meanwhile."""
@@ -166,24 +212,70 @@ class Dashboard(QWidget):
 
     def _fill_table(self, data: DashboardData) -> None:
         progress = data.progress
-        labels = self.session.labels
         self.table.setRowCount(len(progress.targets))
         for row, tp in enumerate(progress.targets):
             t = tp.target
-            unit = pick(t.unit_zh, t.unit_en)
-            sectors = sorted(tp.by_sector.items(), key=lambda kv: -kv[1])
-            sep = "、" if language() == "zh" else ", "
-            by_sector = sep.join(f"{labels.sector(code) if code != 'unknown' else '?'} {_amount(v, t.decimals)}" for code, v in sectors)
-            cells = [pick(t.label_zh, t.label_en), f"{_amount(tp.value, t.decimals)} {unit}",
-                     _milestone(tp, 2027), _milestone(tp, 2030), by_sector]
+            # Counts need no unit; money does, and says it once in the measure's name.
+            unit = t.unit_en if language() == "en" else t.unit_zh
+            bracket = f" ({unit})" if language() == "en" else f"（{unit}）"
+            label = pick(t.label_zh, t.label_en) + (bracket if t.decimals and unit else "")
+            cells = [label, _amount(tp.value, t.decimals), _milestone(tp, 2027), _milestone(tp, 2030)]
+            tip = self._sector_text(tp)
             for column, text in enumerate(cells):
                 item = QTableWidgetItem(text)
-                if column in (1, 2, 3):
+                if column:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 if column == 1 and tp.value:
                     item.setForeground(QColor("#1a7f37"))
+                if tip:
+                    item.setToolTip(tip)
                 self.table.setItem(row, column, item)
-        self.note.setText(self.tr("Targets are for the whole province; this office's records add to them. Counted: {n} records.").format(n=progress.records_counted))
+        self.note.setText(self.tr("Targets are for the whole province; this office's records add to them. Counted: {n} records. Select a measure to see it by sector.").format(n=progress.records_counted))
+        counted = [row for row, tp in enumerate(progress.targets) if tp.value]
+        current = self.table.currentRow()
+        self.table.setCurrentCell(current if current >= 0 else (counted[0] if counted else 0), 0)
+        self._show_measure(self.table.currentRow())
+
+    def _sector_text(self, tp: Any) -> str:
+        sectors = sorted(tp.by_sector.items(), key=lambda kv: -kv[1])
+        sep = "、" if language() == "zh" else ", "
+        return sep.join(f"{self._sector_name(code)} {_amount(v, tp.target.decimals)}" for code, v in sectors)
+
+    def _sector_name(self, code: str) -> str:
+        return self.session.labels.sector(code) if code and code != "unknown" else self.tr("No sector")
+
+    def _show_measure(self, row: int) -> None:
+        """Chart the selected measure's value by sector, against its 2030 target."""
+        chart = self.measure_chart
+        chart.removeAllSeries()
+        for axis in chart.axes():
+            chart.removeAxis(axis)
+        if self.data is None or not 0 <= row < len(self.data.progress.targets):
+            return
+        tp = self.data.progress.targets[row]
+        self.measure_title.setText(self.tr("{measure} by sector (2030 target: {target})").format(
+            measure=pick(tp.target.label_zh, tp.target.label_en), target=_milestone(tp, 2030)))
+        sectors = [code for code, value in sorted(tp.by_sector.items(), key=lambda kv: kv[1]) if value]
+        if not sectors:
+            return
+        bar = QBarSet(self.tr("This office"))
+        bar.setColor(QColor("#1a7f37"))
+        bar.append([tp.by_sector[code] for code in sectors])
+        series = QHorizontalBarSeries()
+        series.append(bar)
+        chart.addSeries(series)
+        chart.legend().setVisible(False)
+        categories = self._categories([self._sector_name(code) for code in sectors])
+        values = QValueAxis()
+        values.setLabelFormat("%d" if tp.target.decimals == 0 else "%.1f")
+        top = max(tp.by_sector[code] for code in sectors)
+        values.setRange(0, top * 1.1 if tp.target.decimals else max(top, 1))
+        if tp.target.decimals == 0:
+            values.setTickCount(int(min(max(top, 1), 5)) + 1)
+        chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
+        chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
+        series.attachAxis(categories)
+        series.attachAxis(values)
 
     def _fill_chart(self, data: DashboardData) -> None:
         chart = self.chart
@@ -196,6 +288,8 @@ class Dashboard(QWidget):
             sectors.append("")
         self.empty.setVisible(not sectors)
         self.chart_view.setVisible(bool(sectors))
+        self.measure_view.setVisible(bool(sectors))
+        self.measure_title.setVisible(bool(sectors))
         if not sectors:
             return
         series = QHorizontalStackedBarSeries()
@@ -210,8 +304,7 @@ class Dashboard(QWidget):
             bar.append(values)
             series.append(bar)
         chart.addSeries(series)
-        categories = QBarCategoryAxis()
-        categories.append([self.session.labels.sector(c) if c else self.tr("No sector") for c in ordered])
+        categories = self._categories([self._sector_name(c) for c in ordered])
         values = QValueAxis()
         values.setLabelFormat("%d")
         top = max(sum(data.by_sector_status.get((c, s), 0) for s in STATUS_ORDER) for c in sectors)

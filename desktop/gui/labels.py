@@ -12,7 +12,7 @@ from desktop.gui.i18n import language
 STATUS_WORDS = {
     "draft": QT_TRANSLATE_NOOP("Status", "Draft"),
     "final": QT_TRANSLATE_NOOP("Status", "Final"),
-    "queued": QT_TRANSLATE_NOOP("Status", "Queued to sync"),
+    "queued": QT_TRANSLATE_NOOP("Status", "Queued"),
     "synced": QT_TRANSLATE_NOOP("Status", "Synced"),
     "returned": QT_TRANSLATE_NOOP("Status", "Returned"),
 }

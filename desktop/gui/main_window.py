@@ -94,7 +94,9 @@ class MainWindow(QMainWindow):
         self.nav.currentItemChanged.connect(self._nav_changed)
 
         who = self.tr("{user} ({role})").format(user=office.user, role=self.tr("administrator") if office.role == "admin" else self.tr("clerk"))
-        self.statusBar().addPermanentWidget(QLabel(f"{office.office_name} · {office.org_unit} · {who}"))
+        unit = session.registry.org_unit(office.org_unit)
+        place = f"{unit.name} ({office.org_unit})" if unit is not None else office.org_unit
+        self.statusBar().addPermanentWidget(QLabel(f"{office.office_name} · {place} · {who}", objectName="whoLabel"))
         self._menus()
         self.refresh_counts()
         self.resize(1280, 800)

@@ -49,6 +49,8 @@ class RecordListPage(QWidget):
         self.form = form
         self.model = RecordListModel(service, labels, page_size, self)
         self.labels = labels
+        self.picker = picker
+        self.sized = False
 
         title = QLabel(pick(form.label_zh, form.label_en), objectName="listTitle")
         title.setStyleSheet("font-size: 18px; font-weight: 600")
@@ -93,8 +95,6 @@ class RecordListPage(QWidget):
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column, width in ((1, 120), (2, 150), (3, 100), (4, 64), (5, 140)):
-            header.resizeSection(column, width)
         self.table.doubleClicked.connect(self._activated)
         self.table.activated.connect(self._activated)
 
@@ -155,6 +155,7 @@ class RecordListPage(QWidget):
         """Show the records matching what is typed and chosen now."""
         self.search_timer.stop()
         selected = self.selected_record()
+        self.hint.setVisible(not self.picker and self.model.service.count(form=self.form.id, status="returned") > 0)
         self.model.set_filters(Filters(
             form=self.form.id,
             status=self.status.currentData(),
@@ -163,6 +164,12 @@ class RecordListPage(QWidget):
             search=self.search.text().strip() or None,
         ))
         self._show_count()
+        if not self.sized:
+            # Fit the short columns to the first page once; later pages keep the widths
+            # (measuring on every fetch would grow with the rows loaded).
+            for column in range(1, self.model.columnCount()):
+                self.table.resizeColumnToContents(column)
+            self.sized = self.model.rowCount() > 0
         if selected is not None:
             self.select(selected)
         self._update_buttons()

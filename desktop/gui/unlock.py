@@ -57,6 +57,7 @@ class UnlockDialog(QDialog):
         self.buttons.rejected.connect(self.reject)
         forgot = QPushButton(self.tr("Forgot the passphrase?"), objectName="forgotButton", flat=True)
         forgot.setCursor(Qt.CursorShape.PointingHandCursor)
+        forgot.setStyleSheet("QPushButton { color: #0b5cad; text-decoration: underline; border: none; padding: 0; }")
         forgot.clicked.connect(self._recover)
         layout = QVBoxLayout(self)
         layout.addWidget(title)

@@ -186,16 +186,31 @@ class RecoveryPage(QWizardPage):
         buttons.addWidget(save)
         buttons.addWidget(print_)
         buttons.addStretch()
+        self.office_line = QLabel(objectName="recoveryOffice", wordWrap=True)
+        self.office_line.setStyleSheet("color: #333")
+        usage = QLabel(self.tr(
+            "How it is used: on the unlock screen, choose “Forgot the passphrase?”, type this key and the user's name, "
+            "and set a new passphrase. The data stays as it is.\n\n"
+            "Keep it apart from this computer: whoever has the key and the computer can open the data. "
+            "Do not store it in the same folder as the office data."), wordWrap=True)
+        usage.setStyleSheet("color: #555")
         self.kept = QCheckBox(self.tr("I have saved or printed the recovery key and will keep it safe"), objectName="keptRecovery")
         self.kept.toggled.connect(lambda *_: self.completeChanged.emit())
         layout = QVBoxLayout(self)
         layout.addWidget(self.key)
+        layout.addWidget(self.office_line)
         layout.addLayout(buttons)
+        layout.addSpacing(12)
+        layout.addWidget(usage)
         layout.addStretch()
         layout.addWidget(self.kept)
 
     def initializePage(self) -> None:  # noqa: N802
         self.key.setText(self.wizard_.recovery_key or "")
+        office = self.wizard_.office
+        if office is not None:
+            self.office_line.setText(self.tr("For the office {name}, {unit}, created {day}.").format(
+                name=office.office_name, unit=self.wizard_.org_page.org_unit_name(), day=dt.date.today().isoformat()))
 
     def isComplete(self) -> bool:  # noqa: N802
         return self.kept.isChecked()

@@ -79,7 +79,6 @@ class RecordEditor(QWidget):
         self.summary_title = QLabel(objectName="summaryTitle", wordWrap=True)
         self.summary_title.setStyleSheet("font-weight: 600; color: #8c1d18")
         self.summary_list = QListWidget(objectName="summaryList")
-        self.summary_list.setMaximumHeight(110)
         self.summary_list.itemActivated.connect(self._jump)
         self.summary_list.itemClicked.connect(self._jump)
         summary_box = QVBoxLayout(self.summary)
@@ -89,6 +88,9 @@ class RecordEditor(QWidget):
 
         context = EditorContext(choose_record=self._choose_record, record_title=self._record_title)
         self.view = FormView(self.form, self.form.fields, context)
+        self.view.setObjectName("formView")
+        self.view.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+        self.view.setStyleSheet("#formView { background: #ffffff; }")
         scroll = QScrollArea(objectName="editorScroll", widgetResizable=True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setWidget(self.view)
@@ -238,6 +240,9 @@ class RecordEditor(QWidget):
             self.summary_title.setText(self.tr("%n problem(s) to fix before this can be saved. Click one to go to the field.", "", len(errors)))
         else:
             self.summary_title.setText(self.tr("Saved. Please check these warnings:"))
+        # As tall as its lines (up to five), so a short list leaves room for the form.
+        rows = min(max(self.summary_list.count(), 1), 5)
+        self.summary_list.setFixedHeight(rows * self.summary_list.sizeHintForRow(0) + 2 * self.summary_list.frameWidth() + 4)
         self.summary.setVisible(bool(problems))
 
     def _jump(self, item: QListWidgetItem) -> None:

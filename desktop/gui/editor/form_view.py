@@ -91,9 +91,11 @@ class FormView(QWidget):
             widget.changed.connect(lambda fid=f.id: self.edited.emit(self.prefix + fid))
         label = QLabel(pick(f.label_zh, f.label_en) + ("  *" if f.required else ""), objectName=f"label_{f.id}")
         label.setBuddy(widget.focus_target())
-        label.setWordWrap(True)
-        label.setMinimumWidth(120)
-        label.setMaximumWidth(220)
+        label.setMinimumWidth(90)
+        # Right-aligned against its input, on the input's first line (QLabel itself
+        # would centre a label that is shorter than the column).
+        label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+        label.setContentsMargins(0, 6, 0, 0)
         help_text = pick(f.help_zh, f.help_en)
         if help_text:
             widget.setToolTip(help_text)

@@ -127,20 +127,32 @@
         <translation>本办公室</translation>
     </message>
     <message>
-        <source>2027 target</source>
-        <translation>2027年目标</translation>
+        <source>Targets are for the whole province; this office&apos;s records add to them. Counted: {n} records. Select a measure to see it by sector.</source>
+        <translation>目标为全省合计，本办公室的记录计入其中。已计入 {n} 条记录。选中一项指标可查看其按领域的分布。</translation>
     </message>
     <message>
-        <source>2030 target</source>
-        <translation>2030年目标</translation>
-    </message>
-    <message>
-        <source>By sector</source>
-        <translation>按领域</translation>
+        <source>{measure} by sector (2030 target: {target})</source>
+        <translation>{measure}：按领域（2030年目标 {target}）</translation>
     </message>
     <message>
         <source>Records by sector and status</source>
         <translation>各领域记录（按状态）</translation>
+    </message>
+    <message>
+        <source>2027</source>
+        <translation>2027年目标</translation>
+    </message>
+    <message>
+        <source>2030</source>
+        <translation>2030年目标</translation>
+    </message>
+    <message>
+        <source>The plan&apos;s target for 2027</source>
+        <translation>方案提出的2027年目标</translation>
+    </message>
+    <message>
+        <source>The plan&apos;s target for 2030</source>
+        <translation>方案提出的2030年目标</translation>
     </message>
     <message>
         <source>No records yet. Choose a form on the left and add the first one.</source>
@@ -155,10 +167,6 @@
         <translation>
             <numerusform>另有 %n 份未保存的录入</numerusform>
         </translation>
-    </message>
-    <message>
-        <source>Targets are for the whole province; this office&apos;s records add to them. Counted: {n} records.</source>
-        <translation>目标为全省合计，本办公室的记录计入其中。已计入 {n} 条记录。</translation>
     </message>
     <message>
         <source>No sector</source>
@@ -618,8 +626,20 @@
         <translation>打印…</translation>
     </message>
     <message>
+        <source>How it is used: on the unlock screen, choose “Forgot the passphrase?”, type this key and the user&apos;s name, and set a new passphrase. The data stays as it is.
+
+Keep it apart from this computer: whoever has the key and the computer can open the data. Do not store it in the same folder as the office data.</source>
+        <translation>用法：在解锁界面点击“忘记口令？”，输入此密钥和用户名，即可设置新口令，数据保持不变。
+
+请与本机分开保管：同时拿到密钥和这台电脑的人就能打开数据。不要把它存放在办公室数据所在的文件夹里。</translation>
+    </message>
+    <message>
         <source>I have saved or printed the recovery key and will keep it safe</source>
         <translation>我已保存或打印恢复密钥，并会妥善保管</translation>
+    </message>
+    <message>
+        <source>For the office {name}, {unit}, created {day}.</source>
+        <translation>适用于办公室：{name}，{unit}，创建于 {day}。</translation>
     </message>
     <message>
         <source>Recovery key of the office data (Anhui future-industry data collection)</source>
@@ -686,7 +706,7 @@
         <translation>已定稿</translation>
     </message>
     <message>
-        <source>Queued to sync</source>
+        <source>Queued</source>
         <translation>待同步</translation>
     </message>
     <message>

@@ -1,0 +1,91 @@
+"""A small, realistic office for screenshots and demonstrations (not used by the app itself).
+
+Names are typical of Hefei's future-industry firms but invented; credit codes are generated
+with valid check characters, so the records pass the same checks as typed ones.
+"""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+from typing import Any
+
+from stdnum.cn import uscc
+
+from desktop.services.checking import RecordChecker
+from desktop.services.records import RecordService
+from desktop.store.office import Office
+
+PASSPHRASE = "demo passphrase 2024"
+_CODE_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+ENTERPRISES = [
+    ("合肥本源量子计算科技有限责任公司", "quantum", "quantum_computing", ["head", "high_tech"], 52000),
+    ("国仪量子技术（合肥）股份有限公司", "quantum", "quantum_metrology", ["high_tech", "little_giant"], 31000),
+    ("科大国盾量子技术股份有限公司", "quantum", "quantum_communication", ["high_tech"], 24500),
+    ("安徽问天量子科技股份有限公司", "quantum", "quantum_communication", ["tech_sme"], 8600),
+    ("合肥幺正量子科技有限公司", "quantum", "quantum_devices", ["new_star"], 1200),
+    ("科大讯飞股份有限公司", "general_ai", "general_llm", ["head", "high_tech"], 186000),
+    ("合肥智能语音创新发展有限公司", "general_ai", "industry_llm", ["tech_sme"], 5400),
+    ("安徽华米智能科技有限公司", "general_ai", "intelligent_manufacturing", ["high_tech"], 22000),
+    ("合肥中科类脑智能技术有限公司", "general_ai", "brain_inspired", ["new_star"], 3100),
+    ("阳光电源股份有限公司", "low_carbon_energy", "new_energy_storage", ["head", "high_tech"], 96000),
+    ("合肥国轩高科动力能源有限公司", "low_carbon_energy", "new_energy_storage", ["high_tech"], 74000),
+    ("安徽明天氢能科技股份有限公司", "low_carbon_energy", "hydrogen", ["little_giant"], 6800),
+    ("合肥聚变新能科技有限公司", "low_carbon_energy", "fusion", ["new_star"], 900),
+    ("合肥零重空间技术有限公司", "aerospace_info", "commercial_space", ["tech_sme"], 2600),
+    ("安徽翼尚低空科技有限公司", "aerospace_info", "low_altitude_economy", ["new_star"], 1800),
+    ("合肥晶合集成电路股份有限公司", "third_gen_semiconductor", "third_gen_semiconductor_general", ["high_tech"], 41000),
+    ("安徽长飞先进半导体有限公司", "third_gen_semiconductor", "third_gen_semiconductor_general", ["high_tech"], 15500),
+    ("合肥微纳新材料科技有限公司", "advanced_materials", "frontier_materials", ["tech_sme"], 2300),
+    ("安徽安科生物工程（集团）股份有限公司", "life_science", "cell_gene", ["high_tech"], 12800),
+    ("合肥天地互联卫星网络有限公司", "future_network", "satellite_internet", ["tech_sme"], 3300),
+]
+# (index into ENTERPRISES, status, reason when returned)
+STATUSES = {0: "synced", 1: "synced", 2: "synced", 5: "synced", 9: "synced", 10: "queued", 3: "final", 6: "final",
+            11: "final", 15: "final", 12: "returned", 14: "returned"}
+REASONS = {12: "产值所属年度与营业收入口径不一致，请按2025年度核实后重报。",
+           14: "统一社会信用代码与营业执照不符，请核对。"}
+
+
+def credit_code(rng: random.Random) -> str:
+    """A unified social credit code of a Hefei enterprise with a valid check character."""
+    base = "9134010" + rng.choice("0123456789") + "MA" + "".join(rng.choice(_CODE_CHARS) for _ in range(7))
+    return base + uscc.calc_check_digit(base)
+
+
+def enterprise(index: int, rng: random.Random) -> dict[str, Any]:
+    name, sector, direction, tiers, output = ENTERPRISES[index]
+    data: dict[str, Any] = {
+        "name": name, "credit_code": credit_code(rng), "sector": sector, "direction": direction,
+        "ownership": "private", "tiers": tiers, "output": output, "output_year": 2025,
+        "employees": rng.randint(40, 3000), "contact_person": rng.choice(["王磊", "李静", "陈晨", "张敏"]),
+    }
+    if "high_tech" in tiers:
+        data["hte_cert_number"] = f"GR2024340{rng.randint(0, 99999):05d}"
+        data["hte_cert_date"] = "2024-10-28"
+    return data
+
+
+def fill(office: Office, checker: RecordChecker, seed: int = 7) -> RecordService:
+    """Add the demo enterprises with a spread of statuses to ``office``."""
+    rng = random.Random(seed)
+    service = RecordService(office, checker)
+    for index in range(len(ENTERPRISES)):
+        status = STATUSES.get(index, "draft")
+        saved = service.add("enterprise", enterprise(index, rng), final=status != "draft")
+        steps = {"final": [], "queued": ["queued"], "synced": ["queued", "synced"], "returned": ["queued", "returned"]}
+        for step in steps.get(status, []):
+            service.set_status(saved.record_id, step, reason=REASONS.get(index) if step == "returned" else None,
+                               actor="province" if step == "returned" else None)
+    return service
+
+
+def make_office(root: Path, checker: RecordChecker) -> Path:
+    """A demo office in ``root`` (蜀山区科学技术局, admin 张三) filled with records."""
+    office, _key = Office.create(root, org_unit="340104", office_name="蜀山区科学技术局", admin="张三", passphrase=PASSPHRASE)
+    try:
+        fill(office, checker)
+    finally:
+        office.close()
+    return root
