@@ -6,12 +6,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 TEST_STAMP := $(VENV)/.installed-test
 # Debian packages the app and the test suite need: Qt's runtime libraries, a CJK font
-# for rendering Chinese, Xvfb for screenshots of a real window, PostgreSQL for the
-# province's production database and LibreOffice to read exports back in tests.
+# for rendering Chinese, Xvfb/xdotool/ImageMagick/strace to start the frozen app on a
+# virtual screen (screenshot, no network at start), PostgreSQL for the province's
+# production database and LibreOffice to read exports back in tests.
 SYSTEM_PACKAGES_RUN := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
 	libxcb-render-util0 libxcb-image0 fonts-noto-cjk
-SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) xvfb xauth postgresql libreoffice-calc-nogui
+SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) xvfb xauth xdotool imagemagick strace postgresql libreoffice-calc-nogui
 
 .PHONY: run test lint bench screenshots translations package package-test clean system-run system-test
 
@@ -58,8 +59,9 @@ package: system-run $(STAMP) translations
 	$(PY) -m pip install --quiet -e '.[package]'
 	$(PY) packaging/build.py
 
-package-test: package
+package-test: system-test package
 	$(PY) packaging/build.py --no-build --self-test
+	$(PY) packaging/frozen_check.py dist/anhui-collect --screenshot docs/screenshots/frozen-linux-wizard.png
 
 clean:
 	rm -rf build dist .pytest_cache .mypy_cache .ruff_cache
