@@ -195,7 +195,7 @@ def parse_field(raw: Any, where: str, *, in_group: bool = False) -> Field:
             parse_field(s, f"{where}.fields[{i}]", in_group=True) for i, s in enumerate(subs)
         )
         _unique_ids(subfields, where)
-        rules = parse_rules(raw.get("rules"), where, {s.id for s in subfields}, {})
+        rules = parse_rules(raw.get("rules"), where, {s.id for s in subfields})
     elif "fields" in raw or "rules" in raw:
         raise DefinitionError(f"{where}: only repeat groups have 'fields' and 'rules'")
     unique = raw.get("unique")
@@ -231,9 +231,7 @@ def _unique_ids(fields: tuple[Field, ...], where: str) -> None:
         seen.add(f.id)
 
 
-def parse_rules(
-    raw: Any, where: str, scope: set[str], outer: Mapping[str, Field]
-) -> tuple[Rule, ...]:
+def parse_rules(raw: Any, where: str, scope: set[str]) -> tuple[Rule, ...]:
     """Parse a list of cross-field rules whose field names must lie in ``scope``."""
     if raw is None:
         return ()
@@ -319,7 +317,7 @@ def parse_form(raw: Any, source: str, references: ReferenceSource | None = None)
     order = _int(raw, "order", source, 0, 10**6)
     return FormDefinition(
         id=form_id, version=version, label_zh=label_zh, label_en=label_en, fields=fields,
-        rules=parse_rules(raw.get("rules"), source, set(by_id), by_id), title_parts=tuple(title),
+        rules=parse_rules(raw.get("rules"), source, set(by_id)), title_parts=tuple(title),
         description_zh=desc_zh, description_en=desc_en, order=100 if order is None else order,
         spec=MappingProxyType(dict(raw)), references=references,
     )  # fmt: skip
