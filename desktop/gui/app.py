@@ -9,23 +9,33 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from desktop.gui import i18n
-from desktop.gui.errors import install_excepthook, show_error
+from desktop.gui.errors import install_excepthook
 from desktop.gui.idle import IdleWatcher
-from desktop.gui.main_window import MainWindow, PageFactory
-from desktop.gui.session import Session
 from desktop.gui.settings import Settings
+from desktop.gui.tasks import Task
 from desktop.gui.unlock import UnlockDialog
-from desktop.gui.wizard import SetupWizard
-from desktop.paths import default_data_dir
-from desktop.services.checking import default_checker
-from desktop.store.office import Office, store_exists
+from desktop.paths import OfficePaths, default_data_dir
+
+# The unlock dialog is on screen before the store, the services and the main window are
+# imported: those load on the thread pool while the passphrase is typed (see start()).
+if TYPE_CHECKING:
+    from desktop.gui.main_window import MainWindow, PageFactory
+    from desktop.gui.session import Session
+    from desktop.store.office import Office
+
+
+def _load_checker(data_dir: Path) -> Any:
+    import desktop.gui.main_window  # noqa: F401  (warms the import for open_main)
+    from desktop.services.checking import default_checker
+
+    return default_checker(data_dir)
 
 APP_NAME = "anhui-future-collect"
 # The first installed of these renders Chinese; Qt's own fallback picks arbitrary glyphs.
@@ -67,10 +77,9 @@ class AppController(QObject):
         super().__init__()
         self.data_dir = Path(data_dir)
         self.settings = settings or Settings.load(self.data_dir)
-        # One registry per process: the wizard's org units, the editor's forms and the
-        # store's checks all come from it.
-        self.checker = checker or default_checker(self.data_dir)
-        self.registry = self.checker.registry
+        # One checker (and forms registry) per process: the wizard's org units, the
+        # editor's forms and the store's checks all come from it.
+        self._checker = checker
         self.sync_page = sync_page
         self.window: MainWindow | None = None
         self.session: Session | None = None
@@ -78,12 +87,28 @@ class AppController(QObject):
         self.idle: IdleWatcher | None = None
         self.last_user: str | None = None
 
+    @property
+    def checker(self) -> Any:
+        if self._checker is None:
+            self._checker = _load_checker(self.data_dir)
+        return self._checker
+
+    @property
+    def registry(self) -> Any:
+        return self.checker.registry
+
     # -- flow -------------------------------------------------------------------------
     def start(self) -> None:
         """Show the setup wizard on the first run, else the unlock dialog."""
-        if store_exists(self.data_dir):
+        if OfficePaths(self.data_dir).exists():
             self.show_unlock()
+            if self._checker is None:
+                # Forms, services and the main window load while the passphrase is typed.
+                # A failure here is not lost: open_main loads again and reports it then.
+                Task(lambda: _load_checker(self.data_dir), self).success(self._loaded).failure(lambda _exc: None).start()
         else:
+            from desktop.gui.wizard import SetupWizard
+
             wizard = SetupWizard(self.data_dir, self.registry)
             wizard.created.connect(self.open_main)
             wizard.rejected.connect(self._quit_if_nothing_open)
@@ -98,8 +123,15 @@ class AppController(QObject):
         dialog.show()
         return dialog
 
+    def _loaded(self, checker: Any) -> None:
+        if self._checker is None:
+            self._checker = checker
+
     def open_main(self, office: Office) -> MainWindow:
         """Show the main window for the unlocked ``office`` and offer any unsaved work."""
+        from desktop.gui.main_window import MainWindow
+        from desktop.gui.session import Session
+
         self.dialog = None
         self.session = Session(office, self.checker, self.settings, self.data_dir)
         self.last_user = office.user
@@ -159,19 +191,19 @@ class AppController(QObject):
 
 
 def run_gui(argv: list[str] | None = None) -> int:
-    """Open the desktop app; returns the process exit code."""
+    """Open the desktop app; returns the process exit code.
+
+    Uncaught exceptions go to the log (stack only, no field values) and a short message.
+    """
     app = create_application(argv)
     install_excepthook()
     data_dir = default_data_dir()
     settings = Settings.load(data_dir)
-    translators = i18n.install(settings.language())  # noqa: F841 (kept alive for the app's life)
+    i18n.install(settings.language())
+    # Between closing the main window and showing the unlock dialog no window is open;
+    # the controller decides when the app ends.
     app.setQuitOnLastWindowClosed(False)
-    try:
-        controller = AppController(data_dir, settings=settings)
-    except Exception as exc:  # forms data failing to load is a release bug; say so plainly
-        box = show_error(None, exc)
-        box.finished.connect(app.quit)
-        return app.exec()
-    controller.start()
     app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, True)
+    controller = AppController(data_dir, settings=settings)
+    controller.start()
     return app.exec()

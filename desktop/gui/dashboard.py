@@ -92,6 +92,7 @@ class Dashboard(QWidget):
         self.session = session
         self.data: DashboardData | None = None
         self.pending = False
+        self.stale = False
         title = QLabel(self.tr("Overview of {office}").format(office=session.office.office_name), objectName="dashTitle")
         title.setStyleSheet("font-size: 18px; font-weight: 600")
         self.cards = {
@@ -187,8 +188,10 @@ class Dashboard(QWidget):
     def refresh(self) -> None:
         """Recount in the background; the page keeps showing the last numbers meanwhile."""
         if self.pending:
+            self.stale = True  # recount once the running count is in
             return
         self.pending = True
+        self.stale = False
         office, registry = self.session.office, self.session.registry
         Task(lambda: dashboard_data(office, registry), self).success(self._show).failure(self._failed).start()
 
@@ -200,6 +203,8 @@ class Dashboard(QWidget):
 
     def _show(self, data: DashboardData) -> None:
         self.pending = False
+        if self.stale:
+            self.refresh()
         self.data = data
         self.cards["total"].set(data.total)
         self.cards["drafts"].set(data.count("draft"), self.tr("%n unsaved edit(s) kept", "", data.unsaved_edits) if data.unsaved_edits else "")

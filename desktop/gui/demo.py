@@ -55,6 +55,7 @@ def credit_code(rng: random.Random) -> str:
 
 
 def enterprise(index: int, rng: random.Random) -> dict[str, Any]:
+    """The data of demo enterprise ``index`` (a fresh credit code from ``rng``)."""
     name, sector, direction, tiers, output = ENTERPRISES[index]
     data: dict[str, Any] = {
         "name": name, "credit_code": credit_code(rng), "sector": sector, "direction": direction,

@@ -14,6 +14,7 @@ I18N_DIR = Path(__file__).with_name("i18n")
 
 
 def lrelease() -> str:
+    """The path of pyside6-lrelease, preferring the one beside this Python."""
     found = shutil.which("pyside6-lrelease", path=str(Path(sys.executable).parent)) or shutil.which("pyside6-lrelease")
     if not found:
         raise SystemExit("pyside6-lrelease not found; install PySide6 into this environment")
@@ -21,6 +22,7 @@ def lrelease() -> str:
 
 
 def build() -> list[Path]:
+    """Compile every out-of-date ``.ts`` in ``i18n/`` to ``.qm``; returns what was built."""
     built = []
     for ts in sorted(I18N_DIR.glob("*.ts")):
         qm = ts.with_suffix(".qm")

@@ -110,6 +110,7 @@ def render(out: Path, lang: str, checker, work: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Render the screens into ``--out`` (both languages unless ``--lang`` is given)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--lang", choices=("zh", "en"), action="append")

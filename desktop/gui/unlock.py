@@ -8,6 +8,7 @@ A forgotten passphrase is reset with the recovery key from the same dialog.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -23,8 +24,16 @@ from PySide6.QtWidgets import (
 
 from desktop.gui.errors import message_for
 from desktop.gui.tasks import Task
-from desktop.store.keyslots import check_passphrase
-from desktop.store.office import Office
+
+if TYPE_CHECKING:
+    from desktop.store.office import Office
+
+
+def _unlock(data_dir: Path, user: str | None, passphrase: str) -> Office:
+    # Imported here, on the pool: the store and its dependencies load while the dialog shows.
+    from desktop.store.office import Office
+
+    return Office.unlock(data_dir, user, passphrase)
 
 
 class UnlockDialog(QDialog):
@@ -78,7 +87,7 @@ class UnlockDialog(QDialog):
         self._busy(True)
         user = self.user.text().strip() or None
         passphrase = self.passphrase.text()
-        Task(lambda: Office.unlock(self.data_dir, user, passphrase), self).success(self._done).failure(self._failed).start()
+        Task(lambda: _unlock(self.data_dir, user, passphrase), self).success(self._done).failure(self._failed).start()
 
     def _busy(self, busy: bool) -> None:
         self.ok.setEnabled(not busy)
@@ -143,6 +152,9 @@ class RecoveryDialog(QDialog):
             return
 
         def work() -> Office:
+            from desktop.store.keyslots import check_passphrase
+            from desktop.store.office import Office
+
             check_passphrase(new)
             office = Office.unlock_with_recovery(self.data_dir, key, user)
             try:

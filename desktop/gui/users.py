@@ -30,6 +30,7 @@ from desktop.gui.tasks import Task
 
 
 def role_label(role: str) -> str:
+    """A user role as the user reads it."""
     if role == "admin":
         return QCoreApplication.translate("UsersDialog", "Administrator")
     if role == "clerk":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ["tests.bench.store", "tests.bench.exchange", "tests.sync.bench"]
+SUITES = ["tests.bench.store", "tests.bench.exchange", "tests.sync.bench", "tests.bench.gui"]
 
 
 def main() -> None:
