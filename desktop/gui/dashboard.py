@@ -208,7 +208,8 @@ class Dashboard(QWidget):
         self.data = data
         self.cards["total"].set(data.total)
         self.cards["drafts"].set(data.count("draft"), self.tr("%n unsaved edit(s) kept", "", data.unsaved_edits) if data.unsaved_edits else "")
-        self.cards["final"].set(data.count("final", "queued"))
+        unsynced = data.count("draft", "final", "queued", "returned")
+        self.cards["final"].set(data.count("final", "queued"), self.tr("%n record(s) not yet synced in all", "", unsynced))
         self.cards["returned"].set(data.count("returned"))
         self.cards["synced"].set(data.count("synced"))
         self._fill_table(data)

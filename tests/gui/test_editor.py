@@ -5,8 +5,17 @@ from __future__ import annotations
 
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLabel, QLineEdit, QPushButton
+from PySide6.QtWidgets import (
+    QApplication,
+    QCheckBox,
+    QComboBox,
+    QLabel,
+    QLineEdit,
+    QMessageBox,
+    QPushButton,
+)
 
+from desktop.errors import DiskFull, StoreBusy
 from desktop.gui.editor.editor import RecordEditor
 from desktop.gui.editor.fields import SIMPLE_WIDGETS
 from desktop.gui.editor.versions import VersionsDialog
@@ -107,9 +116,14 @@ def test_repeat_group_items_are_added_filled_and_removed(qtbot, session):
     editor.validate()
     second = group.items[1][1].row_for("members[1].name")
     qtbot.waitUntil(second.message.isVisible, timeout=2000)  # the empty member's name
-    qtbot.waitUntil(group.items[0][2].isVisible, timeout=2000)
-    editor.scroll.ensureWidgetVisible(group.items[0][2])  # as the user scrolls to it
-    click(qtbot, group.items[0][2])  # remove the first
+    remove = group.items[0][2]
+
+    def scrolled_to() -> bool:  # as the user scrolls to it (the layout may still be settling)
+        editor.scroll.ensureWidgetVisible(remove)
+        return remove.isVisible() and remove.visibleRegion().boundingRect() == remove.rect()
+
+    qtbot.waitUntil(scrolled_to, timeout=2000)
+    click(qtbot, remove)  # remove the first
     assert len(group.items) == 1 and group.items[0][1].prefix == "members[0]."
 
 
@@ -148,3 +162,19 @@ def test_returned_record_shows_the_reason(qtbot, session):
     editor = editor_for(qtbot, session, "enterprise", saved.record_id)
     banner = child(editor, QLabel, "returnedBanner")
     assert banner.isVisible() and "产值单位应为万元" in banner.text()
+
+
+@pytest.mark.parametrize("failure", [DiskFull(), StoreBusy()])
+def test_disk_full_or_busy_database_is_a_clear_message(qtbot, session, monkeypatch, failure):
+    editor = editor_for(qtbot, session, "enterprise")
+    type_text(qtbot, child(editor, QLineEdit, "input_name"), "安徽磁盘已满科技有限公司")
+
+    def refuse(*_args, **_kwargs):
+        raise failure
+
+    monkeypatch.setattr(session.records, "add", refuse)
+    click(qtbot, child(editor, QPushButton, "saveDraft"))
+    box = editor.findChild(QMessageBox, "errorBox")
+    assert box is not None and box.isVisible() and failure.message_zh in box.text()
+    assert editor.record_id is None and editor.dirty  # nothing lost: still typed, still kept
+    box.close()

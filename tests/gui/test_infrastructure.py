@@ -46,6 +46,9 @@ def test_task_without_failure_handler_shows_the_error(qtbot, tmp_path, monkeypat
 
 def test_unexpected_exception_is_logged_without_values(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("ANHUI_COLLECT_HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "excepthook", sys.__excepthook__)
+    errors.install_excepthook()  # what run_gui does
+    assert sys.excepthook is errors.excepthook
     secret = "91340100MA2NF8XL36 安徽秘密科技有限公司"
     try:
         raise ValueError(secret)

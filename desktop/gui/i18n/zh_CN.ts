@@ -126,6 +126,12 @@
         <source>This office</source>
         <translation>本办公室</translation>
     </message>
+    <message numerus="yes">
+        <source>%n record(s) not yet synced in all</source>
+        <translation>
+            <numerusform>未同步的共 %n 条</numerusform>
+        </translation>
+    </message>
     <message>
         <source>Targets are for the whole province; this office&apos;s records add to them. Counted: {n} records. Select a measure to see it by sector.</source>
         <translation>目标为全省合计，本办公室的记录计入其中。已计入 {n} 条记录。选中一项指标可查看其按领域的分布。</translation>
