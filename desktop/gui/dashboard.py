@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
@@ -46,11 +47,13 @@ class StatCard(QFrame):
         self.setObjectName(name)
         self.setStyleSheet(f"#{name} {{ background: #f6f8fa; border: 1px solid #d8dee4; border-radius: 6px; }}")
         self.number = QLabel("–", objectName=f"{name}Number")
-        self.number.setStyleSheet("font-size: 26px; font-weight: 600; color: #1f2d3d")
+        self.number.setStyleSheet("font-size: 24px; font-weight: 600; color: #1f2d3d")
         self.caption = QLabel(caption, wordWrap=True)
         self.caption.setStyleSheet("color: #4a5560")
         self.note = QLabel(objectName=f"{name}Note")
         self.note.setStyleSheet("color: #8a5a00; font-size: 12px")
+        # Every card keeps a line for its note, so the row of cards stays one height.
+        self.note.setMinimumHeight(self.note.fontMetrics().height())
         box = QVBoxLayout(self)
         box.addWidget(self.number)
         box.addWidget(self.caption)
@@ -60,7 +63,6 @@ class StatCard(QFrame):
     def set(self, value: int, note: str = "") -> None:
         self.number.setText(f"{value:,}")
         self.note.setText(note)
-        self.note.setVisible(bool(note))
 
 
 def _milestone(tp: Any, year: int) -> str:
@@ -68,7 +70,7 @@ def _milestone(tp: Any, year: int) -> str:
     return m.describe(language()) if m is not None else "—"
 
 
-def _two_lines(label: str, longest: int = 16) -> str:
+def _two_lines(label: str, longest: int = 22) -> str:
     """A long axis label broken at the space nearest its middle (chart labels take HTML)."""
     if len(label) <= longest or " " not in label:
         return label
@@ -122,8 +124,10 @@ class Dashboard(QWidget):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.currentCellChanged.connect(lambda row, *_: self._show_measure(row))
+        # Clicking a measure is asking to see it by sector.
+        self.table.cellClicked.connect(lambda *_: self.charts.setCurrentIndex(1))
 
-        self.chart = self._chart(self.tr("Records by sector and status"))
+        self.chart = self._chart("")
         self.chart_view = self._chart_view(self.chart, "sectorChart")
         self.measure_chart = self._chart("")
         self.measure_view = self._chart_view(self.measure_chart, "measureChart")
@@ -141,10 +145,17 @@ class Dashboard(QWidget):
         left.addWidget(progress_title)
         left.addWidget(self.table, 1)
         left.addWidget(self.note)
+        # One chart at a time, each with the whole height: sector names need room to be read.
+        measure_page = QWidget()
+        measure_box = QVBoxLayout(measure_page)
+        measure_box.setContentsMargins(0, 6, 0, 0)
+        measure_box.addWidget(self.measure_title)
+        measure_box.addWidget(self.measure_view, 1)
+        self.charts = QTabWidget(objectName="dashCharts")
+        self.charts.addTab(self.chart_view, self.tr("Sectors and status"))
+        self.charts.addTab(measure_page, self.tr("Measure by sector"))
         right = QVBoxLayout()
-        right.addWidget(self.chart_view, 3)
-        right.addWidget(self.measure_title)
-        right.addWidget(self.measure_view, 2)
+        right.addWidget(self.charts, 1)
         right.addWidget(self.empty, 1)
         grid = QGridLayout()
         grid.addLayout(left, 0, 0)
@@ -173,7 +184,7 @@ class Dashboard(QWidget):
         axis = QBarCategoryAxis()
         axis.append([_two_lines(label) for label in labels])
         font = QFont(axis.labelsFont())
-        font.setPointSizeF(9)
+        font.setPointSizeF(8.5)
         axis.setLabelsFont(font)
         axis.setTruncateLabels(False)  # a sector's name is worth more than a wider bar
         return axis
@@ -275,8 +286,11 @@ class Dashboard(QWidget):
         values = QValueAxis()
         values.setLabelFormat("%d" if tp.target.decimals == 0 else "%.1f")
         top = max(tp.by_sector[code] for code in sectors)
-        values.setRange(0, top * 1.1 if tp.target.decimals else max(top, 1))
-        if tp.target.decimals == 0:
+        if tp.target.decimals:
+            values.setRange(0, top)
+            values.applyNiceNumbers()  # 0, 5, 10, 15, 20 rather than 5.3, 10.5, ...
+        else:
+            values.setRange(0, max(top, 1))
             values.setTickCount(int(min(max(top, 1), 5)) + 1)
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
@@ -293,9 +307,7 @@ class Dashboard(QWidget):
         if any(data.by_sector_status.get(("", st), 0) for st in STATUS_ORDER):
             sectors.append("")
         self.empty.setVisible(not sectors)
-        self.chart_view.setVisible(bool(sectors))
-        self.measure_view.setVisible(bool(sectors))
-        self.measure_title.setVisible(bool(sectors))
+        self.charts.setVisible(bool(sectors))
         if not sectors:
             return
         series = QHorizontalStackedBarSeries()

@@ -85,8 +85,14 @@ def render(out: Path, lang: str, checker, work: Path) -> list[Path]:
     controller = AppController(office_dir, checker=checker)
     window = controller.open_main(Office.unlock(office_dir, None, demo.PASSPHRASE))
     window.resize(*WINDOW)
-    _wait(lambda: window.dashboard is not None and window.dashboard.data is not None)
+    dash = window.dashboard
+    _wait(lambda: dash is not None and dash.data is not None)
     written.append(_save(window, out, "dashboard", lang))
+    # As after clicking a measure: the plan's output target by sector.
+    row = next(i for i, tp in enumerate(dash.data.progress.targets) if tp.code == "output_total")
+    dash.table.setCurrentCell(row, 0)
+    dash.charts.setCurrentIndex(1)
+    written.append(_save(window, out, "dashboard-measure", lang))
 
     window.show_page("form:enterprise")
     page_ = window.lists["enterprise"]

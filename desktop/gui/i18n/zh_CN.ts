@@ -141,10 +141,6 @@
         <translation>{measure}：按领域（2030年目标 {target}）</translation>
     </message>
     <message>
-        <source>Records by sector and status</source>
-        <translation>各领域记录（按状态）</translation>
-    </message>
-    <message>
         <source>2027</source>
         <translation>2027年目标</translation>
     </message>
@@ -167,6 +163,14 @@
     <message>
         <source>Progress toward the plan&apos;s targets (final, queued and synced records count)</source>
         <translation>发展目标进展（计入已定稿、待同步和已同步的记录）</translation>
+    </message>
+    <message>
+        <source>Sectors and status</source>
+        <translation>各领域记录（按状态）</translation>
+    </message>
+    <message>
+        <source>Measure by sector</source>
+        <translation>所选指标（按领域）</translation>
     </message>
     <message numerus="yes">
         <source>%n unsaved edit(s) kept</source>
