@@ -4,6 +4,7 @@ field values: tracebacks are kept, but the locals they could show are not."""
 from __future__ import annotations
 
 import logging
+import sys
 import traceback
 from pathlib import Path
 
@@ -16,15 +17,18 @@ def log_unexpected() -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "anhui-collect.log"
     logger = logging.getLogger("anhui_collect.unexpected")
-    if not logger.handlers:
+    # One handler per log file: the folder can change within a process (another office's
+    # data folder, or tests), and the record must land where this call says.
+    if not any(getattr(h, "baseFilename", None) == str(path.resolve()) for h in logger.handlers):
+        for old in list(logger.handlers):
+            logger.removeHandler(old)
+            old.close()
         handler = logging.FileHandler(path, encoding="utf-8")
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
         logger.addHandler(handler)
         logger.propagate = False
     # format_exc prints the exception's message too; our messages name ids, not values,
     # but SQLite's can quote a statement, so keep only the type and the stack.
-    import sys
-
     exc_type, _, tb = sys.exc_info()
     stack = "".join(traceback.format_tb(tb))
     logger.error("unexpected %s\n%s", exc_type.__name__ if exc_type else "error", stack)

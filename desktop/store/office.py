@@ -148,6 +148,14 @@ class Office:
     def close(self) -> None:
         self.db.close()
 
+    def open_reader(self) -> sqlite_utils.Database:
+        """Another connection to this office's database, for reading on a worker thread.
+
+        Writes stay on ``db``; readers see every committed write (WAL), and never block it.
+        The caller closes the reader.
+        """
+        return open_database(self.paths.database, self._key or None)
+
     def __enter__(self) -> Office:
         return self
 
