@@ -7,6 +7,7 @@ outbox, export) take an ``Office``; nothing else opens the database file.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import uuid
 from dataclasses import dataclass
@@ -147,6 +148,11 @@ class Office:
 
     def close(self) -> None:
         self.db.close()
+
+    def clone(self) -> Office:
+        """The same signed-in office over a new connection, for long work on a worker thread
+        (a sync, an export, an import) while the GUI thread keeps its own. Close it after."""
+        return dataclasses.replace(self, db=self.open_reader())
 
     def open_reader(self) -> sqlite_utils.Database:
         """Another connection to this office's database, for reading on a worker thread.

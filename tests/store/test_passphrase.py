@@ -72,3 +72,16 @@ def test_clerk_cannot_add_user_via_cli(office):
     result = run_cli(office.paths.root, "user", "add", "王五", "--role", "clerk", "--user", "李四", passphrase="clerk passphrase", ANHUI_COLLECT_NEW_PASSPHRASE="whatever123")
     assert result.returncode == 1
     assert "只有管理员" in result.stderr
+
+
+def test_clone_writes_through_its_own_connection(office):
+    from desktop.services.checking import RecordChecker
+    from desktop.services.records import RecordService
+
+    worker = office.clone()
+    try:
+        assert worker.db.conn is not office.db.conn
+        saved = RecordService(worker, RecordChecker()).add("enterprise", {"name": "线程写入"})
+    finally:
+        worker.close()
+    assert RecordService(office, RecordChecker()).get(saved.record_id)["title"] == "线程写入"
