@@ -17,10 +17,10 @@ from desktop.cli.common import (
     say,
 )
 from desktop.errors import InvalidInput
-from desktop.store.atomic import write_atomic
 from desktop.store.integrity import check_store
 from desktop.store.office import ROLES, Office
 from forms.registry import load_registry
+from sync.fsutil import write_atomic
 
 
 def register(sub: argparse._SubParsersAction) -> None:

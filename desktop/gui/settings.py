@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from desktop.store.atomic import write_atomic
+from sync.fsutil import write_atomic
 
 SETTINGS_FILE = "settings.json"
 # Lets automation and the screenshots pick a language without touching the file.

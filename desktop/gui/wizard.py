@@ -32,8 +32,8 @@ from desktop.errors import OfficeError
 from desktop.gui.errors import show_error, show_message
 from desktop.gui.passphrase import STRENGTH_COLOURS, strength_hint
 from desktop.gui.tasks import Task
-from desktop.store.atomic import write_atomic
 from desktop.store.office import Office
+from sync.fsutil import write_atomic
 
 CODE_ROLE = Qt.ItemDataRole.UserRole + 1
 SEARCH_ROLE = Qt.ItemDataRole.UserRole + 2

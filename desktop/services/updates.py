@@ -9,7 +9,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from desktop.store.atomic import write_atomic
+from sync.fsutil import write_atomic
 
 NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 

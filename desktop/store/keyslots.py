@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.errors import InvalidInput, StoreDamaged, UnknownUser, WrongPassphrase
-from desktop.store.atomic import write_atomic
+from sync.fsutil import write_atomic
 
 FORMAT = 1
 KEY_BYTES = 32

@@ -12,9 +12,9 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from desktop.services.exchange.tables import group_rows, main_row, sheets_of
-from desktop.store.atomic import write_atomic
 from forms.examples import example
 from forms.model import Field, FormDefinition
+from sync.fsutil import write_atomic
 
 LISTS_SHEET = "选项"
 EXAMPLE_ID = "示例-1"

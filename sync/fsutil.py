@@ -1,4 +1,7 @@
-"""Atomic writes of files that matter: temp file in the same folder, fsync, os.replace."""
+"""Atomic writes of files that matter: temp file in the same folder, fsync, os.replace.
+
+Shared by the office app and the province (both keep keys and settings on disk).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +11,7 @@ import tempfile
 from pathlib import Path
 
 
-def write_atomic(path: Path, data: bytes, mode: int = 0o600) -> None:
+def write_atomic(path: Path, data: bytes, *, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` so a crash leaves either the old or the new file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
