@@ -2,7 +2,8 @@
 
 Long work is a plain function, or a generator that yields progress and returns its result.
 ``Task(fn).success(...).failure(...).start()`` runs it on a thread pool and always delivers
-exactly one of success or failure back on the GUI thread, so no caller is left waiting
+exactly one of success or failure back on the GUI thread (progress too: yielded steps, or
+steps passed to ``Task.report`` by work that takes a callback), so no caller is left waiting
 for an answer that never comes. Work functions never touch widgets. When the widget that
 asked is gone by the time the work ends, a success is dropped (closing what it returned)
 and a failure is still shown.
@@ -96,6 +97,14 @@ class Task(QObject):
         self._progress = callback
         return self
 
+    def report(self, step: Any) -> None:
+        """Deliver ``step`` to the progress callback; safe to call from the worker thread.
+
+        For work that reports through a callback (a sync's ``progress=``) rather than by
+        yielding: the signal is queued to the GUI thread like a yielded step.
+        """
+        self._bridge.progressed.emit(step)
+
     def start(self) -> Task:
         _RUNNING.add(self)
         pool().start(_Runnable(self.fn, self._bridge))
@@ -103,7 +112,8 @@ class Task(QObject):
 
     @Slot(object)
     def _on_progress(self, step: Any) -> None:
-        self._progress(step)
+        if not self._owner_gone():  # a progress bar of a closed window is gone too
+            self._progress(step)
 
     def _owner_gone(self) -> bool:
         # The window that asked may have closed (a lock, a quit) while the work ran.

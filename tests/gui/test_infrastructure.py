@@ -31,6 +31,19 @@ def test_task_reports_success_failure_and_progress(qtbot):
     assert steps == [0, 1, 2]
 
 
+def test_task_report_delivers_callback_progress_on_the_gui_thread(qtbot):
+    import threading
+
+    seen: list = []
+    results: list = []
+    gui = threading.get_ident()
+    task = tasks.Task(lambda: [task.report(i) for i in range(3)] and threading.get_ident())
+    task.progress(lambda step: seen.append((step, threading.get_ident()))).success(results.append).start()
+    qtbot.waitUntil(lambda: bool(results) and tasks.busy() == 0, timeout=3000)
+    assert seen == [(0, gui), (1, gui), (2, gui)]
+    assert results[0] != gui  # the work itself ran on the pool
+
+
 def test_task_without_failure_handler_shows_the_error(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("ANHUI_COLLECT_HOME", str(tmp_path))
 
