@@ -37,6 +37,13 @@ def _load_checker(data_dir: Path) -> Any:
 
     return default_checker(data_dir)
 
+def sync_screen(session: Session) -> Any:
+    """The sync page for the main window's ``sync`` slot (imported when first opened)."""
+    from desktop.gui.sync_page import SyncPage
+
+    return SyncPage(session)
+
+
 APP_NAME = "anhui-future-collect"
 # The first installed of these renders Chinese; Qt's own fallback picks arbitrary glyphs.
 CJK_FAMILIES = ("Noto Sans CJK SC", "Source Han Sans SC", "Microsoft YaHei UI", "Microsoft YaHei",
@@ -204,6 +211,6 @@ def run_gui(argv: list[str] | None = None) -> int:
     # the controller decides when the app ends.
     app.setQuitOnLastWindowClosed(False)
     app.setAttribute(Qt.ApplicationAttribute.AA_DontShowIconsInMenus, True)
-    controller = AppController(data_dir, settings=settings)
+    controller = AppController(data_dir, settings=settings, sync_page=sync_screen)
     controller.start()
     return app.exec()

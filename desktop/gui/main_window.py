@@ -1,8 +1,9 @@
 """The main window: navigation by form (with counts), the overview, lists and the editor.
 
-Pages are registered by key ("dashboard", "form:<id>", "sync") in one navigation list; the
-sync screen (issue 5) plugs into the ``sync`` slot through ``sync_page`` without any
-change here.
+Pages are registered by key ("dashboard", "form:<id>", "sync") in one
+navigation list; the sync screen plugs into the ``sync`` slot through ``sync_page``. A page
+with a ``records_changed`` signal makes the lists and counts refresh; a page with a
+``refresh()`` method is refreshed each time it is shown.
 """
 
 from __future__ import annotations
@@ -151,11 +152,12 @@ class MainWindow(QMainWindow):
             page = self.factories[key]()
             self.page_by_key[key] = page
             self.pages.addWidget(page)
+            changed = getattr(page, "records_changed", None)
+            if changed is not None:
+                changed.connect(lambda: self.records_changed())
         self.pages.setCurrentWidget(page)
-        if key == "dashboard":
-            page.refresh()  # type: ignore[attr-defined]
-        elif key.startswith("form:") and isinstance(page, RecordListPage):
-            page.refresh()
+        if callable(getattr(page, "refresh", None)):
+            page.refresh()  # counts may have changed since it was last shown
         item = self.nav_item(key)
         if item is not None and self.nav.currentItem() is not item:
             self.nav.blockSignals(True)
@@ -315,9 +317,13 @@ class MainWindow(QMainWindow):
 
     # -- locking and closing ------------------------------------------------------------
     def prepare_to_lock(self) -> None:
-        """Keep unsaved typing safe and stop timers before the office is closed."""
+        """Keep unsaved typing safe and stop timers (and a running sync) before the office is closed."""
         if self.editor is not None:
             self.editor.stop()
+        for page in self.page_by_key.values():
+            stop = getattr(page, "stop", None)
+            if callable(stop):
+                stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.prepare_to_lock()

@@ -214,6 +214,73 @@
     </message>
 </context>
 <context>
+    <name>EnrollForm</name>
+    <message>
+        <source>The address of the provincial endpoint, as the province gave it</source>
+        <translation>省里提供的省级端点地址</translation>
+    </message>
+    <message>
+        <source>Only if the province gave you a certificate file (.pem)</source>
+        <translation>仅当省里提供了证书文件（.pem）时填写</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Recommended: the key id printed with the code</source>
+        <translation>建议填写：与登记码一同给出的密钥编号</translation>
+    </message>
+    <message>
+        <source>Enroll this device</source>
+        <translation>登记本设备</translation>
+    </message>
+    <message>
+        <source>Endpoint address</source>
+        <translation>省级端点地址</translation>
+    </message>
+    <message>
+        <source>One-time enrollment code</source>
+        <translation>一次性登记码</translation>
+    </message>
+    <message>
+        <source>CA certificate (optional)</source>
+        <translation>CA 证书（可选）</translation>
+    </message>
+    <message>
+        <source>Province key id (optional)</source>
+        <translation>省级密钥编号（可选）</translation>
+    </message>
+    <message>
+        <source>Choose the province&apos;s CA certificate</source>
+        <translation>选择省里的 CA 证书</translation>
+    </message>
+    <message>
+        <source>Certificates (*.pem *.crt);;All files (*)</source>
+        <translation>证书 (*.pem *.crt);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Enter the endpoint&apos;s address, starting with https://</source>
+        <translation>请填写省级端点地址，以 https:// 开头。</translation>
+    </message>
+    <message>
+        <source>Enter the one-time code the province gave you.</source>
+        <translation>请填写省里发给您的一次性登记码。</translation>
+    </message>
+    <message>
+        <source>The certificate file {path} does not exist.</source>
+        <translation>证书文件 {path} 不存在。</translation>
+    </message>
+    <message>
+        <source>Contacting the province…</source>
+        <translation>正在联系省级端点…</translation>
+    </message>
+    <message>
+        <source>Enrolled; device id {id}.</source>
+        <translation>登记成功，设备编号 {id}。</translation>
+    </message>
+</context>
+<context>
     <name>Errors</name>
     <message>
         <source>Anhui Future Industry Data Collection</source>
@@ -726,6 +793,163 @@ Keep it apart from this computer: whoever has the key and the computer can open 
     <message>
         <source>Returned</source>
         <translation>已退回</translation>
+    </message>
+</context>
+<context>
+    <name>SyncPage</name>
+    <message>
+        <source>Connecting to the province</source>
+        <translation>正在连接省级端点</translation>
+    </message>
+    <message>
+        <source>Changing the device key</source>
+        <translation>正在更换设备密钥</translation>
+    </message>
+    <message>
+        <source>Packing a batch</source>
+        <translation>正在打包批次</translation>
+    </message>
+    <message>
+        <source>Sending</source>
+        <translation>正在发送</translation>
+    </message>
+    <message>
+        <source>Receipt received</source>
+        <translation>已收到回执</translation>
+    </message>
+    <message>
+        <source>Receipt kept</source>
+        <translation>回执已保存</translation>
+    </message>
+    <message>
+        <source>Realigning batch numbers with the province</source>
+        <translation>正在与省里核对批次序号</translation>
+    </message>
+    <message>
+        <source>Fetching updates</source>
+        <translation>正在获取更新</translation>
+    </message>
+    <message>
+        <source>Updates applied</source>
+        <translation>更新已应用</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>This device</source>
+        <translation>本设备</translation>
+    </message>
+    <message>
+        <source>Device id</source>
+        <translation>设备编号</translation>
+    </message>
+    <message>
+        <source>Provincial endpoint</source>
+        <translation>省级端点</translation>
+    </message>
+    <message>
+        <source>Enrolled</source>
+        <translation>登记时间</translation>
+    </message>
+    <message>
+        <source>Send to the province</source>
+        <translation>上报省里</translation>
+    </message>
+    <message>
+        <source>Sync now</source>
+        <translation>立即同步</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Final records are sent with their versions; drafts stay here. Everything sent is kept until the province&apos;s signed receipt is in.</source>
+        <translation>定稿的记录连同其版本一起上报，草稿留在本机。已发送的内容会一直保留，直到收到省里签名的回执。</translation>
+    </message>
+    <message>
+        <source>Receipts from the province</source>
+        <translation>省里的回执</translation>
+    </message>
+    <message>
+        <source>No.</source>
+        <translation>编号</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>批次序号</translation>
+    </message>
+    <message>
+        <source>Batch id</source>
+        <translation>批次标识</translation>
+    </message>
+    <message>
+        <source>Received by the province</source>
+        <translation>省里接收时间</translation>
+    </message>
+    <message>
+        <source>Accepted</source>
+        <translation>接收</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>拒收</translation>
+    </message>
+    <message>
+        <source>No receipts yet: they arrive with the first sync.</source>
+        <translation>还没有回执：第一次同步后就会有。</translation>
+    </message>
+    <message>
+        <source>Sync with the province</source>
+        <translation>与省级端点同步</translation>
+    </message>
+    <message>
+        <source>This office&apos;s device is not enrolled yet. Ask the province for a one-time enrollment code, then enter it below.</source>
+        <translation>本办公室的设备尚未登记。请向省里索取一次性登记码，然后在下面填写。</translation>
+    </message>
+    <message>
+        <source>This office&apos;s device is not enrolled yet. An administrator of this office must enroll it with the province&apos;s code.</source>
+        <translation>本办公室的设备尚未登记，需由本办公室的管理员用省里发的登记码登记。</translation>
+    </message>
+    <message>
+        <source>Enroll the device first</source>
+        <translation>请先登记设备</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) waiting to be sent</source>
+        <translation>
+            <numerusform>待上报：%n 条记录</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancelling…</source>
+        <translation>正在取消…</translation>
+    </message>
+    <message>
+        <source>{step}: {done} of {total} records answered</source>
+        <translation>{step}：已答复 {done} / {total} 条记录</translation>
+    </message>
+    <message>
+        <source>Sync done: sent {sent}, accepted {accepted}, rejected {rejected}, returned {returned}, updates pulled {pulled}.</source>
+        <translation>同步完成：发送 {sent}，接收 {accepted}，拒收 {rejected}，退回 {returned}，获取更新 {pulled}。</translation>
+    </message>
+    <message>
+        <source>{n} had already reached the province earlier.</source>
+        <translation>其中 {n} 条此前已送达省里。</translation>
+    </message>
+    <message>
+        <source>Rejected and returned records show as “Returned” in their form&apos;s list, with the province&apos;s reasons.</source>
+        <translation>被拒收或退回的记录在其表单列表中显示为“已退回”，并附省里的理由。</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>已取消</translation>
+    </message>
+    <message>
+        <source>Stopped</source>
+        <translation>已停止</translation>
     </message>
 </context>
 <context>

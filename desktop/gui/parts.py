@@ -1,0 +1,70 @@
+"""Small widgets the sync, export and import pages share: titles, notes, messages and
+non-blocking file choosers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
+
+COLOURS = {"ok": "#1a7f37", "error": "#b3261e", "info": "#4a5560", "warn": "#8a4b16"}
+
+
+def title(text: str, name: str) -> QLabel:
+    label = QLabel(text, objectName=name)
+    label.setStyleSheet("font-size: 18px; font-weight: 600")
+    return label
+
+
+def note(text: str, name: str = "") -> QLabel:
+    """A grey explanation under a title or a group's heading."""
+    label = QLabel(text, objectName=name, wordWrap=True)
+    label.setStyleSheet(f"color: {COLOURS['info']}")
+    return label
+
+
+class Message(QLabel):
+    """A line saying how something went: ok (green), error (red), warn, or plain info."""
+
+    def __init__(self, name: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName=name, wordWrap=True)
+        # Paths and device ids in messages are worth copying.
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.clear()
+
+    def show_text(self, kind: str, text: str) -> None:
+        self.kind = kind
+        self.setStyleSheet(f"color: {COLOURS[kind]}")
+        self.setText(text)
+        self.show()
+
+    def clear(self) -> None:
+        # Hidden while empty, so an idle page has no blank line where a message would go.
+        self.kind = ""
+        self.setText("")
+        self.hide()
+
+
+def choose_file(parent: QWidget, caption: str, start: str | Path, name_filter: str,
+                done: Callable[[str], None], *, save: bool = False, folder: bool = False) -> QFileDialog:
+    """Open a file (or folder) chooser without blocking; ``done(path)`` when one is chosen.
+
+    A static ``QFileDialog.get…`` call would run a nested event loop; the window-modal
+    dialog keeps the pages (and any running sync) live, and tests can answer it.
+    """
+    dialog = QFileDialog(parent, caption, str(start), name_filter)
+    dialog.setObjectName("fileChooser")
+    if folder:
+        dialog.setFileMode(QFileDialog.FileMode.Directory)
+        dialog.setOption(QFileDialog.Option.ShowDirsOnly, True)
+    elif save:
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setDefaultSuffix("xlsx")
+    else:
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+    dialog.fileSelected.connect(lambda path: done(path) if path else None)
+    dialog.finished.connect(lambda *_: dialog.deleteLater())
+    dialog.open()
+    return dialog
