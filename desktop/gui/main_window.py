@@ -1,6 +1,6 @@
 """The main window: navigation by form (with counts), the overview, lists and the editor.
 
-Pages are registered by key ("dashboard", "form:<id>", "sync") in one
+Pages are registered by key ("dashboard", "form:<id>", "sync", "export", "import") in one
 navigation list; the sync screen plugs into the ``sync`` slot through ``sync_page``. A page
 with a ``records_changed`` signal makes the lists and counts refresh; a page with a
 ``refresh()`` method is refreshed each time it is shown.
@@ -86,6 +86,9 @@ class MainWindow(QMainWindow):
             self._add_nav(f"form:{form.id}", pick(form.label_zh, form.label_en), lambda f=form: self._make_list(f))
         self._add_header(self.tr("Province"))
         self._add_nav("sync", self.tr("Sync"), lambda: (sync_page or SyncPlaceholder)(session))
+        self._add_header(self.tr("Data exchange"))
+        self._add_nav("import", self.tr("Import from Excel"), self._make_import)
+        self._add_nav("export", self.tr("Export for audit"), self._make_export)
         split = QSplitter()
         split.addWidget(self.nav)
         split.addWidget(self.pages)
@@ -170,6 +173,17 @@ class MainWindow(QMainWindow):
 
         self.dashboard = Dashboard(self.session)
         return self.dashboard
+
+    def _make_import(self) -> QWidget:
+        # openpyxl and the exchange services load only when the page is first opened.
+        from desktop.gui.import_page import ImportPage
+
+        return ImportPage(self.session)
+
+    def _make_export(self) -> QWidget:
+        from desktop.gui.export_page import ExportPage
+
+        return ExportPage(self.session)
 
     def _make_list(self, form: Any) -> RecordListPage:
         page = RecordListPage(self.session.records, form, self.session.labels,

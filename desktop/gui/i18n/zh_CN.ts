@@ -296,6 +296,159 @@
     </message>
 </context>
 <context>
+    <name>ExportPage</name>
+    <message>
+        <source>Writing records</source>
+        <translation>正在写出记录</translation>
+    </message>
+    <message>
+        <source>Writing the version history</source>
+        <translation>正在写出版本历史</translation>
+    </message>
+    <message>
+        <source>Writing receipts and checkpoints</source>
+        <translation>正在写出回执和检查点</translation>
+    </message>
+    <message>
+        <source>Writing the public keys</source>
+        <translation>正在写出公钥</translation>
+    </message>
+    <message>
+        <source>Signing the manifest</source>
+        <translation>正在签署清单</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>What to export</source>
+        <translation>导出内容</translation>
+    </message>
+    <message>
+        <source>Only records changed on or after</source>
+        <translation>仅导出此日期及以后改动的记录：</translation>
+    </message>
+    <message>
+        <source>Where</source>
+        <translation>导出位置</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Choose where to put the export</source>
+        <translation>选择导出数据包的存放位置</translation>
+    </message>
+    <message>
+        <source>In the folder</source>
+        <translation>存放文件夹</translation>
+    </message>
+    <message>
+        <source>A new folder named after this office and the time is made there, e.g. on a USB stick for the auditor.</source>
+        <translation>将在其中新建一个以本单位和时间命名的文件夹，例如放在交给审计人员的U盘上。</translation>
+    </message>
+    <message>
+        <source>Export</source>
+        <translation>导出</translation>
+    </message>
+    <message>
+        <source>Verify this export</source>
+        <translation>核验刚导出的数据包</translation>
+    </message>
+    <message>
+        <source>Verify an export folder…</source>
+        <translation>核验导出包…</translation>
+    </message>
+    <message>
+        <source>Choose an export folder to verify</source>
+        <translation>选择要核验的导出文件夹</translation>
+    </message>
+    <message>
+        <source>File or record</source>
+        <translation>文件或记录</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>In the export</source>
+        <translation>导出包内容</translation>
+    </message>
+    <message>
+        <source>Count</source>
+        <translation>数量</translation>
+    </message>
+    <message>
+        <source>Export for audit</source>
+        <translation>审计导出</translation>
+    </message>
+    <message>
+        <source>Writes what an auditor needs to check this office without trusting it: the records of the chosen forms (Excel, CSV and JSON Lines), their full version history, the province&apos;s receipts, the public keys and a manifest signed by this device. Auditors check it offline with “anhui-collect verify-export”.</source>
+        <translation>写出审计人员独立核查本单位数据所需的全部内容：所选表单的记录（Excel、CSV 和 JSON Lines）、完整的版本历史、省里的回执、公钥，以及由本设备签名的清单。审计人员可用“anhui-collect verify-export”离线核验。</translation>
+    </message>
+    <message>
+        <source>{org_unit}-audit-export-{time}</source>
+        <translation>{org_unit}-审计导出-{time}</translation>
+    </message>
+    <message>
+        <source>Tick at least one form to export.</source>
+        <translation>请至少勾选一个表单。</translation>
+    </message>
+    <message>
+        <source>Choose an existing folder to put the export in.</source>
+        <translation>请选择一个已存在的文件夹来存放导出包。</translation>
+    </message>
+    <message>
+        <source>Exporting to {path}…</source>
+        <translation>正在导出到 {path}…</translation>
+    </message>
+    <message>
+        <source>{step}: {done} of {total}</source>
+        <translation>{step}：{done} / {total}</translation>
+    </message>
+    <message>
+        <source>Exported {records} records, {versions} versions and {receipts} receipts to {path}. Verify it now to be sure it reads back as written.</source>
+        <translation>已导出 {records} 条记录、{versions} 个版本、{receipts} 份回执到 {path}。建议立即核验，确认数据包完好。</translation>
+    </message>
+    <message>
+        <source>Records: {form}</source>
+        <translation>记录：{form}</translation>
+    </message>
+    <message>
+        <source>Record versions</source>
+        <translation>记录版本</translation>
+    </message>
+    <message>
+        <source>History entries</source>
+        <translation>历史记录</translation>
+    </message>
+    <message>
+        <source>Batches sent to the province</source>
+        <translation>上报省里的批次</translation>
+    </message>
+    <message>
+        <source>Receipts from the province</source>
+        <translation>省里的回执</translation>
+    </message>
+    <message>
+        <source>Verifying {path}…</source>
+        <translation>正在核验 {path}…</translation>
+    </message>
+    <message>
+        <source>{path} verifies: {files} files, {versions} versions, {history} history entries and {receipts} receipts match the manifest signed by the office.</source>
+        <translation>核验通过：{path} 中 {files} 个文件、{versions} 个版本、{history} 条历史、{receipts} 份回执均与办公室签名的清单一致。</translation>
+    </message>
+    <message numerus="yes">
+        <source>{path} does NOT verify: %n problem(s). The export was changed, damaged or is incomplete.</source>
+        <translation>
+            <numerusform>核验未通过：{path} 有 %n 处问题。数据包已被改动、损坏或不完整。</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
     <name>GroupField</name>
     <message>
         <source>Add {label}</source>
@@ -308,6 +461,169 @@
     <message>
         <source>No. {n}</source>
         <translation>第 {n} 项</translation>
+    </message>
+</context>
+<context>
+    <name>ImportPage</name>
+    <message>
+        <source>Reading the workbook: {done} rows</source>
+        <translation>正在读取工作簿：{done} 行</translation>
+    </message>
+    <message>
+        <source>Checking rows: {done} of {total}</source>
+        <translation>正在校验：{done} / {total} 行</translation>
+    </message>
+    <message>
+        <source>Saving {total} records</source>
+        <translation>正在保存 {total} 条记录</translation>
+    </message>
+    <message>
+        <source>Done</source>
+        <translation>完成</translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Import a workbook</source>
+        <translation>导入工作簿</translation>
+    </message>
+    <message>
+        <source>An .xlsx file in the layout of a template or an export</source>
+        <translation>按模板或导出格式填写的 .xlsx 文件</translation>
+    </message>
+    <message>
+        <source>Choose…</source>
+        <translation>选择…</translation>
+    </message>
+    <message>
+        <source>Choose the workbook to import</source>
+        <translation>选择要导入的工作簿</translation>
+    </message>
+    <message>
+        <source>Import the rows without problems even if other rows have some</source>
+        <translation>即使有的行有问题，也导入没有问题的行</translation>
+    </message>
+    <message>
+        <source>Import as final (ready to sync) instead of as drafts</source>
+        <translation>导入为定稿（可同步），而不是草稿</translation>
+    </message>
+    <message>
+        <source>Import</source>
+        <translation>导入</translation>
+    </message>
+    <message>
+        <source>Sheet</source>
+        <translation>工作表</translation>
+    </message>
+    <message>
+        <source>Row</source>
+        <translation>行</translation>
+    </message>
+    <message>
+        <source>Column</source>
+        <translation>列</translation>
+    </message>
+    <message>
+        <source>Problem</source>
+        <translation>问题</translation>
+    </message>
+    <message>
+        <source>Open the error report&apos;s folder</source>
+        <translation>打开错误报告所在文件夹</translation>
+    </message>
+    <message>
+        <source>Workbook</source>
+        <translation>工作簿</translation>
+    </message>
+    <message>
+        <source>By default nothing is imported while any row has a problem: correct the rows the report names and import the file again.</source>
+        <translation>默认情况下，只要有一行有问题就全部不导入：请按错误报告改正相应的行后重新导入。</translation>
+    </message>
+    <message>
+        <source>Templates</source>
+        <translation>导入模板</translation>
+    </message>
+    <message>
+        <source>Save template…</source>
+        <translation>下载模板…</translation>
+    </message>
+    <message>
+        <source>An empty workbook for one form: its column headers, drop-down lists for its choices and one example row to copy.</source>
+        <translation>某一表单的空白工作簿：含列标题、选项下拉列表和一行示例。</translation>
+    </message>
+    <message>
+        <source>Import from Excel</source>
+        <translation>从 Excel 导入</translation>
+    </message>
+    <message>
+        <source>Choose the workbook (.xlsx) to import.</source>
+        <translation>请选择要导入的工作簿（.xlsx）。</translation>
+    </message>
+    <message>
+        <source>Reading {name}…</source>
+        <translation>正在读取 {name}…</translation>
+    </message>
+    <message>
+        <source>as final records</source>
+        <translation>（定稿）</translation>
+    </message>
+    <message>
+        <source>as drafts</source>
+        <translation>（草稿）</translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n record(s) {status}.</source>
+        <translation>
+            <numerusform>已导入 %n 条记录{status}。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The workbook holds no rows to import.</source>
+        <translation>工作簿中没有可导入的行。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Imported %n record(s) {status}; </source>
+        <translation>
+            <numerusform>已导入 %n 条记录{status}；</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n row(s) with problems were left out (listed below).</source>
+        <translation>
+            <numerusform>%n 行有问题，未导入（见下表）。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>Nothing was imported: %n row(s) have problems (listed below).</source>
+        <translation>
+            <numerusform>未导入任何记录：%n 行有问题（见下表）。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>The error report is the workbook again, with a column headed &quot;错误&quot;: {name}</source>
+        <translation>错误报告即原工作簿加上“错误”一列：{name}</translation>
+    </message>
+    <message>
+        <source>The first {shown} of {all} problems are listed; the error report has all of them.</source>
+        <translation>下表列出 {all} 处问题中的前 {shown} 处，错误报告中有全部问题。</translation>
+    </message>
+    <message>
+        <source>{form} import template.xlsx</source>
+        <translation>{form}导入模板.xlsx</translation>
+    </message>
+    <message>
+        <source>Save the import template</source>
+        <translation>保存导入模板</translation>
+    </message>
+    <message>
+        <source>Writing {name}…</source>
+        <translation>正在写出 {name}…</translation>
+    </message>
+    <message>
+        <source>Saved {path}. Fill it in, then import it above.</source>
+        <translation>已保存 {path}。填好后在上方导入。</translation>
     </message>
 </context>
 <context>
@@ -331,6 +647,18 @@
     <message>
         <source>Sync</source>
         <translation>同步</translation>
+    </message>
+    <message>
+        <source>Data exchange</source>
+        <translation>数据交换</translation>
+    </message>
+    <message>
+        <source>Import from Excel</source>
+        <translation>从 Excel 导入</translation>
+    </message>
+    <message>
+        <source>Export for audit</source>
+        <translation>审计导出</translation>
     </message>
     <message>
         <source>{user} ({role})</source>

@@ -1,0 +1,142 @@
+"""The export and import screens through real widgets: an export that verifies (and a
+tampered copy that does not), a template saved by the screen and imported back, and a
+sheet with a bad row that imports nothing and names the row."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from openpyxl import Workbook
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QCheckBox, QFileDialog, QLabel, QLineEdit, QPushButton, QTableWidget
+
+from desktop.services.exchange.tables import cell, sheets_of
+from desktop.services.exchange.verify import verify_export
+from tests.gui.helpers import child, click, click_nav, type_text
+from tests.office.conftest import enterprise
+
+
+def answer_file_chooser(qtbot, page, path: Path) -> None:
+    """Paste ``path`` into the open file chooser and press Enter, as a person would.
+
+    (Pasted rather than typed: typing opens the chooser's completer, which takes the Enter.)
+    """
+    qtbot.waitUntil(lambda: page.findChild(QFileDialog, "fileChooser") is not None, timeout=3000)
+    dialog = page.findChild(QFileDialog, "fileChooser")
+    name = child(dialog, QLineEdit, "fileNameEdit")
+    name.setText(str(path))
+    qtbot.keyClick(name, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: not dialog.isVisible(), timeout=3000)
+
+
+def set_text(qtbot, line: QLineEdit, text: str) -> None:
+    line.clear()
+    type_text(qtbot, line, text)
+
+
+def test_export_verifies_and_a_tampered_copy_does_not(qtbot, unlocked, tmp_path):
+    window = unlocked.window
+    records = window.session.records
+    for i in range(4):
+        records.add("enterprise", enterprise(i), final=i % 2 == 0)
+    click_nav(qtbot, window, "export")
+    page = window.pages.currentWidget()
+    assert page.objectName() == "exportPage"
+    assert all(box.isChecked() for box in page.form_boxes.values()) and page.chosen_forms() is None
+    click(qtbot, child(page, QCheckBox, "exportForm_platform"))
+    assert "platform" not in page.chosen_forms()
+    set_text(qtbot, child(page, QLineEdit, "exportFolder"), str(tmp_path))
+    verify_last = child(page, QPushButton, "verifyExported")
+    assert not verify_last.isEnabled()
+
+    with qtbot.waitSignal(page.finished, timeout=20000):
+        click(qtbot, child(page, QPushButton, "exportButton"))
+    message = child(page, QLabel, "exportMessage")
+    assert page.message.kind == "ok", message.text()
+    assert "已导出 4 条记录" in message.text()
+    out = page.exported
+    assert out.parent == tmp_path and out.name.startswith("340104-审计导出-")
+    assert verify_export(out).ok
+
+    with qtbot.waitSignal(page.finished, timeout=20000):
+        click(qtbot, verify_last)
+    assert page.message.kind == "ok" and "核验通过" in message.text()
+
+    # An auditor's copy with one byte changed: the screen names the file.
+    copy = tmp_path / "copy"
+    shutil.copytree(out, copy)
+    target = copy / "records" / "enterprise.csv"
+    data = bytearray(target.read_bytes())
+    data[-3] ^= 0x01
+    target.write_bytes(bytes(data))
+    click(qtbot, child(page, QPushButton, "verifyFolder"))
+    with qtbot.waitSignal(page.finished, timeout=20000):
+        answer_file_chooser(qtbot, page, copy)
+    assert page.message.kind == "error" and "核验未通过" in message.text()
+    problems = child(page, QTableWidget, "verifyProblems")
+    assert problems.isVisible()
+    assert "records/enterprise.csv" in {problems.item(r, 0).text() for r in range(problems.rowCount())}
+
+
+def test_template_from_the_screen_imports_back(qtbot, unlocked, tmp_path):
+    window = unlocked.window
+    click_nav(qtbot, window, "import")
+    page = window.pages.currentWidget()
+    assert page.objectName() == "importPage"
+    assert page.template_form.currentData() == "enterprise"
+    assert page.template_name() == "企业导入模板.xlsx"
+    click(qtbot, child(page, QPushButton, "templateButton"))
+    template = tmp_path / "企业导入模板.xlsx"
+    with qtbot.waitSignal(page.finished, timeout=10000):
+        answer_file_chooser(qtbot, page, template)
+    assert template.exists()
+    assert child(page, QLineEdit, "importFile").text() == str(template)  # ready to import
+
+    click(qtbot, child(page, QCheckBox, "importFinal"))
+    with qtbot.waitSignal(page.finished, timeout=20000):
+        click(qtbot, child(page, QPushButton, "importButton"))
+    assert page.message.kind == "ok", page.message.text()
+    assert "已导入 1 条记录（定稿）" in page.message.text()
+    assert not child(page, QTableWidget, "importProblems").isVisible()
+    assert window.session.records.count(form="enterprise", status="final") == 1
+    assert window.nav_item("form:enterprise").text().endswith("(1)")  # the navigation heard of it
+
+
+def test_a_bad_row_imports_nothing_and_is_named(qtbot, unlocked, tmp_path):
+    window = unlocked.window
+    form = window.session.registry.form("enterprise")
+    sheet = sheets_of(form)[0]
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet.name
+    ws.append(sheet.headers)
+    for i in range(3):
+        data = enterprise(i)
+        if i == 1:
+            data["credit_code"] = "91340100MA2NF8XL37"  # wrong check character
+        ws.append([f"row-{i}", None, None] + [cell(form, f, data.get(f.id), data) for f in sheet.fields])
+    path = tmp_path / "名单.xlsx"
+    book.save(path)
+
+    click_nav(qtbot, window, "import")
+    page = window.pages.currentWidget()
+    set_text(qtbot, child(page, QLineEdit, "importFile"), str(path))
+    with qtbot.waitSignal(page.finished, timeout=20000):
+        click(qtbot, child(page, QPushButton, "importButton"))
+    assert page.message.kind == "error" and "未导入任何记录：1 行有问题" in page.message.text()
+    table = child(page, QTableWidget, "importProblems")
+    assert table.isVisible() and table.rowCount() == 1
+    row = [table.item(0, c).text() for c in range(4)]
+    assert row[:3] == [sheet.name, "3", "统一社会信用代码"] and "校验位" in row[3]
+    assert window.session.records.count() == 0
+    assert child(page, QPushButton, "openReport").isVisible()
+    assert page.result.report.exists() and page.result.report.parent == tmp_path
+
+    # With "partial", the two good rows go in and the bad one is still listed.
+    click(qtbot, child(page, QCheckBox, "importPartial"))
+    with qtbot.waitSignal(page.finished, timeout=20000):
+        click(qtbot, child(page, QPushButton, "importButton"))
+    assert page.message.kind == "warn" and "已导入 2 条记录（草稿）" in page.message.text()
+    assert table.rowCount() == 1
+    assert window.session.records.count(status="draft") == 2
