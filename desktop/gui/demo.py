@@ -6,10 +6,16 @@ with valid check characters, so the records pass the same checks as typed ones.
 
 from __future__ import annotations
 
+import json
 import random
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 from typing import Any
 
+import requests
 from stdnum.cn import uscc
 
 from desktop.services.checking import RecordChecker
@@ -90,3 +96,89 @@ def make_office(root: Path, checker: RecordChecker) -> Path:
     finally:
         office.close()
     return root
+
+
+# A list an office keeps in Excel, with the mistakes clerks make: (name, sector, direction,
+# {column header: what was typed instead}).
+IMPORT_ROWS = [
+    ("合肥量旋科技有限公司", "quantum", "quantum_computing", {}),
+    ("安徽智算云图科技有限公司", "general_ai", "industry_llm", {}),
+    ("合肥氢动力能源科技有限公司", "low_carbon_energy", "hydrogen", {"统一社会信用代码": "91340100MA2NF8XL37"}),
+    ("安徽天链卫星通信有限公司", "future_network", "satellite_internet", {}),
+    ("合肥纳晶新材料有限公司", "advanced_materials", "frontier_materials", {"从业人员（人）": "约200人"}),
+    ("安徽基因谷生物科技有限公司", "life_science", "cell_gene", {"所属领域": "生物医药"}),
+]
+
+
+def import_sheet(path: Path, registry: Any) -> Path:
+    """A workbook of enterprises to import, three rows of it with mistakes."""
+    from openpyxl import Workbook
+
+    from desktop.services.exchange.tables import cell, sheets_of
+
+    rng = random.Random(11)
+    form = registry.form("enterprise")
+    sheet = sheets_of(form)[0]
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet.name
+    ws.append(sheet.headers)
+    for n, (name, sector, direction, mistakes) in enumerate(IMPORT_ROWS, start=1):
+        data = {"name": name, "credit_code": credit_code(rng), "sector": sector, "direction": direction,
+                "ownership": "private", "employees": rng.randint(40, 600)}
+        row = [f"名单-{n}", None, None] + [cell(form, f, data.get(f.id), data) for f in sheet.fields]
+        for column, typed in mistakes.items():
+            row[sheet.headers.index(column)] = typed
+        ws.append(row)
+    book.save(path)
+    return path
+
+
+class LocalProvince:
+    """A reference provincial endpoint on loopback for screenshots (``anhui-province serve``
+    as its own process, with its own data folder), so the sync screen shows a real
+    enrollment, real receipts and a real summary."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.url = ""
+
+    def _command(self, *args: str) -> list[str]:
+        return [sys.executable, "-m", "sync.province.cli", "--data-dir", str(self.root), *args]
+
+    def start(self, timeout: float = 30.0) -> LocalProvince:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root.parent / "province.log", "wb") as log:  # the process keeps its own handle
+            self.proc = subprocess.Popen(self._command("serve", "--port", str(port), "--log-level", "warning"),
+                                         stdout=log, stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"the demo province exited with {self.proc.returncode}")
+            try:
+                requests.get(self.url + "/healthz", timeout=1)
+                return self
+            except requests.RequestException:
+                time.sleep(0.1)
+        raise TimeoutError("the demo province did not come up")
+
+    def enroll_code(self, org_unit: str = "340104") -> tuple[str, str]:
+        """A one-time code for ``org_unit`` and the province key id, as the operator gets them."""
+        out = subprocess.run(self._command("enroll-code", "--org-unit", org_unit, "--json"),
+                             capture_output=True, text=True, check=True).stdout
+        issued = json.loads(out)
+        return issued["code"], issued["province_key_id"]
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()

@@ -1,8 +1,11 @@
 """Render the main screens in Chinese and English: ``python -m desktop.gui.screenshots --out DIR``.
 
-Each screen is built from a demo office (``desktop.gui.demo``) at a realistic window size
-and saved as ``<screen>-<lang>.png``: the setup wizard, its recovery-key page, the unlock
-dialog, a record list, the editor showing a wrong credit code, and the dashboard.
+Each screen is built from a demo office (``desktop.gui.demo``, one per language) at a
+realistic window size and saved as ``<screen>-<lang>.png``: the setup wizard, its
+recovery-key page, the unlock dialog, a record list, the editor showing a wrong credit
+code, the dashboard, the sync screen before enrolling and after a sync with a local
+provincial endpoint (``demo.LocalProvince``), the import screen listing the problems of a
+sheet, and the export screen after verifying its export.
 """
 
 from __future__ import annotations
@@ -18,9 +21,13 @@ WINDOW = (1280, 800)
 
 
 def _settle(ms: int = 150) -> None:
-    from PySide6.QtTest import QTest
+    from PySide6.QtCore import QEventLoop, QTimer
 
-    QTest.qWait(ms)
+    # An event loop rather than QTest.qWait: PySide's qWait keeps the GIL while it sleeps,
+    # which starves the Python work on the thread pool (a sync or an export crawls).
+    loop = QEventLoop()
+    QTimer.singleShot(ms, loop.quit)
+    loop.exec()
 
 
 def _wait(condition: Callable[[], object], timeout_ms: int = 20000) -> None:
@@ -41,12 +48,54 @@ def _save(widget, out: Path, name: str, lang: str) -> Path:
     return path
 
 
-def render(out: Path, lang: str, checker, work: Path) -> list[Path]:
+def render_province_and_exchange(window, out: Path, lang: str, work: Path, province) -> list[Path]:
+    """The sync, import and export screens of ``window``'s office."""
+    from desktop.gui import demo
+
+    written = []
+    sync = window.show_page("sync")
+    code, key_id = province.enroll_code()
+    form = sync.enroll_form
+    form.endpoint.setText(province.url)
+    form.code.setText(code)
+    form.key_id.setText(key_id)
+    written.append(_save(window, out, "sync-enroll", lang))
+    form.enroll()
+    _wait(lambda: form.task is None)
+    if form.message.kind != "ok":
+        raise RuntimeError(f"the demo office did not enroll: {form.message.text()}")
+    sync.sync_now()
+    _wait(lambda: sync.task is None)
+    if sync.summary is None:
+        raise RuntimeError(f"the demo sync failed: {sync.message.text()}")
+    written.append(_save(window, out, "sync", lang))
+
+    page = window.show_page("import")
+    (work / f"lists-{lang}").mkdir()
+    sheet = demo.import_sheet(work / f"lists-{lang}" / "蜀山区企业名单.xlsx", window.session.registry)
+    page.file.setText(str(sheet))
+    page.start_import()
+    _wait(lambda: page.result is not None)
+    written.append(_save(window, out, "import", lang))
+
+    page = window.show_page("export")
+    folder = work / f"exports-{lang}"
+    folder.mkdir()
+    page.folder.setText(str(folder))
+    page.export()
+    _wait(lambda: page.task is None)
+    page.verify(page.exported)
+    _wait(lambda: page.report is not None and page.task is None)
+    written.append(_save(window, out, "export", lang))
+    return written
+
+
+def render(out: Path, lang: str, checker, work: Path, province=None) -> list[Path]:
     """Render every screen in ``lang`` into ``out``; returns the files written."""
     from PySide6.QtWidgets import QLineEdit, QWizard
 
     from desktop.gui import demo, i18n
-    from desktop.gui.app import AppController
+    from desktop.gui.app import AppController, sync_screen
     from desktop.gui.unlock import UnlockDialog
     from desktop.gui.wizard import SetupWizard
     from desktop.store.office import Office
@@ -73,7 +122,8 @@ def render(out: Path, lang: str, checker, work: Path) -> list[Path]:
         wizard.office.close()
     wizard.close()
 
-    office_dir = work / "demo"
+    # Each language has its own office, so both show the sync screen before enrolling.
+    office_dir = work / f"demo-{lang}"
     unlock = UnlockDialog(office_dir, "张三")
     unlock.show()
     unlock.passphrase.setText("wrong passphrase")
@@ -82,7 +132,7 @@ def render(out: Path, lang: str, checker, work: Path) -> list[Path]:
     written.append(_save(unlock, out, "unlock", lang))
     unlock.close()
 
-    controller = AppController(office_dir, checker=checker)
+    controller = AppController(office_dir, checker=checker, sync_page=sync_screen)
     window = controller.open_main(Office.unlock(office_dir, None, demo.PASSPHRASE))
     window.resize(*WINDOW)
     dash = window.dashboard
@@ -98,6 +148,8 @@ def render(out: Path, lang: str, checker, work: Path) -> list[Path]:
     page_ = window.lists["enterprise"]
     page_.table.selectRow(1)
     written.append(_save(window, out, "list", lang))
+    if province is not None:
+        written.extend(render_province_and_exchange(window, out, lang, work, province))
 
     editor = window.open_editor("enterprise")
     editor.findChild(QLineEdit, "input_name").setText("安徽星河量子通信科技有限公司")
@@ -133,10 +185,14 @@ def main(argv: list[str] | None = None) -> int:
 
         app = create_application([sys.argv[0]])
         checker = default_checker(None)
-        demo.make_office(work / "demo", checker)
         args.out.mkdir(parents=True, exist_ok=True)
-        for lang in args.lang or ["zh", "en"]:
-            render(args.out, lang, checker, work)
+        province = demo.LocalProvince(work / "province").start()
+        try:
+            for lang in args.lang or ["zh", "en"]:
+                demo.make_office(work / f"demo-{lang}", checker)
+                render(args.out, lang, checker, work, province)
+        finally:
+            province.stop()
         app.closeAllWindows()
     return 0
 
