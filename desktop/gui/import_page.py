@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.gui.errors import message_for
 from desktop.gui.export_page import documents_folder
-from desktop.gui.i18n import pick
+from desktop.gui.i18n import language, pick
 from desktop.gui.parts import Message, choose_file, note, title
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
@@ -202,7 +202,7 @@ class ImportPage(QWidget):
         shown = last.problems[:SHOWN_PROBLEMS]
         self.problems.setRowCount(len(shown))
         for row, p in enumerate(shown):
-            for column, text in enumerate([p.sheet, str(p.row) if p.row else "—", p.column, p.message]):
+            for column, text in enumerate([p.sheet, str(p.row) if p.row else "—", p.column, p.text(language())]):
                 self.problems.setItem(row, column, QTableWidgetItem(text))
         self.problems.setVisible(bool(shown))
         self.open_report.setVisible(last.report is not None)

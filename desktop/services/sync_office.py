@@ -60,6 +60,11 @@ def enroll_office(office: Office, endpoint: str, code: str, *, ca_bundle: str | 
                         expected_province_key_id=province_key_id)
     except e.SyncError as exc:
         raise SyncFailed(exc) from exc
+    except ValueError as exc:  # the transport refuses a malformed or plain-http address
+        raise OfficeError(
+            f"省级端点地址不可用：{exc}（应为 https://… 地址）",
+            f"The province's address cannot be used: {exc} (it must be an https:// address)",
+        ) from exc
     if result.org_unit != office.org_unit:
         raise OfficeError(
             f"该登记码属于单位 {result.org_unit}，而本办公室是 {office.org_unit}。",

@@ -134,3 +134,13 @@ def test_export_refuses_a_non_empty_folder_and_unknown_form(office, tmp_path):
     with pytest.raises(UnknownForm):
         list(export_office(office, checker.registry, tmp_path / "new", forms=["nope"]))
     assert not (tmp_path / "new").exists() and not (tmp_path / "new.partial").exists()
+
+
+def test_cancelled_export_leaves_nothing_behind(office, tmp_path):
+    checker = default_checker(office.paths.root)
+    RecordService(office, checker).add("enterprise", example("enterprise"))
+    steps = export_office(office, checker.registry, tmp_path / "out")
+    next(steps)  # started: the staging folder exists
+    assert (tmp_path / "out.partial").exists()
+    steps.close()  # what a Cancel button does
+    assert not (tmp_path / "out.partial").exists() and not (tmp_path / "out").exists()

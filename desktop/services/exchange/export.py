@@ -60,15 +60,30 @@ def export_office(office: Office, registry: Registry, out: Path, *, forms: list[
     staging = out.with_name(out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    try:
+        yield from _write(office, registry, out, staging, form_ids, since)
+    finally:
+        # Closing the generator early (a Cancel button) or a failure leaves no half export.
+        shutil.rmtree(staging, ignore_errors=True)
+
+
+def _write(office: Office, registry: Registry, out: Path, staging: Path, form_ids: list[str],
+           since: str | None) -> Iterator[Progress]:
     writer = _Writer(staging)
     counts: dict[str, Any] = {"records": {}}
     total = _count(office, form_ids, since)
     done = 0
     workbook = Workbook(write_only=True)
-    for form_id in form_ids:
-        for progress_done in _export_form(office, registry, form_id, since, workbook, writer, counts):
-            done += progress_done
-            yield Progress("records", done, total, form_id)
+    try:
+        for form_id in form_ids:
+            for progress_done in _export_form(office, registry, form_id, since, workbook, writer, counts):
+                done += progress_done
+                yield Progress("records", done, total, form_id)
+    except BaseException:
+        # A write-only workbook holds open temp files until saved or closed.
+        for ws in workbook.worksheets:
+            ws.close()
+        raise
     buffer = io.BytesIO()
     workbook.save(buffer)
     writer.write("records/records.xlsx", buffer.getvalue())

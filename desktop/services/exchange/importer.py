@@ -42,7 +42,11 @@ class RowProblem:
     sheet: str
     row: int  # the spreadsheet's row number (1 is the header)
     column: str
-    message: str
+    message: str  # Chinese, as the error report shows it
+    message_en: str = ""
+
+    def text(self, lang: str = "zh") -> str:
+        return self.message_en if lang == "en" and self.message_en else self.message
 
 
 @dataclass
@@ -76,7 +80,7 @@ def import_workbook(service: RecordService, registry: Registry, path: Path, *, p
         sheet = layouts.get(ws.title)
         if sheet is None:
             if ws.title != LISTS_SHEET:
-                sheet_problems.append(RowProblem(ws.title, 0, "", "工作表名称不是任何表单，未导入"))
+                sheet_problems.append(RowProblem(ws.title, 0, "", "工作表名称不是任何表单，未导入", "the sheet's name is not a form; not imported"))
             continue
         sheet_rows, header_problems = _read_sheet(ws, sheet)
         rows.extend(sheet_rows)
@@ -130,7 +134,7 @@ def _columns(headers: list[Any], sheet: Sheet) -> tuple[dict[int, Field], list[R
         if text in by_text:
             columns[i] = by_text[text]
         else:
-            problems.append(RowProblem(sheet.name, 1, text, "无法识别的列，请使用模板中的列名"))
+            problems.append(RowProblem(sheet.name, 1, text, "无法识别的列，请使用模板中的列名", "unknown column; use the template's column names"))
     return columns, problems
 
 
@@ -154,7 +158,7 @@ def _read_sheet(ws: Any, sheet: Sheet) -> tuple[list[_Row], list[RowProblem]]:
             try:
                 value = parse_cell(sheet.form, f, raw[i], row.data)
             except CellError as exc:
-                row.problems.append(RowProblem(sheet.name, number, header(f), str(exc)))
+                row.problems.append(RowProblem(sheet.name, number, header(f), exc.message_zh, exc.message_en))
                 continue
             if value is not None:
                 row.data[f.id] = value
@@ -167,13 +171,13 @@ def _attach_groups(mains: list[_Row], items: list[_Row]) -> None:
     for item in items:
         owner = by_key.get((item.sheet.form.id, item.key))
         if owner is None:
-            item.problems.append(RowProblem(item.sheet.name, item.number, RECORD_ID, f"主表中没有记录编号“{item.key}”"))
+            item.problems.append(RowProblem(item.sheet.name, item.number, RECORD_ID, f"主表中没有记录编号“{item.key}”", f"no record '{item.key}' in the main sheet"))
             continue
         assert item.sheet.group is not None
         owner.data.setdefault(item.sheet.group.id, []).append(item.data)
         # A problem in an item makes its record fail too, so it is not saved half.
         if item.problems:
-            owner.problems.append(RowProblem(owner.sheet.name, owner.number, item.sheet.group.label("zh"), f"明细表“{item.sheet.name}”第 {item.number} 行有错误"))
+            owner.problems.append(RowProblem(owner.sheet.name, owner.number, item.sheet.group.label("zh"), f"明细表“{item.sheet.name}”第 {item.number} 行有错误", f"row {item.number} of sheet '{item.sheet.name}' has errors"))
 
 
 def _check_unique_in_file(mains: list[_Row]) -> None:
@@ -185,7 +189,7 @@ def _check_unique_in_file(mains: list[_Row]) -> None:
                 continue
             key = (row.sheet.form.id, f.id, value)
             if key in seen:
-                row.problems.append(RowProblem(row.sheet.name, row.number, header(f), f"与本表第 {seen[key]} 行重复"))
+                row.problems.append(RowProblem(row.sheet.name, row.number, header(f), f"与本表第 {seen[key]} 行重复", f"repeats row {seen[key]} of this sheet"))
             else:
                 seen[key] = row.number
 
@@ -195,7 +199,7 @@ def _problems(row: _Row, problem: dict[str, Any]) -> RowProblem:
     top = path.split("[")[0].split(".")[0]
     form: FormDefinition = row.sheet.form
     column = header(form.field(top)) if top and form.has_field(top) else path
-    return RowProblem(row.sheet.name, row.number, column, str(problem.get("message_zh", "")))
+    return RowProblem(row.sheet.name, row.number, column, str(problem.get("message_zh", "")), str(problem.get("message_en", "")))
 
 
 def _write_report(book: Workbook, problems: list[RowProblem], target: Path) -> None:

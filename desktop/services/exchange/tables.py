@@ -108,7 +108,12 @@ def group_rows(form: FormDefinition, sheet: Sheet, record_id: str, data: dict[st
 
 # -- in -------------------------------------------------------------------------------
 class CellError(ValueError):
-    """A cell that cannot be read as its field's type; the message is Chinese."""
+    """A cell that cannot be read as its field's type, with a Chinese and an English message."""
+
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(zh)
+        self.message_zh = zh
+        self.message_en = en
 
 
 def parse_cell(form: FormDefinition, f: Field, raw: Any, data: dict[str, Any], item: dict[str, Any] | None = None) -> Any:
@@ -125,7 +130,7 @@ def parse_cell(form: FormDefinition, f: Field, raw: Any, data: dict[str, Any], i
             return True
         if word in FALSE_WORDS:
             return False
-        raise CellError("请填写“是”或“否”")
+        raise CellError("请填写“是”或“否”", "enter 是 (yes) or 否 (no)")
     if f.type in ("integer", "year"):
         return _number(raw, integer=True)
     if f.type in ("decimal", "money"):
@@ -151,7 +156,7 @@ def _code(form: FormDefinition, f: Field, text: str, data: dict[str, Any], item:
 
 def _number(raw: Any, *, integer: bool) -> int | float | str:
     if isinstance(raw, bool):
-        raise CellError("应为数字")
+        raise CellError("应为数字", "must be a number")
     if isinstance(raw, int | float):
         value: int | float = raw
     else:
@@ -159,9 +164,9 @@ def _number(raw: Any, *, integer: bool) -> int | float | str:
         try:
             value = float(text) if not integer or "." in text else int(text)
         except ValueError:
-            raise CellError(f"“{str(raw)[:50]}”不是数字") from None
+            raise CellError(f"“{str(raw)[:50]}”不是数字", f"'{str(raw)[:50]}' is not a number") from None
     if integer and isinstance(value, float):
         if not value.is_integer():
-            raise CellError("应为整数")
+            raise CellError("应为整数", "must be a whole number")
         return int(value)
     return value
