@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml | $(PY)
 	touch $@
 
 $(TEST_STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[test]'
+	$(PY) -m pip install --quiet -e '.[test,province]'
 	touch $@ $(STAMP)
 
 system-run:
@@ -41,7 +41,7 @@ run: system-run $(STAMP) translations
 	$(VENV)/bin/anhui-collect
 
 lint: $(TEST_STAMP)
-	$(VENV)/bin/ruff check desktop sync forms tests packaging
+	$(VENV)/bin/ruff check desktop sync forms province tests packaging
 	$(VENV)/bin/mypy
 
 # pytest exits 5 when it collected nothing; that must fail, never pass quietly.

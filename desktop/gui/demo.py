@@ -145,7 +145,7 @@ class LocalProvince:
         self.url = ""
 
     def _command(self, *args: str) -> list[str]:
-        return [sys.executable, "-m", "sync.province.cli", "--data-dir", str(self.root), *args]
+        return [sys.executable, "-m", "province.cli", "--data-dir", str(self.root), *args]
 
     def start(self, timeout: float = 30.0) -> LocalProvince:
         with socket.socket() as s:

@@ -1,6 +1,7 @@
 """The PyInstaller bundle: it builds, its frozen self-test passes with no network at all, and
 its window opens on a virtual screen without attempting a network connection."""
 
+import ast
 import shutil
 import subprocess
 import sys
@@ -40,3 +41,18 @@ def test_frozen_window_opens_and_reaches_no_network(bundle, tmp_path):
     shown, connects = frozen_check.check(bundle, shot)
     assert shown and shot.stat().st_size > 10_000
     assert connects == []
+
+
+# The office bundle never carries the provincial endpoint or its web server and database driver.
+ENDPOINT_PACKAGES = ("province", "fastapi", "uvicorn", "starlette", "psycopg", "psycopg_binary")
+
+
+def test_bundle_carries_no_endpoint(bundle):
+    toc = next((ROOT / "build" / "pyinstaller" / "anhui-collect").glob("PYZ-*.toc"), None)
+    assert toc is not None, "PyInstaller's table of contents of the archive is missing"
+    modules = {entry[0] for entry in ast.literal_eval(toc.read_text())[1]}
+    assert "desktop.gui.main_window" in modules and "sync.client" in modules  # the reading is real
+    carried = sorted(m for m in modules if m.split(".")[0] in ENDPOINT_PACKAGES)
+    assert carried == []
+    files = [p.relative_to(bundle).as_posix() for p in bundle.rglob("*")]
+    assert not [f for f in files if any(f"/{name}/" in f"/{f}" for name in ENDPOINT_PACKAGES)]

@@ -19,7 +19,7 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-PROVINCE = [sys.executable, "-m", "sync.province.cli"]
+PROVINCE = [sys.executable, "-m", "province.cli"]
 
 
 def free_port() -> int:
@@ -103,7 +103,7 @@ class ProvinceServer:
 
     def cli(self, *args: str) -> str:
         """Run an admin command in this process (same code as the console script); stdout."""
-        from sync.province.cli import main
+        from province.cli import main
 
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
@@ -121,7 +121,7 @@ class ProvinceServer:
 
     def query(self, sql: str, params: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
         """Read the province's database directly (to check what was, or was not, stored)."""
-        from sync.province.db import Database
+        from province.db import Database
 
         db = Database(self.database_url or str(self.data_dir / "province.sqlite3"))
         try:

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from province.admin import EXPORT_MANIFEST_TYPE
 from sync import dsse
 from sync.encoding import sha256_hex
 from sync.keys import load_private_key
-from sync.province.admin import EXPORT_MANIFEST_TYPE
 from sync.trust import ProvinceTrust
 from tests.sync.offices import enroll_device, invalid_version, version
 from tests.sync.servers import ROOT, ProvinceServer
@@ -98,8 +98,8 @@ def test_rotate_key_keeps_the_chain(tmp_path: Path) -> None:
     province.cli("rotate-key")
     third = province.cli("key").strip()
     assert third != first
-    from sync.province.context import Province, Settings
-    from sync.province.signing import keys_reply
+    from province.context import Province, Settings
+    from province.signing import keys_reply
 
     opened = Province.open(Settings.make(province.data_dir))
     reply = opened.db.run(keys_reply, write=False)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import platformdirs
 
-from sync.province.db import Database
-from sync.province.schema import migrate
-from sync.province.signing import Signer, ensure_key
-from sync.province.validation import Validator
+from province.db import Database
+from province.schema import migrate
+from province.signing import Signer, ensure_key
+from province.validation import Validator
 
 DEFAULT_MAX_BATCH_VERSIONS = 500
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024

@@ -7,11 +7,11 @@ one at a time in a single order.
 
 from __future__ import annotations
 
+from province.clock import utc_now
+from province.db import Tx
+from province.signing import Signer
 from sync import dsse, merkle
 from sync.protocol import CHECKPOINT_TYPE, Checkpoint
-from sync.province.clock import utc_now
-from sync.province.db import Tx
-from sync.province.signing import Signer
 
 
 class Nodes:

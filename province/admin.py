@@ -9,12 +9,12 @@ import json
 from pathlib import Path
 from typing import Any
 
+from province import log, signing
+from province.context import Province
+from province.db import Tx
 from sync.encoding import canonical_json, sha256_hex
 from sync.fsutil import write_atomic
 from sync.protocol import payload_type
-from sync.province import log, signing
-from sync.province.context import Province
-from sync.province.db import Tx
 
 EXPORT_MANIFEST_TYPE = payload_type("export-manifest")
 

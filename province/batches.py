@@ -12,6 +12,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
+from province import faults, log
+from province.clock import utc_now
+from province.context import Province
+from province.db import Tx
 from sync import dsse
 from sync.encoding import DecodeError, parse_json_object
 from sync.errors import (
@@ -36,10 +40,6 @@ from sync.protocol import (
     Receipt,
     Rejected,
 )
-from sync.province import faults, log
-from sync.province.clock import utc_now
-from sync.province.context import Province
-from sync.province.db import Tx
 from sync.receipts import batch_hash
 
 

@@ -10,6 +10,11 @@ from __future__ import annotations
 import secrets
 import uuid
 
+from province import log
+from province.batches import find_device_key, verify_device_envelope
+from province.clock import in_hours, utc_now
+from province.context import Province
+from province.db import Tx
 from sync import dsse
 from sync.control import (
     DEVICE_KEY_ROTATION_TYPE,
@@ -35,11 +40,6 @@ from sync.errors import (
 )
 from sync.fields import Fields
 from sync.keys import key_id, public_key_from_b64, public_key_raw, public_key_to_b64
-from sync.province import log
-from sync.province.batches import find_device_key, verify_device_envelope
-from sync.province.clock import in_hours, utc_now
-from sync.province.context import Province
-from sync.province.db import Tx
 
 # Crockford's base32 alphabet without look-alikes; 16 characters are 80 bits.
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from province.db import Database, Tx
 from sync.fsutil import write_atomic
 from sync.protocol import Reason, RecordVersion
-from sync.province.db import Database, Tx
 
 MAX_REASONS = 50
 

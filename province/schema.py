@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import uuid
 
-from sync.province.clock import utc_now
-from sync.province.db import Database, Tx
+from province.clock import utc_now
+from province.db import Database, Tx
 
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_initial", """

@@ -14,14 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from province.batches import verify_device_envelope
+from province.clock import utc_now
+from province.context import Province
+from province.db import Tx
+from province.validation import materialise
 from sync.control import PULL_REQUEST_TYPE, UPDATE_TYPE, PullRequest, Update
 from sync.encoding import DecodeError, parse_json_object, sha256_hex
 from sync.errors import DeviceMismatch, KeyRetired, MalformedPayload, NotFound, Revoked
-from sync.province.batches import verify_device_envelope
-from sync.province.clock import utc_now
-from sync.province.context import Province
-from sync.province.db import Tx
-from sync.province.validation import materialise
 
 CSV_NAME = re.compile(r"^([a-z][a-z0-9_]*)\.v([1-9][0-9]{0,5})\.csv$")
 

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from province.context import DEFAULT_MAX_BATCH_VERSIONS, Province, Settings
 from sync.errors import ProtocolError
-from sync.province.context import DEFAULT_MAX_BATCH_VERSIONS, Province, Settings
 
 
 def _print_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
@@ -49,13 +49,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     tls = {}
     if args.tls_cert:
         tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
-    uvicorn.run("sync.province.app:app_from_env", factory=True, host=args.host, port=args.port,
+    uvicorn.run("province.app:app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level, **tls)  # type: ignore[arg-type]
     return 0
 
 
 def cmd_enroll_code(args: argparse.Namespace) -> int:
-    from sync.province.enrollment import issue_code
+    from province.enrollment import issue_code
 
     province = _open(args)
     code, expires = issue_code(province, args.org_unit, args.expires_hours)
@@ -73,8 +73,8 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
-    from sync.province.admin import list_devices
-    from sync.province.enrollment import revoke_device
+    from province.admin import list_devices
+    from province.enrollment import revoke_device
 
     province = _open(args)
     if args.devices_command == "revoke":
@@ -91,7 +91,7 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
 
 def cmd_batches(args: argparse.Namespace) -> int:
-    from sync.province.admin import list_batches, rejections
+    from province.admin import list_batches, rejections
 
     province = _open(args)
     if args.batches_command == "show":
@@ -107,8 +107,8 @@ def cmd_batches(args: argparse.Namespace) -> int:
 
 
 def cmd_records(args: argparse.Namespace) -> int:
-    from sync.province.admin import list_records
-    from sync.province.updates import return_record
+    from province.admin import list_records
+    from province.updates import return_record
 
     province = _open(args)
     if args.records_command == "return":
@@ -126,7 +126,7 @@ def cmd_records(args: argparse.Namespace) -> int:
 
 
 def cmd_publish(args: argparse.Namespace) -> int:
-    from sync.province.updates import PublishError, collect, publish
+    from province.updates import PublishError, collect, publish
 
     province = _open(args)
     try:
@@ -141,7 +141,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from sync.province.admin import export
+    from province.admin import export
 
     province = _open(args)
     hashes = export(province, Path(args.out))
@@ -150,7 +150,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def cmd_rotate_key(args: argparse.Namespace) -> int:
-    from sync.province.signing import rotate_key
+    from province.signing import rotate_key
 
     settings = Settings.make(args.data_dir, args.database_url)
     province = Province.open(settings)

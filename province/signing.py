@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from province.clock import utc_now
+from province.db import Database, Tx
 from sync import dsse
 from sync.control import PROVINCE_KEY_ROTATION_TYPE, ProvinceKeyRotation
 from sync.encoding import b64encode, canonical_json
@@ -29,8 +31,6 @@ from sync.keys import (
     public_key_to_b64,
     write_private_key,
 )
-from sync.province.clock import utc_now
-from sync.province.db import Database, Tx
 
 KEY_FILE = "province-key.pem"
 NEXT_KEY_FILE = "province-key.next.pem"

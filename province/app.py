@@ -20,6 +20,10 @@ from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
+from province import api_models as m
+from province import batches, enrollment, log, signing, updates
+from province.clock import utc_now
+from province.context import Province, Settings
 from sync.control import MAX_PULL, ServerConfig
 from sync.errors import (
     BatchTooLarge,
@@ -30,10 +34,6 @@ from sync.errors import (
 )
 from sync.keys import key_id
 from sync.protocol import PROTOCOL_VERSION
-from sync.province import api_models as m
-from sync.province import batches, enrollment, log, signing, updates
-from sync.province.clock import utc_now
-from sync.province.context import Province, Settings
 
 logger = logging.getLogger("anhui_province")
 JSON = "application/json"
