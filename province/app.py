@@ -21,7 +21,7 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException
 
 from province import api_models as m
-from province import batches, enrollment, log, signing, updates
+from province import batches, console, enrollment, log, signing, updates
 from province.clock import utc_now
 from province.context import Province, Settings
 from sync.control import MAX_PULL, ServerConfig
@@ -206,6 +206,7 @@ def create_app(settings: Settings) -> FastAPI:
 
         return province.db.run(work, write=False)
 
+    console.mount(app)
     return app
 
 

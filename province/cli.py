@@ -8,6 +8,7 @@ the default SQLite database) and ``--database-url`` (env ``ANHUI_PROVINCE_DATABA
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sys
@@ -59,6 +60,10 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
 
     province = _open(args)
     code, expires = issue_code(province, args.org_unit, args.expires_hours)
+    from province.actions import record
+
+    province.db.run(lambda tx: record(tx, _actor(), "code.issue", args.org_unit, "",
+                                      {"expires_at": expires}))
     if args.json:
         print(json.dumps({"code": code, "org_unit": args.org_unit, "expires_at": expires,
                           "province_key_id": province.key_id}))
@@ -79,6 +84,10 @@ def cmd_devices(args: argparse.Namespace) -> int:
     province = _open(args)
     if args.devices_command == "revoke":
         when = revoke_device(province, args.device_id, args.reason or "")
+        from province.actions import record
+
+        province.db.run(lambda tx: record(tx, _actor(), "device.revoke", args.device_id,
+                                          args.reason or "", {}))
         print(f"Device {args.device_id} revoked at {when}.")
         return 0
     rows = list_devices(province)
@@ -112,7 +121,7 @@ def cmd_records(args: argparse.Namespace) -> int:
 
     province = _open(args)
     if args.records_command == "return":
-        update_id = return_record(province, args.record_id, args.reason)
+        update_id = return_record(province, args.record_id, args.reason, _actor())
         print(f"Record {args.record_id} returned (update {update_id}); the office sees it "
               "at its next sync.")
         return 0
@@ -146,6 +155,70 @@ def cmd_export(args: argparse.Namespace) -> int:
     province = _open(args)
     hashes = export(province, Path(args.out))
     print(f"Exported {len(hashes)} files to {args.out} (manifest signed by the province key).")
+    return 0
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("Password: ")
+    if first != getpass.getpass("Again: "):
+        raise ValueError("the two passwords differ")
+    return first
+
+
+def cmd_user(args: argparse.Namespace) -> int:
+    from province.console import accounts
+
+    province = _open(args)
+    db, command = province.db, args.user_command
+    try:
+        if command == "list":
+            rows = accounts.list_users(db)
+            if args.json:
+                print(json.dumps(rows, ensure_ascii=False, indent=1))
+            else:
+                _print_table(rows, ("username", "role", "created_at", "disabled_at",
+                                    "locked_until", "last_login_at"))
+        elif command == "add":
+            accounts.add_user(db, args.username, args.role, _read_password(args), _actor())
+            print(f"User {args.username} ({args.role}) added.")
+        elif command == "reset":
+            accounts.reset_password(db, args.username, _read_password(args), _actor(),
+                                    role=args.role)
+            print(f"Password of {args.username} reset; their sessions are ended.")
+        else:
+            accounts.set_disabled(db, args.username, command == "disable", _actor(),
+                                  args.reason)
+            print(f"User {args.username} {command}d.")
+    except accounts.AccountError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_progress(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from province.progress import compute
+
+    province = _open(args)
+    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    body = compute(province, as_of)
+    if args.json:
+        print(json.dumps(body, ensure_ascii=False, indent=1))
+        return 0
+    lang = args.lang
+    print(("全省进展（截至 {d}，计入记录 {n} 条）" if lang == "zh" else
+           "Province-wide progress (as of {d}; {n} records counted)").format(
+        d=body["as_of"], n=body["records_counted"]))
+    rows = [{"measure": t["label_" + lang], "value": t["value"],
+             **{str(m["year"]): m["value"] for m in t["milestones"]}} for t in body["targets"]]
+    _print_table(rows, ("measure", "value", "2027", "2030"))
     return 0
 
 
@@ -230,6 +303,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="export everything, with a signed manifest")
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_export)
+
+    p = sub.add_parser("user", help="staff accounts of the web console")
+    usub = p.add_subparsers(dest="user_command", required=True)
+    q = usub.add_parser("list")
+    q.add_argument("--json", action="store_true")
+    q = usub.add_parser("add", help="create an account (asks for the password)")
+    q.add_argument("username")
+    q.add_argument("--role", required=True, choices=("viewer", "reviewer", "admin"))
+    q.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")
+    q = usub.add_parser("reset", help="set a new password (and lift a lock-out)")
+    q.add_argument("username")
+    q.add_argument("--role", choices=("viewer", "reviewer", "admin"), help="change the role too")
+    q.add_argument("--password-stdin", action="store_true")
+    for name in ("disable", "enable"):
+        q = usub.add_parser(name)
+        q.add_argument("username")
+        q.add_argument("--reason", default="")
+    p.set_defaults(func=cmd_user)
+
+    p = sub.add_parser("progress", help="province-wide progress toward the plan's targets")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh")
+    p.add_argument("--as-of", help="the day to count at (YYYY-MM-DD; default today, UTC)")
+    p.set_defaults(func=cmd_progress)
 
     p = sub.add_parser("rotate-key", help="replace the province signing key")
     p.set_defaults(func=cmd_rotate_key)

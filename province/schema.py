@@ -67,6 +67,42 @@ CREATE TABLE published (
     content_hash TEXT NOT NULL, update_id INTEGER NOT NULL,
     PRIMARY KEY (kind, name, version));
 """),
+    # The staff console: accounts, sessions, the action log, review decisions, duplicate
+    # decisions, and the console's own index of current records (titles, duplicate keys,
+    # cities) kept in step with the log so lists and totals stay SQL with indexes.
+    ("0002_console", """
+CREATE TABLE staff_users (
+    username TEXT PRIMARY KEY, role TEXT NOT NULL, password_hash TEXT NOT NULL,
+    created_at TEXT NOT NULL, password_changed_at TEXT NOT NULL, disabled_at TEXT,
+    failed_logins INTEGER NOT NULL, locked_until TEXT, last_login_at TEXT);
+CREATE TABLE staff_sessions (
+    token_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES staff_users (username),
+    csrf_token TEXT NOT NULL, created_at TEXT NOT NULL, last_seen TEXT NOT NULL,
+    expires_at TEXT NOT NULL);
+CREATE INDEX staff_sessions_user ON staff_sessions (username);
+CREATE TABLE action_log (
+    action_id INTEGER PRIMARY KEY, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+    subject TEXT NOT NULL, reason TEXT NOT NULL, detail TEXT NOT NULL);
+CREATE TABLE reviews (
+    record_id TEXT PRIMARY KEY, version_id TEXT NOT NULL, state TEXT NOT NULL,
+    actor TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE duplicate_decisions (
+    form_id TEXT NOT NULL, dup_key TEXT NOT NULL, org_unit TEXT NOT NULL, actor TEXT NOT NULL,
+    at TEXT NOT NULL, reason TEXT NOT NULL, PRIMARY KEY (form_id, dup_key));
+CREATE TABLE console_records (
+    record_id TEXT PRIMARY KEY, form_id TEXT NOT NULL, org_unit TEXT NOT NULL,
+    city TEXT NOT NULL, sector TEXT NOT NULL, direction TEXT NOT NULL, title TEXT NOT NULL,
+    search TEXT NOT NULL, dup_key TEXT, version_id TEXT NOT NULL, first_received_at TEXT NOT NULL,
+    received_at TEXT NOT NULL, log_index INTEGER NOT NULL);
+CREATE INDEX console_records_list ON console_records (log_index);
+CREATE INDEX console_records_city ON console_records (city, form_id, log_index);
+CREATE INDEX console_records_unit ON console_records (org_unit, form_id, log_index);
+CREATE INDEX console_records_form ON console_records (form_id, sector, log_index);
+CREATE INDEX console_records_dup ON console_records (form_id, dup_key, org_unit);
+CREATE INDEX record_versions_log ON record_versions (log_index);
+CREATE TABLE progress_cache (fingerprint TEXT PRIMARY KEY, computed_at TEXT NOT NULL,
+    body TEXT NOT NULL);
+"""),
 ]
 
 
@@ -99,6 +135,9 @@ def migrate(db: Database) -> list[str]:
             tx.execute("INSERT INTO meta (key, value) VALUES ('log_id', ?)",
                        [f"anhui-province/{uuid.uuid4()}"])
             tx.execute("INSERT INTO counters (name, value) VALUES ('log', 0), ('updates', 0)")
+        if "0002_console" in applied:
+            tx.execute("INSERT INTO counters (name, value) VALUES ('actions', 0)")
+            tx.execute("INSERT INTO meta (key, value) VALUES ('console_indexed', '-1')")
         return applied
 
     return db.run(work)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from province import actions
 from province.batches import verify_device_envelope
 from province.clock import utc_now
 from province.context import Province
@@ -147,24 +148,38 @@ def add_update(tx: Tx, province: Province, kind: str, audience: str, subject: st
     return update_id
 
 
-def return_record(province: Province, record_id: str, reason: str) -> int:
+def return_record(province: Province, record_id: str, reason: str, actor: str = "cli") -> int:
     """Return a record's current version to its office for correction; return the update id."""
+    return province.db.run(lambda tx: return_record_in(tx, province, record_id, reason, actor))
 
-    def work(tx: Tx) -> int:
-        row = tx.one("SELECT org_unit, current_version_id FROM records WHERE record_id = ? "
-                     "FOR UPDATE", [record_id])
-        if row is None:
-            raise NotFound(f"no record {record_id}")
-        org_unit, version_id = row
-        now = utc_now()
-        update_id = add_update(tx, province, "record_returned", org_unit, record_id, {
-            "record_id": record_id, "version_id": version_id, "org_unit": org_unit,
-            "reason": reason, "returned_at": now})
-        tx.execute("UPDATE records SET returned_version_id = ?, return_reason = ?, "
-                   "returned_at = ? WHERE record_id = ?", [version_id, reason, now, record_id])
-        return update_id
 
-    return province.db.run(work)
+def return_record_in(tx: Tx, province: Province, record_id: str, reason: str, actor: str,
+                     expected_version: str | None = None) -> int:
+    """:func:`return_record` inside the caller's transaction, logged as ``actor``'s action.
+
+    With ``expected_version``, refuse (``StaleVersion``) if a newer version arrived since the
+    reviewer looked: a return must be about what the reviewer saw.
+    """
+    row = tx.one("SELECT org_unit, current_version_id FROM records WHERE record_id = ? "
+                 "FOR UPDATE", [record_id])
+    if row is None:
+        raise NotFound(f"no record {record_id}")
+    org_unit, version_id = row
+    if expected_version is not None and expected_version != version_id:
+        raise StaleVersion(f"record {record_id} has a newer version than the one reviewed")
+    now = utc_now()
+    update_id = add_update(tx, province, "record_returned", org_unit, record_id, {
+        "record_id": record_id, "version_id": version_id, "org_unit": org_unit,
+        "reason": reason, "returned_at": now})
+    tx.execute("UPDATE records SET returned_version_id = ?, return_reason = ?, "
+               "returned_at = ? WHERE record_id = ?", [version_id, reason, now, record_id])
+    actions.record(tx, actor, "record.return", record_id, reason,
+                   {"version_id": version_id, "org_unit": org_unit, "update_id": update_id})
+    return update_id
+
+
+class StaleVersion(ValueError):
+    """The record changed since the reviewer looked at it."""
 
 
 def pull(province: Province, body: bytes) -> dict[str, Any]:

@@ -1,0 +1,147 @@
+"""The province-wide XLSX export, and the records behind one of the 总览's numbers.
+
+The export streams the review list's matches (same filters) into one sheet per form with
+Chinese (or English) headers, written by openpyxl in write-only mode so memory stays flat.
+Every value an office typed goes through :func:`forms.spreadsheet.formula_safe`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+
+from forms.progress import compute_progress
+from forms.spreadsheet import formula_safe
+from province import actions
+from province.console import catalog
+from province.console.catalog import Filters
+from province.context import Province
+from province.progress import ROW_SQL, as_counted
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_CANDIDATES = 20000
+META = (("record_id", "记录编号", "Record id"), ("org_unit", "单位代码", "Org unit code"),
+        ("unit_name", "单位", "Org unit"), ("city", "市", "City"),
+        ("state", "审核状态", "Review state"), ("received_at", "接收时间 (UTC)", "Received (UTC)"))
+STATE_LABELS = {"received": ("已接收", "received"), "accepted": ("已通过", "accepted"),
+                "returned": ("已退回", "returned"), "resubmitted": ("已重新提交", "resubmitted")}
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return value if abs(value) < 1e15 else str(value)
+    if isinstance(value, list):
+        return formula_safe("、".join(str(v) for v in value))
+    if isinstance(value, dict):
+        return formula_safe(str(value))
+    return formula_safe(value)
+
+
+def write_xlsx(province: Province, filters: Filters, lang: str, actor: str) -> Path:
+    """Write the matching records to a temporary XLSX file; the caller sends and deletes it."""
+    registry = province.validator.registry()
+    workbook = Workbook(write_only=True)
+    sheets: dict[str, Any] = {}
+    columns: dict[str, list[str]] = {}
+    units = {u.code: u.name for u in registry.org_units()}
+    count = 0
+    for row in catalog.iter_matches(province, filters):
+        form_id = row["form_id"]
+        if form_id not in sheets:
+            try:
+                form = registry.form(form_id)
+                title, fields = form.label(lang), [f for f in form.fields]
+            except LookupError:
+                title, fields = form_id, []
+            sheet = workbook.create_sheet(title=_sheet_title(title, sheets))
+            columns[form_id] = [f.id for f in fields]
+            sheet.append([m[1] if lang == "zh" else m[2] for m in META]
+                         + [f.label(lang) for f in fields])
+            sheets[form_id] = sheet
+        data = row["data"]
+        extra = sorted(k for k in data if k not in columns[form_id])
+        if extra:
+            columns[form_id] += extra
+        city = registry.org_unit(row["city"])
+        meta = [row["record_id"], row["org_unit"], units.get(row["org_unit"], ""),
+                city.name if city else "",
+                STATE_LABELS[row["state"]][0 if lang == "zh" else 1], row["received_at"]]
+        sheets[form_id].append([_cell(v) for v in meta]
+                               + [_cell(data.get(name)) for name in columns[form_id]])
+        count += 1
+    if not sheets:
+        workbook.create_sheet(title="记录" if lang == "zh" else "Records").append(
+            ["没有符合条件的记录" if lang == "zh" else "No records match"])
+    fd, name = tempfile.mkstemp(prefix="anhui-export-", suffix=".xlsx")
+    os.close(fd)
+    path = Path(name)
+    workbook.save(path)
+    province.db.run(lambda tx: actions.record(
+        tx, actor, "export.xlsx", "records", "",
+        {"filters": dict(filters.query_items()), "records": count}))
+    return path
+
+
+def _sheet_title(title: str, taken: dict[str, Any]) -> str:
+    # Excel allows 31 characters and no []:*?/\ in a sheet's name.
+    clean = "".join(c for c in title if c not in "[]:*?/\\")[:28] or "sheet"
+    name, n = clean, 2
+    while any(s.title == name for s in taken.values()):
+        name, n = f"{clean}{n}", n + 1
+    return name
+
+
+def counted_toward(province: Province, filters: Filters, target_code: str,
+                   after: tuple[int, str] | None) -> tuple[list[dict[str, Any]], int, bool]:
+    """The records that count toward one target (a page of them), how many, and whether the
+    search stopped at :data:`MAX_CANDIDATES` candidates.
+
+    Each candidate of the target's form is put through the forms engine's own counting, one
+    record at a time, so the list holds exactly the records the 总览 number counts.
+    """
+    registry = province.validator.registry()
+    target = next((t for t in registry.targets() if t.code == target_code), None)
+    if target is None:
+        return [], 0, False
+    filters.form_id = target.form_id
+    if target.sector:
+        filters.sector = target.sector
+    as_of = dt.datetime.now(dt.UTC).date()
+    kept: list[dict[str, Any]] = []
+    candidates: list[dict[str, Any]] = []
+    capped = False
+    cursor: tuple[int, str] | None = None
+    while True:
+        rows, _ = catalog.list_page(province, filters, after=cursor, limit=500, count=False)
+        if not rows:
+            break
+        candidates.extend(rows)
+        cursor = (int(rows[-1]["log_index"]), str(rows[-1]["record_id"]))
+        if len(candidates) >= MAX_CANDIDATES:
+            capped = True
+            break
+    for start in range(0, len(candidates), 500):
+        chunk = candidates[start:start + 500]
+        ids = [c["record_id"] for c in chunk]
+        marks = ", ".join("?" for _ in ids)
+        found = {r[0]: r for r in province.db.run(lambda tx, ids=ids, marks=marks: tx.rows(
+            f"{ROW_SQL} WHERE r.record_id IN ({marks})", ids), write=False)}
+        for candidate in chunk:
+            record = as_counted(found[candidate["record_id"]], {})
+            if record is None:
+                continue
+            tally = compute_progress(registry, [record], as_of=as_of).target(target.code)
+            if tally.records:
+                kept.append(candidate)
+    start = 0
+    if after is not None:
+        start = next((i + 1 for i, r in enumerate(kept)
+                      if (r["log_index"], r["record_id"]) == after), len(kept))
+    return kept[start:start + catalog.PAGE_SIZE], len(kept), capped

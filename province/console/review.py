@@ -1,0 +1,121 @@
+"""Reviewers' decisions: accept a record, return it for correction, settle a duplicate."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from province import actions
+from province.clock import utc_now
+from province.context import Province
+from province.db import Tx
+from province.updates import StaleVersion, return_record_in
+from sync.errors import NotFound
+
+MAX_REASON = 2000
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be taken as asked; the message is for the reviewer."""
+
+
+def accept(province: Province, record_id: str, version_id: str, actor: str) -> None:
+    """Accept the version the reviewer saw (refused if a newer one arrived since)."""
+
+    def work(tx: Tx) -> None:
+        current = tx.scalar("SELECT current_version_id FROM records WHERE record_id = ? "
+                            "FOR UPDATE", [record_id])
+        if current is None:
+            raise NotFound(f"no record {record_id}")
+        if current != version_id:
+            raise StaleVersion(f"record {record_id} has a newer version than the one reviewed")
+        now = utc_now()
+        tx.execute("INSERT INTO reviews (record_id, version_id, state, actor, at) "
+                   "VALUES (?, ?, 'accepted', ?, ?) ON CONFLICT (record_id) DO UPDATE SET "
+                   "version_id = excluded.version_id, state = excluded.state, "
+                   "actor = excluded.actor, at = excluded.at",
+                   [record_id, version_id, actor, now])
+        actions.record(tx, actor, "record.accept", record_id, "", {"version_id": version_id})
+
+    province.db.run(work)
+
+
+def return_for_correction(province: Province, record_id: str, version_id: str, reason: str,
+                          actor: str) -> int:
+    """Return the version the reviewer saw to its office; the reason reaches the office."""
+    reason = reason.strip()
+    if not reason:
+        raise ReviewError("reason_required")
+    if len(reason) > MAX_REASON:
+        raise ReviewError("reason_too_long")
+    return province.db.run(lambda tx: return_record_in(tx, province, record_id, reason, actor,
+                                                       expected_version=version_id))
+
+
+def duplicate_groups(province: Province, *, form_id: str = "", decided: str = "",
+                     offset: int = 0, limit: int = 30) -> tuple[list[dict[str, Any]], int]:
+    """Keys reported by more than one org unit, with their records and any decision.
+
+    ``decided`` is "yes", "no" or "" (both). Returns one page of groups and how many there are.
+    """
+    where = ["c.dup_key IS NOT NULL"]
+    params: list[Any] = []
+    if form_id:
+        where.append("c.form_id = ?")
+        params.append(form_id)
+    having = "COUNT(DISTINCT c.org_unit) > 1"
+    if decided == "yes":
+        having += " AND MAX(d.org_unit) IS NOT NULL"
+    elif decided == "no":
+        having += " AND MAX(d.org_unit) IS NULL"
+    grouped = (f"SELECT c.form_id, c.dup_key, COUNT(*) AS n, MAX(c.log_index) AS latest "
+               f"FROM console_records c LEFT JOIN duplicate_decisions d ON "
+               f"d.form_id = c.form_id AND d.dup_key = c.dup_key WHERE {' AND '.join(where)} "
+               f"GROUP BY c.form_id, c.dup_key HAVING {having}")
+
+    def work(tx: Tx) -> tuple[list[dict[str, Any]], int]:
+        total = int(tx.scalar(f"SELECT COUNT(*) FROM ({grouped}) g", params))
+        keys = tx.rows(f"{grouped} ORDER BY latest DESC, c.form_id, c.dup_key LIMIT ? OFFSET ?",
+                       [*params, limit, offset])
+        groups = []
+        for form, key, _n, _latest in keys:
+            members = tx.rows(
+                "SELECT c.record_id, c.org_unit, c.city, c.title, c.received_at FROM "
+                "console_records c WHERE c.form_id = ? AND c.dup_key = ? "
+                "ORDER BY c.org_unit, c.record_id", [form, key])
+            decision = tx.one("SELECT org_unit, actor, at, reason FROM duplicate_decisions "
+                              "WHERE form_id = ? AND dup_key = ?", [form, key])
+            groups.append({
+                "form_id": form, "dup_key": key,
+                "records": [dict(zip(("record_id", "org_unit", "city", "title", "received_at"),
+                                     m, strict=True)) for m in members],
+                "decision": dict(zip(("org_unit", "actor", "at", "reason"), decision,
+                                     strict=True)) if decision else None,
+            })
+        return groups, total
+
+    return province.db.run(work, write=False)
+
+
+def resolve_duplicate(province: Province, form_id: str, dup_key: str, org_unit: str,
+                      reason: str, actor: str) -> None:
+    """Decide which org unit a duplicated thing counts under; progress follows the decision."""
+    reason = reason.strip()
+    if len(reason) > MAX_REASON:
+        raise ReviewError("reason_too_long")
+
+    def work(tx: Tx) -> None:
+        units = {r[0] for r in tx.rows("SELECT DISTINCT org_unit FROM console_records "
+                                       "WHERE form_id = ? AND dup_key = ?", [form_id, dup_key])}
+        if len(units) < 2:
+            raise ReviewError("not_a_duplicate")
+        if org_unit not in units:
+            raise ReviewError("unit_not_in_group")
+        tx.execute("INSERT INTO duplicate_decisions (form_id, dup_key, org_unit, actor, at, "
+                   "reason) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (form_id, dup_key) DO UPDATE "
+                   "SET org_unit = excluded.org_unit, actor = excluded.actor, at = excluded.at, "
+                   "reason = excluded.reason", [form_id, dup_key, org_unit, actor, utc_now(),
+                                                reason])
+        actions.record(tx, actor, "duplicate.resolve", f"{form_id}:{dup_key}", reason,
+                       {"org_unit": org_unit, "org_units": sorted(units)})
+
+    province.db.run(work)

@@ -1,0 +1,115 @@
+"""Province data for the console tests: real devices of several org units send real batches
+of records the forms engine accepts (enterprises, platforms, teams, standards)."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+from sync.protocol import RecordVersion
+from tests.sync.offices import Device, enroll_device
+from tests.sync.servers import ROOT, ProvinceServer
+
+EXAMPLES = ROOT / "forms" / "examples"
+PASSWORD = "console-test-password"
+
+
+def credit_code(i: int) -> str:
+    """A unified social credit code with a correct check character."""
+    from stdnum.cn import uscc
+
+    base = f"9134010{i:010d}"[:17]
+    return next(base + c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if uscc.is_valid(base + c))
+
+
+def example(form_id: str) -> dict[str, Any]:
+    return dict(json.loads((EXAMPLES / f"{form_id}.json").read_text(encoding="utf-8"))["data"])
+
+
+def enterprise(i: int, **extra: Any) -> dict[str, Any]:
+    data = copy.deepcopy(example("enterprise"))
+    data.update(name=f"安徽未来科技有限公司{i}", credit_code=credit_code(i), **extra)
+    return data
+
+
+def platform(name: str, **extra: Any) -> dict[str, Any]:
+    data = copy.deepcopy(example("platform"))
+    data.update(name=name, **extra)
+    return data
+
+
+def team(name: str, leader: str = "张三", **extra: Any) -> dict[str, Any]:
+    data = copy.deepcopy(example("talent_team"))
+    data.update(name=name, leader=leader, **extra)
+    return data
+
+
+def standard(number: str, **extra: Any) -> dict[str, Any]:
+    data = copy.deepcopy(example("standard"))
+    data.update(number=number, **extra)
+    return data
+
+
+def make_version(org_unit: str, form_id: str, data: dict[str, Any],
+                 record_id: str | None = None) -> RecordVersion:
+    return RecordVersion.make(record_id=record_id or str(uuid.uuid4()),
+                              version_id=str(uuid.uuid4()), form_id=form_id, form_version=1,
+                              org_unit=org_unit, status="final", data=data)
+
+
+def send(device: Device, versions: list[RecordVersion]) -> None:
+    """Send one batch and check that every version was accepted."""
+    batch = device.batch(versions)
+    with device.client() as client:
+        receipt = client.send_batch(batch.envelope)
+    rejected = receipt.receipt.entry.rejected
+    assert not rejected, rejected
+
+
+def add_user(server: ProvinceServer, username: str, role: str, password: str = PASSWORD) -> None:
+    """``anhui-province user add`` as a real process, the password on standard input."""
+    cmd = [*server_command(server), "user", "add", username, "--role", role, "--password-stdin"]
+    done = subprocess.run(cmd, input=password + "\n", capture_output=True, text=True, timeout=120,
+                          cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+
+
+def server_command(server: ProvinceServer) -> list[str]:
+    import sys
+
+    exe = Path(sys.executable).parent / "anhui-province"
+    return [str(exe) if exe.exists() else sys.executable, *([] if exe.exists() else
+            ["-m", "province.cli"]), *server.base_args()]
+
+
+def seed_demo(server: ProvinceServer) -> dict[str, Device]:
+    """A small province: offices in five cities, each kind of record, two cross-unit duplicates."""
+    units = {"340104": "合肥 蜀山区", "340202": "芜湖 镜湖区", "341102": "滁州 琅琊区",
+             "340302": "蚌埠 龙子湖区", "341202": "阜阳 颍州区"}
+    devices = {code: enroll_device(server, code, label=f"{name} 办公室") for code, name in units.items()}
+    sectors = [("quantum", "quantum_communication"), ("general_ai", "general_llm"),
+               ("low_carbon_energy", "hydrogen"), ("aerospace_info", "low_altitude_economy")]
+    n = 0
+    for u, (code, device) in enumerate(devices.items()):
+        versions = []
+        for k in range(3 + u):
+            sector, direction = sectors[(u + k) % len(sectors)]
+            n += 1
+            versions.append(make_version(code, "enterprise", enterprise(
+                n, sector=sector, direction=direction,
+                **({} if k % 2 else {"tiers": ["high_tech", "listed"], "exchange": "SSE",
+                                     "stock_code": f"{688000 + n}"}))))
+        versions.append(make_version(code, "platform", platform(f"{units[code][:2]}未来产业创新中心")))
+        versions.append(make_version(code, "talent_team", team(f"{units[code][:2]}量子计算团队")))
+        versions.append(make_version(code, "standard", standard(f"DB34/T {4100 + u}-2024", level="local")))
+        send(device, versions)
+    # The same enterprise and the same platform reported by offices in two cities.
+    shared = enterprise(9001, sector="quantum", direction="quantum_communication")
+    send(devices["340104"], [make_version("340104", "enterprise", shared)])
+    send(devices["340202"], [make_version("340202", "enterprise", {**shared, "name": "安徽未来科技（芜湖）有限公司9001"})])
+    send(devices["341102"], [make_version("341102", "platform", platform("合肥未来产业创新中心"))])
+    return devices
