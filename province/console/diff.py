@@ -21,7 +21,12 @@ def _display(form: Any, name: str, value: Any, data: Mapping[str, Any], lang: st
                 return str(form.display_value(field, value, data, lang))[:MAX_VALUE]
             except (TypeError, ValueError):
                 pass
-    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    if isinstance(value, list) and all(isinstance(v, Mapping) for v in value):
+        # A repeat group: one item per line, its values in the order typed.
+        text = "；".join("，".join(str(v) for v in item.values() if v not in (None, ""))
+                        for item in value)
+    else:
+        text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
     return text[:MAX_VALUE]
 
 

@@ -51,8 +51,12 @@ def _labels(request: Request) -> dict[str, Any]:
                 directions[d.code] = d.label(lang)
     except LookupError:
         pass
-    units = {u.code: u.name for u in registry.org_units()}
     cities = [u for u in registry.org_units() if u.level == "city"]
+    units = {}
+    for unit in registry.org_units():
+        city = registry.city_of(unit.code)
+        units[unit.code] = (city.name + unit.name if city and city.code != unit.code
+                            and not unit.name.startswith(city.name) else unit.name)
     return {"forms": {f.id: f.label(lang) for f in registry.forms()}, "sectors": sectors,
             "directions": directions, "units": units,
             "cities": [(c.code, c.name) for c in cities]}

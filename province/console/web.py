@@ -122,6 +122,7 @@ def _amount(value: Any) -> str:
 
 
 _env.filters["amount"] = _amount
+_env.filters["plain"] = lambda value: f"{float(value):g}"
 
 
 def render(request: Request, template: str, status: int = 200, **context: Any) -> HTMLResponse:

@@ -32,7 +32,7 @@ def example(form_id: str) -> dict[str, Any]:
 
 def enterprise(i: int, **extra: Any) -> dict[str, Any]:
     data = copy.deepcopy(example("enterprise"))
-    data.update(name=f"安徽未来科技有限公司{i}", credit_code=credit_code(i), **extra)
+    data.update({"name": f"安徽未来科技有限公司{i}", "credit_code": credit_code(i), **extra})
     return data
 
 
@@ -71,11 +71,18 @@ def send(device: Device, versions: list[RecordVersion]) -> None:
 
 
 def add_user(server: ProvinceServer, username: str, role: str, password: str = PASSWORD) -> None:
-    """``anhui-province user add`` as a real process, the password on standard input."""
-    cmd = [*server_command(server), "user", "add", username, "--role", role, "--password-stdin"]
-    done = subprocess.run(cmd, input=password + "\n", capture_output=True, text=True, timeout=120,
-                          cwd=ROOT)
-    assert done.returncode == 0, done.stderr
+    """``anhui-province user add``, run in this process with the password on standard input."""
+    import contextlib
+    import io
+    import sys
+
+    saved = sys.stdin
+    sys.stdin = io.StringIO(password + "\n")
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):
+            server.cli("user", "add", username, "--role", role, "--password-stdin")
+    finally:
+        sys.stdin = saved
 
 
 def server_command(server: ProvinceServer) -> list[str]:

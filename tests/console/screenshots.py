@@ -1,0 +1,75 @@
+"""Screenshots of every console page in Chinese and English at 1366×768, taken with Debian's
+Chromium against a real province seeded with a small demo (``make console-screenshots``)."""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+
+from selenium.webdriver.common.by import By
+
+from tests.console.browser import chromium, login
+from tests.console.seed import PASSWORD, add_user, seed_demo
+from tests.sync.servers import ProvinceServer
+
+
+def take(out: Path) -> list[Path]:
+    """Seed a province, walk every page in both languages, save PNGs; return their paths."""
+    out.mkdir(parents=True, exist_ok=True)
+    saved: list[Path] = []
+    with tempfile.TemporaryDirectory(prefix="anhui-console-shots-") as tmp:
+        server = ProvinceServer(Path(tmp) / "province")
+        server.start()
+        try:
+            seed_demo(server)
+            add_user(server, "zhang.wei", "admin")
+            for lang in ("zh", "en"):
+                with chromium(lang="zh-CN" if lang == "zh" else "en-US") as driver:
+                    login(driver, server.url, "zhang.wei", PASSWORD)
+                    driver.get(server.url + f"/console/?lang={lang}")
+                    record = driver.find_element(By.CSS_SELECTOR, "a.value").get_attribute("href")
+                    driver.get(server.url + "/console/records")
+                    first = driver.find_element(By.CSS_SELECTOR, "#records tbody a")
+                    record = first.get_attribute("href")
+                    pages = {
+                        "overview": "/console/",
+                        "records": "/console/records",
+                        "record": record.replace(server.url, ""),
+                        "duplicates": "/console/duplicates",
+                        "devices": "/console/devices",
+                        "batches": "/console/batches",
+                        "export": "/console/export",
+                        "actions": "/console/actions",
+                    }
+                    for name, path in pages.items():
+                        driver.get(server.url + path)
+                        if name == "overview":
+                            driver.find_element(By.CSS_SELECTOR, "#map[data-ready='1']")
+                        saved.append(_save(driver, out / f"console-{name}-{lang}.png"))
+                    driver.get(server.url + "/console/devices")
+                    driver.find_element(By.ID, "code-org-unit").send_keys("340104")
+                    driver.find_element(By.CSS_SELECTOR, "form[action='/console/devices/codes'] button").click()
+                    saved.append(_save(driver, out / f"console-code-{lang}.png"))
+                    driver.delete_all_cookies()
+                    driver.get(server.url + "/console/login")
+                    saved.append(_save(driver, out / f"console-login-{lang}.png"))
+        finally:
+            server.stop()
+    return saved
+
+
+def _save(driver: object, path: Path) -> Path:
+    driver.save_screenshot(str(path))  # type: ignore[attr-defined]
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default="docs/screenshots")
+    for path in take(Path(parser.parse_args().out)):
+        print(path)
+
+
+if __name__ == "__main__":
+    main()
