@@ -8,13 +8,15 @@ TEST_STAMP := $(VENV)/.installed-test
 # Debian packages the app and the test suite need: Qt's runtime libraries, a CJK font
 # for rendering Chinese, Xvfb/xdotool/ImageMagick/strace to start the frozen app on a
 # virtual screen (screenshot, no network at start), PostgreSQL for the province's
-# production database and LibreOffice to read exports back in tests.
+# production database, LibreOffice to read exports back in tests, and Chromium with its
+# WebDriver for the province console's browser tests and screenshots.
 SYSTEM_PACKAGES_RUN := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
 	libxcb-render-util0 libxcb-image0 fonts-noto-cjk
-SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) xvfb xauth xdotool imagemagick strace postgresql libreoffice-calc-nogui
+SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) xvfb xauth xdotool imagemagick strace postgresql libreoffice-calc-nogui \
+	chromium chromium-driver
 
-.PHONY: run test lint bench screenshots translations package package-test clean system-run system-test
+.PHONY: run test lint bench screenshots console-screenshots console-assets translations package package-test clean system-run system-test
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +56,14 @@ bench: system-run $(TEST_STAMP) translations
 
 screenshots: system-test $(TEST_STAMP) translations
 	$(PY) -m desktop.gui.screenshots --out docs/screenshots
+
+# The province console's pages in Chinese and English, taken with Chromium at 1366x768.
+console-screenshots: system-test $(TEST_STAMP)
+	$(PY) -m tests.console.screenshots --out docs/screenshots
+
+# Re-vendor the console's browser assets (ECharts, the Anhui map) from the npm registry.
+console-assets:
+	sh province/console/vendor-assets.sh
 
 package: system-run $(STAMP) translations
 	$(PY) -m pip install --quiet -e '.[package]'

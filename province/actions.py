@@ -34,7 +34,8 @@ def record(tx: Tx, actor: str, action: str, subject: str, reason: str,
 def recent(db: Database, *, limit: int = 100, before: int | None = None,
            actor: str | None = None, action: str | None = None) -> list[dict[str, Any]]:
     """Newest actions first (``before`` an id, for paging), optionally of one actor or kind."""
-    where, params = [], []
+    where: list[str] = []
+    params: list[Any] = []
     if before is not None:
         where.append("action_id < ?")
         params.append(before)

@@ -20,7 +20,7 @@ from forms.progress import compute_progress
 from province.clock import utc_now
 from province.console.catalog import catch_up
 from province.context import Province
-from province.db import Tx
+from province.db import Row, Tx
 
 CHUNK = 5000
 DUPLICATE_ELSEWHERE = "duplicate_counted_elsewhere"
@@ -55,9 +55,11 @@ def as_counted(row: tuple[Any, ...], skipped: dict[str, int]) -> dict[str, Any] 
 def _records(province: Province, skipped: dict[str, int]) -> Iterator[dict[str, Any]]:
     after = ""
     while True:
-        rows = province.db.run(lambda tx, after=after: tx.rows(
-            f"{ROW_SQL} WHERE r.record_id > ? ORDER BY r.record_id LIMIT ?", [after, CHUNK]),
-            write=False)
+        def read(tx: Tx, after: str = after) -> list[Row]:
+            return tx.rows(f"{ROW_SQL} WHERE r.record_id > ? ORDER BY r.record_id LIMIT ?",
+                           [after, CHUNK])
+
+        rows = province.db.run(read, write=False)
         if not rows:
             return
         for row in rows:

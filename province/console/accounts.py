@@ -18,8 +18,8 @@ from datetime import UTC, datetime, timedelta
 from cryptography.exceptions import InvalidKey
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 
-from province.clock import format_time, utc_now
 from province import actions
+from province.clock import format_time, utc_now
 from province.db import Database, Tx
 from sync.encoding import sha256_hex
 

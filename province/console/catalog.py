@@ -10,14 +10,14 @@ stay SQL queries with indexes, however many versions the province holds.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from forms.errors import UnknownForm
 from province.console.keys import duplicate_key
 from province.context import Province
-from province.db import Tx
+from province.db import Row, Tx
 
 BATCHES_PER_STEP = 20
 PAGE_SIZE = 50
@@ -202,7 +202,8 @@ def list_page(province: Province, filters: Filters, *, after: tuple[int, str] | 
     return province.db.run(work, write=False)
 
 
-def iter_matches(province: Province, filters: Filters, batch: int = 2000):  # type: ignore[no-untyped-def]
+def iter_matches(province: Province, filters: Filters,
+                 batch: int = 2000) -> Iterator[dict[str, Any]]:
     """Every matching record with its current data, page by page (for the export)."""
     after: tuple[int, str] | None = None
     while True:
@@ -211,13 +212,15 @@ def iter_matches(province: Province, filters: Filters, batch: int = 2000):  # ty
             return
         ids = [r["record_id"] for r in rows]
         marks = ", ".join("?" for _ in ids)
-        data = dict(province.db.run(lambda tx, ids=ids, marks=marks: tx.rows(
-            "SELECT r.record_id, v.data FROM records r JOIN record_versions v "
-            f"ON v.version_id = r.current_version_id WHERE r.record_id IN ({marks})", ids),
-            write=False))
+        sql = ("SELECT r.record_id, v.data FROM records r JOIN record_versions v "
+               f"ON v.version_id = r.current_version_id WHERE r.record_id IN ({marks})")
+
+        def read(tx: Tx, sql: str = sql, ids: list[str] = ids) -> list[Row]:
+            return tx.rows(sql, ids)
+
+        data: dict[str, str] = dict(province.db.run(read, write=False))
         for row in rows:
             row["data"] = json.loads(data[row["record_id"]])
-            row["form_version"] = None
             yield row
         last = rows[-1]
         after = (int(last["log_index"]), str(last["record_id"]))

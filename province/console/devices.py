@@ -82,7 +82,7 @@ def _payload(envelope: bytes) -> dict[str, Any]:
 def batches(province: Province, before: int | None) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """A page of batches, newest first, and the current signed checkpoint."""
 
-    def work(tx: Tx) -> tuple[list[dict[str, Any]], bytes]:
+    def work(tx: Tx) -> tuple[list[tuple[Any, ...]], bytes]:
         sql = ("SELECT b.log_index, b.batch_id, b.device_id, d.org_unit, b.sequence, "
                "b.received_at, b.accepted, b.rejected FROM batches b JOIN devices d ON "
                "d.device_id = b.device_id")

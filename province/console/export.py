@@ -21,6 +21,7 @@ from province import actions
 from province.console import catalog
 from province.console.catalog import Filters
 from province.context import Province
+from province.db import Row, Tx
 from province.progress import ROW_SQL, as_counted
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -131,8 +132,10 @@ def counted_toward(province: Province, filters: Filters, target_code: str,
         chunk = candidates[start:start + 500]
         ids = [c["record_id"] for c in chunk]
         marks = ", ".join("?" for _ in ids)
-        found = {r[0]: r for r in province.db.run(lambda tx, ids=ids, marks=marks: tx.rows(
-            f"{ROW_SQL} WHERE r.record_id IN ({marks})", ids), write=False)}
+        def read(tx: Tx, ids: list[str] = ids, marks: str = marks) -> list[Row]:
+            return tx.rows(f"{ROW_SQL} WHERE r.record_id IN ({marks})", ids)
+
+        found = {r[0]: r for r in province.db.run(read, write=False)}
         for candidate in chunk:
             record = as_counted(found[candidate["record_id"]], {})
             if record is None:

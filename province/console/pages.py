@@ -7,7 +7,7 @@ import json
 import secrets
 from typing import Any
 
-from fastapi import Depends, Request
+from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
@@ -19,6 +19,7 @@ from province.console.catalog import Filters
 from province.console.web import (
     SESSION_COOKIE,
     Denied,
+    SignedIn,
     form,
     lang_of,
     province_of,
@@ -27,7 +28,6 @@ from province.console.web import (
     render,
     require,
     router,
-    signed_in,
 )
 from province.updates import StaleVersion
 from sync.errors import NotFound
@@ -100,7 +100,7 @@ async def login_submit(request: Request) -> Response:
 
 
 @router.post("/logout")
-async def logout(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+async def logout(request: Request, staff: SignedIn) -> Response:
     await form(request, staff)
     accounts.logout(province_of(request).db, request.cookies.get(SESSION_COOKIE, ""),
                     staff.username)
@@ -160,7 +160,8 @@ async def records(request: Request) -> Response:
         rows, total, capped = await run_in_threadpool(
             export.counted_toward, province, filters, target, after)
     else:
-        rows, total = await run_in_threadpool(catalog.list_page, province, filters, after=after)
+        rows, counted = await run_in_threadpool(catalog.list_page, province, filters, after=after)
+        total = counted or 0
         capped = False
     target_label = next((t.label(lang_of(request)) for t in _registry(request).targets()
                          if t.code == target), "")
@@ -206,13 +207,13 @@ async def _decide(request: Request, record_id: str, staff: Staff, action: str) -
 
 
 @router.post("/records/{record_id}/accept")
-async def accept(request: Request, record_id: str, staff: Staff = Depends(signed_in)) -> Response:
+async def accept(request: Request, record_id: str, staff: SignedIn) -> Response:
     return await _decide(request, record_id, staff, "accept")
 
 
 @router.post("/records/{record_id}/return")
 async def return_record(request: Request, record_id: str,
-                        staff: Staff = Depends(signed_in)) -> Response:
+                        staff: SignedIn) -> Response:
     return await _decide(request, record_id, staff, "return")
 
 
@@ -234,7 +235,7 @@ async def duplicates(request: Request, form_id: str = "", decided: str = "", pag
 
 
 @router.post("/duplicates/resolve")
-async def resolve(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+async def resolve(request: Request, staff: SignedIn) -> Response:
     fields = await form(request, staff)
     require(staff, "reviewer")
     try:
@@ -258,7 +259,7 @@ async def devices_page(request: Request, done: str = "", error: str = "") -> Res
 
 
 @router.post("/devices/codes")
-async def issue_code(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+async def issue_code(request: Request, staff: SignedIn) -> Response:
     fields = await form(request, staff)
     require(staff, "admin")
     try:
@@ -276,7 +277,7 @@ def _endpoint(request: Request) -> str:
 
 
 @router.post("/devices/{device_id}/revoke")
-async def revoke(request: Request, device_id: str, staff: Staff = Depends(signed_in)) -> Response:
+async def revoke(request: Request, device_id: str, staff: SignedIn) -> Response:
     fields = await form(request, staff)
     require(staff, "admin")
     try:
@@ -318,7 +319,7 @@ async def export_page(request: Request) -> Response:
 
 
 @router.get("/export.xlsx")
-async def export_xlsx(request: Request, staff: Staff = Depends(signed_in)) -> Response:
+async def export_xlsx(request: Request, staff: SignedIn) -> Response:
     province = province_of(request)
     await run_in_threadpool(catalog.catch_up, province)
     filters = Filters.from_query(request.query_params)
@@ -342,8 +343,8 @@ async def export_xlsx(request: Request, staff: Staff = Depends(signed_in)) -> Re
 
 
 @router.get("/actions")
-async def actions_page(request: Request, before: str = "", actor: str = "",
-                       staff: Staff = Depends(signed_in)) -> Response:
+async def actions_page(request: Request, staff: SignedIn, before: str = "",
+                       actor: str = "") -> Response:
     require(staff, "admin")
     rows = await run_in_threadpool(
         lambda: actions.recent(province_of(request).db, limit=100,

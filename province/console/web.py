@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
 import jinja2
@@ -95,6 +95,9 @@ async def form(request: Request, staff: Staff | None = None) -> dict[str, str]:
         raise Denied("csrf")
     return fields
 
+
+# A handler parameter that is the signed-in member (the router already insists on one).
+SignedIn = Annotated[Staff, Depends(signed_in)]
 
 router = APIRouter(prefix="/console", dependencies=[Depends(signed_in)])
 public = APIRouter(prefix="/console")

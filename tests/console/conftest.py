@@ -11,6 +11,7 @@ import pytest
 import requests
 
 from tests.console.seed import PASSWORD, add_user, seed_demo
+from tests.sync.conftest import postgres  # noqa: F401  (the PostgreSQL cluster fixture)
 from tests.sync.servers import ProvinceServer
 
 
@@ -46,9 +47,15 @@ class Staff:
 
 
 @pytest.fixture
-def province(tmp_path: Path) -> Iterator[ProvinceServer]:
+def database_url() -> str | None:
+    """The province's database: its SQLite file unless a test asks for PostgreSQL."""
+    return None
+
+
+@pytest.fixture
+def province(tmp_path: Path, database_url: str | None) -> Iterator[ProvinceServer]:
     """An empty province with an admin, a reviewer and a viewer."""
-    server = ProvinceServer(tmp_path / "province")
+    server = ProvinceServer(tmp_path / "province", database_url)
     server.start()
     for name, role in (("admin", "admin"), ("li.reviewer", "reviewer"), ("wang.viewer", "viewer")):
         add_user(server, name, role)

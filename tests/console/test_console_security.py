@@ -182,8 +182,9 @@ def test_repeated_wrong_passwords_lock_the_account(province, staff):
     log = staff("admin").get("/console/actions").text
     assert "user.locked" in log
     # An admin's reset lifts the lock.
-    from tests.console.seed import PASSWORD, server_command
     import subprocess
+
+    from tests.console.seed import PASSWORD, server_command
 
     done = subprocess.run([*server_command(province), "user", "reset", "li.reviewer",
                            "--password-stdin"], input=PASSWORD + "\n", text=True,

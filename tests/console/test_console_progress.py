@@ -1,0 +1,83 @@
+"""The numbers of 总览 and the records behind them agree, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+
+from tests.console.seed import seed_demo
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def database_url(request: pytest.FixtureRequest) -> str | None:
+    if request.param == "sqlite":
+        return None
+    return str(request.getfixturevalue("postgres").new_database())
+
+
+def listed(member, **params: str) -> list[str]:
+    page = member.get("/console/records", params=params).text
+    total = int(re.search(r"共 (\d+) 条", page).group(1))  # type: ignore[union-attr]
+    assert total <= 50
+    return re.findall(r'data-record="([^"]+)"', page)
+
+
+def test_every_number_has_exactly_its_records_behind_it(province, staff):
+    seed_demo(province)
+    body = json.loads(province.cli("progress", "--json"))
+    member = staff("viewer")
+    registry_distinct = {"standards", "head_enterprises", "listed_enterprises",
+                         "high_tech_enterprises"}
+    checked = 0
+    for target in body["targets"]:
+        if target["code"].startswith("output_"):
+            continue  # sums, not counts: their records are checked through the enterprises
+        ids = listed(member, target=target["code"])
+        if target["code"] in registry_distinct:
+            # Several records of one credit code or standard number count once.
+            marks = ",".join("?" * len(ids))
+            keys = {r[0] for r in province.query(
+                f"SELECT dup_key FROM console_records WHERE record_id IN ({marks})",
+                tuple(ids))} if ids else set()
+            assert len(keys) == target["value"], target["code"]
+        else:
+            assert len(ids) == target["value"], target["code"]
+        for city, value in target["by_city"].items():
+            in_city = listed(member, target=target["code"], city=city)
+            if target["code"] not in registry_distinct:
+                assert len(in_city) == value, (target["code"], city)
+            checked += 1
+    assert checked >= 10
+    # The console's cached numbers are the command's numbers.
+    page = member.get("/console/").text
+    for target in body["targets"]:
+        shown = re.search(rf'data-target="{target["code"]}".*?class="value"[^>]*>([^<]+)<', page,
+                          re.S).group(1)  # type: ignore[union-attr]
+        assert float(shown.replace(",", "")) == float(target["value"])
+
+
+def test_decisions_and_returns_on_both_databases(province, staff):
+    seed_demo(province)
+    reviewer = staff("reviewer")
+    before = json.loads(province.cli("progress", "--json"))
+    platforms = next(t for t in before["targets"] if t["code"] == "platforms")["value"]
+    page = reviewer.get("/console/duplicates", params={"form_id": "platform"}).text
+    key = re.search(r'name="dup_key" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+    assert reviewer.post("/console/duplicates/resolve", {
+        "form_id": "platform", "dup_key": key, "org_unit": "341102"}).status_code == 303
+    # Deciding again (another unit) replaces the decision.
+    assert reviewer.post("/console/duplicates/resolve", {
+        "form_id": "platform", "dup_key": key, "org_unit": "340104"}).status_code == 303
+    record_id, version_id = province.query(
+        "SELECT record_id, current_version_id FROM records WHERE form_id = 'platform' "
+        "AND org_unit = '340202'")[0]
+    reviewer.post(f"/console/records/{record_id}/return",
+                  {"version_id": version_id, "reason": "请补充批复文件"})
+    after = json.loads(province.cli("progress", "--json"))
+    assert next(t for t in after["targets"] if t["code"] == "platforms")["value"] == platforms - 2
+    assert after["skipped"] == {"duplicate_counted_elsewhere": 1, "status:returned": 1}
+    assert province.query("SELECT org_unit FROM duplicate_decisions") == [("340104",)]
+    assert re.findall(r'data-record="([^"]+)"',
+                      reviewer.get("/console/records", params={"state": "returned"}).text) == [record_id]
