@@ -89,8 +89,7 @@ def catch_up(province: Province) -> int:
                 "v.data, v.received_at, v.log_index FROM record_versions v JOIN records r "
                 "ON r.record_id = v.record_id AND r.current_version_id = v.version_id "
                 "WHERE v.log_index > ? AND v.log_index <= ?", [done, upto])
-            for row in rows:
-                tx.execute(UPSERT, index_row(registry, row))
+            tx.execute_many(UPSERT, [index_row(registry, row) for row in rows])
             tx.execute("UPDATE meta SET value = ? WHERE key = 'console_indexed'", [str(upto)])
             return len(rows)
 
