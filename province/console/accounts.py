@@ -9,6 +9,7 @@ the session's CSRF token, so any server process can check any session.
 from __future__ import annotations
 
 import base64
+import functools
 import hmac
 import re
 import secrets
@@ -86,8 +87,10 @@ def verify_password(password: str, encoded: str) -> bool:
         return False
 
 
-# Compared against when the user does not exist, so a wrong name costs the same time.
-_DUMMY = hash_password(secrets.token_hex(8))
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the user does not exist, so a wrong name costs the same time."""
+    return hash_password(secrets.token_hex(8))
 
 
 def check_new_password(password: str) -> None:
@@ -184,7 +187,7 @@ def login(db: Database, username: str, password: str) -> tuple[str, Staff] | Non
     row = db.run(lambda tx: tx.one(
         "SELECT password_hash, role, disabled_at, locked_until FROM staff_users "
         "WHERE username = ?", [username]), write=False)
-    ok = verify_password(password, row[0] if row else _DUMMY)
+    ok = verify_password(password, row[0] if row else _dummy_hash())
     if row is None:
         return None
     now = utc_now()

@@ -7,8 +7,6 @@ import io
 import json
 from typing import Any
 
-import segno
-
 from province import actions, log
 from province.context import Province
 from province.db import Tx
@@ -36,6 +34,8 @@ def overview(province: Province) -> list[dict[str, Any]]:
 
 
 def _qr_data_uri(text: str) -> str:
+    import segno
+
     out = io.BytesIO()
     segno.make(text, error="m").save(out, kind="svg", scale=5, border=2, xmldecl=False)
     return "data:image/svg+xml;base64," + base64.b64encode(out.getvalue()).decode()

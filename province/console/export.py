@@ -13,8 +13,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-
 from forms.progress import compute_progress
 from forms.spreadsheet import formula_safe
 from province import actions
@@ -47,6 +45,8 @@ def _cell(value: Any) -> Any:
 
 def write_xlsx(province: Province, filters: Filters, lang: str, actor: str) -> Path:
     """Write the matching records to a temporary XLSX file; the caller sends and deletes it."""
+    from openpyxl import Workbook  # only an export needs it; keep server start-up quick
+
     registry = province.validator.registry()
     workbook = Workbook(write_only=True)
     sheets: dict[str, Any] = {}

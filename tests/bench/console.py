@@ -36,7 +36,7 @@ def org_units(province: Province, count: int = 120) -> list[str]:
     return (units * (count // len(units) + 1))[:count]
 
 
-def _record(rng: random.Random, n: int) -> tuple[str, dict[str, Any]]:
+def _record(rng: random.Random, n: int, platform_names: int = 5000) -> tuple[str, dict[str, Any]]:
     sector, direction = rng.choice([("quantum", "quantum_communication"),
                                     ("general_ai", "general_llm"),
                                     ("low_carbon_energy", "hydrogen"),
@@ -47,7 +47,7 @@ def _record(rng: random.Random, n: int) -> tuple[str, dict[str, Any]]:
                                "sector": sector, "direction": direction, "origin": "grown",
                                "year": 2024, "host_kind": "university", "host_name": "中国科学技术大学"}
     if kind == 1:
-        return "platform", {"name": f"安徽未来产业创新平台{(n // 4) % 5000}", "platform_type": "key_lab",
+        return "platform", {"name": f"安徽未来产业创新平台{(n // 4) % platform_names}", "platform_type": "key_lab",
                             "level": "provincial", "sector": sector, "direction": direction,
                             "status": "operating"}
     return "enterprise", {"name": f"安徽未来科技有限公司{n}", "credit_code": f"913401{n:012d}",
@@ -55,8 +55,11 @@ def _record(rng: random.Random, n: int) -> tuple[str, dict[str, Any]]:
                           "tiers": ["high_tech"] if n % 3 else ["listed"], "output": n % 5000}
 
 
-def fill(province: Province, versions: int, seed: int = 7) -> int:
-    """Insert ``versions`` record versions with PostgreSQL's COPY; return the records made."""
+def fill(province: Province, versions: int, seed: int = 7, platform_names: int = 5000) -> int:
+    """Insert ``versions`` record versions with PostgreSQL's COPY; return the records made.
+
+    Platforms get one of ``platform_names`` names, so some are reported by several units.
+    """
     import psycopg
 
     rng = random.Random(seed)
@@ -92,7 +95,7 @@ def fill(province: Province, versions: int, seed: int = 7) -> int:
                         records.append((record_id, unit, form_id))
                         mine.append((record_id, form_id))
                         del mine[:-50]
-                    data = _record(rng, n)[1]
+                    data = _record(rng, n, platform_names)[1]
                     version_id = str(uuid.UUID(int=rng.getrandbits(128)))
                     copy.write_row([version_id, record_id, form_id, 1, unit, "final",
                                     json.dumps(data, ensure_ascii=False, sort_keys=True),

@@ -24,6 +24,7 @@ def take(out: Path) -> list[Path]:
         try:
             seed_demo(server)
             add_user(server, "zhang.wei", "admin")
+            decide(server)
             for lang in ("zh", "en"):
                 with chromium(lang="zh-CN" if lang == "zh" else "en-US") as driver:
                     login(driver, server.url, "zhang.wei", PASSWORD)
@@ -57,6 +58,30 @@ def take(out: Path) -> list[Path]:
         finally:
             server.stop()
     return saved
+
+
+def decide(server: ProvinceServer) -> None:
+    """A reviewer's day so far: one record accepted, one returned, one duplicate decided."""
+    from province.console import review
+    from province.context import Province, Settings
+
+    province = Province.open(Settings.make(server.data_dir, server.database_url))
+    try:
+        rows = province.db.run(lambda tx: tx.rows(
+            "SELECT record_id, current_version_id, form_id FROM records ORDER BY record_id"),
+            write=False)
+        enterprise = [r for r in rows if r[2] == "enterprise"]
+        review.accept(province, enterprise[0][0], enterprise[0][1], "zhang.wei")
+        review.return_for_correction(province, enterprise[1][0], enterprise[1][1],
+                                     "高新技术企业证书已过期，请更新证书编号和发证日期", "zhang.wei")
+        from province.console import catalog
+
+        catalog.catch_up(province)
+        groups, _ = review.duplicate_groups(province, form_id="enterprise")
+        review.resolve_duplicate(province, "enterprise", groups[0]["dup_key"], "340104",
+                                 "注册地在蜀山区", "zhang.wei")
+    finally:
+        province.close()
 
 
 def _save(driver: object, path: Path) -> Path:
