@@ -13,6 +13,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -25,6 +28,7 @@ from province.db import Row, Tx
 CHUNK = 5000
 DUPLICATE_ELSEWHERE = "duplicate_counted_elsewhere"
 KEEP_CACHED = 20
+logger = logging.getLogger("anhui_province")
 
 
 ROW_SQL = (
@@ -95,8 +99,57 @@ def compute(province: Province, as_of: dt.date | None = None) -> dict[str, Any]:
     return body
 
 
+SLOW_SECONDS = 2.0
+_refreshing: set[str] = set()
+_refresh_lock = threading.Lock()
+
+
+def _store(province: Province, key: str, body: dict[str, Any]) -> None:
+    def work(tx: Tx) -> None:
+        tx.execute("INSERT INTO progress_cache (fingerprint, computed_at, body) VALUES (?, ?, ?) "
+                   "ON CONFLICT (fingerprint) DO NOTHING",
+                   [key, utc_now(), json.dumps(body, ensure_ascii=False)])
+        tx.execute("DELETE FROM progress_cache WHERE fingerprint NOT IN (SELECT fingerprint "
+                   "FROM progress_cache ORDER BY computed_at DESC LIMIT ?)", [KEEP_CACHED])
+
+    province.db.run(work)
+
+
+def _compute_and_store(province: Province, key: str, as_of: dt.date) -> dict[str, Any]:
+    started = time.monotonic()
+    body = compute(province, as_of)
+    body["computed_in"] = round(time.monotonic() - started, 3)
+    body["computed_at"] = utc_now()
+    _store(province, key, body)
+    return body
+
+
+def _refresh_in_background(province: Province, key: str, as_of: dt.date) -> None:
+    with _refresh_lock:
+        if key in _refreshing:
+            return
+        _refreshing.add(key)
+
+    def work() -> None:
+        try:
+            _compute_and_store(province, key, as_of)
+        except Exception:  # the next page view tries again; nothing is lost
+            logger.exception("recounting province-wide progress failed")
+        finally:
+            with _refresh_lock:
+                _refreshing.discard(key)
+
+    threading.Thread(target=work, name="progress-refresh", daemon=True).start()
+
+
 def cached(province: Province, as_of: dt.date | None = None) -> dict[str, Any]:
-    """:func:`compute`'s answer, from the cache when nothing it depends on has changed."""
+    """:func:`compute`'s answer, from the cache when nothing it depends on has changed.
+
+    When the data changed and the last count of the same day took more than
+    :data:`SLOW_SECONDS` (a big province), the last count is answered at once, marked
+    ``"stale": true``, while a fresh one is computed in the background; a small province
+    always gets fresh numbers.
+    """
     as_of = as_of or dt.datetime.now(dt.UTC).date()
     catch_up(province)
     key = fingerprint(province, as_of)
@@ -104,14 +157,12 @@ def cached(province: Province, as_of: dt.date | None = None) -> dict[str, Any]:
         "SELECT body FROM progress_cache WHERE fingerprint = ?", [key]), write=False)
     if found is not None:
         return dict(json.loads(found))
-    body = compute(province, as_of)
-
-    def store(tx: Tx) -> None:
-        tx.execute("INSERT INTO progress_cache (fingerprint, computed_at, body) VALUES (?, ?, ?) "
-                   "ON CONFLICT (fingerprint) DO NOTHING",
-                   [key, utc_now(), json.dumps(body, ensure_ascii=False)])
-        tx.execute("DELETE FROM progress_cache WHERE fingerprint NOT IN (SELECT fingerprint "
-                   "FROM progress_cache ORDER BY computed_at DESC LIMIT ?)", [KEEP_CACHED])
-
-    province.db.run(store)
-    return body
+    last = province.db.run(lambda tx: tx.scalar(
+        "SELECT body FROM progress_cache WHERE fingerprint LIKE ? ORDER BY computed_at DESC "
+        "LIMIT 1", [f"%|{as_of.isoformat()}"]), write=False)
+    if last is not None:
+        previous = dict(json.loads(last))
+        if previous.get("computed_in", 0) > SLOW_SECONDS:
+            _refresh_in_background(province, key, as_of)
+            return {**previous, "stale": True}
+    return _compute_and_store(province, key, as_of)

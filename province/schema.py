@@ -94,10 +94,10 @@ CREATE TABLE console_records (
     city TEXT NOT NULL, sector TEXT NOT NULL, direction TEXT NOT NULL, title TEXT NOT NULL,
     search TEXT NOT NULL, dup_key TEXT, version_id TEXT NOT NULL, first_received_at TEXT NOT NULL,
     received_at TEXT NOT NULL, log_index INTEGER NOT NULL);
-CREATE INDEX console_records_list ON console_records (log_index);
-CREATE INDEX console_records_city ON console_records (city, form_id, log_index);
-CREATE INDEX console_records_unit ON console_records (org_unit, form_id, log_index);
-CREATE INDEX console_records_form ON console_records (form_id, sector, log_index);
+CREATE INDEX console_records_list ON console_records (log_index, record_id);
+CREATE INDEX console_records_city ON console_records (city, form_id, log_index, record_id);
+CREATE INDEX console_records_unit ON console_records (org_unit, form_id, log_index, record_id);
+CREATE INDEX console_records_form ON console_records (form_id, sector, log_index, record_id);
 CREATE INDEX console_records_dup ON console_records (form_id, dup_key, org_unit);
 CREATE INDEX record_versions_log ON record_versions (log_index);
 CREATE TABLE progress_cache (fingerprint TEXT PRIMARY KEY, computed_at TEXT NOT NULL,

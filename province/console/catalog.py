@@ -185,17 +185,18 @@ def list_page(province: Province, filters: Filters, *, after: tuple[int, str] | 
     keyset = ""
     page_params = list(params)
     if after is not None:
-        keyset = (" AND " if where else " WHERE ") + (
-            "(c.log_index < ? OR (c.log_index = ? AND c.record_id > ?))")
-        page_params += [after[0], after[0], after[1]]
+        keyset = (" AND " if where else " WHERE ") + "(c.log_index, c.record_id) < (?, ?)"
+        page_params += [after[0], after[1]]
     sql = (f"SELECT c.record_id, c.form_id, c.org_unit, c.city, c.sector, c.direction, c.title, "
            f"c.received_at, c.first_received_at, c.log_index, {STATE_SQL}, r.return_reason, "
-           f"c.dup_key {FROM_SQL}{where}{keyset} ORDER BY c.log_index DESC, c.record_id "
+           f"c.dup_key {FROM_SQL}{where}{keyset} ORDER BY c.log_index DESC, c.record_id DESC "
            "LIMIT ?")
+    # Only the review state needs the records and reviews tables; without it, count the index.
+    count_from = FROM_SQL if filters.state else "FROM console_records c"
 
     def work(tx: Tx) -> tuple[list[dict[str, Any]], int | None]:
         rows = tx.rows(sql, [*page_params, limit])
-        total = int(tx.scalar(f"SELECT COUNT(*) {FROM_SQL}{where}", params)) if count else None
+        total = int(tx.scalar(f"SELECT COUNT(*) {count_from}{where}", params)) if count else None
         return [dict(zip(LIST_COLUMNS, r, strict=True)) for r in rows], total
 
     return province.db.run(work, write=False)

@@ -49,6 +49,8 @@ TEXT: dict[str, tuple[str, str]] = {
                 "An enterprise (credit code) or standard (number) reported by several org units "
                 "counts once; a reviewer's decision on the Duplicates page says which unit it "
                 "counts under."),
+    "ov.stale": ("以下数字计算于 {at}（UTC）；新数据正在统计，请稍后刷新。",
+                 "These numbers were counted at {at} (UTC); new data is being counted, reload shortly."),
     "ov.map_hint": ("点击地图上的市查看该市计入的记录。", "Click a city on the map to see its records."),
     "ov.chosen": ("当前指标", "Measure shown"),
     "skip.status:returned": ("已退回待修改", "returned for correction"),

@@ -62,22 +62,21 @@ def duplicate_groups(province: Province, *, form_id: str = "", decided: str = ""
     if form_id:
         where.append("c.form_id = ?")
         params.append(form_id)
-    having = "COUNT(DISTINCT c.org_unit) > 1"
-    if decided == "yes":
-        having += " AND MAX(d.org_unit) IS NOT NULL"
-    elif decided == "no":
-        having += " AND MAX(d.org_unit) IS NULL"
-    grouped = (f"SELECT c.form_id, c.dup_key, COUNT(*) AS n, MAX(c.log_index) AS latest "
-               f"FROM console_records c LEFT JOIN duplicate_decisions d ON "
-               f"d.form_id = c.form_id AND d.dup_key = c.dup_key WHERE {' AND '.join(where)} "
-               f"GROUP BY c.form_id, c.dup_key HAVING {having}")
+    # MIN <> MAX: more than one org unit, without the cost of COUNT(DISTINCT ...).
+    grouped = (f"SELECT c.form_id, c.dup_key, MAX(c.log_index) AS latest FROM console_records c "
+               f"WHERE {' AND '.join(where)} GROUP BY c.form_id, c.dup_key "
+               "HAVING MIN(c.org_unit) <> MAX(c.org_unit)")
+    decision = ("EXISTS (SELECT 1 FROM duplicate_decisions d WHERE d.form_id = g.form_id "
+                "AND d.dup_key = g.dup_key)")
+    outer = {"yes": f" WHERE {decision}", "no": f" WHERE NOT {decision}"}.get(decided, "")
 
     def work(tx: Tx) -> tuple[list[dict[str, Any]], int]:
-        total = int(tx.scalar(f"SELECT COUNT(*) FROM ({grouped}) g", params))
-        keys = tx.rows(f"{grouped} ORDER BY latest DESC, c.form_id, c.dup_key LIMIT ? OFFSET ?",
+        total = int(tx.scalar(f"SELECT COUNT(*) FROM ({grouped}) g{outer}", params))
+        keys = tx.rows(f"SELECT g.form_id, g.dup_key FROM ({grouped}) g{outer} "
+                       "ORDER BY g.latest DESC, g.form_id, g.dup_key LIMIT ? OFFSET ?",
                        [*params, limit, offset])
         groups = []
-        for form, key, _n, _latest in keys:
+        for form, key in keys:
             members = tx.rows(
                 "SELECT c.record_id, c.org_unit, c.city, c.title, c.received_at FROM "
                 "console_records c WHERE c.form_id = ? AND c.dup_key = ? "
