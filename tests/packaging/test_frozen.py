@@ -44,7 +44,8 @@ def test_frozen_window_opens_and_reaches_no_network(bundle, tmp_path):
 
 
 # The office bundle never carries the provincial endpoint or its web server and database driver.
-ENDPOINT_PACKAGES = ("province", "fastapi", "uvicorn", "starlette", "psycopg", "psycopg_binary")
+ENDPOINT_PACKAGES = ("province", "fastapi", "uvicorn", "starlette", "psycopg", "psycopg_binary",
+                     "jinja2", "segno", "selenium")
 
 
 def test_bundle_carries_no_endpoint(bundle):

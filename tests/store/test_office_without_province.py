@@ -6,7 +6,7 @@ import sys
 
 from tests.conftest import ROOT
 
-BLOCKED = ("province", "fastapi", "uvicorn", "starlette", "psycopg", "jinja2")
+BLOCKED = ("province", "fastapi", "uvicorn", "starlette", "psycopg", "jinja2", "segno", "selenium")
 
 SCRIPT = f"""
 import sys

@@ -1,0 +1,45 @@
+"""``anhui-province user``: clear refusals, and disabling an account ends its sessions at once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+
+import requests
+
+from tests.console.conftest import Staff
+from tests.console.seed import PASSWORD, server_command
+
+
+def user(province, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*server_command(province), "user", *args], capture_output=True,
+                          text=True, timeout=120,
+                          input=None if password is None else password + "\n")
+
+
+def test_user_commands_refuse_bad_input_and_disabling_ends_sessions(province):
+    for args, password, message in (
+            (("add", "bad name", "--role", "viewer", "--password-stdin"), PASSWORD, "user name"),
+            (("add", "zhao", "--role", "viewer", "--password-stdin"), "short", "at least 10"),
+            (("add", "admin", "--role", "viewer", "--password-stdin"), PASSWORD, "already exists"),
+            (("disable", "nobody"), None, "no user nobody")):
+        done = user(province, *args, password=password)
+        assert done.returncode == 1 and message in done.stderr, done.stderr
+    names = [u["username"] for u in json.loads(user(province, "list", "--json").stdout)]
+    assert names == ["admin", "li.reviewer", "wang.viewer"]
+
+    viewer = Staff(province)
+    assert viewer.login("wang.viewer").url.endswith("/console/")
+    assert viewer.get("/console/").status_code == 200
+    assert user(province, "disable", "wang.viewer", "--reason", "调离").returncode == 0
+    left = requests.get(province.url + "/console/", cookies=dict(viewer.http.cookies),
+                        allow_redirects=False, timeout=30)
+    assert left.status_code == 303
+    assert "failed=1" in Staff(province).login("wang.viewer").url
+    assert user(province, "enable", "wang.viewer").returncode == 0
+    assert Staff(province).login("wang.viewer").url.endswith("/console/")
+    log = province.query("SELECT actor, action, subject, reason FROM action_log "
+                         "WHERE action LIKE 'user.%' ORDER BY action_id")
+    assert [(a[1], a[2], a[3]) for a in log][-2:] == [("user.disable", "wang.viewer", "调离"),
+                                                      ("user.enable", "wang.viewer", "")]
+    assert all(a[0].startswith("cli:") for a in log)
