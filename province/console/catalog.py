@@ -10,6 +10,7 @@ stay SQL queries with indexes, however many versions the province holds.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,6 +24,7 @@ BATCHES_PER_STEP = 20
 PAGE_SIZE = 50
 STATES = ("received", "accepted", "returned", "resubmitted")
 SEARCH_MAX = 4000
+DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # The review state, derived from the record, its last return and its last review. ODK
 # Central's states: received, then accepted or returned, and a returned record answered by
@@ -74,6 +76,13 @@ UPSERT = (
 
 def catch_up(province: Province) -> int:
     """Index every version received since the last call; return how many were indexed."""
+    def behind(tx: Tx) -> bool:
+        done = int(tx.scalar("SELECT value FROM meta WHERE key = 'console_indexed'"))
+        return done < int(tx.scalar("SELECT value FROM counters WHERE name = 'log'")) - 1
+
+    # A page view must not take the write lock when there is nothing new (the usual case).
+    if not province.db.run(behind, write=False):
+        return 0
     registry = province.validator.registry()
     total = 0
     while True:
@@ -122,11 +131,15 @@ class Filters:
             value = query.get(name) or ""
             return value.strip()[:limit]
 
+        def day(name: str) -> str:
+            value = get(name, 10)
+            return value if DAY.match(value) else ""
+
         state = get("state")
         return cls(city=get("city"), org_unit=get("org_unit"), form_id=get("form"),
                    sector=get("sector"), direction=get("direction"),
                    state=state if state in STATES else "",
-                   received_from=get("from", 10), received_to=get("to", 10), q=get("q", 100),
+                   received_from=day("from"), received_to=day("to"), q=get("q", 100),
                    dup_key=get("dup_key", 300))
 
     def query_items(self) -> list[tuple[str, str]]:

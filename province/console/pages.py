@@ -16,6 +16,7 @@ from province import progress as province_progress
 from province.console import accounts, catalog, devices, diff, export, review
 from province.console.accounts import Staff
 from province.console.catalog import Filters
+from province.console.i18n import TEXT
 from province.console.web import (
     SESSION_COOKIE,
     Denied,
@@ -33,6 +34,11 @@ from province.updates import StaleVersion
 from sync.errors import NotFound
 
 LOGIN_COOKIE = "anhui_console_login"
+
+
+def _known(prefix: str, value: str) -> str:
+    """A message key from the query string, only if it names one of our messages."""
+    return value if f"{prefix}.{value}" in TEXT else ""
 
 
 def _registry(request: Request) -> Any:
@@ -146,7 +152,9 @@ async def overview(request: Request, target: str = "", year: str = "") -> Respon
 
 def _after(value: str) -> tuple[int, str] | None:
     index, _, record_id = value.partition(":")
-    return (int(index), record_id) if index.isdigit() and record_id else None
+    if index.isdigit() and len(index) < 19 and 0 < len(record_id) <= 128:
+        return int(index), record_id
+    return None
 
 
 @router.get("/records")
@@ -181,7 +189,7 @@ async def record_page(request: Request, record_id: str, done: str = "", error: s
     history = await run_in_threadpool(catalog.versions, province, record_id)
     steps = diff.history(_registry(request), history, lang_of(request))
     return render(request, "record.html", head=head, steps=steps, labels=_labels(request),
-                  done=done, error=error)
+                  done=_known("one.done", done), error=_known("err", error))
 
 
 async def _decide(request: Request, record_id: str, staff: Staff, action: str) -> Response:
@@ -221,17 +229,17 @@ async def return_record(request: Request, record_id: str,
 
 
 @router.get("/duplicates")
-async def duplicates(request: Request, form_id: str = "", decided: str = "", page: int = 1,
+async def duplicates(request: Request, form_id: str = "", decided: str = "", page: str = "1",
                      done: str = "", error: str = "") -> Response:
     province = province_of(request)
     await run_in_threadpool(catalog.catch_up, province)
-    page = max(1, min(page, 100000))
+    number = max(1, min(int(page), 100000)) if page.isdigit() and len(page) < 7 else 1
     groups, total = await run_in_threadpool(
-        lambda: review.duplicate_groups(province, form_id=form_id, decided=decided,
-                                        offset=(page - 1) * 30))
-    return render(request, "duplicates.html", groups=groups, total=total, page=page,
-                  form_id=form_id, decided=decided, labels=_labels(request), done=done,
-                  error=error)
+        lambda: review.duplicate_groups(province, form_id=form_id[:32], decided=decided,
+                                        offset=(number - 1) * 30))
+    return render(request, "duplicates.html", groups=groups, total=total, page=number,
+                  form_id=form_id, decided=decided, labels=_labels(request),
+                  done=done if done == "resolved" else "", error=_known("err", error))
 
 
 @router.post("/duplicates/resolve")
@@ -254,8 +262,8 @@ async def resolve(request: Request, staff: SignedIn) -> Response:
 @router.get("/devices")
 async def devices_page(request: Request, done: str = "", error: str = "") -> Response:
     rows = await run_in_threadpool(devices.overview, province_of(request))
-    return render(request, "devices.html", rows=rows, labels=_labels(request), done=done,
-                  error=error)
+    return render(request, "devices.html", rows=rows, labels=_labels(request),
+                  done=_known("dev.done", done), error=_known("err", error))
 
 
 @router.post("/devices/codes")
@@ -294,8 +302,8 @@ async def revoke(request: Request, device_id: str, staff: SignedIn) -> Response:
 @router.get("/batches")
 async def batches_page(request: Request, before: str = "") -> Response:
     province = province_of(request)
-    rows, checkpoint = await run_in_threadpool(devices.batches, province,
-                                               int(before) if before.isdigit() else None)
+    rows, checkpoint = await run_in_threadpool(
+        devices.batches, province, int(before) if before.isdigit() and len(before) < 19 else None)
     return render(request, "batches.html", rows=rows, checkpoint=checkpoint,
                   labels=_labels(request))
 
@@ -348,7 +356,8 @@ async def actions_page(request: Request, staff: SignedIn, before: str = "",
     require(staff, "admin")
     rows = await run_in_threadpool(
         lambda: actions.recent(province_of(request).db, limit=100,
-                               before=int(before) if before.isdigit() else None,
+                               before=int(before) if before.isdigit() and len(before) < 19
+                               else None,
                                actor=actor[:64] or None))
     return render(request, "actions.html", rows=rows, actor=actor)
 

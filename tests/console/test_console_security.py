@@ -191,3 +191,26 @@ def test_repeated_wrong_passwords_lock_the_account(province, staff):
                           capture_output=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert member.login("li.reviewer").url.endswith("/console/")
+
+
+HOSTILE = ("' OR 1=1 --", "<script>alert(1)</script>", "９" * 400, "-1", "99999999999999999999",
+           "x:y", "2024-13-99", "\u0000", "%00", "../../etc/passwd")
+
+
+def test_pages_survive_hostile_query_strings(seeded, staff):
+    admin = staff("admin")
+    record_id = seeded.query("SELECT record_id FROM records LIMIT 1")[0][0]
+    pages = ["/console/", "/console/records", f"/console/records/{record_id}", "/console/duplicates",
+             "/console/devices", "/console/batches", "/console/export", "/console/actions"]
+    names = ("q", "city", "org_unit", "form", "sector", "state", "from", "to", "after", "target",
+             "year", "page", "before", "actor", "decided", "form_id", "done", "error", "lang")
+    tried = 0
+    for path in pages:
+        for value in HOSTILE:
+            answer = admin.get(path, params={name: value for name in names})
+            assert answer.status_code == 200, (path, value, answer.status_code)
+            assert "<script>alert(1)" not in answer.text
+            assert "err.' OR" not in answer.text
+            tried += 1
+    assert admin.get("/console/records/no-such-record").status_code == 404
+    assert tried == len(pages) * len(HOSTILE)
