@@ -33,6 +33,15 @@ def overview(province: Province) -> list[dict[str, Any]]:
     return [dict(zip(keys, r, strict=True)) for r in rows]
 
 
+def codes(province: Province, limit: int = 50) -> list[dict[str, Any]]:
+    """The newest enrollment codes issued (never the codes themselves: only hashes are kept)."""
+    rows = province.db.run(lambda tx: tx.rows(
+        "SELECT org_unit, created_at, expires_at, used_at, device_id FROM enrollment_codes "
+        "ORDER BY created_at DESC LIMIT ?", [limit]), write=False)
+    keys = ("org_unit", "created_at", "expires_at", "used_at", "device_id")
+    return [dict(zip(keys, r, strict=True)) for r in rows]
+
+
 def _qr_data_uri(text: str) -> str:
     import segno
 

@@ -13,6 +13,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from province import actions
 from province import progress as province_progress
+from province.clock import utc_now
 from province.console import accounts, catalog, devices, diff, export, review
 from province.console.accounts import Staff
 from province.console.catalog import Filters
@@ -262,7 +263,9 @@ async def resolve(request: Request, staff: SignedIn) -> Response:
 @router.get("/devices")
 async def devices_page(request: Request, done: str = "", error: str = "") -> Response:
     rows = await run_in_threadpool(devices.overview, province_of(request))
-    return render(request, "devices.html", rows=rows, labels=_labels(request),
+    issued = await run_in_threadpool(devices.codes, province_of(request))
+    return render(request, "devices.html", rows=rows, codes=issued, labels=_labels(request),
+                  now=utc_now(),
                   done=_known("dev.done", done), error=_known("err", error))
 
 

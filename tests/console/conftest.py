@@ -52,13 +52,37 @@ def database_url() -> str | None:
     return None
 
 
+NAMES = {"admin": "admin", "reviewer": "li.reviewer", "viewer": "wang.viewer"}
+
+
+def start_province(folder: Path, database_url: str | None = None) -> ProvinceServer:
+    """A running province with an admin, a reviewer and a viewer."""
+    server = ProvinceServer(folder, database_url)
+    server.start()
+    for role, name in NAMES.items():
+        add_user(server, name, role)
+    return server
+
+
+def signed_in(server: ProvinceServer, role: str) -> Staff:
+    member = Staff(server)
+    assert member.login(NAMES[role]).url.endswith("/console/")
+    return member
+
+
 @pytest.fixture
 def province(tmp_path: Path, database_url: str | None) -> Iterator[ProvinceServer]:
     """An empty province with an admin, a reviewer and a viewer."""
-    server = ProvinceServer(tmp_path / "province", database_url)
-    server.start()
-    for name, role in (("admin", "admin"), ("li.reviewer", "reviewer"), ("wang.viewer", "viewer")):
-        add_user(server, name, role)
+    server = start_province(tmp_path / "province", database_url)
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def shared_seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ProvinceServer]:
+    """One seeded province for a module's tests that only read (or refuse) what is there."""
+    server = start_province(tmp_path_factory.mktemp("shared") / "province")
+    seed_demo(server)
     yield server
     server.stop()
 
@@ -73,11 +97,4 @@ def seeded(province: ProvinceServer) -> ProvinceServer:
 @pytest.fixture
 def staff(province: ProvinceServer):  # type: ignore[no-untyped-def]
     """Make a logged-in :class:`Staff` of a role: ``staff("reviewer")``."""
-    names = {"admin": "admin", "reviewer": "li.reviewer", "viewer": "wang.viewer"}
-
-    def make(role: str) -> Staff:
-        member = Staff(province)
-        assert member.login(names[role]).url.endswith("/console/")
-        return member
-
-    return make
+    return lambda role: signed_in(province, role)

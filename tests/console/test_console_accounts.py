@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import subprocess
+import sys
 
 import requests
 
@@ -12,9 +15,18 @@ from tests.console.seed import PASSWORD, server_command
 
 
 def user(province, *args: str, password: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*server_command(province), "user", *args], capture_output=True,
-                          text=True, timeout=120,
-                          input=None if password is None else password + "\n")
+    """``anhui-province user ...`` run in this process (the same code as the command)."""
+    from province.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    saved = sys.stdin
+    sys.stdin = io.StringIO("" if password is None else password + "\n")
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            code = main([*province.base_args(), "user", *args])
+    finally:
+        sys.stdin = saved
+    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
 
 
 def test_user_commands_refuse_bad_input_and_disabling_ends_sessions(province):
@@ -25,7 +37,9 @@ def test_user_commands_refuse_bad_input_and_disabling_ends_sessions(province):
             (("disable", "nobody"), None, "no user nobody")):
         done = user(province, *args, password=password)
         assert done.returncode == 1 and message in done.stderr, done.stderr
-    names = [u["username"] for u in json.loads(user(province, "list", "--json").stdout)]
+    listed = subprocess.run([*server_command(province), "user", "list", "--json"],
+                            capture_output=True, text=True, timeout=120, check=True)
+    names = [u["username"] for u in json.loads(listed.stdout)]
     assert names == ["admin", "li.reviewer", "wang.viewer"]
 
     viewer = Staff(province)

@@ -11,7 +11,7 @@ from starlette.routing import Route
 
 from province.app import create_app
 from province.context import Settings
-from tests.console.conftest import Staff
+from tests.console.conftest import Staff, signed_in
 from tests.console.seed import enterprise, make_version, send
 from tests.sync.offices import enroll_device
 
@@ -45,7 +45,8 @@ def console_routes(province) -> list[tuple[str, str]]:
         app.state.province.close()
 
 
-def test_every_console_route_refuses_a_request_without_a_session(seeded):
+def test_every_console_route_refuses_a_request_without_a_session(shared_seeded):
+    seeded = shared_seeded
     routes = console_routes(seeded)
     # The walk must see the pages, not an empty table.
     assert {("GET", "/console/"), ("POST", "/console/records/x/return"),
@@ -197,8 +198,9 @@ HOSTILE = ("' OR 1=1 --", "<script>alert(1)</script>", "９" * 400, "-1", "99999
            "x:y", "2024-13-99", "\u0000", "%00", "../../etc/passwd")
 
 
-def test_pages_survive_hostile_query_strings(seeded, staff):
-    admin = staff("admin")
+def test_pages_survive_hostile_query_strings(shared_seeded):
+    seeded = shared_seeded
+    admin = signed_in(seeded, "admin")
     record_id = seeded.query("SELECT record_id FROM records LIMIT 1")[0][0]
     pages = ["/console/", "/console/records", f"/console/records/{record_id}", "/console/duplicates",
              "/console/devices", "/console/batches", "/console/export", "/console/actions"]
