@@ -71,16 +71,18 @@ def duplicate_groups(province: Province, *, form_id: str = "", decided: str = ""
     outer = {"yes": f" WHERE {decision}", "no": f" WHERE NOT {decision}"}.get(decided, "")
 
     def work(tx: Tx) -> tuple[list[dict[str, Any]], int]:
-        total = int(tx.scalar(f"SELECT COUNT(*) FROM ({grouped}) g{outer}", params))
-        keys = tx.rows(f"SELECT g.form_id, g.dup_key FROM ({grouped}) g{outer} "
+        # One aggregation gives the page and, by a window, the number of groups.
+        keys = tx.rows(f"SELECT g.form_id, g.dup_key, COUNT(*) OVER () FROM ({grouped}) g{outer} "
                        "ORDER BY g.latest DESC, g.form_id, g.dup_key LIMIT ? OFFSET ?",
                        [*params, limit, offset])
+        total = int(keys[0][2]) if keys else (
+            int(tx.scalar(f"SELECT COUNT(*) FROM ({grouped}) g{outer}", params)) if offset else 0)
         groups = []
-        for form, key in keys:
+        for form, key, _total in keys:
             members = tx.rows(
                 "SELECT c.record_id, c.org_unit, c.city, c.title, c.received_at FROM "
                 "console_records c WHERE c.form_id = ? AND c.dup_key = ? "
-                "ORDER BY c.org_unit, c.record_id", [form, key])
+                "ORDER BY c.org_unit, c.record_id LIMIT 200", [form, key])
             decision = tx.one("SELECT org_unit, actor, at, reason FROM duplicate_decisions "
                               "WHERE form_id = ? AND dup_key = ?", [form, key])
             groups.append({
