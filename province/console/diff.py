@@ -11,11 +11,31 @@ from forms.errors import UnknownForm
 MAX_VALUE = 500
 
 
+def _group(form: Any, field: Any, items: list[Any], lang: str) -> str:
+    """A repeat group: one item after another, each item's values as a person reads them."""
+    shown = []
+    for item in items[:50]:
+        parts = []
+        for key, value in item.items():
+            if value in (None, ""):
+                continue
+            try:
+                sub = field.subfield(key)
+                parts.append(str(form.display_value(sub, value, item, lang)))
+            except (KeyError, TypeError, ValueError):
+                parts.append(str(value))
+        shown.append("，".join(parts) if lang == "zh" else ", ".join(parts))
+    return "；".join(shown) if lang == "zh" else "; ".join(shown)
+
+
 def _display(form: Any, name: str, value: Any, data: Mapping[str, Any], lang: str) -> str:
     if value is None:
         return ""
     if form is not None and form.has_field(name):
         field = form.field(name)
+        if field.is_group and isinstance(value, list) and all(isinstance(v, Mapping)
+                                                               for v in value):
+            return _group(form, field, value, lang)[:MAX_VALUE]
         if not isinstance(value, dict | list) or field.type == "multi_choice":
             try:
                 return str(form.display_value(field, value, data, lang))[:MAX_VALUE]

@@ -29,14 +29,14 @@ def take(out: Path) -> list[Path]:
                 with chromium(lang="zh-CN" if lang == "zh" else "en-US") as driver:
                     login(driver, server.url, "zhang.wei", PASSWORD)
                     driver.get(server.url + f"/console/?lang={lang}")
-                    record = driver.find_element(By.CSS_SELECTOR, "a.value").get_attribute("href")
-                    driver.get(server.url + "/console/records")
-                    first = driver.find_element(By.CSS_SELECTOR, "#records tbody a")
-                    record = first.get_attribute("href")
+                    # The record page of the record with the most versions shows a diff.
+                    edited = server.query("SELECT record_id FROM record_versions GROUP BY "
+                                          "record_id ORDER BY COUNT(*) DESC LIMIT 1")[0][0]
+                    record = f"/console/records/{edited}"
                     pages = {
                         "overview": "/console/",
                         "records": "/console/records",
-                        "record": record.replace(server.url, ""),
+                        "record": record,
                         "duplicates": "/console/duplicates",
                         "devices": "/console/devices",
                         "batches": "/console/batches",

@@ -118,4 +118,11 @@ def seed_demo(server: ProvinceServer) -> dict[str, Device]:
     send(devices["340104"], [make_version("340104", "enterprise", shared)])
     send(devices["340202"], [make_version("340202", "enterprise", {**shared, "name": "安徽未来科技（芜湖）有限公司9001"})])
     send(devices["341102"], [make_version("341102", "platform", platform("合肥未来产业创新中心"))])
+    # An office corrects a record: a second version with two fields changed.
+    edited = enterprise(9002, sector="general_ai", direction="general_llm", output=8000)
+    first = make_version("341202", "enterprise", edited)
+    send(devices["341202"], [first])
+    send(devices["341202"], [make_version("341202", "enterprise",
+                                          {**edited, "output": 9500, "employees": 210},
+                                          record_id=first.record_id)])
     return devices
