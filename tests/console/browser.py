@@ -61,6 +61,11 @@ def login(driver: Any, base: str, username: str, password: str) -> None:
     driver.find_element(By.ID, "username").send_keys(username)
     driver.find_element(By.ID, "password").send_keys(password)
     driver.find_element(By.ID, "login").click()
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    # The click returns before the next page has loaded; wait for it (or for the refusal).
+    WebDriverWait(driver, 60).until(
+        lambda d: "failed=1" in d.current_url or "/console/login" not in d.current_url)
     assert "/console/login" not in driver.current_url, "login failed"
 
 

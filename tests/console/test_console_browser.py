@@ -28,6 +28,7 @@ def office(data_dir, *args: str, input: str | None = None) -> str:
 
 def test_review_loop_in_chromium_reaches_the_office(office_dir, province):
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
 
     # An office (the real application, through its command line) enrolls and sends a record.
     code = json.loads(province.cli("enroll-code", "--org-unit", "340104", "--json"))["code"]
@@ -60,12 +61,15 @@ def test_review_loop_in_chromium_reaches_the_office(office_dir, province):
         driver.get(province.url + "/console/records")
         driver.find_element(By.ID, "q").send_keys("浏览器测试")
         driver.find_element(By.CSS_SELECTOR, "#filters button[type=submit]").click()
+        WebDriverWait(driver, 60).until(lambda d: "q=" in d.current_url)
         rows = driver.find_elements(By.CSS_SELECTOR, "#records tbody tr[data-record]")
         assert [r.get_attribute("data-record") for r in rows] == [record_id]
         rows[0].find_element(By.TAG_NAME, "a").click()
+        WebDriverWait(driver, 60).until(lambda d: f"/console/records/{record_id}" in d.current_url)
         assert driver.find_element(By.ID, "record-title").text == name
         driver.find_element(By.ID, "reason").send_keys(reason)
         driver.find_element(By.ID, "return").click()
+        WebDriverWait(driver, 60).until(lambda d: "done=return" in d.current_url)
         assert driver.find_element(By.ID, "record-state").text == "已退回"
         assert reason in driver.find_element(By.ID, "return-reason").text
         # A returned record no longer counts toward the totals.
