@@ -99,6 +99,10 @@ CREATE INDEX console_records_city ON console_records (city, form_id, log_index, 
 CREATE INDEX console_records_unit ON console_records (org_unit, form_id, log_index, record_id);
 CREATE INDEX console_records_form ON console_records (form_id, sector, log_index, record_id);
 CREATE INDEX console_records_dup ON console_records (form_id, dup_key, org_unit);
+CREATE TABLE duplicate_groups (
+    form_id TEXT NOT NULL, dup_key TEXT NOT NULL, org_units INTEGER NOT NULL,
+    records INTEGER NOT NULL, latest INTEGER NOT NULL, PRIMARY KEY (form_id, dup_key));
+CREATE INDEX duplicate_groups_latest ON duplicate_groups (latest);
 CREATE INDEX record_versions_log ON record_versions (log_index);
 CREATE TABLE progress_cache (fingerprint TEXT PRIMARY KEY, computed_at TEXT NOT NULL,
     body TEXT NOT NULL);

@@ -98,7 +98,11 @@ def catch_up(province: Province) -> int:
                 "v.data, v.received_at, v.log_index FROM record_versions v JOIN records r "
                 "ON r.record_id = v.record_id AND r.current_version_id = v.version_id "
                 "WHERE v.log_index > ? AND v.log_index <= ?", [done, upto])
-            tx.execute_many(UPSERT, [index_row(registry, row) for row in rows])
+            indexed = [index_row(registry, row) for row in rows]
+            touched = _keys_of(tx, [r[0] for r in indexed])
+            tx.execute_many(UPSERT, indexed)
+            touched |= {(r[1], r[8]) for r in indexed if r[8] is not None}
+            refresh_groups(tx, touched)
             tx.execute("UPDATE meta SET value = ? WHERE key = 'console_indexed'", [str(upto)])
             return len(rows)
 
@@ -106,6 +110,38 @@ def catch_up(province: Province) -> int:
         if count is None:
             return total
         total += count
+
+
+def _keys_of(tx: Tx, record_ids: list[str]) -> set[tuple[str, str]]:
+    """The (form, duplicate key) the index holds now for these records."""
+    found: set[tuple[str, str]] = set()
+    for start in range(0, len(record_ids), 500):
+        chunk = record_ids[start:start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        found |= {(r[0], r[1]) for r in tx.rows(
+            f"SELECT form_id, dup_key FROM console_records WHERE record_id IN ({marks}) "
+            "AND dup_key IS NOT NULL", chunk)}
+    return found
+
+
+def refresh_groups(tx: Tx, keys: set[tuple[str, str]]) -> None:
+    """Recount the duplicate groups of these keys: only keys of several org units are kept."""
+    by_form: dict[str, list[str]] = {}
+    for form_id, key in sorted(keys):
+        by_form.setdefault(form_id, []).append(key)
+    for form_id, dup_keys in by_form.items():
+        for start in range(0, len(dup_keys), 500):
+            chunk = dup_keys[start:start + 500]
+            marks = ", ".join("?" for _ in chunk)
+            counted = tx.rows(
+                "SELECT form_id, dup_key, COUNT(DISTINCT org_unit), COUNT(*), MAX(log_index) "
+                f"FROM console_records WHERE form_id = ? AND dup_key IN ({marks}) "
+                "GROUP BY form_id, dup_key", [form_id, *chunk])
+            tx.execute_many("DELETE FROM duplicate_groups WHERE form_id = ? AND dup_key = ?",
+                            [[form_id, k] for k in chunk])
+            tx.execute_many("INSERT INTO duplicate_groups (form_id, dup_key, org_units, "
+                            "records, latest) VALUES (?, ?, ?, ?, ?)",
+                            [list(r) for r in counted if r[2] > 1])
 
 
 @dataclass

@@ -76,6 +76,12 @@ def test_resolving_a_cross_unit_duplicate_changes_the_overview_by_one(province, 
     assert "error=unit_not_in_group" in refused.headers["location"]
     log = staff("admin").get("/console/actions").text
     assert log.count("duplicate.resolve") == 2 and "团队依托单位在合肥" in log
+    # The Wuhu office renames its team: it is no longer the same team, the group is gone.
+    wuhu_team = province.query("SELECT record_id FROM records WHERE org_unit = '340202' "
+                               "AND form_id = 'talent_team'")[0][0]
+    send(wuhu, [make_version("340202", "talent_team", team("芜湖量子传感团队", leader="李四"),
+                             record_id=wuhu_team)])
+    assert "共 1 组" in reviewer.get("/console/duplicates").text
 
 
 def test_review_states_filters_search_and_paging(province, staff):

@@ -41,6 +41,13 @@ def test_bench_fill_lists_and_totals_are_consistent(postgres, tmp_path, monkeypa
         assert progress.cached(province) == body
         groups, found = review.duplicate_groups(province, form_id="platform")
         assert found > 0 and all(len({m["org_unit"] for m in g["records"]}) > 1 for g in groups)
+        # The groups kept up by the catch-up are exactly what a full aggregate finds.
+        direct = province.db.run(lambda tx: {tuple(r) for r in tx.rows(
+            "SELECT form_id, dup_key FROM console_records WHERE dup_key IS NOT NULL "
+            "GROUP BY form_id, dup_key HAVING COUNT(DISTINCT org_unit) > 1")}, write=False)
+        kept = province.db.run(lambda tx: {tuple(r) for r in tx.rows(
+            "SELECT form_id, dup_key FROM duplicate_groups")}, write=False)
+        assert kept == direct and len(direct) >= found
         # A big province (here: any count is "slow") sees the last numbers at once, marked
         # stale, while the new count runs in the background.
         monkeypatch.setattr(progress, "SLOW_SECONDS", -1.0)
