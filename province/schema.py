@@ -93,7 +93,7 @@ CREATE TABLE console_records (
     record_id TEXT PRIMARY KEY, form_id TEXT NOT NULL, org_unit TEXT NOT NULL,
     city TEXT NOT NULL, sector TEXT NOT NULL, direction TEXT NOT NULL, title TEXT NOT NULL,
     search TEXT NOT NULL, dup_key TEXT, version_id TEXT NOT NULL, first_received_at TEXT NOT NULL,
-    received_at TEXT NOT NULL, log_index INTEGER NOT NULL);
+    received_at TEXT NOT NULL, log_index INTEGER NOT NULL, state TEXT NOT NULL);
 CREATE INDEX console_records_list ON console_records (log_index, record_id);
 CREATE INDEX console_records_city ON console_records (city, form_id, log_index, record_id);
 CREATE INDEX console_records_unit ON console_records (org_unit, form_id, log_index, record_id);

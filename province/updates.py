@@ -173,6 +173,8 @@ def return_record_in(tx: Tx, province: Province, record_id: str, reason: str, ac
         "reason": reason, "returned_at": now})
     tx.execute("UPDATE records SET returned_version_id = ?, return_reason = ?, "
                "returned_at = ? WHERE record_id = ?", [version_id, reason, now, record_id])
+    # The console's index of the record (if it has one yet) shows it returned at once.
+    tx.execute("UPDATE console_records SET state = 'returned' WHERE record_id = ?", [record_id])
     actions.record(tx, actor, "record.return", record_id, reason,
                    {"version_id": version_id, "org_unit": org_unit, "update_id": update_id})
     return update_id

@@ -34,8 +34,12 @@ STATE_SQL = (
     "WHEN rv.state = 'accepted' AND rv.version_id = r.current_version_id THEN 'accepted' "
     "WHEN r.returned_version_id IS NOT NULL THEN 'resubmitted' ELSE 'received' END"
 )
-FROM_SQL = ("FROM console_records c JOIN records r ON r.record_id = c.record_id "
-            "LEFT JOIN reviews rv ON rv.record_id = c.record_id")
+FROM_SQL = "FROM console_records c JOIN records r ON r.record_id = c.record_id"
+# The index keeps each record's state (the lists filter and count on it without joins); it
+# is set from STATE_SQL whenever a record is indexed, and by a return or an acceptance.
+REFRESH_STATE = (f"UPDATE console_records SET state = (SELECT {STATE_SQL} FROM records r "
+                 "LEFT JOIN reviews rv ON rv.record_id = r.record_id "
+                 "WHERE r.record_id = console_records.record_id) WHERE record_id = ?")
 
 
 def _describe(registry: Any, form_id: str, form_version: int, data: Any) -> tuple[str, str]:
@@ -60,13 +64,14 @@ def index_row(registry: Any, row: tuple[Any, ...]) -> list[Any]:
     city = registry.city_of(org_unit)
     return [record_id, form_id, org_unit, city.code if city else "", _text(data, "sector"),
             _text(data, "direction"), title, search.casefold()[:SEARCH_MAX],
-            duplicate_key(form_id, data), version_id, received_at, received_at, log_index]
+            duplicate_key(form_id, data), version_id, received_at, received_at, log_index,
+            "received"]
 
 
 UPSERT = (
     "INSERT INTO console_records (record_id, form_id, org_unit, city, sector, direction, title, "
-    "search, dup_key, version_id, first_received_at, received_at, log_index) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET "
+    "search, dup_key, version_id, first_received_at, received_at, log_index, state) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET "
     "form_id = excluded.form_id, sector = excluded.sector, direction = excluded.direction, "
     "title = excluded.title, search = excluded.search, dup_key = excluded.dup_key, "
     "version_id = excluded.version_id, received_at = excluded.received_at, "
@@ -101,6 +106,7 @@ def catch_up(province: Province) -> int:
             indexed = [index_row(registry, row) for row in rows]
             touched = _keys_of(tx, [r[0] for r in indexed])
             tx.execute_many(UPSERT, indexed)
+            tx.execute_many(REFRESH_STATE, [[r[0]] for r in indexed])
             touched |= {(r[1], r[8]) for r in indexed if r[8] is not None}
             refresh_groups(tx, touched)
             tx.execute("UPDATE meta SET value = ? WHERE key = 'console_indexed'", [str(upto)])
@@ -197,7 +203,7 @@ class Filters:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         if self.state:
-            clauses.append(f"{STATE_SQL} = ?")
+            clauses.append("c.state = ?")
             params.append(self.state)
         if self.received_from:
             clauses.append("c.received_at >= ?")
@@ -237,11 +243,10 @@ def list_page(province: Province, filters: Filters, *, after: tuple[int, str] | 
         keyset = (" AND " if where else " WHERE ") + "(c.log_index, c.record_id) < (?, ?)"
         page_params += [after[0], after[1]]
     sql = (f"SELECT c.record_id, c.form_id, c.org_unit, c.city, c.sector, c.direction, c.title, "
-           f"c.received_at, c.first_received_at, c.log_index, {STATE_SQL}, r.return_reason, "
+           f"c.received_at, c.first_received_at, c.log_index, c.state, r.return_reason, "
            f"c.dup_key {FROM_SQL}{where}{keyset} ORDER BY c.log_index DESC, c.record_id DESC "
            "LIMIT ?")
-    # Only the review state needs the records and reviews tables; without it, count the index.
-    count_from = FROM_SQL if filters.state else "FROM console_records c"
+    count_from = "FROM console_records c"
 
     def work(tx: Tx) -> tuple[list[dict[str, Any]], int | None]:
         rows = tx.rows(sql, [*page_params, limit])

@@ -34,6 +34,8 @@ def accept(province: Province, record_id: str, version_id: str, actor: str) -> N
                    "version_id = excluded.version_id, state = excluded.state, "
                    "actor = excluded.actor, at = excluded.at",
                    [record_id, version_id, actor, now])
+        tx.execute("UPDATE console_records SET state = 'accepted' WHERE record_id = ?",
+                   [record_id])
         actions.record(tx, actor, "record.accept", record_id, "", {"version_id": version_id})
 
     province.db.run(work)

@@ -81,3 +81,9 @@ def test_decisions_and_returns_on_both_databases(province, staff):
     assert province.query("SELECT org_unit FROM duplicate_decisions") == [("340104",)]
     assert re.findall(r'data-record="([^"]+)"',
                       reviewer.get("/console/records", params={"state": "returned"}).text) == [record_id]
+    # The CLI's return goes through the same path: the list shows it returned at once.
+    other = province.query("SELECT record_id FROM records WHERE form_id = 'standard' "
+                           "ORDER BY record_id LIMIT 1")[0][0]
+    province.cli("records", "return", other, "--reason", "编号有误")
+    returned = reviewer.get("/console/records", params={"state": "returned"}).text
+    assert set(re.findall(r'data-record="([^"]+)"', returned)) == {record_id, other}

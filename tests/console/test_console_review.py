@@ -125,6 +125,18 @@ def test_review_states_filters_search_and_paging(province, staff):
                          record_id=record_id)
     send(hefei, [fixed])
     assert ids(reviewer.get("/console/records", params={"state": "resubmitted"}).text) == [record_id]
+    assert_states_agree(province)
+
+
+def assert_states_agree(province) -> None:
+    """The state the index keeps for each record is the one derived from the records."""
+    from province.console.catalog import STATE_SQL
+
+    rows = province.query(f"SELECT c.record_id, c.state, {STATE_SQL} FROM console_records c "
+                          "JOIN records r ON r.record_id = c.record_id "
+                          "LEFT JOIN reviews rv ON rv.record_id = c.record_id")
+    assert rows and all(kept == derived for _, kept, derived in rows)
+    assert {kept for _, kept, _ in rows} >= {"received", "resubmitted"}
 
 
 def test_export_is_filtered_and_formula_safe(province, staff):
