@@ -283,8 +283,8 @@ async def issue_code(request: Request, staff: SignedIn) -> Response:
 
 
 def _endpoint(request: Request) -> str:
-    configured = getattr(province_of(request).settings, "public_url", "") or ""
-    return configured or str(request.base_url).rstrip("/")
+    # The address this page was reached at (behind a proxy: the scheme and host it passes on).
+    return str(request.base_url).rstrip("/")
 
 
 @router.post("/devices/{device_id}/revoke")

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from province.console.accounts import Staff, same_token, session
-from province.console.i18n import LANGS, translator
+from province.console.i18n import LANGS, TEXT, translator
 from province.context import Province
 
 HERE = Path(__file__).parent
@@ -135,7 +135,7 @@ def render(request: Request, template: str, status: int = 200, **context: Any) -
     here = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     switch = {k: v for k, v in request.query_params.items() if k != "lang"}
     page = _env.get_template(template).render(
-        t=translator(lang), lang=lang, staff=staff, csrf=staff.csrf_token if staff else "",
+        t=translator(lang), known=lambda key: key in TEXT, lang=lang, staff=staff, csrf=staff.csrf_token if staff else "",
         here=here, path=request.url.path, url=lambda path, **p: _url(request, path, **p),
         other_lang_url=_url(request, request.url.path, **switch,
                             lang="en" if lang == "zh" else "zh"),
