@@ -57,6 +57,15 @@ def test_review_loop_in_chromium_reaches_the_office(office_dir, province):
         assert browser.number(driver.find_element(By.ID, "records-counted").text) == \
             expected["records_counted"] == 4
         assert shown["high_tech_enterprises"] == 4
+        # The map is drawn from the vendored files alone: the 16 cities, with the counts.
+        driver.get(province.url + "/console/?target=high_tech_enterprises")
+        WebDriverWait(driver, 60).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "#map[data-ready='1'] svg"))
+        drawn = driver.find_element(By.CSS_SELECTOR, "#map svg").get_attribute("innerHTML")
+        assert drawn.count("<path") >= 16 and "合肥市" in drawn and "芜湖市" in drawn
+        assert driver.execute_script(
+            "return performance.getEntriesByType('resource')"
+            ".every(r => r.name.startsWith(location.origin))")
         # Find the record by a Chinese substring of its name and open it.
         driver.get(province.url + "/console/records")
         driver.find_element(By.ID, "q").send_keys("浏览器测试")
