@@ -1,8 +1,9 @@
 """Enrollment codes and device keys: issue, enroll, rotate, revoke.
 
 A code is a bearer secret: the database keeps only its SHA-256, bound to one org unit and an
-expiry. Enrolling with the same code and the same key again answers the stored reply (a lost
-reply is retried safely); any other key after first use is ``enrollment_code_used``.
+expiry; a request declaring another org unit is refused and leaves the code unused. Enrolling
+with the same code and the same key again answers the stored reply (a lost reply is retried
+safely); any other key after first use is ``enrollment_code_used``.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from sync.errors import (
     EnrollmentCodeExpired,
     EnrollmentCodeUnknown,
     EnrollmentCodeUsed,
+    EnrollmentOrgUnitMismatch,
     KeyAlreadyEnrolled,
     MalformedPayload,
     MalformedRequest,
@@ -97,6 +99,12 @@ def enroll(province: Province, body: bytes) -> tuple[int, bytes]:
         now = utc_now()
         if now >= expires_at:
             raise EnrollmentCodeExpired("this enrollment code has expired", expired_at=expires_at)
+        if request.org_unit != org_unit:
+            # Refused before anything is written: the code stays usable by its own office and
+            # the key stays free to enrol with the right code.
+            raise EnrollmentOrgUnitMismatch(
+                f"this enrollment code is for org unit {org_unit}, not {request.org_unit}",
+                org_unit=org_unit)
         if tx.one("SELECT 1 FROM device_keys WHERE key_id = ?", [kid]) is not None:
             raise KeyAlreadyEnrolled("this public key already belongs to a device")
         device_id = f"dev-{uuid.uuid4().hex[:20]}"

@@ -85,6 +85,7 @@ def enroll(
     code: str,
     device_key: Ed25519PrivateKey,
     *,
+    org_unit: str,
     label: str = "",
     options: TransportOptions | None = None,
     expected_province_key_id: str | None = None,
@@ -96,9 +97,12 @@ def enroll(
     the same code and key is safe and answers the same, so a lost reply is simply retried.
     When the operator gave the province key's id (``anhui-province enroll-code`` prints it),
     pass it as ``expected_province_key_id`` to rule out a man in the middle at enrollment.
+    ``org_unit`` is the office's own: the province refuses a code bound to another one
+    (``EnrollmentOrgUnitMismatch``) without using it up.
     """
     request = EnrollmentRequest(code=code.strip().upper(),
-                                public_key=public_key_to_b64(device_key), label=label)
+                                public_key=public_key_to_b64(device_key), label=label,
+                                org_unit=org_unit)
     envelope = dsse.sign(canonical_json(request.to_json()), ENROLLMENT_REQUEST_TYPE, [device_key])
     body = canonical_json({"public_key": request.public_key, "request": envelope.to_json()})
     transport = Transport(endpoint, options, cancel=cancel)
@@ -119,6 +123,8 @@ def enroll(
         raise InvalidReply(f"enrollment reply signature: {exc.message}") from None
     if enrollment.device_key_id != key_id(device_key):
         raise InvalidReply("enrollment reply is for another device key")
+    if enrollment.org_unit != org_unit:
+        raise InvalidReply(f"enrollment reply binds org unit {enrollment.org_unit}, not {org_unit}")
     if key_id(province_key) != enrollment.province_key_id:
         raise InvalidReply("enrollment reply names a key id that is not its key's")
     if expected_province_key_id and expected_province_key_id.lower() != enrollment.province_key_id:

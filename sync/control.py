@@ -33,10 +33,12 @@ class EnrollmentRequest:
     code: str
     public_key: str
     label: str
+    org_unit: str
+    """The org unit the office was set up for; the province uses only a code bound to it."""
 
     def to_json(self) -> dict[str, Any]:
         return {"protocol": PROTOCOL_VERSION, "code": self.code, "public_key": self.public_key,
-                "label": self.label}
+                "label": self.label, "org_unit": self.org_unit}
 
     @classmethod
     def from_json(cls, obj: Any) -> EnrollmentRequest:
@@ -44,7 +46,8 @@ class EnrollmentRequest:
         f.protocol()
         msg = cls(f.text("code", max_len=64, pattern=CODE),
                   f.text("public_key", max_len=44, pattern=B64_KEY),
-                  f.text("label", max_len=200, empty=True))
+                  f.text("label", max_len=200, empty=True),
+                  f.text("org_unit", max_len=32, pattern=ID))
         f.done()
         return msg
 

@@ -166,6 +166,18 @@ class EnrollmentCodeUsed(ProtocolError):
     status = 409
 
 
+class EnrollmentOrgUnitMismatch(ProtocolError):
+    """The code is bound to another org unit than the one the office declared; it stays unused."""
+
+    code = "enrollment_org_unit_mismatch"
+    status = 409
+
+    @property
+    def code_org_unit(self) -> str:
+        """The org unit the code is bound to."""
+        return str(self.details.get("org_unit", ""))
+
+
 class KeyAlreadyEnrolled(ProtocolError):
     """This public key already belongs to a device."""
 
@@ -207,7 +219,8 @@ ERRORS: dict[str, type[ProtocolError]] = {
         MalformedRequest, MalformedEnvelope, UnsupportedPayloadType, Unauthorized, UnknownKey,
         BadSignature, KeyRetired, MalformedPayload, Forbidden, DeviceMismatch, Revoked,
         OrgUnitForbidden, BatchConflict, SequenceGap, ChainMismatch, BatchTooLarge,
-        EnrollmentCodeUnknown, EnrollmentCodeExpired, EnrollmentCodeUsed, KeyAlreadyEnrolled,
+        EnrollmentCodeUnknown, EnrollmentCodeExpired, EnrollmentCodeUsed,
+        EnrollmentOrgUnitMismatch, KeyAlreadyEnrolled,
         RotationConflict, NotFound, ServiceUnavailable, InternalError,
     )
 }

@@ -23,6 +23,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--code", required=True, help="the one-time enrollment code from the province")
     p.add_argument("--ca-bundle", help="PEM file of the CA that signed the province's certificate")
     p.add_argument("--province-key-id", help="the province key id the operator gave you (recommended)")
+    p.add_argument("--new-key", action="store_true",
+                   help="start afresh with a new device key (when the province already holds this one)")
     p.set_defaults(handler=cmd_enroll)
     p = sub.add_parser("sync", parents=[common], help="send final records, keep receipts, pull updates")
     p.add_argument("--no-pull", action="store_true", help="send only")
@@ -32,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_enroll(args: argparse.Namespace) -> int:
     with open_office(args) as office:
         device_id = enroll_office(office, args.endpoint, args.code, ca_bundle=args.ca_bundle,
-                                  province_key_id=args.province_key_id)
+                                  province_key_id=args.province_key_id, new_key=args.new_key)
     say(f"登记成功，设备编号 {device_id}。", f"Enrolled; device id {device_id}.")
     return 0
 

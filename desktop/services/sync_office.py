@@ -9,9 +9,11 @@ from __future__ import annotations
 import threading
 
 from desktop.errors import OfficeError
-from desktop.services.device import device_key, enrollment, save_enrollment
+from desktop.services.device import device_key, enrollment, save_enrollment, start_afresh
 from desktop.services.outbox import NotEnrolled, OfficeOutbox
+from desktop.services.sync_lock import sync_lock
 from desktop.store.office import Office
+from forms.registry import load_registry
 from sync import errors as e
 from sync.client import ProvinceClient, enroll
 from sync.runner import ProgressCallback, SyncSummary, run_sync
@@ -29,6 +31,11 @@ MESSAGES: list[tuple[type[Exception], str, str]] = [
     (e.UntrustedProvinceKey, "省里的签名密钥不受信任，已停止同步（可能被冒充）。", "The province's signing key is not trusted; sync stopped (possible impostor)."),
     (e.InvalidReply, "省级端点的答复无法验证，已停止同步；数据未丢失，稍后再试。", "The province's reply did not verify; sync stopped, no data lost. Try later."),
     (e.TransportError, "无法连接省级端点（网络不通？），数据已保存在本机，联网后再同步。", "Cannot reach the province (offline?); data is kept here, sync again when online."),
+    (e.KeyAlreadyEnrolled, "省里已登记过本设备的密钥（可能是此前一次没有完成的登记），不能再用它登记。"
+     "请改用新的设备密钥重新登记：命令行 anhui-collect enroll --new-key，或在“同步”页点“用新密钥重新登记”。",
+     "The province already holds this device's key (perhaps from an earlier enrollment that did not "
+     "finish), so it cannot enroll with it again. Enroll with a new device key: "
+     "'anhui-collect enroll --new-key', or 'Enroll with a new key' on the Sync page."),
     (e.Unauthorized, "省里不认识本设备的密钥，请重新登记。", "The province does not know this device's key; enroll again."),
     (e.ProtocolError, "省级端点拒绝了请求：{0}", "The province refused the request: {0}"),
     (e.SyncError, "同步出错：{0}", "Sync failed: {0}"),
@@ -51,44 +58,66 @@ def _options(ca_bundle: str | None) -> TransportOptions:
 
 
 def enroll_office(office: Office, endpoint: str, code: str, *, ca_bundle: str | None = None,
-                  province_key_id: str | None = None) -> str:
-    """Register this office's device key with a one-time code; return the device id."""
+                  province_key_id: str | None = None, new_key: bool = False) -> str:
+    """Register this office's device key with a one-time code; return the device id.
+
+    The request declares this office's org unit, so the province refuses a code meant for
+    another office without using it up. ``new_key`` starts afresh with a new device key
+    (``start_afresh``), for an office whose key the province already holds.
+    """
     office.require_admin("登记设备", "enroll the device")
-    key = device_key(office)
-    try:
-        result = enroll(endpoint, code, key, label=office.office_name, options=_options(ca_bundle),
-                        expected_province_key_id=province_key_id)
-    except e.SyncError as exc:
-        raise SyncFailed(exc) from exc
-    except ValueError as exc:  # the transport refuses a malformed or plain-http address
-        raise OfficeError(
-            f"省级端点地址不可用：{exc}（应为 https://… 地址）",
-            f"The province's address cannot be used: {exc} (it must be an https:// address)",
-        ) from exc
-    if result.org_unit != office.org_unit:
-        raise OfficeError(
-            f"该登记码属于单位 {result.org_unit}，而本办公室是 {office.org_unit}。",
-            f"The code is for org unit {result.org_unit}; this office is {office.org_unit}.",
-        )
-    save_enrollment(office, device_id=result.device_id, endpoint=endpoint, ca_bundle=ca_bundle,
-                    enrolled_at=result.enrolled_at, reply=result.reply, province_key=result.province_public_key)
+    with sync_lock(office.paths.root):
+        current = enrollment(office)
+        if current is not None and not new_key:
+            raise OfficeError(f"本设备已登记，设备编号 {current.device_id}。",
+                              f"This device is already enrolled as {current.device_id}.")
+        key = start_afresh(office) if new_key else device_key(office)
+        try:
+            result = enroll(endpoint, code, key, org_unit=office.org_unit, label=office.office_name,
+                            options=_options(ca_bundle), expected_province_key_id=province_key_id)
+        except e.EnrollmentOrgUnitMismatch as exc:
+            raise _wrong_org_unit(exc.code_org_unit, office.org_unit) from exc
+        except e.SyncError as exc:
+            raise SyncFailed(exc) from exc
+        except ValueError as exc:  # the transport refuses a malformed or plain-http address
+            raise OfficeError(
+                f"省级端点地址不可用：{exc}（应为 https://… 地址）",
+                f"The province's address cannot be used: {exc} (it must be an https:// address)",
+            ) from exc
+        save_enrollment(office, device_id=result.device_id, endpoint=endpoint, ca_bundle=ca_bundle,
+                        enrolled_at=result.enrolled_at, reply=result.reply,
+                        province_key=result.province_public_key)
     return result.device_id
+
+
+def _wrong_org_unit(code_unit: str, own_unit: str) -> OfficeError:
+    def named(code: str) -> str:
+        unit = load_registry().org_unit(code)
+        return f"{code}（{unit.name}）" if unit else code
+
+    return OfficeError(
+        f"这个登记码是发给 {named(code_unit)} 的，而本办公室是 {named(own_unit)}。登记码没有被使用，"
+        "本设备也未登记；请向省里索取本单位的登记码后再登记。",
+        f"This enrollment code is for org unit {code_unit}, but this office is {own_unit}. The code "
+        "was not used and this device is not enrolled; ask the province for a code for this office.",
+    )
 
 
 def sync_office(office: Office, *, progress: ProgressCallback | None = None,
                 cancel: threading.Event | None = None, pull: bool = True) -> SyncSummary:
     """Queue every final record, send the outbox, keep the receipts, pull updates."""
-    enrolled = enrollment(office)
-    if enrolled is None:
-        raise OfficeError("本设备尚未登记，请先用省里发的登记码登记。", "This device is not enrolled yet; enroll it with the province's code first.")
-    outbox = OfficeOutbox(office)
-    outbox.enqueue_final()
-    trust = ProvinceTrust(outbox.province_keys())
-    try:
-        with ProvinceClient(enrolled.endpoint, trust, options=_options(enrolled.ca_bundle),
-                            cancel=cancel, on_new_province_keys=outbox.trust_province_keys) as client:
-            return run_sync(client, outbox, progress=progress, cancel=cancel, pull=pull)
-    except NotEnrolled as exc:
-        raise OfficeError("本设备尚未登记。", "This device is not enrolled.") from exc
-    except e.SyncError as exc:
-        raise SyncFailed(exc) from exc
+    with sync_lock(office.paths.root):
+        enrolled = enrollment(office)
+        if enrolled is None:
+            raise OfficeError("本设备尚未登记，请先用省里发的登记码登记。", "This device is not enrolled yet; enroll it with the province's code first.")
+        outbox = OfficeOutbox(office)
+        outbox.enqueue_final()
+        trust = ProvinceTrust(outbox.province_keys())
+        try:
+            with ProvinceClient(enrolled.endpoint, trust, options=_options(enrolled.ca_bundle),
+                                cancel=cancel, on_new_province_keys=outbox.trust_province_keys) as client:
+                return run_sync(client, outbox, progress=progress, cancel=cancel, pull=pull)
+        except NotEnrolled as exc:
+            raise OfficeError("本设备尚未登记。", "This device is not enrolled.") from exc
+        except e.SyncError as exc:
+            raise SyncFailed(exc) from exc

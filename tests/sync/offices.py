@@ -86,7 +86,8 @@ class Device:
 def enroll_device(server: ProvinceServer, org_unit: str = "340104", label: str = "测试设备"
                   ) -> Device:
     key = generate_private_key()
-    result = enroll(server.url, issue_code(server, org_unit), key, label=label, options=FAST)
+    result = enroll(server.url, issue_code(server, org_unit), key, org_unit=org_unit, label=label,
+                    options=FAST)
     return Device(server, key, result)
 
 

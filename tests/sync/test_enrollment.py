@@ -26,16 +26,17 @@ def test_code_works_once_and_a_lost_reply_can_be_fetched_again(
         shared_province: ProvinceServer) -> None:
     code = issue_code(shared_province, "340104")
     key = generate_private_key()
-    first = enroll(shared_province.url, code, key, options=FAST, label="一号机")
+    first = enroll(shared_province.url, code, key, org_unit="340104", options=FAST, label="一号机")
     assert first.org_unit == "340104" and first.device_id.startswith("dev-")
     # Same code, same key (the reply was lost): the same signed reply again.
-    again = enroll(shared_province.url, code.lower(), key, options=FAST)
+    again = enroll(shared_province.url, code.lower(), key, org_unit="340104", options=FAST)
     assert again.reply == first.reply
     # Same code, another key: refused.
     with pytest.raises(EnrollmentCodeUsed):
-        enroll(shared_province.url, code, generate_private_key(), options=FAST)
+        enroll(shared_province.url, code, generate_private_key(), org_unit="340104", options=FAST)
     with pytest.raises(EnrollmentCodeUnknown):
-        enroll(shared_province.url, "AAAA-BBBB-CCCC-DDDD", generate_private_key(), options=FAST)
+        enroll(shared_province.url, "AAAA-BBBB-CCCC-DDDD", generate_private_key(),
+               org_unit="340104", options=FAST)
     devices = json.loads(shared_province.cli("devices", "list", "--json"))
     assert sum(d["device_id"] == first.device_id for d in devices) == 1
 
@@ -44,19 +45,20 @@ def test_expired_code_is_refused_and_creates_nothing(shared_province: ProvinceSe
     code = issue_code(shared_province, "340104", hours=0)
     before = len(json.loads(shared_province.cli("devices", "list", "--json")))
     with pytest.raises(EnrollmentCodeExpired) as refused:
-        enroll(shared_province.url, code, generate_private_key(), options=FAST)
+        enroll(shared_province.url, code, generate_private_key(), org_unit="340104", options=FAST)
     assert refused.value.status == 410
     assert len(json.loads(shared_province.cli("devices", "list", "--json"))) == before
 
 
 def test_operator_named_province_key_is_checked(shared_province: ProvinceServer) -> None:
     info = json.loads(shared_province.cli("enroll-code", "--org-unit", "340104", "--json"))
-    result = enroll(shared_province.url, info["code"], generate_private_key(), options=FAST,
+    result = enroll(shared_province.url, info["code"], generate_private_key(), org_unit="340104",
+                    options=FAST,
                     expected_province_key_id=info["province_key_id"])
     assert result.province_key_id == info["province_key_id"]
     with pytest.raises(UntrustedProvinceKey):
         enroll(shared_province.url, issue_code(shared_province, "340104"), generate_private_key(),
-               options=FAST, expected_province_key_id="0" * 64)
+               org_unit="340104", options=FAST, expected_province_key_id="0" * 64)
 
 
 def test_device_key_rotation_signed_by_the_old_key(shared_province: ProvinceServer) -> None:

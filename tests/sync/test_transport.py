@@ -216,7 +216,7 @@ def test_tls_with_a_custom_ca_bundle(tmp_path: Path) -> None:
     try:
         options = TransportOptions(ca_bundle=str(ca), attempts=2, backoff_base=0.01)
         result = enroll(server.url, issue_code(server, "340104"), generate_private_key(),
-                        options=options)
+                        org_unit="340104", options=options)
         assert result.org_unit == "340104"
         # Without the province's CA the certificate does not verify: refused at once.
         plain = Transport(server.url, TransportOptions(attempts=5))
