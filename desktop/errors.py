@@ -59,10 +59,24 @@ class PermissionDenied(OfficeError):
 
 
 class StoreDamaged(OfficeError):
+    """The database file is damaged; every command but ``check`` points to ``check``."""
+
     exit_code = 3
 
     def __init__(self, detail_zh: str, detail_en: str) -> None:
-        super().__init__(f"数据库已损坏：{detail_zh}", f"The database is damaged: {detail_en}")
+        super().__init__(
+            f"数据库已损坏：{detail_zh}。请运行 anhui-collect check 查看详情，并从备份恢复数据库。",
+            f"The database is damaged: {detail_en}. Run 'anhui-collect check' for details, and restore the database from a backup.",
+        )
+        self.detail_zh = detail_zh
+        self.detail_en = detail_en
+
+
+class KeyFileDamaged(OfficeError):
+    """``keyslots.json`` is damaged (never reported as a wrong passphrase); the message says
+    what still works: a backup of the file, the recovery key, an admin resetting a slot."""
+
+    exit_code = 3
 
 
 class StoreBusy(OfficeError):

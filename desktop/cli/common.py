@@ -17,6 +17,7 @@ from desktop.store.office import Office
 
 PASSPHRASE_ENV = "ANHUI_COLLECT_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "ANHUI_COLLECT_NEW_PASSPHRASE"
+RECOVERY_KEY_ENV = "ANHUI_COLLECT_RECOVERY_KEY"
 LANG_ENV = "ANHUI_COLLECT_LANG"
 
 
@@ -52,7 +53,11 @@ def read_passphrase(prompt: str, env: str = PASSPHRASE_ENV, confirm: bool = Fals
 
 
 def open_office(args: argparse.Namespace) -> Office:
-    return Office.unlock(data_dir(args), args.user, read_passphrase("口令 / passphrase: "))
+    office = Office.unlock(data_dir(args), args.user, read_passphrase("口令 / passphrase: "))
+    # Damage that did not stop this user still needs someone to act: say so on every command.
+    for zh, en in office.key_file_warnings:
+        print(f"警告：{zh}。请运行 check 查看详情。" if lang() == "zh" else f"Warning: {en}. Run 'check' for details.", file=sys.stderr)
+    return office
 
 
 def record_checker(args: argparse.Namespace) -> FormsChecker:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from desktop.cli.common import (
     NEW_PASSPHRASE_ENV,
+    RECOVERY_KEY_ENV,
     common_options,
     data_dir,
     lang,
@@ -44,8 +45,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_user_list)
 
-    p = sub.add_parser("check", parents=[common], help="verify encryption pages, history chain and records")
+    p = sub.add_parser("check", parents=[common], help="verify the key file, encryption pages, history chain and records")
+    p.add_argument("--recovery-key", action="store_true",
+                   help=f"also unlock the recovery slot with the recovery key (asked for, or ${RECOVERY_KEY_ENV})")
+    p.add_argument("--repair", action="store_true", help="rewrite keyslots.json from its intact slots")
     p.set_defaults(handler=cmd_check)
+
+    p = sub.add_parser("recovery-key", parents=[common], help="make a new recovery key (admins); the old one stops working")
+    p.add_argument("--recovery-key-file", type=Path, help="also save the new recovery key to this file")
+    p.set_defaults(handler=cmd_recovery_key)
 
 
 def cmd_init(args: argparse.Namespace) -> int:
@@ -82,7 +90,7 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 
 def cmd_user_passwd(args: argparse.Namespace) -> int:
     if args.recovery:
-        key = read_passphrase("恢复密钥 / recovery key: ", "ANHUI_COLLECT_RECOVERY_KEY")
+        key = read_passphrase("恢复密钥 / recovery key: ", RECOVERY_KEY_ENV)
         office = Office.unlock_with_recovery(data_dir(args), key, args.name)
     else:
         office = open_office(args)
@@ -105,14 +113,33 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    report = check_store(data_dir(args), args.user, read_passphrase("口令 / passphrase: "))
+    passphrase = read_passphrase("口令 / passphrase: ")
+    recovery = read_passphrase("恢复密钥 / recovery key: ", RECOVERY_KEY_ENV) if args.recovery_key else None
+    report = check_store(data_dir(args), args.user, passphrase, recovery_key=recovery, repair=args.repair)
+    for zh, en in report.notes:
+        print(zh if lang() == "zh" else en, file=sys.stderr)
     if report.ok:
         c = report.counts
+        recovery_zh, recovery_en = ("，恢复密钥已验证" , ", recovery key verified") if recovery else ("", "")
         say(
-            f"检查通过：{c.get('records', 0)} 条记录，{c.get('versions', 0)} 个版本，{c.get('history', 0)} 条历史，加密页全部完好。",
-            f"Check passed: {c.get('records', 0)} records, {c.get('versions', 0)} versions, {c.get('history', 0)} history entries, all encrypted pages intact.",
+            f"检查通过：密钥文件完好（{c.get('key_slots', 0)} 个密钥槽{recovery_zh}），{c.get('records', 0)} 条记录，"
+            f"{c.get('versions', 0)} 个版本，{c.get('history', 0)} 条历史，加密页全部完好。",
+            f"Check passed: key file intact ({c.get('key_slots', 0)} key slots{recovery_en}), {c.get('records', 0)} records, "
+            f"{c.get('versions', 0)} versions, {c.get('history', 0)} history entries, all encrypted pages intact.",
         )
         return 0
     for zh, en in report.problems:
         print(zh if lang() == "zh" else en, file=sys.stderr)
     return 3
+
+
+def cmd_recovery_key(args: argparse.Namespace) -> int:
+    with open_office(args) as office:
+        recovery = office.new_recovery_key()
+    if args.recovery_key_file:
+        write_atomic(args.recovery_key_file, (recovery + "\n").encode("ascii"))
+    say(
+        f"新的恢复密钥（只显示这一次，旧的恢复密钥已不能用；请抄下或打印后妥善保管）：\n\n    {recovery}\n",
+        f"New recovery key (shown only this once; the old one no longer works; write it down or print it and keep it safe):\n\n    {recovery}\n",
+    )
+    return 0

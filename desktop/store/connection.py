@@ -52,8 +52,8 @@ def open_database(path: Path, key: bytes | None) -> sqlite_utils.Database:
         if "locked" in text or "busy" in text:
             raise StoreBusy() from exc
         raise StoreDamaged(
-            "文件头无法用正确的密钥解密（文件已损坏或被篡改）",
-            f"the file cannot be decrypted with the correct key; its first page is damaged ({exc})",
+            "数据库结构无法用正确的密钥解密（文件已损坏或被篡改）",
+            f"its structure cannot be decrypted with the correct key; the file is damaged or altered ({exc})",
         ) from exc
     return sqlite_utils.Database(conn, execute_plugins=False)
 
@@ -89,6 +89,6 @@ def translate_error(exc: Exception) -> Exception:
         return DiskFull()
     if "locked" in text or "busy" in text:
         return StoreBusy()
-    if "malformed" in text or "not a database" in text or "hmac" in text:
-        return StoreDamaged("读取时发现损坏的页面，请运行 check", f"damaged page found while reading ({exc}); run 'check'")
+    if "malformed" in text or "not a database" in text or "hmac" in text or "corrupt" in text:
+        return StoreDamaged("读取时发现损坏的页面", f"a damaged page was found while reading ({exc})")
     return exc

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 
 import sqlite_utils
 
-from desktop.errors import NotInitialised, StoreDamaged
+from desktop.errors import InvalidInput, KeyFileDamaged, StoreDamaged
 from desktop.paths import OfficePaths
 from desktop.store.chain import entry_hash, genesis_hash
 from desktop.store.connection import DatabaseError, open_database
+from desktop.store.keyfile import LEGACY_FORMAT, database_id_of
 from desktop.store.keyslots import KeySlots
+from desktop.store.office import Office
 from forms.canonical import content_hash
 
 PAGE_TABLES = ("meta", "users", "records", "versions", "history", "record_search", "_migrations")
@@ -27,6 +29,7 @@ PAGE_TABLES = ("meta", "users", "records", "versions", "history", "record_search
 class CheckReport:
     problems: list[tuple[str, str]] = field(default_factory=list)  # (zh, en)
     counts: dict[str, int] = field(default_factory=dict)
+    notes: list[tuple[str, str]] = field(default_factory=list)  # (zh, en), not problems
 
     @property
     def ok(self) -> bool:
@@ -34,6 +37,9 @@ class CheckReport:
 
     def add(self, zh: str, en: str) -> None:
         self.problems.append((zh, en))
+
+    def add_note(self, zh: str, en: str) -> None:
+        self.notes.append((zh, en))
 
 
 def check_database(db: sqlite_utils.Database, encrypted: bool) -> CheckReport:
@@ -143,20 +149,77 @@ def _check_records(db: sqlite_utils.Database, report: CheckReport) -> None:
     report.counts["records"] = n
 
 
-def check_store(data_dir: str | os.PathLike[str], user: str | None, passphrase: str) -> CheckReport:
-    """Unlock with ``user``'s passphrase and check the store without migrating or writing."""
+def check_store(data_dir: str | os.PathLike[str], user: str | None, passphrase: str, *,
+                recovery_key: str | None = None, repair: bool = False) -> CheckReport:
+    """Unlock with ``user``'s passphrase and check the key file and the store, without writing.
+
+    Every slot is checked as far as possible: its own check sum, then the whole file's MAC
+    under the database key (which covers the recovery slot and every user's slot), the
+    user's slot by unlocking it, and the recovery slot by unlocking it when ``recovery_key``
+    is given. ``repair`` rewrites keyslots.json from its intact slots (the only write).
+    """
     paths = OfficePaths(data_dir)
-    if not paths.exists():
-        raise NotInitialised(str(paths.root))
-    slots = KeySlots.load(paths.keyslots)
-    key, _name = slots.unlock(user, passphrase)
+    report = CheckReport()
     try:
-        db = open_database(paths.database, key or None)
-    except StoreDamaged as exc:
-        report = CheckReport()
+        slots = Office._slots(paths)
+    except KeyFileDamaged as exc:
         report.add(exc.message_zh, exc.message_en)
         return report
     try:
-        return check_database(db, encrypted=bool(key))
+        key, _name = slots.unlock(user, passphrase)
+    except KeyFileDamaged as exc:
+        if recovery_key is None:
+            report.add(exc.message_zh, exc.message_en)
+            report.problems.extend(slots.damage_report())
+            return report
+        key = slots.unlock_with_recovery(recovery_key)
+    try:
+        db = open_database(paths.database, key or None)
+    except StoreDamaged as exc:
+        report.add(f"数据库已损坏：{exc.detail_zh}", f"the database is damaged: {exc.detail_en}")
+        return report
+    try:
+        users = [row["name"] for row in db.query("SELECT name FROM users ORDER BY created_at, name")]
+    except DatabaseError as exc:
+        db.close()
+        report.add(f"用户表无法读取：{exc}", f"the users table cannot be read: {exc}")
+        return report
+    try:
+        if repair and slots.damaged:
+            slots.save(paths.keyslots, key, database_id_of(paths.database))
+            slots = KeySlots.load(paths.keyslots)
+        _check_key_file(slots, key, users, recovery_key, report)
+        database = check_database(db, encrypted=bool(key))
+        report.problems.extend(database.problems)
+        report.counts.update(database.counts)
+        return report
     finally:
         db.close()
+
+
+def _check_key_file(slots: KeySlots, key: bytes, users: list[str], recovery_key: str | None, report: CheckReport) -> None:
+    found = slots.found
+    assert found is not None
+    report.problems.extend(slots.damage_report(users))
+    if not found.damaged and found.mac_matches(key) is False:
+        report.add("密钥文件的校验码与数据库密钥不符：文件被人改动过，请从备份恢复", "the key file's MAC does not match the database key: it was changed; restore it from a backup")
+    damaged_tags = {d.tag for d in found.damaged_slots}
+    for name in users:
+        if not slots.has_slot("passphrase", name) and slots.tag("passphrase", name) not in damaged_tags:
+            report.add(f"用户“{name}”没有可用的密钥槽，无法登录：请管理员用 anhui-collect user passwd {name} 为其重设口令",
+                       f"user '{name}' has no usable key slot and cannot sign in: an admin resets it with 'anhui-collect user passwd {name}'")
+    if not slots.has_slot("recovery", None):
+        if slots.tag("recovery", None) not in damaged_tags and not any(d.kind == "recovery" for d in found.damaged_slots):
+            report.add("没有可用的恢复密钥槽：请管理员运行 anhui-collect recovery-key 生成新的恢复密钥",
+                       "there is no usable recovery key slot: an admin makes a new recovery key with 'anhui-collect recovery-key'")
+    elif recovery_key is not None:
+        try:
+            opened = slots.unlock_with_recovery(recovery_key)
+        except InvalidInput as exc:
+            report.add(exc.message_zh, exc.message_en)
+        else:
+            if opened != key:
+                report.add("恢复密钥槽解开的不是这个数据库的密钥", "the recovery slot unwraps a key that is not this database's")
+    if found.format == LEGACY_FORMAT:
+        report.add_note("密钥文件是旧格式（无校验），下次登录时会自动升级", "the key file has the old format (no checks); it is upgraded at the next sign-in")
+    report.counts["key_slots"] = len(slots.slots)

@@ -4,14 +4,14 @@ The office database is encrypted under 256 random bits. That key never touches t
 in the clear: ``keyslots.json`` beside the database holds it wrapped (AES-256-GCM) once
 per user under a key derived from the user's passphrase with Argon2id, and once under a
 printable recovery key. KDF parameters are stored per slot so they can be raised later;
-changing a passphrase rewraps one slot and never re-encrypts the database.
+changing a passphrase rewraps one slot and never re-encrypts the database. How the file
+itself is written and checked is ``keyfile``'s business.
 """
 
 from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -24,10 +24,10 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.argon2 import Argon2id
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from desktop.errors import InvalidInput, StoreDamaged, UnknownUser, WrongPassphrase
+from desktop.errors import InvalidInput, KeyFileDamaged, UnknownUser, WrongPassphrase
+from desktop.store.keyfile import KeyFile, KeySlot, read_key_file, write_body
 from sync.fsutil import write_atomic
 
-FORMAT = 1
 KEY_BYTES = 32
 # OWASP's second Argon2id profile (64 MiB, 3 passes); about 0.2 s on an office PC.
 DEFAULT_ARGON2 = {"iterations": 3, "lanes": 4, "memory_cost": 64 * 1024}
@@ -43,8 +43,6 @@ def _unb64(text: str) -> bytes:
 
 
 def _derive_passphrase_key(passphrase: str, kdf: dict[str, Any]) -> bytes:
-    if kdf.get("name") != "argon2id":
-        raise StoreDamaged("密钥槽使用未知的密钥派生算法", f"unknown key derivation {kdf.get('name')!r}")
     return Argon2id(
         salt=_unb64(kdf["salt"]),
         length=KEY_BYTES,
@@ -79,50 +77,57 @@ def normalise_recovery_key(text: str) -> str:
 
 
 @dataclass
-class KeySlot:
-    kind: str  # "passphrase" or "recovery"
-    tag: str  # names the user's slot without naming the user
-    kdf: dict[str, Any]
-    nonce: str
-    wrapped: str
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "kind": self.kind,
-            "tag": self.tag,
-            "kdf": self.kdf,
-            "nonce": self.nonce,
-            "wrapped": self.wrapped,
-        }
-
-
-@dataclass
 class KeySlots:
-    """All slots of one office; load, unwrap, rewrap, save."""
+    """All slots of one office; load, unwrap, rewrap, save.
+
+    Loading never fails on a damaged slot: damaged slots are set aside (and dropped at the
+    next save, since they can never unwrap anything), so a user whose own slot is intact
+    still gets in, and a user whose slot is damaged is told so instead of "wrong passphrase".
+    """
 
     office_id: str
     slots: list[KeySlot] = field(default_factory=list)
+    found: KeyFile | None = None  # what ``load`` read, with any damage; None for a new office
 
     # -- persistence --------------------------------------------------------------
     @classmethod
     def load(cls, path: Path) -> KeySlots:
-        try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
-            if raw.get("format") != FORMAT:
-                raise ValueError(f"format {raw.get('format')!r}")
-            slots = [
-                KeySlot(s["kind"], s["tag"], s["kdf"], s["nonce"], s["wrapped"])
-                for s in raw["slots"]
-            ]
-            return cls(office_id=str(raw["office_id"]), slots=slots)
-        except FileNotFoundError:
-            raise
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise StoreDamaged(f"密钥文件 {path.name} 无法读取", f"key file {path.name} is unreadable ({exc})") from exc
+        return cls.from_key_file(read_key_file(path))
 
-    def save(self, path: Path) -> None:
-        body = {"format": FORMAT, "office_id": self.office_id, "slots": [s.to_json() for s in self.slots]}
-        write_atomic(path, json.dumps(body, ensure_ascii=False, indent=2).encode("utf-8"))
+    @classmethod
+    def from_key_file(cls, key_file: KeyFile) -> KeySlots:
+        return cls(office_id=key_file.office_id, slots=list(key_file.slots), found=key_file)
+
+    def save(self, path: Path, db_key: bytes, database_id: str) -> None:
+        """Write every slot as format 2 (damaged ones are gone), MACed under ``db_key``."""
+        write_atomic(path, write_body(self.office_id, self.slots, database_id, db_key))
+
+    @property
+    def damaged(self) -> bool:
+        return self.found is not None and self.found.damaged
+
+    def damage_report(self, users: list[str] | None = None) -> list[tuple[str, str]]:
+        """(zh, en) for each damaged part, naming the user of a damaged slot when ``users``
+        (the office's user names, which only the open database knows) are given."""
+        if self.found is None:
+            return []
+        names = {self.tag("passphrase", u): u for u in users or []}
+        report = []
+        for slot in self.found.damaged_slots:
+            name = names.get(slot.tag or "")
+            if name is not None:
+                report.append((f"用户“{name}”的密钥槽已损坏：请管理员用 anhui-collect user passwd {name} 为其重设口令",
+                               f"the key slot of user '{name}' is damaged: an admin resets it with 'anhui-collect user passwd {name}'"))
+            elif slot.kind == "recovery" or slot.tag == self.tag("recovery", None):
+                report.append(("恢复密钥槽已损坏，恢复密钥已不能用：请管理员运行 anhui-collect recovery-key 生成新的恢复密钥",
+                               "the recovery key slot is damaged, so the recovery key no longer works: an admin makes a new one with 'anhui-collect recovery-key'"))
+            else:
+                report.append((f"密钥文件第 {slot.position + 1} 个槽已损坏（无法辨认是谁的）",
+                               f"slot {slot.position + 1} of the key file is damaged (whose it was cannot be told)"))
+        if self.found.other_damage:
+            report.append(("密钥文件中槽以外的内容被改动或缺失（anhui-collect check --repair 可重写该文件）",
+                           "the key file was changed or cut outside its slots ('anhui-collect check --repair' rewrites it)"))
+        return report
 
     # -- slots --------------------------------------------------------------------
     # The slot file sits unencrypted beside the database, so it must not name the users:
@@ -134,7 +139,7 @@ class KeySlots:
 
     def _aad(self, slot_kind: str, tag: str) -> bytes:
         # Binding office and tag into the GCM tag stops a slot being moved to another name.
-        return f"anhui-collect keyslot v{FORMAT}|{self.office_id}|{slot_kind}|{tag}".encode()
+        return f"anhui-collect keyslot v1|{self.office_id}|{slot_kind}|{tag}".encode()
 
     def _wrap(self, kind: str, user: str | None, kdf: dict[str, Any], kek: bytes, db_key: bytes) -> KeySlot:
         tag = self.tag(kind, user)
@@ -171,28 +176,65 @@ class KeySlots:
         tag = self.tag("passphrase", user)
         self.slots = [s for s in self.slots if not (s.kind == "passphrase" and s.tag == tag)]
 
+    def has_slot(self, kind: str, user: str | None) -> bool:
+        tag = self.tag(kind, user)
+        return any(s.kind == kind and s.tag == tag for s in self.slots)
+
     def unlock(self, user: str | None, passphrase: str) -> tuple[bytes, str]:
         """The database key and the user's name; ``user=None`` means the first admin.
 
-        Raises WrongPassphrase or UnknownUser. Never touches the database.
+        Raises WrongPassphrase only for an intact slot; KeyFileDamaged when the user's slot
+        (or what decides which slot is theirs) is damaged; UnknownUser. Never touches the
+        database.
         """
-        wanted = self.tag("passphrase", user) if user else None
-        for slot in self.slots:
-            if slot.kind == "passphrase" and (wanted is None or slot.tag == wanted):
-                try:
-                    return self._unwrap(slot, _derive_passphrase_key(passphrase, slot.kdf))
-                except InvalidTag:
-                    raise WrongPassphrase(user or "") from None
-        raise UnknownUser(user or "")
+        slot = self._passphrase_slot(user)
+        try:
+            return self._unwrap(slot, _derive_passphrase_key(passphrase, slot.kdf))
+        except InvalidTag:
+            raise WrongPassphrase(user or "") from None
+
+    def _passphrase_slot(self, user: str | None) -> KeySlot:
+        if user:
+            wanted = self.tag("passphrase", user)
+            for slot in self.slots:
+                if slot.kind == "passphrase" and slot.tag == wanted:
+                    return slot
+            if self.damaged:
+                raise _slot_damaged(user)
+            raise UnknownUser(user)
+        # The first admin's slot is the file's first passphrase slot: if a damaged slot
+        # comes before the first intact one, it may have been theirs.
+        found = self.found
+        for position, slot in zip(found.positions if found else range(len(self.slots)), self.slots, strict=True):
+            if found and any(d.position < position for d in found.damaged_slots):
+                break
+            if slot.kind == "passphrase":
+                return slot
+        raise _slot_damaged(None)
 
     def unlock_with_recovery(self, recovery_key: str) -> bytes:
+        normalise_recovery_key(recovery_key)
         for slot in self.slots:
             if slot.kind == "recovery":
                 try:
                     return self._unwrap(slot, _derive_recovery_key(recovery_key, slot.kdf))[0]
                 except InvalidTag:
                     raise InvalidInput("恢复密钥不正确。", "The recovery key is not correct.") from None
+        if self.damaged:
+            raise KeyFileDamaged(
+                "密钥文件中的恢复密钥槽已损坏，恢复密钥无法使用：请从备份恢复 keyslots.json。",
+                "The recovery key slot in the key file is damaged, so the recovery key cannot be used: "
+                "restore keyslots.json from a backup.",
+            )
         raise InvalidInput("此办公室没有恢复密钥。", "This office has no recovery key.")
+
+
+def _slot_damaged(user: str | None) -> KeyFileDamaged:
+    who_zh, who_en = (f"（用户“{user}”的密钥槽）", f" (the slot of user '{user}')") if user else ("", "")
+    return KeyFileDamaged(
+        f"密钥文件已损坏{who_zh}：请从备份恢复，或使用恢复密钥（“忘记口令？”）。",
+        f"The key file is damaged{who_en}: restore it from a backup, or use the recovery key (\"Forgot the passphrase?\").",
+    )
 
 
 MIN_PASSPHRASE = 8

@@ -9,8 +9,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import os
+import shutil
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlite_utils
@@ -18,13 +19,16 @@ import sqlite_utils
 from desktop.errors import (
     AlreadyInitialised,
     InvalidInput,
+    KeyFileDamaged,
     NotInitialised,
     PermissionDenied,
+    StoreDamaged,
     UnknownUser,
 )
 from desktop.paths import OfficePaths
 from desktop.store.clock import utc_now
 from desktop.store.connection import open_database, write_transaction
+from desktop.store.keyfile import LEGACY_FORMAT, database_id_of
 from desktop.store.keyslots import KeySlots, check_passphrase, new_database_key, new_recovery_key
 from desktop.store.migrations import migrate
 
@@ -41,6 +45,8 @@ class Office:
     org_unit: str
     office_name: str
     _key: bytes
+    key_file_warnings: list[tuple[str, str]] = field(default_factory=list)
+    """(zh, en) damage found in keyslots.json that did not stop this user: ``check`` names it."""
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -92,7 +98,7 @@ class Office:
             slots.set_passphrase(admin, passphrase, key)
             recovery = new_recovery_key()
             slots.set_recovery(recovery, key)
-            slots.save(paths.keyslots)
+            slots.save(paths.keyslots, key, database_id_of(staging))
             os.replace(staging, paths.database)
             paths.database.chmod(0o600)
         except BaseException:
@@ -107,21 +113,70 @@ class Office:
     def unlock(cls, data_dir: str | os.PathLike[str], user: str | None, passphrase: str) -> Office:
         """Open the store as ``user`` (default: the first admin)."""
         paths = OfficePaths(data_dir)
-        key, name = cls._slots(paths).unlock(user, passphrase)
-        return cls._open(paths, key, name)
+        slots = cls._slots(paths)
+        key, name = slots.unlock(user, passphrase)
+        return cls._opened(paths, slots, key, name)
 
     @classmethod
     def unlock_with_recovery(cls, data_dir: str | os.PathLike[str], recovery_key: str, user: str) -> Office:
         """Open the store with the recovery key, acting as ``user`` (to reset a passphrase)."""
         paths = OfficePaths(data_dir)
-        key = cls._slots(paths).unlock_with_recovery(recovery_key)
-        return cls._open(paths, key, user)
+        slots = cls._slots(paths)
+        key = slots.unlock_with_recovery(recovery_key)
+        return cls._opened(paths, slots, key, user)
 
     @staticmethod
     def _slots(paths: OfficePaths) -> KeySlots:
-        if not paths.exists():
+        """The key slots, once it is sure they belong to this folder's database."""
+        if not paths.database.exists() and not paths.keyslots.exists():
             raise NotInitialised(str(paths.root))
-        return KeySlots.load(paths.keyslots)
+        if not paths.keyslots.exists():
+            raise KeyFileDamaged(
+                f"密钥文件 {paths.keyslots.name} 不见了，数据库无法打开：请从备份恢复该文件。",
+                f"The key file {paths.keyslots.name} is missing, so the database cannot be opened: restore it from a backup.",
+            )
+        if not paths.database.exists():
+            raise StoreDamaged(f"数据库文件 {paths.database.name} 不见了", f"the database file {paths.database.name} is missing")
+        slots = KeySlots.load(paths.keyslots)
+        found = slots.found
+        if found and found.database_id and not found.other_damage and found.database_id != database_id_of(paths.database):
+            raise KeyFileDamaged(
+                "密钥文件与这个数据库不是一对：它可能来自另一个办公室或另一台电脑，也可能是数据库文件头已损坏。"
+                "请放回本办公室自己的 keyslots.json（从备份恢复）；之后可运行 check 检查数据库。",
+                "The key file does not belong to this database: it may come from another office or computer, "
+                "or the database's first bytes are damaged. Put back this office's own keyslots.json (from a "
+                "backup); then run 'check' on the database.",
+            )
+        return slots
+
+    @classmethod
+    def _opened(cls, paths: OfficePaths, slots: KeySlots, key: bytes, user: str) -> Office:
+        office = cls._open(paths, key, user)
+        try:
+            office._settle_key_file(slots)
+        except BaseException:
+            office.close()
+            raise
+        return office
+
+    def _settle_key_file(self, slots: KeySlots) -> None:
+        # Format 1 had no checks: rewrite it as format 2 now that the key is proven right,
+        # keeping the old file beside the database backups.
+        found = slots.found
+        if found is not None and found.format == LEGACY_FORMAT:
+            self.paths.backups.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(self.paths.keyslots, self.paths.backups / f"keyslots-format1-{utc_now()[:19].replace(':', '')}.json")
+            self._save_slots(slots)
+            return
+        self.key_file_warnings = slots.damage_report()
+        if found is not None and not found.damaged and found.mac_matches(self._key) is False:
+            self.key_file_warnings.append((
+                "密钥文件的校验码与数据库密钥不符：文件被人改动过",
+                "the key file's MAC does not match the database key: someone changed the file",
+            ))
+
+    def _save_slots(self, slots: KeySlots) -> None:
+        slots.save(self.paths.keyslots, self._key, database_id_of(self.paths.database))
 
     @classmethod
     def _open(cls, paths: OfficePaths, key: bytes, user: str) -> Office:
@@ -188,7 +243,7 @@ class Office:
         slots.set_passphrase(name, passphrase, self._key)
         with write_transaction(self.db):
             self.db.table("users").insert({"name": name, "role": role, "created_at": utc_now(), "created_by": self.user})
-        slots.save(self.paths.keyslots)
+        self._save_slots(slots)
 
     def change_passphrase(self, name: str, new_passphrase: str) -> None:
         """Rewrap the database key for ``name``; the database itself is not touched."""
@@ -198,7 +253,24 @@ class Office:
             raise UnknownUser(name)
         slots = KeySlots.load(self.paths.keyslots)
         slots.set_passphrase(name, new_passphrase, self._key)
-        slots.save(self.paths.keyslots)
+        self._save_slots(slots)
+
+    def new_recovery_key(self) -> str:
+        """Replace the recovery key (admins only) and return the new one, to show once.
+
+        The old recovery key stops opening this office; damaged slots are dropped as the file
+        is rewritten.
+        """
+        self.require_admin("生成新的恢复密钥", "make a new recovery key")
+        slots = KeySlots.load(self.paths.keyslots)
+        recovery = new_recovery_key()
+        slots.set_recovery(recovery, self._key)
+        self._save_slots(slots)
+        return recovery
+
+    def rewrite_key_file(self) -> None:
+        """Write keyslots.json afresh from its intact slots (``check --repair``)."""
+        self._save_slots(KeySlots.load(self.paths.keyslots))
 
 
 def _check_name(name: str) -> None:
