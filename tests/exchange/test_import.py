@@ -115,5 +115,5 @@ def test_garbage_file_is_a_clear_error(office, tmp_path):
     junk.write_bytes(b"\x00\x01 not a workbook" * 100)
     result = run_cli(office.paths.root, "import", str(junk))
     assert result.returncode == 1
-    assert "不是可读取的 Excel 文件" in result.stderr
+    assert "不是 Excel 工作簿" in result.stderr
     assert "Traceback" not in result.stderr

@@ -3,21 +3,22 @@
 Every row is read into a record and validated by the forms engine against this office's
 records and the other rows. By default nothing is saved unless every row is clean; the
 report is the workbook back with an "错误" column naming each problem. ``partial=True``
-saves the clean rows and reports the rest.
+saves the clean rows and reports the rest. The file itself is read by ``workbook``, which
+opens only .xlsx and streams it within limits; formula cells and error values are never
+imported as data, they are problems the clerk resolves in the sheet.
 """
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 
-from desktop.errors import InvalidInput
 from desktop.services.exchange.tables import (
     ITEM_NO,
     META_HEADERS,
@@ -29,12 +30,12 @@ from desktop.services.exchange.tables import (
     sheets_of,
 )
 from desktop.services.exchange.template import LISTS_SHEET
+from desktop.services.exchange.workbook import SheetRow, WorkbookReader, open_workbook
 from desktop.services.records import RecordService
 from forms.model import Field, FormDefinition
 from forms.registry import Registry
 
 ERRORS_HEADER = "错误"
-MAX_ROWS = 200_000
 
 
 @dataclass
@@ -65,27 +66,27 @@ class _Row:
     number: int
     key: str
     data: dict[str, Any]
-    raw: list[Any]
     problems: list[RowProblem] = field(default_factory=list)
 
 
 def import_workbook(service: RecordService, registry: Registry, path: Path, *, partial: bool = False,
                     final: bool = False, report_path: Path | None = None) -> Iterator[ImportProgress]:
     """Import ``path``; yields progress, the last item (step "done") holds the outcome."""
-    book = _open(path)
+    path = Path(path)
     layouts = {s.name: s for form in registry.forms() for s in sheets_of(form)}
     rows: list[_Row] = []
     sheet_problems: list[RowProblem] = []
-    for ws in book.worksheets:
-        sheet = layouts.get(ws.title)
-        if sheet is None:
-            if ws.title != LISTS_SHEET:
-                sheet_problems.append(RowProblem(ws.title, 0, "", "工作表名称不是任何表单，未导入", "the sheet's name is not a form; not imported"))
-            continue
-        sheet_rows, header_problems = _read_sheet(ws, sheet)
-        rows.extend(sheet_rows)
-        sheet_problems.extend(header_problems)
-        yield ImportProgress("reading", len(rows), 0)
+    with open_workbook(path) as reader:
+        for name in reader.sheet_names:
+            sheet = layouts.get(name)
+            if sheet is None:
+                if name != LISTS_SHEET:
+                    sheet_problems.append(RowProblem(name, 0, "", "工作表名称不是任何表单，未导入", "the sheet's name is not a form; not imported"))
+                continue
+            sheet_rows, header_problems = _read_sheet(reader, sheet)
+            rows.extend(sheet_rows)
+            sheet_problems.extend(header_problems)
+            yield ImportProgress("reading", len(rows), 0)
     mains = [r for r in rows if r.sheet.group is None]
     _attach_groups(mains, [r for r in rows if r.sheet.group is not None])
     _check_unique_in_file(mains)
@@ -105,20 +106,8 @@ def import_workbook(service: RecordService, registry: Registry, path: Path, *, p
     report = None
     if problems:
         report = report_path or path.with_name(path.stem + ".错误报告.xlsx")
-        _write_report(book, problems, report)
+        _write_report(path, problems, report)
     yield ImportProgress("done", len(mains), len(mains), imported, problems, report)
-
-
-def _open(path: Path) -> Workbook:
-    try:
-        return load_workbook(path, read_only=False, data_only=True)
-    except FileNotFoundError:
-        raise InvalidInput(f"找不到文件 {path}。", f"No such file: {path}.") from None
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
-        raise InvalidInput(
-            f"{path.name} 不是可读取的 Excel 文件（.xlsx）：{exc}",
-            f"{path.name} is not a readable Excel (.xlsx) file: {exc}",
-        ) from None
 
 
 def _columns(headers: list[Any], sheet: Sheet) -> tuple[dict[int, Field], list[RowProblem]]:
@@ -138,22 +127,25 @@ def _columns(headers: list[Any], sheet: Sheet) -> tuple[dict[int, Field], list[R
     return columns, problems
 
 
-def _read_sheet(ws: Any, sheet: Sheet) -> tuple[list[_Row], list[RowProblem]]:
-    values = ws.iter_rows(values_only=True)
-    headers = list(next(values, []) or [])
+def _read_sheet(reader: WorkbookReader, sheet: Sheet) -> tuple[list[_Row], list[RowProblem]]:
+    source = reader.rows(sheet.name)
+    first = next(source, None)
+    headers = list(first.values) if first else []
     columns, header_problems = _columns(headers, sheet)
     key_col = headers.index(RECORD_ID) if RECORD_ID in headers else None
     rows = []
-    for number, raw in enumerate(values, start=2):
-        if number > MAX_ROWS:
-            raise InvalidInput(f"工作表“{sheet.name}”超过 {MAX_ROWS} 行。", f"Sheet '{sheet.name}' has more than {MAX_ROWS} rows.")
-        raw = list(raw)
+    for number, line in enumerate(source, start=2):
+        raw = line.values
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
             continue
-        key = str(raw[key_col]).strip() if key_col is not None and key_col < len(raw) and raw[key_col] is not None else f"#{number}"
-        row = _Row(sheet, number, key, {}, raw)
+        row = _Row(sheet, number, f"#{number}", {})
+        if key_col is not None and key_col < len(raw) and raw[key_col] is not None:
+            if _flagged(row, line, key_col, RECORD_ID):
+                row.key = f"#{number}"
+            else:
+                row.key = str(raw[key_col]).strip()
         for i, f in columns.items():
-            if i >= len(raw):
+            if i >= len(raw) or _flagged(row, line, i, header(f)):
                 continue
             try:
                 value = parse_cell(sheet.form, f, raw[i], row.data)
@@ -164,6 +156,24 @@ def _read_sheet(ws: Any, sheet: Sheet) -> tuple[list[_Row], list[RowProblem]]:
                 row.data[f.id] = value
         rows.append(row)
     return rows, header_problems
+
+
+def _flagged(row: _Row, line: SheetRow, col: int, column: str) -> bool:
+    """Note a formula or an error value in ``col`` as the row's problem; True if there is one."""
+    value = str(line.values[col])
+    shown = value if len(value) <= 50 else value[:50] + "…"
+    if col in line.formulas:
+        row.problems.append(RowProblem(
+            row.sheet.name, row.number, column,
+            f"单元格是公式（{shown}），导入不计算公式：请改为直接填写数值或文字",
+            f"the cell holds a formula ({shown}); imports do not calculate formulas: enter the value itself"))
+        return True
+    if col in line.errors:
+        row.problems.append(RowProblem(
+            row.sheet.name, row.number, column,
+            f"单元格显示错误值 {shown}，请先在表格中改正", f"the cell shows the error value {shown}; correct it in the sheet first"))
+        return True
+    return False
 
 
 def _attach_groups(mains: list[_Row], items: list[_Row]) -> None:
@@ -202,23 +212,56 @@ def _problems(row: _Row, problem: dict[str, Any]) -> RowProblem:
     return RowProblem(row.sheet.name, row.number, column, str(problem.get("message_zh", "")), str(problem.get("message_en", "")))
 
 
-def _write_report(book: Workbook, problems: list[RowProblem], target: Path) -> None:
-    """The workbook back, each sheet with an "错误" column saying what is wrong in that row."""
+def _write_report(source: Path, problems: list[RowProblem], target: Path) -> None:
+    """The workbook back, each sheet with an "错误" column saying what is wrong in that row.
+
+    Written by streaming the source again into a write-only workbook, so a report costs no
+    more memory than the import did. Cell text is kept; a formula is written as its text.
+    """
     by_cell: dict[tuple[str, int], list[str]] = {}
     for p in problems:
         by_cell.setdefault((p.sheet, p.row), []).append(f"{p.column}：{p.message}" if p.column else p.message)
     red = PatternFill("solid", fgColor="FFC7CE")
-    for ws in book.worksheets:
-        col = ws.max_column + 1
-        if ws.cell(row=1, column=ws.max_column).value == ERRORS_HEADER:
-            col = ws.max_column
-        ws.cell(row=1, column=col, value=ERRORS_HEADER).font = Font(bold=True, color="9C0006")
-        for r in range(1 if (ws.title, 1) in by_cell else 2, ws.max_row + 1):
-            if r == 1:
-                ws.cell(row=1, column=col, value=ERRORS_HEADER + "：" + "；".join(by_cell[(ws.title, 1)]))
-                continue
-            messages = by_cell.get((ws.title, r))
-            target_cell = ws.cell(row=r, column=col, value="；".join(messages) if messages else None)
-            if messages:
-                target_cell.fill = red
+    book = Workbook(write_only=True)
+    with open_workbook(source) as reader:
+        for name in reader.sheet_names:
+            ws = book.create_sheet(name)
+            errors_col: int | None = None
+            width = 0
+            for number, line in enumerate(reader.rows(name), start=1):
+                values = list(line.values)
+                if number == 1:
+                    # A report imported again: its old "错误" column is replaced, not kept.
+                    errors_col = next((i for i, v in enumerate(values) if isinstance(v, str) and v.startswith(ERRORS_HEADER)), None)
+                if errors_col is not None and errors_col < len(values):
+                    del values[errors_col]
+                if number == 1:
+                    width = len(values)
+                cells = [_text_cell(ws, v) if i in line.formulas else v for i, v in enumerate(values)]
+                cells += [None] * (width - len(cells))  # the "错误" column lines up under its header
+                messages = by_cell.get((name, number))
+                if number == 1:
+                    title = ERRORS_HEADER + ("：" + "；".join(messages) if messages else "")
+                    note = WriteOnlyCell(ws, value=title)
+                    note.font = Font(bold=True, color="9C0006")
+                    cells.append(note)
+                elif messages:
+                    note = WriteOnlyCell(ws, value="；".join(messages))
+                    note.fill = red
+                    cells.append(note)
+                else:
+                    # An empty but formatted cell, so every row is as wide as the header.
+                    empty = WriteOnlyCell(ws, value=None)
+                    empty.number_format = "@"
+                    cells.append(empty)
+                ws.append(cells)
     book.save(target)
+
+
+def _text_cell(ws: Any, text: Any) -> WriteOnlyCell:
+    # Written as a formula it would run again when the report is opened; as text it shows
+    # what the clerk typed.
+    cell = WriteOnlyCell(ws, value=str(text))
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell

@@ -1,0 +1,192 @@
+"""Opening an import file: only .xlsx, each other kind of file named, no DTDs or entities,
+limits that hold while the file streams (measured: the 12 MB sheet of 2.5 million rows is
+refused in bounded memory), formulas read as text and flagged for the clerk."""
+
+import os
+import resource
+import struct
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl import Workbook, load_workbook
+
+from desktop.errors import InvalidInput
+from desktop.services.checking import default_checker
+from desktop.services.exchange import workbook
+from desktop.services.exchange.importer import ERRORS_HEADER, import_workbook
+from desktop.services.exchange.tables import cell, sheets_of
+from desktop.services.exchange.workbook import open_workbook
+from desktop.services.records import RecordService
+from tests.conftest import ROOT, cli_env
+from tests.exchange.xlsx_files import SHEET_HEAD, inline_row, tiny_rows, write_xlsx
+from tests.office.conftest import enterprise
+
+# The most an import of the 2.5-million-row sheet may take, whole process included (Python,
+# SQLCipher, openpyxl and the forms take about 110 MiB before the file is opened). Loading
+# that sheet whole took 2.3 GB.
+PEAK_RSS_BOUND_MIB = 300
+
+
+def refusal(path: Path) -> str:
+    with pytest.raises(InvalidInput) as refused:
+        open_workbook(path).close()
+    assert refused.value.message_en, refused.value
+    return refused.value.message_zh
+
+
+def zip_with(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_only_xlsx_is_opened_and_every_other_file_is_named(tmp_path):
+    real = tmp_path / "real.xlsx"
+    Workbook().save(real)
+    open_workbook(real).close()
+    ole2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504)
+    cases = {
+        "old.xls": (ole2, "旧版 Excel 97-2003"),
+        "list.csv": ("名称,代码\n甲,1\n".encode(), "CSV"),
+        "list.xlsm": (real.read_bytes(), "含宏"),
+        "list.et": (b"whatever", "WPS"),
+        "report.pdf": (b"%PDF-1.7", "只能导入 Excel 工作簿"),
+        "empty.xlsx": (b"", "空的"),
+        "renamed.xlsx": (ole2, "改了扩展名的旧版 .xls"),
+        "locked.xlsx": (ole2 + "EncryptionInfo".encode("utf-16-le"), "打开密码"),
+        "download.xlsx": (b"<html><table><tr><td>1</td></tr></table></html>", "网页"),
+        "text.xlsx": ("名称,代码\n甲,1\n".encode("gb18030"), "文本（CSV）"),
+        "noise.xlsx": (bytes(range(256)) * 4, "不是 Excel 工作簿"),
+        "cut.xlsx": (real.read_bytes()[:300], "损坏或不完整"),
+    }
+    for name, (data, words) in cases.items():
+        path = tmp_path / name
+        path.write_bytes(data)
+        assert words in refusal(path), name
+    assert "Word 文档" in refusal(zip_with(tmp_path / "letter.xlsx", {"[Content_Types].xml": b"<Types/>", "word/document.xml": b"<w/>"}))
+    assert "压缩包" in refusal(zip_with(tmp_path / "photos.xlsx", {"a.jpg": b"\xff\xd8"}))
+    assert ".xlsb" in refusal(zip_with(tmp_path / "binary.xlsx", {"[Content_Types].xml": b"<Types/>", "xl/workbook.bin": b"\x00"}))
+    assert "文件夹" in refusal(tmp_path)
+    assert "找不到" in refusal(tmp_path / "nothere.xlsx")
+
+
+def test_dtds_and_entities_are_refused_wherever_they_are(tmp_path):
+    assert openpyxl.DEFUSEDXML  # openpyxl itself parses through defusedxml (no entity expansion)
+    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+              + "".join(f'<!ENTITY lol{i} "{"&lol{};".format(i - 1 if i > 1 else "") * 10}">' for i in range(1, 10))
+              + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol9;</t></si></sst>')
+    in_strings = write_xlsx(tmp_path / "strings.xlsx", [inline_row(1, ["记录编号"])], shared_strings=laughs)
+    assert "DTD" in refusal(in_strings)
+    external = SHEET_HEAD.replace("?>", '?><!DOCTYPE worksheet SYSTEM "file:///etc/passwd">', 1)
+    assert "DTD" in refusal(write_xlsx(tmp_path / "sheet.xlsx", [inline_row(1, ["a"])], head=external))
+    # Far into a big part, across the scanner's chunk boundary.
+    filler = ["<row/>"] * ((workbook.CHUNK // 6) - 3)
+    late = write_xlsx(tmp_path / "late.xlsx", [*filler, '<!ENTITY x "y">'])
+    assert "DTD" in refusal(late)
+
+
+def test_zip_bombs_and_giant_cells_are_refused_before_they_cost_memory(tmp_path):
+    # A part that declares 3 GiB: refused from the zip's directory, nothing decompressed.
+    bomb = zip_with(tmp_path / "bomb.xlsx", {"[Content_Types].xml": b"<Types/>", "xl/worksheets/sheet1.xml": b"<worksheet/>"})
+    data = bytearray(bomb.read_bytes())
+    entry = data.rfind(b"PK\x01\x02", 0, data.rfind(b"xl/worksheets/sheet1.xml"))
+    struct.pack_into("<I", data, entry + 24, 3 << 30)  # the central directory's uncompressed size
+    bomb.write_bytes(bytes(data))
+    assert "压缩炸弹" in refusal(bomb)
+    # One cell of 64 MB (compressed to a few dozen KB): refused as it streams.
+    giant = write_xlsx(tmp_path / "giant.xlsx", [inline_row(1, ["a" * (64 << 20)])])
+    assert giant.stat().st_size < 1 << 20
+    assert "超长" in refusal(giant)
+
+
+def test_rows_beyond_the_limit_are_refused_while_streaming(tmp_path):
+    # Two row elements, the second numbered 250,000: openpyxl streams 249,998 empty rows in
+    # between, and the limit counts them as they come.
+    gap = write_xlsx(tmp_path / "gap.xlsx", [inline_row(1, ["记录编号"]), inline_row(250_000, ["x"])])
+    with open_workbook(gap) as reader:
+        with pytest.raises(InvalidInput, match="rows"):
+            for _row in reader.rows("企业"):
+                pass
+        assert reader.rows_read == workbook.MAX_ROWS + 1
+    wide = write_xlsx(tmp_path / "wide.xlsx", ['<row r="1"><c r="XFD1" t="inlineStr"><is><t>x</t></is></c></row>'])
+    with open_workbook(wide) as reader, pytest.raises(InvalidInput, match="columns"):
+        list(reader.rows("企业"))
+
+
+@pytest.fixture(scope="module")
+def tiny_rows_sheet(tmp_path_factory) -> Path:
+    path = write_xlsx(tmp_path_factory.mktemp("big") / "2.5m-rows.xlsx", tiny_rows(2_500_000))
+    assert 10e6 < path.stat().st_size < 15e6  # the 12 MB sheet
+    return path
+
+
+PEAK = """
+import resource, sys
+from desktop.cli.main import main
+code = main(sys.argv[1:])
+print("peak_rss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def test_the_12_mb_sheet_of_2_5_million_rows_is_refused_in_bounded_memory(office_dir, tiny_rows_sheet):
+    def cap() -> None:  # a runaway import fails fast instead of taking the machine's memory
+        resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+
+    result = subprocess.run([sys.executable, "-c", PEAK, "import", str(tiny_rows_sheet)], env=cli_env(office_dir),
+                            capture_output=True, text=True, timeout=600, cwd=ROOT, preexec_fn=cap)
+    assert result.returncode == 1, result.stderr
+    assert "超过 200,000 行" in result.stderr and "意外" not in result.stderr
+    peak_mib = int(result.stderr.split("peak_rss_kib")[1].split()[0]) / 1024
+    print(f"peak RSS importing the 2.5-million-row sheet: {peak_mib:.0f} MiB (bound {PEAK_RSS_BOUND_MIB} MiB)")
+    assert peak_mib < PEAK_RSS_BOUND_MIB
+
+
+def test_formula_cells_are_read_as_text_and_flagged(office, tmp_path):
+    checker = default_checker(office.paths.root)
+    service = RecordService(office, checker)
+    form = checker.registry.form("enterprise")
+    sheet = sheets_of(form)[0]
+    book = Workbook()
+    ws = book.active
+    ws.title = sheet.name
+    ws.append(sheet.headers)
+    for i in range(3):
+        data = enterprise(i, employees=10)
+        ws.append([f"r{i}", None, None] + [cell(form, f, data.get(f.id), data) for f in sheet.fields])
+    employees = sheet.headers.index("从业人员（人）") + 1
+    ws.cell(row=3, column=employees, value="=HYPERLINK(\"http://x\",SUM(1,2))")
+    ws.cell(row=4, column=employees).value = "#N/A"
+    ws.cell(row=4, column=employees).data_type = "e"
+    path = tmp_path / "formulas.xlsx"
+    book.save(path)
+    report = tmp_path / "report.xlsx"
+    last = list(import_workbook(service, checker.registry, path, partial=True, report_path=report))[-1]
+    assert last.imported == 1
+    by_row = {p.row: p for p in last.problems}
+    assert set(by_row) == {3, 4}
+    assert "公式" in by_row[3].message and "=HYPERLINK" in by_row[3].message and by_row[3].column == "从业人员（人）"
+    assert "错误值 #N/A" in by_row[4].message
+    assert "formula" in by_row[3].text("en")
+    # The report shows what was typed, as text: opening it runs no formula.
+    shown = load_workbook(report).worksheets[0]
+    formula_cell = shown.cell(row=3, column=employees)
+    assert formula_cell.value.startswith("=HYPERLINK") and formula_cell.data_type == "s"
+    header = [c.value for c in shown[1]]
+    assert header[-1] == ERRORS_HEADER and "公式" in shown.cell(row=3, column=len(header)).value
+
+
+def test_import_messages_on_the_command_line_in_both_languages(office_dir, tmp_path):
+    xls = tmp_path / "名单.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    for lang, words in (("zh", "另存为"), ("en", "save it as an Excel workbook")):
+        result = subprocess.run([sys.executable, "-m", "desktop.cli", "import", str(xls)], capture_output=True, text=True,
+                                env={**cli_env(office_dir), "ANHUI_COLLECT_LANG": lang}, timeout=120)
+        assert result.returncode == 1 and words in result.stderr, result.stderr
+        assert "意外" not in result.stderr and "unexpected" not in result.stderr
+    assert not os.path.exists(tmp_path / "名单.错误报告.xlsx")
