@@ -37,6 +37,11 @@ def _bar(done: int, total: int, text: str) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     since = _date(args.since) if args.since else None
     checker = record_checker(args)
+    for form in args.forms or []:
+        checker.registry.form(form)
+    if args.out.exists() and not args.out.is_dir():
+        raise InvalidInput(f"--out 应是一个新的文件夹，而 {args.out} 是一个文件。",
+                           f"--out must name a new folder, but {args.out} is a file.")
     with open_office(args) as office:
         for progress in export_office(office, checker.registry, args.out, forms=args.forms, since=since):
             _bar(progress.done, progress.total, progress.step)
@@ -115,6 +120,9 @@ def cmd_import(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     checker = record_checker(args)
     form = checker.registry.form(args.form)
+    if args.out.is_dir():
+        raise InvalidInput(f"--out 应是要写出的 .xlsx 文件名，而 {args.out} 是一个文件夹。",
+                           f"--out must name the .xlsx file to write, but {args.out} is a folder.")
     write_template(form, args.out)
     say(f"已写出“{form.label('zh')}”导入模板：{args.out}", f"Wrote the {form.label('en')} import template: {args.out}")
     return 0

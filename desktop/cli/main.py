@@ -8,7 +8,7 @@ import sys
 
 from desktop.cli import exchange_commands, office_commands, record_commands, sync_commands
 from desktop.cli.common import lang
-from desktop.errors import OfficeError
+from desktop.failures import user_error
 from desktop.logs import log_unexpected
 
 log = logging.getLogger("anhui_collect")
@@ -48,13 +48,14 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     try:
         return int(args.handler(args) or 0)
-    except OfficeError as exc:
-        print(("错误：" if lang() == "zh" else "Error: ") + exc.message(lang()), file=sys.stderr)
-        return exc.exit_code
     except KeyboardInterrupt:
         print("已取消 / cancelled", file=sys.stderr)
         return 130
-    except Exception:
+    except Exception as exc:
+        known = user_error(exc)
+        if known is not None:
+            print(("错误：" if lang() == "zh" else "Error: ") + known.message(lang()), file=sys.stderr)
+            return known.exit_code
         path = log_unexpected()
         print(
             f"出现意外错误，详情已写入日志 {path}。数据未丢失。"

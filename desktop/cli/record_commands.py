@@ -86,6 +86,8 @@ def cmd_finalize(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
+    if args.form:
+        record_checker(args).registry.form(args.form)  # an unknown form is a mistake, not "0 records"
     service = _service(args)
     with service.office:
         rows = service.query(form=args.form, status=args.status, search=args.search, limit=args.limit)

@@ -48,6 +48,12 @@ def message_for(exc: BaseException) -> str:
     """The text to show for ``exc``; unexpected errors are logged first."""
     if isinstance(exc, OfficeError):
         return exc.message(language())
+    # Imported here: the store (and SQLCipher) load only after the unlock dialog is shown.
+    from desktop.failures import user_error
+
+    known = user_error(exc) if not isinstance(exc, MemoryError) else None
+    if known is not None:
+        return known.message(language())
     if isinstance(exc, MemoryError):
         return QCoreApplication.translate("Errors", "The computer ran out of memory. Close other programs and try again.")
     path = log_exception(exc)

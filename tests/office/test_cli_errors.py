@@ -1,0 +1,83 @@
+"""Ordinary mistakes get a message that says what is wrong; the catch-all "unexpected error"
+(and its log entry) is for real bugs only."""
+
+import pytest
+
+from desktop.cli.main import main
+from tests.conftest import PASSPHRASE
+
+UNEXPECTED = ("意外", "unexpected", "Traceback")
+
+
+@pytest.fixture
+def cli(office_dir, monkeypatch, capsys):
+    monkeypatch.setenv("ANHUI_COLLECT_HOME", str(office_dir))
+    monkeypatch.setenv("ANHUI_COLLECT_PASSPHRASE", PASSPHRASE)
+
+    def run(*args: str) -> tuple[int, str]:
+        code = main(list(args))
+        return code, capsys.readouterr().err
+
+    return run
+
+
+def test_ordinary_mistakes_are_named_never_unexpected(cli, office_dir, tmp_path):
+    a_file = tmp_path / "a-file.txt"
+    a_file.write_text("x")
+    record = tmp_path / "record.json"
+    record.write_text('{"name": "x"}', encoding="utf-8")
+    xls = tmp_path / "名单.xls"
+    xls.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504))
+    mistakes = {
+        ("import", str(xls)): "另存为",
+        ("import", str(tmp_path / "名单.csv")): "CSV",
+        ("import", str(tmp_path)): "文件夹",
+        ("template", "nosuch", "--out", str(tmp_path / "t.xlsx")): "没有编号为“nosuch”的表单",
+        ("template", "enterprise", "--out", str(tmp_path)): "是一个文件夹",
+        ("record", "list", "--form", "nosuch"): "没有编号为“nosuch”的表单",
+        ("record", "add", "--form", "nosuch", "--file", str(record)): "nosuch",
+        ("export", "--form", "nosuch", "--out", str(tmp_path / "e1")): "没有编号为“nosuch”的表单",
+        ("export", "--out", str(a_file)): "是一个文件",
+        ("export", "--out", str(a_file / "inside")): "是文件而不是文件夹",
+        ("sync",): "尚未登记",
+    }
+    (tmp_path / "名单.csv").write_text("a,b\n", encoding="utf-8")
+    for args, words in mistakes.items():
+        code, err = cli(*args)
+        assert code not in (0, 70), (args, err)
+        assert words in err, (args, err)
+        assert not any(u in err for u in UNEXPECTED), (args, err)
+    assert not (office_dir / "logs").exists()  # nothing was logged as a bug
+
+
+def test_a_damaged_database_says_so_and_points_to_check(cli, office_dir):
+    fast_unlock(office_dir)
+    intact = (office_dir / "office.db").read_bytes()
+    read_damage = set()
+    for page in range(len(intact) // 4096):
+        damaged = bytearray(intact)
+        damaged[page * 4096 + 200] ^= 0x01
+        (office_dir / "office.db").write_bytes(bytes(damaged))
+        for args in (("record", "list"), ("progress",), ("user", "list")):
+            code, err = cli(*args)
+            assert not any(u in err for u in UNEXPECTED), (page, args, err)
+            if code:
+                assert code == 3 and "数据库已损坏" in err and "anhui-collect check" in err, (page, args, err)
+                read_damage.add(page)
+        code, err = cli("check")
+        assert code == 3 and err and "check 查看详情" not in err, (page, err)
+    assert read_damage, "no command ever read a damaged page"
+    assert not (office_dir / "logs").exists()
+
+
+def fast_unlock(folder) -> None:
+    """Rewrite the key slots with cheap Argon2id parameters: this test unlocks ~150 times."""
+    from desktop.store.keyfile import database_id_of
+    from desktop.store.keyslots import KeySlots, new_recovery_key
+    from desktop.store.office import Office
+
+    with Office.unlock(folder, None, PASSPHRASE) as office:
+        slots = KeySlots(office_id=office.office_id)
+        slots.set_passphrase(office.user, PASSPHRASE, office._key, {"iterations": 1, "lanes": 1, "memory_cost": 8})
+        slots.set_recovery(new_recovery_key(), office._key)
+        slots.save(folder / "keyslots.json", office._key, database_id_of(folder / "office.db"))
