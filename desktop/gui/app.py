@@ -16,7 +16,7 @@ from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 from desktop.gui import i18n
-from desktop.gui.errors import install_excepthook
+from desktop.gui.errors import install_excepthook, show_message
 from desktop.gui.idle import IdleWatcher
 from desktop.gui.settings import Settings
 from desktop.gui.tasks import Task
@@ -150,10 +150,21 @@ class AppController(QObject):
         self.window = window
         window.show()
         window.show_page("dashboard")
+        if office.key_file_warnings:
+            self._warn_key_file(window, office.key_file_warnings)
         self.idle = IdleWatcher(float(self.settings.get("idle_lock_minutes")), self)
         self.idle.idle.connect(self._idle_lock)
         window.offer_unsaved()
         return window
+
+    def _warn_key_file(self, window: MainWindow, warnings: list[tuple[str, str]]) -> None:
+        # This user's own key slot is intact, so they are in; the damage elsewhere still
+        # needs an admin, and saying nothing would leave it until someone is locked out.
+        problems = "\n".join("• " + (zh if i18n.language() == "zh" else en) for zh, en in warnings)
+        show_message(window, self.tr(
+            "The key file (keyslots.json) is partly damaged:\n{problems}\n\nYou could sign in, "
+            "but an admin should run 'anhui-collect check' and restore the file from a backup "
+            "or reset the passphrases it names.").format(problems=problems))
 
     def _close_session(self) -> None:
         if self.idle is not None:

@@ -68,7 +68,14 @@ class EnrollForm(QWidget):
         self.key_id = QLineEdit(objectName="enrollKeyId")
         self.key_id.setPlaceholderText(self.tr("Recommended: the key id printed with the code"))
         self.button = QPushButton(self.tr("Enroll this device"), objectName="enrollButton")
-        self.button.clicked.connect(self.enroll)
+        self.button.clicked.connect(lambda: self.enroll())
+        # For an office the province already knows by its key (an enrolment whose reply was
+        # lost): the same form, but with a new device key. Refused once batches were sent.
+        self.new_key_button = QPushButton(self.tr("Enroll with a new key"), objectName="enrollNewKeyButton")
+        self.new_key_button.setToolTip(self.tr(
+            "Makes a new device key and enrolls with it. Use it when the province says it already "
+            "knows this device's key."))
+        self.new_key_button.clicked.connect(lambda: self.enroll(new_key=True))
         self.message = Message("enrollMessage")
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
@@ -78,6 +85,7 @@ class EnrollForm(QWidget):
         form.addRow(self.tr("Province key id (optional)"), self.key_id)
         buttons = QHBoxLayout()
         buttons.addWidget(self.button)
+        buttons.addWidget(self.new_key_button)
         buttons.addWidget(self.message, 1)
         buttons.addStretch(0)  # keeps the button its own size while there is no message
         form.addRow("", buttons)
@@ -98,27 +106,27 @@ class EnrollForm(QWidget):
             return self.tr("The certificate file {path} does not exist.").format(path=ca)
         return None
 
-    def enroll(self) -> None:
-        """Register the device key with the province, on the pool (it is a network call)."""
+    def enroll(self, new_key: bool = False) -> None:
+        """Register the device key (a new one with ``new_key``) with the province, on the pool."""
         problem = self.problem()
         if problem:
             self.message.show_text("error", problem)
             return
         endpoint, code = self.endpoint.text().strip(), self.code.text().strip()
         ca, key_id = self.ca_bundle.text().strip() or None, self.key_id.text().strip() or None
-        self.button.setEnabled(False)
+        self._buttons(False)
         self.message.show_text("info", self.tr("Contacting the province…"))
         # The device key is written to the store on first use: a write on another connection.
         self.session.writer_busy = True
         office = self.session.office
         self.task = Task(lambda: call_on_clone(office, lambda worker: enroll_office(
-            worker, endpoint, code, ca_bundle=ca, province_key_id=key_id)), self)
+            worker, endpoint, code, ca_bundle=ca, province_key_id=key_id, new_key=new_key)), self)
         self.task.success(self._done).failure(self._failed).start()
 
     def _done(self, device_id: str) -> None:
         self.task = None
         self.session.writer_busy = False
-        self.button.setEnabled(True)
+        self._buttons(True)
         self.code.clear()  # it works once
         self.message.show_text("ok", self.tr("Enrolled; device id {id}.").format(id=device_id))
         self.enrolled.emit(device_id)
@@ -126,5 +134,9 @@ class EnrollForm(QWidget):
     def _failed(self, exc: BaseException) -> None:
         self.task = None
         self.session.writer_busy = False
-        self.button.setEnabled(True)
+        self._buttons(True)
         self.message.show_text("error", message_for(exc))
+
+    def _buttons(self, enabled: bool) -> None:
+        self.button.setEnabled(enabled)
+        self.new_key_button.setEnabled(enabled)

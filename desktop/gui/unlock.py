@@ -105,6 +105,7 @@ class UnlockDialog(QDialog):
         self.passphrase.selectAll()
         self.passphrase.setFocus()
         self.message.setText(message_for(exc))
+        self.adjustSize()  # a message of several lines (a damaged key file) must not be cut off
 
     def _recover(self) -> None:
         dialog = RecoveryDialog(self.data_dir, self.user.text().strip(), self)

@@ -62,6 +62,16 @@
 <context>
     <name>AppController</name>
     <message>
+        <source>The key file (keyslots.json) is partly damaged:
+{problems}
+
+You could sign in, but an admin should run &apos;anhui-collect check&apos; and restore the file from a backup or reset the passphrases it names.</source>
+        <translation>密钥文件（keyslots.json）部分损坏：
+{problems}
+
+您已登录，但请管理员运行“anhui-collect check”检查，并从备份恢复该文件，或为其中列出的用户重设口令。</translation>
+    </message>
+    <message>
         <source>Locked after a period without use. Unsaved typing was kept.</source>
         <translation>长时间未操作，已自动锁定。未保存的录入内容已保留。</translation>
     </message>
@@ -234,6 +244,14 @@
     <message>
         <source>Enroll this device</source>
         <translation>登记本设备</translation>
+    </message>
+    <message>
+        <source>Enroll with a new key</source>
+        <translation>用新密钥重新登记</translation>
+    </message>
+    <message>
+        <source>Makes a new device key and enrolls with it. Use it when the province says it already knows this device&apos;s key.</source>
+        <translation>生成新的设备密钥并用它登记。仅在省里提示“已登记过本设备的密钥”时使用。</translation>
     </message>
     <message>
         <source>Endpoint address</source>
