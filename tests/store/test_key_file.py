@@ -138,7 +138,7 @@ def test_damage_is_named_on_the_command_line_never_a_wrong_passphrase_or_a_bug(o
     intact = path.read_bytes()
     damages = {
         "wrapped key": lambda body: body["slots"][0].update(wrapped=flip_char(body["slots"][0]["wrapped"], 10)),
-        "KDF parameter": lambda body: body["slots"][0]["kdf"].update(memory_cost="65536"),
+        "KDF parameter": lambda body: body["slots"][0]["kdf"].update(memory_cost="64 MiB"),
         "KDF name": lambda body: body["slots"][0]["kdf"].update(name="argon2x"),
     }
     for what, damage in damages.items():
