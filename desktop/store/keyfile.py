@@ -39,6 +39,7 @@ FORMAT = 2
 LEGACY_FORMAT = 1
 TOP_FIELDS = {"format", "office_id", "database_id", "slots", "mac", "check"}
 SLOT_FIELDS = ("kind", "tag", "kdf", "nonce", "wrapped")
+MAX_FILE_BYTES = 1 << 20
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
 # Bounds on what a slot may ask of the KDF: a slot outside them is damaged (or planted to
@@ -105,6 +106,8 @@ def unreadable(name: str) -> KeyFileDamaged:
 
 def read_key_file(path: Path) -> KeyFile:
     """Read ``path``; raise ``KeyFileDamaged`` only when nothing in it can be trusted."""
+    if path.stat().st_size > MAX_FILE_BYTES:  # a few KB when whole; never read a giant
+        raise unreadable(path.name)
     return parse_key_file(path.read_bytes(), path.name)
 
 

@@ -98,6 +98,15 @@ def test_zip_bombs_and_giant_cells_are_refused_before_they_cost_memory(tmp_path)
     struct.pack_into("<I", data, entry + 24, 3 << 30)  # the central directory's uncompressed size
     bomb.write_bytes(bytes(data))
     assert "压缩炸弹" in refusal(bomb)
+    # Shared strings, which openpyxl holds in memory: bounded by their number of tags, also
+    # when the file names the part as a worksheet.
+    many = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+            + "<si><t>x</t></si>" * ((workbook.MAX_OTHER_TAGS + workbook.SHEET_TAGS) // 4 + 1) + "</sst>")
+    assert "共享文本" in refusal(write_xlsx(tmp_path / "strings.xlsx", [inline_row(1, ["a"])], shared_strings=many))
+    disguised = write_xlsx(tmp_path / "disguised.xlsx", [inline_row(1, ["a"])])
+    with zipfile.ZipFile(disguised, "a", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("xl/worksheets/sheet2.xml", many)
+    assert "共享文本" in refusal(disguised)
     # One cell of 64 MB (compressed to a few dozen KB): refused as it streams.
     giant = write_xlsx(tmp_path / "giant.xlsx", [inline_row(1, ["a" * (64 << 20)])])
     assert giant.stat().st_size < 1 << 20

@@ -118,6 +118,8 @@ def test_truncated_at_every_length_is_damage(two_users):
     for length in range(0, len(intact), 50):
         path.write_bytes(intact[:length])
         assert attempt(lambda: Office.unlock(folder, None, PASSPHRASE)) == "KeyFileDamaged"
+    path.write_bytes(intact + b" " * (2 << 20))  # a giant is not even read
+    assert attempt(lambda: Office.unlock(folder, None, PASSPHRASE)) == "KeyFileDamaged"
     path.unlink()
     missing = run_cli(folder, "record", "list")
     assert missing.returncode == 3 and "密钥文件 keyslots.json 不见了" in missing.stderr

@@ -44,13 +44,18 @@ MAX_RUN_BYTES = 1 << 20  # bytes of one cell's text or one tag, as stored
 MAX_PART_BYTES = 1 << 30  # one part, decompressed
 MAX_TOTAL_BYTES = 2 << 30  # all parts, decompressed
 MAX_PARTS = 10_000
-MAX_OTHER_TAGS = 3_000_000  # tags in the parts openpyxl keeps in memory (shared strings, styles, …)
+# Tags in the parts openpyxl keeps in memory (shared strings, styles, …): 3 million tags are
+# some 750,000 shared strings, about 150 MiB once loaded.
+MAX_OTHER_TAGS = 3_000_000
+TAGS_PER_CELL = 10  # <c><is><r><t>…</t></r></is></c> and the like; rows count as cells here
+SHEET_TAGS = 100_000  # a sheet's own furniture: columns, merges, validations, formatting
 CHUNK = 1 << 20
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls, and password-protected .xlsx
 # A prefix is legal XML (<x:row>); counting is on bytes, so the parts must be ASCII-compatible.
 ROW_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?row[\s/>]")
 CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.\-]*:)?c[\s/>]")
+WORKSHEET_PART = re.compile(r"^xl/worksheets/[^/]+\.xml$")
 OTHER_NAMES = {
     ".xls": ("旧版 Excel 97-2003 格式（.xls）", "the old Excel 97-2003 format (.xls)"),
     ".xlsm": ("含宏的 Excel 工作簿（.xlsm）", "a macro-enabled workbook (.xlsm)"),
@@ -272,6 +277,7 @@ class _Scan:
         self.rows = 0
         self.cells = 0
         self.other_tags = 0
+        self._before = self._tags = self._rows = self._cells = 0  # the part being scanned
 
     def part(self, name: str, part: IO[bytes]) -> None:
         first = part.read(CHUNK)
@@ -279,7 +285,13 @@ class _Scan:
             if first[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in first[:4]:
                 raise _refuse(self.path, f"其中的 {name} 使用 UTF-16 编码，不予读取。", f"its part {name} is encoded as UTF-16, which is not read.")
             return  # not XML (a picture, a printer setting): openpyxl does not parse it
-        worksheet = name.startswith("xl/worksheets/")
+        # Only a worksheet's own XML is streamed; everything else (its .rels included) openpyxl
+        # holds in memory, so its tags count against MAX_OTHER_TAGS. A part is only named as
+        # a worksheet by the file itself, so a "worksheet" with far more tags than its rows
+        # and cells explain (shared strings in disguise) has the excess counted too.
+        worksheet = WORKSHEET_PART.match(name) is not None
+        self._before = self.other_tags
+        self._tags = self._rows = self._cells = 0
         carry = b""
         chunk = first
         while chunk:
@@ -303,18 +315,23 @@ class _Scan:
                           f"its part {name} carries a DTD or entity declarations (usable to attack the reader); it is not read.")
         if max(map(len, data.split(b"<"))) > MAX_RUN_BYTES:
             raise self._long_run(name)
+        tags = data.count(b"<")
         if worksheet:
-            self.rows += len(ROW_TAG.findall(data))
-            self.cells += len(CELL_TAG.findall(data))
+            rows, cells = len(ROW_TAG.findall(data)), len(CELL_TAG.findall(data))
+            self.rows += rows
+            self.cells += cells
             if self.rows > MAX_ROWS:
                 raise _too_many_rows(self.path)
             if self.cells > MAX_CELLS:
                 raise _too_many_cells(self.path)
+            self._tags, self._rows, self._cells = self._tags + tags, self._rows + rows, self._cells + cells
+            explained = TAGS_PER_CELL * (self._cells + self._rows) + SHEET_TAGS
+            self.other_tags = self._before + max(0, self._tags - explained)
         else:
-            self.other_tags += data.count(b"<")
-            if self.other_tags > MAX_OTHER_TAGS:
-                raise _refuse(self.path, "除表格数据外的内容（共享文本、样式等）过多，不予读取。",
-                              "it holds far too much besides the sheets' rows (shared text, styles, …); it is not read.")
+            self.other_tags += tags
+        if self.other_tags > MAX_OTHER_TAGS:
+            raise _refuse(self.path, "除表格数据外的内容（共享文本、样式等）过多，不予读取。",
+                          "it holds far too much besides the sheets' rows (shared text, styles, …); it is not read.")
 
     def _long_run(self, name: str) -> InvalidInput:
         return _refuse(self.path, f"其中的 {name} 有超长的单元格或标记（超过 {MAX_RUN_BYTES // 1024} KB），不予读取。",
