@@ -199,3 +199,35 @@ def test_import_messages_on_the_command_line_in_both_languages(office_dir, tmp_p
         assert result.returncode == 1 and words in result.stderr, result.stderr
         assert "意外" not in result.stderr and "unexpected" not in result.stderr
     assert not os.path.exists(tmp_path / "名单.错误报告.xlsx")
+
+
+def test_damaged_workbooks_are_a_message_or_import_never_a_bug(office, tmp_path):
+    import io
+    import random
+
+    from desktop.failures import user_error
+    from desktop.services.exchange.template import write_template
+
+    checker = default_checker(office.paths.root)
+    service = RecordService(office, checker)
+    source = tmp_path / "template.xlsx"
+    write_template(checker.registry.form("enterprise"), source)
+    compressed = source.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(compressed)) as zin, zipfile.ZipFile(stored := io.BytesIO(), "w") as zout:
+        for info in zin.infolist():  # stored, so damage lands in the XML rather than in a CRC
+            zout.writestr(info.filename, zin.read(info.filename))
+    rng = random.Random(13)
+    outcomes = {"message": 0, "read": 0}
+    for n in range(80):
+        data = bytearray(stored.getvalue() if n % 2 else compressed)
+        for _ in range(rng.choice([1, 2, 5])):
+            data[rng.randrange(len(data))] = rng.randrange(256)
+        mutant = tmp_path / f"mutant{n}.xlsx"
+        mutant.write_bytes(bytes(data))
+        try:
+            list(import_workbook(service, checker.registry, mutant, report_path=tmp_path / "report.xlsx"))
+            outcomes["read"] += 1
+        except Exception as exc:  # what kind it is, is the point
+            assert user_error(exc) is not None, (n, repr(exc))
+            outcomes["message"] += 1
+    assert outcomes["message"] and outcomes["read"], outcomes

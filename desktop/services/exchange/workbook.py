@@ -68,7 +68,8 @@ OTHER_NAMES = {
     ".ods": ("OpenDocument 表格（.ods）", "an OpenDocument spreadsheet (.ods)"),
 }
 READ_ERRORS = (ParseError, DefusedXmlException, InvalidFileException, zipfile.BadZipFile, zlib.error,
-               EOFError, KeyError, IndexError, ValueError, TypeError, AttributeError, OSError)
+               EOFError, KeyError, IndexError, ValueError, TypeError, AttributeError, OSError,
+               NotImplementedError, RuntimeError)
 
 
 @dataclass(frozen=True)
@@ -242,7 +243,7 @@ def _scan_parts(path: Path) -> None:
     """Check the zip and every XML part in it, streaming, before openpyxl reads anything."""
     try:
         archive = zipfile.ZipFile(path)
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
         raise _refuse(path, "文件已损坏或不完整（压缩包无法打开）。请重新保存或重新下载。",
                       "the file is damaged or incomplete (the zip cannot be opened). Save or download it again.") from None
     with archive:
