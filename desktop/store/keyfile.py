@@ -5,8 +5,9 @@ Format 2 (written since this version):
 - each slot carries ``check``: SHA-256 of the office id and the slot's fields, so a damaged
   slot is recognised as damaged *before* any passphrase is tried on it (a wrong passphrase
   fails the AES-GCM tag of an intact slot; a damaged slot never gets that far);
-- the file carries ``check``: SHA-256 of everything else in it, and must be byte for byte
-  the way this module writes it, so no byte outside the slots can change unnoticed either;
+- the file carries ``check``: SHA-256 of everything else in it (each slot by its check), and
+  must be byte for byte the way this module writes it, so no byte outside the slots can change
+  unnoticed either, nor can a slot be removed, added or moved;
 - the file carries ``mac``: HMAC-SHA256 under a key derived from the database key, so once a
   slot is unlocked every other slot (the recovery slot included) is proven to be the one
   written by someone holding the database key, not only internally consistent;
@@ -143,7 +144,7 @@ def parse_key_file(raw: bytes, name: str = "keyslots.json") -> KeyFile:
             set(body) != TOP_FIELDS
             or found.database_id != database_id
             or found.mac != mac
-            or body.get("check") != _sha256(_without(body, "check"))
+            or body.get("check") != file_check(body)
             or raw != serialise(body)
         )
     except (ValueError, TypeError, RecursionError):  # e.g. 1e999 somewhere: not what we write
@@ -205,12 +206,22 @@ def write_body(office_id: str, slots: list[KeySlot], database_id: str, db_key: b
         "slots": [{**s.to_json(), "check": slot_check(office_id, s)} for s in slots],
     }
     body["mac"] = file_mac(db_key, office_id, body)
-    body["check"] = _sha256(body)
+    body["check"] = file_check(body)
     return serialise(body)
 
 
 def serialise(body: Any) -> bytes:
     return (json.dumps(body, ensure_ascii=False, sort_keys=True, indent=2) + "\n").encode("utf-8")
+
+
+def file_check(body: dict[str, Any]) -> str:
+    """SHA-256 of the file without its ``check``, each slot standing in by its own check: so
+    damage inside one slot is that slot's alone, while a slot removed, added or moved, or any
+    other field changed, is the file's."""
+    slots = body.get("slots")
+    summary = {**_without(body, "check", "slots"),
+               "slots": [s.get("check") if isinstance(s, dict) else None for s in slots] if isinstance(slots, list) else None}
+    return _sha256(summary)
 
 
 def slot_check(office_id: str, slot: KeySlot) -> str:

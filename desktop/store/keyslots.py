@@ -191,6 +191,9 @@ class KeySlots:
         try:
             return self._unwrap(slot, _derive_passphrase_key(passphrase, slot.kdf))
         except InvalidTag:
+            if user is None and self.found is not None and self.found.other_damage:
+                # The slots may have been moved: the first one may no longer be the first admin's.
+                raise _slot_damaged(None) from None
             raise WrongPassphrase(user or "") from None
 
     def _passphrase_slot(self, user: str | None) -> KeySlot:

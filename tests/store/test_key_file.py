@@ -165,6 +165,26 @@ def test_damage_to_the_recovery_slot_fails_check(office_dir):
     assert listing.returncode == 0 and "请运行 check" in listing.stderr
 
 
+def test_slots_moved_within_the_file_are_damage_not_a_wrong_passphrase(two_users):
+    folder, recovery = two_users
+    path = folder / "keyslots.json"
+    intact = path.read_bytes()
+    body = json.loads(intact)
+    body["slots"][0], body["slots"][1] = body["slots"][1], body["slots"][0]  # the clerk's slot first now
+    path.write_bytes(serialise(body))
+    # The first admin, by default: the first slot is no longer theirs, and that is damage.
+    assert attempt(lambda: Office.unlock(folder, None, PASSPHRASE)) == "KeyFileDamaged"
+    assert attempt(lambda: Office.unlock(folder, "张三", PASSPHRASE)) == "ok+warning"
+    assert attempt(lambda: Office.unlock(folder, "李四", CLERK_PASSPHRASE)) == "ok+warning"
+    # One slot's bytes damaged: that slot alone is named, nothing else.
+    body = json.loads(intact)
+    body["slots"][2]["nonce"] = body["slots"][2]["nonce"][::-1]
+    path.write_bytes(serialise(body))
+    slots = KeySlots.load(path)
+    assert [d.position for d in slots.found.damaged_slots] == [2] and not slots.found.other_damage
+    assert len(slots.damage_report()) == 1
+
+
 def test_slots_and_files_moved_between_offices_are_named(two_users, tmp_path):
     folder, _ = two_users
     other, _ = Office.create(tmp_path / "other", org_unit="340104", office_name="另一个办公室",
@@ -200,12 +220,11 @@ def test_check_covers_the_recovery_slot(two_users):
     # Forged so that every check sum matches (by someone without the database key): only the
     # MAC under the database key tells, and check says so.
     office_id = body["office_id"]
-    from desktop.store.keyfile import KeySlot, _sha256
+    from desktop.store.keyfile import KeySlot, file_check
 
     forged = KeySlot(**{k: slot[k] for k in ("kind", "tag", "kdf", "nonce", "wrapped")})
     slot["check"] = slot_check(office_id, forged)
-    body.pop("check")
-    body["check"] = _sha256(body)
+    body["check"] = file_check(body)
     path.write_bytes(serialise(body))
     report = check_store(folder, None, PASSPHRASE)
     assert not report.ok and any("被人改动过" in zh for zh, _ in report.problems)
