@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from difflib import SequenceMatcher
 from typing import Any, Protocol, runtime_checkable
 
-from forms.text import normalize_text
+from forms.text import fold_width
 
 Hit = tuple[str, Mapping[str, Any]]
 
@@ -51,7 +51,7 @@ class DuplicateLookup(Protocol):
 
 def name_key(name: str) -> str:
     """A name reduced to what identifies it: no spaces, punctuation, legal form or province prefix."""
-    text = normalize_text(name[:500]).upper()
+    text = fold_width(name[:500]).upper()
     text = re.sub(r"[(（][^)）]*[)）]", "", text)  # "(合肥)" branch or place qualifiers
     text = _NOISE.sub("", text)
     for _ in range(3):

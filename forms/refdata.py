@@ -17,11 +17,12 @@ from types import MappingProxyType
 from typing import Any
 
 from forms.errors import DefinitionError
+from forms.keys import fold_key
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
 CSV_NAME_RE = re.compile(r"^([a-z][a-z0-9_]*)\.v([1-9][0-9]{0,5})\.csv$")
-_RESERVED = {"code", "zh", "en", "help_zh", "help_en", "children", "retired"}
+_RESERVED = {"code", "zh", "en", "help_zh", "help_en", "children", "retired", "synonyms"}
 
 # Org units have no English names in the statistical code table; the CSV's ``name`` is used.
 ORG_UNIT_LEVELS = ("province", "city", "county", "park")
@@ -39,10 +40,16 @@ class ReferenceItem:
     retired: bool = False
     children: tuple[ReferenceItem, ...] = ()
     attrs: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    synonyms: tuple[str, ...] = ()
 
     def label(self, lang: str = "zh") -> str:
         """The item's label in ``lang`` ("zh" or "en")."""
         return self.label_en if lang == "en" else self.label_zh
+
+    def match_keys(self) -> frozenset[str]:
+        """The folded keys a typed value may match this item by: code, labels, synonyms."""
+        names = (self.code, self.label_zh, self.label_en, *self.synonyms)
+        return frozenset(k for k in map(fold_key, names) if k)
 
     def child(self, code: Any) -> ReferenceItem | None:
         """The child item (e.g. a direction of this sector) with ``code``, or None."""
@@ -55,6 +62,8 @@ class ReferenceItem:
             out.update(help_zh=self.help_zh, help_en=self.help_en)
         if self.retired:
             out["retired"] = True
+        if self.synonyms:
+            out["synonyms"] = list(self.synonyms)
         if self.children:
             out["children"] = [c.to_json() for c in self.children]
         out.update(self.attrs)
@@ -158,7 +167,13 @@ def parse_item(raw: Any, where: str, depth: int = 0) -> ReferenceItem:
     retired = raw.get("retired", False)
     if not isinstance(retired, bool):
         raise DefinitionError(f"{where}: 'retired' must be true or false")
+    synonyms = raw.get("synonyms", [])
+    if not isinstance(synonyms, list) or not all(
+        isinstance(x, str) and x.strip() for x in synonyms
+    ):
+        raise DefinitionError(f"{where}: 'synonyms' is a list of texts offices write for the item")
     attrs = {k: v for k, v in raw.items() if k not in _RESERVED}
+    _unambiguous(children, f"{where}.children")
     return ReferenceItem(
         code,
         zh,
@@ -168,6 +183,7 @@ def parse_item(raw: Any, where: str, depth: int = 0) -> ReferenceItem:
         retired,
         children,
         MappingProxyType(attrs),
+        tuple(synonyms),
     )
 
 
@@ -177,6 +193,17 @@ def _unique(codes: list[str], where: str) -> None:
         if code in seen:
             raise DefinitionError(f"{where}: code {code!r} appears twice")
         seen.add(code)
+
+
+def _unambiguous(items: tuple[ReferenceItem, ...] | list[ReferenceItem], where: str) -> None:
+    """No typed value may match two items: their folded labels and synonyms are distinct."""
+    owner: dict[str, str] = {}
+    for item in items:
+        for key in item.match_keys():
+            if owner.setdefault(key, item.code) != item.code:
+                raise DefinitionError(
+                    f"{where}: {item.code!r} and {owner[key]!r} share the label or synonym {key!r}"
+                )
 
 
 def parse_reference(raw: Any, source: str) -> ReferenceList:
@@ -197,6 +224,7 @@ def parse_reference(raw: Any, source: str) -> ReferenceList:
         raise DefinitionError(f"{source}: 'items' must be a list")
     items = tuple(parse_item(item, f"{source}: items[{i}]") for i, item in enumerate(items_raw))
     _unique([item.code for item in items], source)
+    _unambiguous(items, source)
     zh, en = label.get("zh"), label.get("en")
     zh = zh if isinstance(zh, str) else name
     en = en if isinstance(en, str) else name

@@ -1,20 +1,23 @@
 """Standard numbers (标准编号): normalisation, parsing and the level a prefix implies.
 
-Numbers are copied from printed standards, PDFs and notices, so they arrive with em dashes
-(``GB/T 15776—2016``), full-width slashes, missing or doubled spaces and lower case. They
-are normalised to the form the standard itself uses (``GB/T 15776-2016``), and the level
-(national, industry, local, group, international, enterprise) follows from the prefix,
-which is what decides whether a standard counts toward the plan's target.
+Numbers are copied from printed standards, catalogues, PDFs and notices, so they arrive with
+em dashes (``GB/T 15776—2016``), full-width or division slashes (``DB34／T``), spaces around
+the slash (``DB 15 / T 389—2021``), no space at all (``GB50014-2021``), the slash left out
+(``GBT 30582-2014``) and lower case. They are normalised to the form the standard itself
+prints (``GB/T 15776-2016``), and the level follows from the prefix, which is what decides
+whether a standard counts toward the plan's 省级及以上 target: a province's local standard
+(``DB34/T``) does, a city's (``DB3401/T``) does not.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
-from forms.text import normalize_text
+from forms.text import strip_invisible
 
-LEVELS = ("international", "national", "industry", "local", "group", "enterprise")
+LEVELS = ("international", "national", "industry", "local", "city_local", "group", "enterprise")
 
 # Industry-standard codes (行业标准代号) registered with the Standardization Administration.
 # "DB" alone is the earthquake sector's code; "DB" followed by an area code is a local standard.
@@ -26,21 +29,36 @@ INDUSTRY_PREFIXES = frozenset({
     "SC", "SF", "SH", "SJ", "SL", "SN", "SW", "SY", "TB", "TD", "TY", "WB", "WH", "WJ", "WM",
     "WS", "WW", "XB", "XF", "YB", "YC", "YD", "YJ", "YS", "YY", "YZ",
 })
+# Province-level area codes of GB/T 2260: a local standard's DBxx names one of them.
+PROVINCE_CODES = frozenset({
+    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37", "41",
+    "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64", "65",
+})
+# One-character names of the provinces, as local metrology specifications print them: JJF(皖).
+PROVINCE_ABBREVIATIONS = frozenset("京津冀晋蒙辽吉黑沪苏浙皖闽赣鲁豫鄂湘粤桂琼渝川贵黔云滇藏陕甘青宁新")
 # fmt: on
 
 # International bodies whose standards count as international (国际标准). IEEE appears only
 # in joint numbers with ISO/IEC, which is how its standards are adopted internationally.
 _INTERNATIONAL_PREFIX = r"ISO/IEC/IEEE|ISO/IEC (?:TS|TR)|ISO/IEC|ISO/(?:TS|TR|PAS|ASTM)|IEC/IEEE|IEC/(?:TS|TR|PAS)|ISO|IEC"
 
+# Dash look-alikes (hyphen, non-breaking hyphen, figure dash, en and em dash, horizontal bar,
+# minus, small and full-width hyphen-minus) and slash look-alikes (fraction, division and
+# full-width slash, big solidus) found in PDFs and word-processor documents.
 _DASHES = re.compile("[\u2010-\u2015\u2212\ufe58\ufe63\uff0d]")
+_SLASHES = re.compile("[\u2044\u2215\u29f8\uff0f]")
+# "一" (the numeral one) typed or OCR'd for a dash, only where a dash belongs: between the
+# code's last digit and a four-digit year.
+_ONE_AS_DASH = re.compile(r"(?<=\d)一(?=\d{4}$)")
 _CODE = r"\d+(?:\.\d+)*"
 _YEAR = r"\d{4}|\d{2}"
 
-_NATIONAL = re.compile(rf"^GB(/[TZ])? ?({_CODE})-({_YEAR})$")
-_LOCAL = re.compile(rf"^DB(\d{{2}}|\d{{4}})(/T|/Z|/)? ?({_CODE})-({_YEAR})$")
+_NATIONAL = re.compile(rf"^(GB(?:/[TZ]|T)?|GBZ(?:/T)?|GBJ) ?({_CODE})-({_YEAR})$")
+_METROLOGY = re.compile(rf"^(JJ[FG])(?:\((.)\))? ?({_CODE})-({_YEAR})$")
+_LOCAL = re.compile(rf"^DB ?(\d{{2}})(\d{{2}})?(/T|/Z|/|T)? ?({_CODE})-({_YEAR})$")
 _GROUP = re.compile(rf"^T/([A-Z][A-Z0-9]{{1,15}}) ?({_CODE})-({_YEAR})$")
-_ENTERPRISE = re.compile(rf"^Q/([A-Z0-9]{{1,20}}) ?([A-Z0-9.]*\d)-({_YEAR})$")
-_INDUSTRY = re.compile(rf"^([A-Z]{{2,3}})(/[TZ])? ?({_CODE})-({_YEAR})$")
+_ENTERPRISE = re.compile(rf"^Q/([A-Z][A-Z0-9]{{0,19}}) ?([A-Z0-9.]*\d)-({_YEAR})$")
+_INDUSTRY = re.compile(rf"^([A-Z]{{2,3}}?)(/[TZ]|T)? ?({_CODE})-({_YEAR})$")
 _INTERNATIONAL = re.compile(rf"^({_INTERNATIONAL_PREFIX}) ?(\d+(?:-\d+)*)(?::(\d{{4}}))?$")
 _ITU = re.compile(r"^ITU-([TRD]) ?([A-Z])\.(\d+(?:\.\d+)*)(?: ?\((\d{2})/(\d{4})\))?$")
 
@@ -72,11 +90,12 @@ class StandardNumber:
 
 
 def _tidy(value: str) -> str:
-    text = normalize_text(value)
-    text = _DASHES.sub("-", text).upper()
+    text = unicodedata.normalize("NFKC", strip_invisible(value)).strip()
+    text = _SLASHES.sub("/", _DASHES.sub("-", text)).upper()
+    text = _ONE_AS_DASH.sub("-", text)
     # Spaces around separators are noise ("GB / T 15776 - 2016"); the one space between
     # prefix and code is put back by the parser below.
-    text = re.sub(r"\s*([/\-:.])\s*", r"\1", text)
+    text = re.sub(r"\s*([/\-:.()])\s*", r"\1", text)
     return re.sub(r"\s+", " ", text)
 
 
@@ -117,25 +136,34 @@ def parse_standard_number(value: str) -> StandardNumber:
     return parsed
 
 
+def _slashed(prefix: str) -> str:
+    return prefix[:-1] + "/T" if prefix.endswith("T") and not prefix.endswith("/T") else prefix
+
+
+def _number(prefix: str, code: str, year: str, level: str) -> StandardNumber:
+    return StandardNumber(f"{prefix} {code}-{year}", prefix, code, _full_year(year), level)
+
+
 def _parse(text: str) -> StandardNumber | None:
     if m := _NATIONAL.match(text):
-        prefix = "GB" + (m[1] or "")
-        return StandardNumber(f"{prefix} {m[2]}-{m[3]}", prefix, m[2], _full_year(m[3]), "national")
-    if m := _LOCAL.match(text):
+        # "GBT 30582-2014" is GB/T with the slash left out ("GBZ" is a prefix of its own).
+        return _number(_slashed(m[1]), m[2], m[3], "national")
+    if (m := _METROLOGY.match(text)) and (m[2] is None or m[2] in PROVINCE_ABBREVIATIONS):
+        # National metrology specifications and regulations (JJF, JJG) are national; a
+        # province's own, JJF(皖), are local.
+        prefix = m[1] + (f"({m[2]})" if m[2] else "")
+        return _number(prefix, m[3], m[4], "local" if m[2] else "national")
+    if (m := _LOCAL.match(text)) and m[1] in PROVINCE_CODES and m[2] != "00":
         # A mandatory local standard prints as "DB34/ 1234-2020": the slash stays.
-        prefix = f"DB{m[1]}{m[2] or '/'}"
-        return StandardNumber(f"{prefix} {m[3]}-{m[4]}", prefix, m[3], _full_year(m[4]), "local")
+        prefix = f"DB{m[1]}{m[2] or ''}{_slashed(m[3] or '/')}"
+        return _number(prefix, m[4], m[5], "city_local" if m[2] else "local")
     if m := _GROUP.match(text):
-        prefix = f"T/{m[1]}"
-        return StandardNumber(f"{prefix} {m[2]}-{m[3]}", prefix, m[2], _full_year(m[3]), "group")
+        return _number(f"T/{m[1]}", m[2], m[3], "group")
     if m := _ENTERPRISE.match(text):
-        prefix = f"Q/{m[1]}"
-        return StandardNumber(
-            f"{prefix} {m[2]}-{m[3]}", prefix, m[2], _full_year(m[3]), "enterprise"
-        )
+        return _number(f"Q/{m[1]}", m[2], m[3], "enterprise")
     if (m := _INDUSTRY.match(text)) and m[1] in INDUSTRY_PREFIXES:
-        prefix = m[1] + (m[2] or "")
-        return StandardNumber(f"{prefix} {m[3]}-{m[4]}", prefix, m[3], _full_year(m[4]), "industry")
+        # "SYT 6891.1-2012" is SY/T with the slash left out.
+        return _number(m[1] + _slashed(m[2] or ""), m[3], m[4], "industry")
     if m := _INTERNATIONAL.match(text):
         year = int(m[3]) if m[3] else None
         tail = f":{m[3]}" if m[3] else ""

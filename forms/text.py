@@ -1,8 +1,11 @@
-"""Text normalisation shared by every validator: NFKC, control characters, whitespace.
+"""Text as typed, and text folded for parsing codes and numbers.
 
-Offices paste from Word, Excel and PDFs, so input carries full-width digits and letters,
-ideographic spaces, zero-width characters and stray tabs. Normalising first means the
-same credit code or standard number typed two ways compares equal.
+Free text (names, titles, descriptions, reasons) is kept as the person typed it: only the
+outer whitespace is trimmed and the text put in Unicode NFC, so an enterprise name with
+full-width brackets （） still matches its business licence. Invisible and control characters
+that pasting from Word, Excel and PDFs brings along are removed (and reported by the engine).
+Identifiers, numbers and dates are parsed from a width-folded copy (NFKC), so "２０２４" and
+"９１３４…" are read as the digits they are; comparison keys live in :mod:`forms.keys`.
 """
 
 from __future__ import annotations
@@ -17,39 +20,48 @@ HARD_MAX_CHARS = 100_000
 # C0/C1 controls other than tab, newline and carriage return, plus lone surrogates (which
 # JSON can carry as "\ud800" escapes but UTF-8 cannot encode).
 _BAD_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
-# Invisible format characters that survive NFKC (zero-width space/joiners, word joiner,
+# Invisible format characters (zero-width space/joiners, direction marks, word joiner,
 # byte-order mark, soft hyphen); they only ever make equal strings look different.
 _INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\ufeff]")
-_SPACES = re.compile(r"[ \t\r\n]+")
-_LINE_SPACES = re.compile(r"[ \t]+")
+# Line breaks of every kind a single-line field may receive from a pasted cell.
+_BREAKS = re.compile("[\t\r\n\u2028\u2029\x85]+")
+_SPACES = re.compile(r"\s+")
 
 
 def has_bad_control(value: str) -> bool:
-    """True when ``value`` holds control characters or lone surrogates that are refused."""
-    return _BAD_CONTROL.search(value) is not None
+    """True when ``value`` holds control or invisible characters that are removed from it."""
+    return _BAD_CONTROL.search(value) is not None or _INVISIBLE.search(value) is not None
 
 
-def normalize_text(value: str, *, multiline: bool = False) -> str:
-    """NFKC-normalise ``value``, drop invisible and control characters, tidy whitespace.
+def strip_invisible(value: str) -> str:
+    """``value`` without control characters, lone surrogates and invisible format characters."""
+    return _INVISIBLE.sub("", _BAD_CONTROL.sub("", value))
 
-    Single-line text has every run of whitespace (tabs and newlines from a pasted cell
-    included) collapsed to one space; multi-line text keeps its line breaks but loses
-    trailing spaces and runs of more than one blank line. Callers that must report control
-    characters check :func:`has_bad_control` first.
+
+def clean_text(value: str, *, multiline: bool = False) -> str:
+    """Free text as typed: NFC, outer whitespace trimmed, invisible characters removed.
+
+    A single-line value keeps its inner spaces but has tabs and line breaks (from a pasted
+    spreadsheet cell) turned into one space; a multi-line value keeps its lines, with
+    Windows and old Mac line ends made ``\\n``. Nothing else changes: full-width brackets,
+    punctuation and digits stay as they were typed.
     """
-    text = _BAD_CONTROL.sub("", value)
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", text)
+    text = unicodedata.normalize("NFC", strip_invisible(value))
     if not multiline:
-        return _SPACES.sub(" ", text).strip()
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = [_LINE_SPACES.sub(" ", line).strip() for line in text.split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+        return _BREAKS.sub(" ", text).strip()
+    return text.replace("\r\n", "\n").replace("\r", "\n").strip()
+
+
+def fold_width(value: str) -> str:
+    """``value`` with full-width and compatibility forms folded (NFKC) and spaces tidied,
+    for reading identifiers, numbers and dates — never for text that is stored as typed."""
+    text = unicodedata.normalize("NFKC", strip_invisible(value))
+    return _SPACES.sub(" ", text).strip()
 
 
 def compact_code(value: str) -> str:
-    """Normalise a code typed by hand: NFKC, uppercase, and no spaces at all."""
-    return re.sub(r"\s+", "", normalize_text(value)).upper()
+    """An identifier typed by hand: width-folded, upper case, and no spaces at all."""
+    return _SPACES.sub("", fold_width(value)).upper()
 
 
 def display_width(text: str) -> int:

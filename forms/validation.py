@@ -17,11 +17,12 @@ from typing import Any
 
 from forms.conditions import is_filled
 from forms.duplicates import similar_hits
+from forms.keys import fold_key
 from forms.model import Field, FormDefinition
 from forms.parsing import MAX_GROUP_ITEMS
 from forms.problems import MESSAGES, Problem, ValidationResult, fill
 from forms.rules import RuleContext, check_rules
-from forms.text import normalize_text
+from forms.text import clean_text
 from forms.validators import InvalidValue, validate_record_id
 from forms.values import (
     FieldIssue,
@@ -48,7 +49,7 @@ def _path(prefix: str, name: str) -> str:
 
 def _key_text(key: Any) -> str:
     text = key if isinstance(key, str) else repr(key)
-    return normalize_text(text[:64]) or "?"
+    return clean_text(text[:64]) or "?"
 
 
 class _Validation:
@@ -271,13 +272,15 @@ class _Validation:
             raise FieldIssue("type", "应为选项代码。", "must be an option code.")
         if len(raw) > 200:
             raise FieldIssue("choice")
-        code = normalize_text(raw)
+        code = clean_text(raw)
         data, item = (outer, values) if outer is not None else (values, None)
         found, status = self.form.find_choice(f, code, data, item)
         if found is None:
-            # A label typed (or pasted from a spreadsheet) instead of the code is accepted.
+            # A label or synonym typed (or pasted from a spreadsheet) instead of the code is
+            # accepted, compared by folded key: brackets of either width, any case.
+            key = fold_key(code)
             for option in self.form.choices(f, data, item, include_retired=True):
-                if code == option.label_zh or code.casefold() == option.label_en.casefold():
+                if key and key in option.match_keys():
                     found, status = option, "retired" if option.retired else "active"
                     break
         if found is None:

@@ -28,7 +28,7 @@ from forms.standard_numbers import (
     parse_standard_number,
     standard_level,
 )
-from forms.text import compact_code, normalize_text
+from forms.text import compact_code, fold_width
 
 __all__ = [
     "CODE_VALIDATORS",
@@ -235,7 +235,7 @@ _RECORD_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$")
 
 def validate_record_id(value: Any) -> str:
     """Validate the format of a record id (a UUID or similar token of up to 64 characters)."""
-    text = normalize_text(_text(value, "记录编号", "The record id"))
+    text = fold_width(_text(value, "记录编号", "The record id"))
     if _RECORD_ID.match(text):
         return text
     raise InvalidValue("record_ref", "记录编号格式不正确。", "The record id is malformed.")
@@ -257,7 +257,7 @@ def parse_date(value: Any, *, min_year: int = 1900, max_year: int = 2100) -> str
     if isinstance(value, dt.date):
         parsed = value
     else:
-        text = normalize_text(_text(value, "日期", "The date"))
+        text = fold_width(_text(value, "日期", "The date"))
         match = next((m for p in _DATE_FORMS if (m := p.match(text))), None)
         if match is None:
             raise InvalidValue(
@@ -292,7 +292,7 @@ def _number(value: Any, what_zh: str, what_en: str) -> Decimal:
             )
         return Decimal(repr(value))
     if isinstance(value, str):
-        text = normalize_text(value[: _MAX_NUMBER_TEXT * 2]).replace(",", "").replace(" ", "")
+        text = fold_width(value[: _MAX_NUMBER_TEXT * 2]).replace(",", "").replace(" ", "")
         if len(value) > _MAX_NUMBER_TEXT * 2 or len(text) > _MAX_NUMBER_TEXT:
             raise InvalidValue(
                 "type", f"{what_zh}过长，不是有效数字。", f"{what_en} is too long to be a number."
@@ -340,7 +340,7 @@ def parse_decimal(
 def parse_amount(value: Any, *, decimals: int = 4) -> int | float:
     """Parse a non-negative money amount in 万元 (four places: 1 元); a trailing 万元 is accepted."""
     if isinstance(value, str):
-        value = re.sub(r"\s*万元?$", "", normalize_text(value[:200]))
+        value = re.sub(r"\s*万元?$", "", fold_width(value[:200]))
     amount = parse_decimal(value, decimals=decimals, what=("金额", "The amount"))
     if amount < 0:
         raise InvalidValue("min", "金额不能为负数。", "The amount cannot be negative.")
@@ -350,7 +350,7 @@ def parse_amount(value: Any, *, decimals: int = 4) -> int | float:
 def parse_year(value: Any, *, min_year: int = 1900, max_year: int = 2100) -> int:
     """Parse a year (``2023``, ``"2023年"``) within ``min_year``..``max_year``."""
     if isinstance(value, str):
-        value = re.sub(r"年$", "", normalize_text(value[:100]))
+        value = re.sub(r"年$", "", fold_width(value[:100]))
     year = parse_decimal(value, decimals=0, what=("年份", "The year"))
     if not isinstance(year, int) or not min_year <= year <= max_year:
         raise InvalidValue(

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from typing import Any
 
-from forms.text import HARD_MAX_CHARS, has_bad_control, normalize_text
+from forms.text import HARD_MAX_CHARS, clean_text, fold_width, has_bad_control
 from forms.validators import (
     CODE_VALIDATORS,
     InvalidValue,
@@ -56,7 +56,8 @@ def coerce_text(
     min_length: int | None,
     pattern: re.Pattern[str] | None,
 ) -> tuple[str, list[FieldIssue]]:
-    """Normalise text; control characters are removed and reported as a warning."""
+    """Text as typed (see :func:`forms.text.clean_text`); control and invisible characters
+    are removed and reported as a warning."""
     if isinstance(raw, int | float) and not isinstance(raw, bool) and abs(raw) < 10**30:
         raw = str(raw)  # spreadsheets turn codes and names like "2024" into numbers
     if not isinstance(raw, str):
@@ -64,7 +65,7 @@ def coerce_text(
     if len(raw) > HARD_MAX_CHARS:
         raise FieldIssue("too_long", max_length=max_length or HARD_MAX_CHARS)
     warnings = [FieldIssue("control_chars", severity="warning")] if has_bad_control(raw) else []
-    text = normalize_text(raw, multiline=multiline)
+    text = clean_text(raw, multiline=multiline)
     if max_length is not None and len(text) > max_length:
         raise FieldIssue("too_long", max_length=max_length)
     if min_length is not None and 0 < len(text) < min_length:
@@ -147,7 +148,7 @@ def coerce_boolean(raw: Any) -> bool:
     if isinstance(raw, int) and raw in (0, 1):
         return bool(raw)
     if isinstance(raw, str) and len(raw) < 20:
-        text = normalize_text(raw).lower()
+        text = fold_width(raw).lower()
         if text in _TRUE:
             return True
         if text in _FALSE:

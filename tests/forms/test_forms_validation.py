@@ -58,10 +58,11 @@ def test_messages_name_the_field_in_both_languages(registry: forms.Registry) -> 
     assert problem.message_en == "Enterprise name is required."
 
 
-def test_normalisation_nfkc_fullwidth_and_spaces(registry: forms.Registry) -> None:
+def test_text_is_kept_as_typed_and_identifiers_are_normalised(registry: forms.Registry) -> None:
     data = valid(
         "enterprise",
-        name="\u3000安徽量子科技　 有限公司\u200b ",
+        name="\u3000安徽（合肥）量子科技；第１２３号：有限公司\u200b ",
+        address="合肥市高新区  望江西路８００号（Ａ座）",
         credit_code="９１３４０１００ＭＡ２Ｎ０Ｋ０Ｅ０ｄ",
         stock_code="６８８０２７",
         employees="８００",
@@ -69,7 +70,11 @@ def test_normalisation_nfkc_fullwidth_and_spaces(registry: forms.Registry) -> No
     )
     result = check(registry, "enterprise", data)
     assert result.ok, result.problems
-    assert result.data["name"] == "安徽量子科技 有限公司"
+    # Free text: only the outer spaces and the invisible zero-width space go (with a warning).
+    assert result.data["name"] == "安徽（合肥）量子科技；第１２３号：有限公司"
+    assert ("name", "control_chars") in codes(result)
+    assert result.data["address"] == "合肥市高新区  望江西路８００号（Ａ座）"
+    # Identifiers and numbers: full width read as the digits and letters they are.
     assert result.data["credit_code"] == USCC["a"]
     assert result.data["stock_code"] == "688027"
     assert result.data["employees"] == 800
@@ -95,7 +100,10 @@ def test_textarea_keeps_line_breaks(registry: forms.Registry) -> None:
         "key_technology",
         valid("key_technology", description="第一行  \r\n\r\n\r\n\r\n第二行\t结束"),
     )
-    assert result.data["description"] == "第一行\n\n第二行 结束"
+    # Only the line ends are made uniform; spaces, blank lines and tabs stay as typed.
+    assert result.data["description"] == "第一行  \n\n\n\n第二行\t结束"
+    one_line = check(registry, "key_technology", valid("key_technology", name=" 第一行\r\n第二行\t结束 "))
+    assert one_line.data["name"] == "第一行 第二行 结束"
 
 
 @pytest.mark.parametrize(
@@ -216,7 +224,7 @@ def test_relevance_shows_and_requires_listing_details(registry: forms.Registry) 
 
 
 def test_values_of_irrelevant_fields_are_dropped_with_a_warning(registry: forms.Registry) -> None:
-    data = valid("enterprise", tiers=["tech_sme"], hte_cert_number=None, hte_cert_date=None)
+    data = valid("enterprise", tiers=["head"], hte_cert_number=None, hte_cert_date=None)
     result = check(registry, "enterprise", data)
     assert result.ok
     assert {("exchange", "not_relevant"), ("stock_code", "not_relevant")} <= codes(result)

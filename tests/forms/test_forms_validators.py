@@ -6,17 +6,13 @@ import datetime as dt
 
 import pytest
 
-from forms.standard_numbers import parse_standard_number
 from forms.validators import (
-    CODE_VALIDATORS,
     InvalidValue,
-    normalize_standard_number,
     parse_amount,
     parse_date,
     parse_decimal,
     parse_trl,
     parse_year,
-    standard_level,
     validate_hte_certificate,
     validate_phone,
     validate_record_id,
@@ -61,73 +57,6 @@ def test_uscc_refused(raw: object, code: str) -> None:
         validate_uscc(raw)
     assert exc.value.code == code
     assert exc.value.message_zh and exc.value.message_en
-
-
-@pytest.mark.parametrize(
-    ("raw", "normalised", "level"),
-    [
-        ("GB/T 15776—2016", "GB/T 15776-2016", "national"),  # em dash as printed
-        ("GB／T 15776－2016", "GB/T 15776-2016", "national"),  # full-width slash and dash
-        ("GB/T  15776 - 2016", "GB/T 15776-2016", "national"),  # extra spaces
-        ("gb/t15776-2016", "GB/T 15776-2016", "national"),  # lower case, no space
-        ("GB 2760-2014", "GB 2760-2014", "national"),
-        ("GB/Z 41275.1-2022", "GB/Z 41275.1-2022", "national"),
-        ("GB/T 20014.12-2013", "GB/T 20014.12-2013", "national"),  # part number
-        ("GB 3100-93", "GB 3100-93", "national"),  # two-digit year
-        ("DB34/T 1234-2020", "DB34/T 1234-2020", "local"),
-        ("DB34/T 4567—2023", "DB34/T 4567-2023", "local"),
-        ("DB34/ 1234-2020", "DB34/ 1234-2020", "local"),  # mandatory local standard
-        ("DB3401/T 12-2021", "DB3401/T 12-2021", "local"),  # city-level local standard
-        ("DB32/T 3500-2019", "DB32/T 3500-2019", "local"),  # another province is still local
-        ("T/CSTEA 0001-2021", "T/CSTEA 0001-2021", "group"),
-        ("T/CESA 1031—2018", "T/CESA 1031-2018", "group"),
-        ("ISO/IEC 23837-1:2023", "ISO/IEC 23837-1:2023", "international"),
-        ("ISO 9001:2015", "ISO 9001:2015", "international"),
-        ("IEC 60204-1:2016", "IEC 60204-1:2016", "international"),
-        ("ISO/IEC TR 29110-1:2016", "ISO/IEC TR 29110-1:2016", "international"),
-        ("ISO/IEC/IEEE 29119-1:2022", "ISO/IEC/IEEE 29119-1:2022", "international"),
-        ("ITU-T Y.3172 (06/2019)", "ITU-T Y.3172 (06/2019)", "international"),
-        ("YD/T 3627-2019", "YD/T 3627-2019", "industry"),
-        ("SJ/T 11363-2006", "SJ/T 11363-2006", "industry"),
-        ("JB/T 10000-2019", "JB/T 10000-2019", "industry"),
-        ("NB/T 10097-2018", "NB/T 10097-2018", "industry"),
-        ("QC/T 1234-2022", "QC/T 1234-2022", "industry"),
-        ("DB/T 12-2020", "DB/T 12-2020", "industry"),  # DB without an area code: earthquake
-        ("Q/GDW 1234-2014", "Q/GDW 1234-2014", "enterprise"),
-    ],
-)
-def test_standard_numbers_accepted(raw: str, normalised: str, level: str) -> None:
-    assert normalize_standard_number(raw) == normalised
-    assert standard_level(raw) == level
-    # Normalising is idempotent: the normal form parses to itself.
-    assert normalize_standard_number(normalised) == normalised
-
-
-@pytest.mark.parametrize(
-    "raw",
-    [
-        "GB/T 15776",  # no year
-        "XX 1234-2020",  # unknown prefix
-        "GB/T 15776-2016《造林技术规程》",  # title pasted along
-        "DB3/T 12-2020",  # area code of one digit
-        "T/ 0001-2021",  # group standard without an organisation
-        "ISO",
-        "GB/T 1-1800",  # implausible year
-        "",
-        "   ",
-    ],
-)
-def test_standard_numbers_refused(raw: str) -> None:
-    with pytest.raises(InvalidValue):
-        CODE_VALIDATORS["standard_number"](raw, None)
-
-
-def test_standard_number_parts() -> None:
-    parsed = parse_standard_number("ISO/IEC 23837-1:2023")
-    assert (parsed.prefix, parsed.code, parsed.year) == ("ISO/IEC", "23837-1", 2023)
-    parsed = parse_standard_number("GB/T 20014.12—2013")
-    assert (parsed.prefix, parsed.code, parsed.year) == ("GB/T", "20014.12", 2013)
-    assert parse_standard_number("GB 3100-93").year == 1993
 
 
 @pytest.mark.parametrize(
