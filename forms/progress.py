@@ -1,13 +1,24 @@
 """Progress toward the plan's targets, counted from records by the targets' own rules.
 
-:func:`compute_progress` is what the ``progress`` command and the dashboard both call. Which
-records count for which target is data (the ``targets`` reference list): the form, filters
-such as "level is national or provincial", what makes two records the same thing, and
-whether records are counted or a money field summed and scaled (万元 -> 亿元).
+:func:`compute_progress` is what the office's ``progress`` command and dashboard and the
+province's console all call. Its input is any iterable of records — dicts or objects with
+``form_id``, ``data``, ``org_unit``, ``status`` and optionally ``form_version`` and
+``record_id`` — so the office feeds it rows of its store and the province rows of its
+database, and both count by the same rules.
 
-Only records in :data:`COUNTED_STATUSES` count: ``final`` (finished by the office),
-``queued`` (waiting to sync) and ``synced`` (received by the province). Drafts are work in
-progress and ``returned`` records were sent back by the province for correction.
+For each target a record of the target's form is first checked against what counts (the
+target's filters, e.g. "level is national or provincial"); a record outside that is not
+about the target at all. A record that is about it either counts or is *excluded*, for the
+first of these reasons that applies:
+
+* ``not_final`` — its status is not one of ``statuses`` (a draft, or returned for correction);
+* ``inconsistent`` — it fails one of the target's consistency conditions (or its figure is
+  not a number);
+* ``outside_window`` — its date lies outside the target's window (older than the plan, a
+  certificate expired, a figure of another year), or it has no date to show;
+* ``duplicate`` — another counted record has the same de-duplication key. Among records
+  sharing a key the one with the smallest ``record_id`` counts (input order without ids),
+  so the same rows give the same figure in any order.
 """
 
 from __future__ import annotations
@@ -21,22 +32,30 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forms.errors import UnknownForm
+from forms.keys import record_key
 from forms.model import FormDefinition
 from forms.registry import Registry
 from forms.targets import Milestone, Target
-from forms.text import display_width
 
 COUNTED_STATUSES = frozenset({"final", "queued", "synced"})
 UNKNOWN = "unknown"
+# Why a record about a target was not counted, in the order the reasons are tested.
+EXCLUSION_REASONS: dict[str, tuple[str, str]] = {
+    "not_final": ("未定稿", "not yet final"),
+    "inconsistent": ("内容不一致", "inconsistent"),
+    "outside_window": ("不在统计时段内", "outside the window"),
+    "duplicate": ("重复", "duplicate"),
+}
 
 
 @dataclass
 class TargetProgress:
-    """Where one target stands: its value, broken down by sector, org unit and city."""
+    """Where one target stands: its value, what counted and what was excluded, and breakdowns."""
 
     target: Target
     value: float = 0.0
-    records: int = 0
+    counted: int = 0
+    excluded: dict[str, int] = field(default_factory=lambda: dict.fromkeys(EXCLUSION_REASONS, 0))
     by_sector: dict[str, float] = field(default_factory=dict)
     by_org_unit: dict[str, float] = field(default_factory=dict)
     by_city: dict[str, float] = field(default_factory=dict)
@@ -45,12 +64,29 @@ class TargetProgress:
     def code(self) -> str:
         return self.target.code
 
+    @property
+    def excluded_total(self) -> int:
+        return sum(self.excluded.values())
+
     def share(self, milestone: Milestone) -> float | None:
         """The value as a fraction of a milestone (None if the milestone is zero)."""
         return self.value / milestone.value if milestone.value else None
 
+    def excluded_text(self, lang: str = "zh") -> str:
+        """The excluded counts in words, e.g. "未计入 3：未定稿 1、重复 2" ("" when none)."""
+        parts = [
+            f"{EXCLUSION_REASONS[r][0 if lang != 'en' else 1]} {n}"
+            for r, n in self.excluded.items()
+            if n
+        ]
+        if not parts:
+            return ""
+        if lang == "en":
+            return f"{self.excluded_total} not counted: " + ", ".join(parts)
+        return f"未计入 {self.excluded_total}：" + "、".join(parts)
+
     def to_json(self) -> dict[str, Any]:
-        """Plain JSON for ``progress --json`` and the dashboard."""
+        """Plain JSON for ``progress --json``, the dashboard and the province."""
         t = self.target
         return {
             "code": t.code,
@@ -61,7 +97,15 @@ class TargetProgress:
             "form_id": t.form_id,
             "sector": t.sector,
             "value": _rounded(self.value, t.decimals),
-            "records": self.records,
+            "counted": self.counted,
+            "excluded": dict(self.excluded),
+            "excluded_total": self.excluded_total,
+            "rule": {
+                "window": t.window.to_json() if t.window else None,
+                "distinct": list(t.distinct),
+                "consistency": [{"zh": c.label_zh, "en": c.label_en} for c in t.consistency],
+                "source_zh": t.source_zh,
+            },
             "milestones": [
                 {
                     "year": m.year,
@@ -79,11 +123,12 @@ class TargetProgress:
 
 @dataclass
 class Progress:
-    """Progress toward every target, plus what was and was not counted."""
+    """Progress toward every target, plus what was and was not looked at."""
 
     targets: list[TargetProgress]
     statuses: frozenset[str]
     as_of: dt.date
+    reporting_year: int
     records_seen: int = 0
     records_counted: int = 0
     skipped: dict[str, int] = field(default_factory=dict)
@@ -100,16 +145,22 @@ class Progress:
         """Plain dicts and lists only, ready for ``json.dumps``."""
         return {
             "as_of": self.as_of.isoformat(),
+            "reporting_year": self.reporting_year,
             "statuses": sorted(self.statuses),
             "records_seen": self.records_seen,
             "records_counted": self.records_counted,
             "skipped": dict(sorted(self.skipped.items())),
+            "exclusion_reasons": {
+                k: {"zh": zh, "en": en} for k, (zh, en) in EXCLUSION_REASONS.items()
+            },
             "targets": [tp.to_json() for tp in self.targets],
         }
 
     def render_text(self, lang: str = "zh", *, detail: bool = False) -> str:
         """A table for the terminal (wide characters aligned); ``detail`` adds per-sector lines."""
-        return _render(self, lang, detail)
+        from forms.progress_text import render
+
+        return render(self, lang, detail)
 
 
 def _rounded(value: float, decimals: int) -> float | int:
@@ -127,49 +178,143 @@ def _get(record: Any, name: str) -> Any:
 
 
 def _number(value: Any) -> float | None:
-    if isinstance(value, bool):
+    # Stored figures are numbers already (the forms engine normalised them); anything else
+    # is not a figure to add up.
+    if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    if isinstance(value, int | float):
-        return float(value) if math.isfinite(value) and value >= 0 else None
-    if isinstance(value, str) and len(value) < 40:
-        try:
-            number = float(value.replace(",", ""))
-        except ValueError:
-            return None
-        return number if math.isfinite(number) and number >= 0 else None
-    return None
+    return float(value) if math.isfinite(value) and value >= 0 else None
 
 
-def _distinct_key(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return " ".join(value.upper().split())
-    return None
+@dataclass(frozen=True)
+class _Candidate:
+    order: tuple[str, int]
+    sector: str
+    unit: str
+    city: str
+    amount: float
 
 
 class _Tally:
-    """Contributions to one target, deduplicated at each level of aggregation."""
+    """Candidates for one target; per key (and per key and place) the first in order wins."""
 
     def __init__(self) -> None:
-        # key -> (sector, amount); org-unit and city maps are keyed by (key, unit) so a
-        # standard drafted in two counties counts once for the province and once for each.
-        self.total: dict[Any, tuple[str, float]] = {}
-        self.units: dict[tuple[Any, str], float] = {}
-        self.cities: dict[tuple[Any, str], float] = {}
+        self.total: dict[Any, _Candidate] = {}
+        self.units: dict[tuple[Any, str], _Candidate] = {}
+        self.cities: dict[tuple[Any, str], _Candidate] = {}
+        self.offered = 0
+        self.excluded: Counter[str] = Counter()
 
-    def add(self, key: Any, sector: str, unit: str, city: str, amount: float) -> None:
-        self.total[key] = (sector, amount)
-        self.units[(key, unit)] = amount
-        self.cities[(key, city)] = amount
+    def offer(self, key: Any, candidate: _Candidate) -> None:
+        self.offered += 1
+        for table, slot in (
+            (self.total, key),
+            (self.units, (key, candidate.unit)),
+            (self.cities, (key, candidate.city)),
+        ):
+            current = table.get(slot)
+            if current is None or candidate.order < current.order:
+                table[slot] = candidate
 
     def into(self, tp: TargetProgress) -> None:
-        for sector, amount in self.total.values():
-            tp.value += amount
-            tp.by_sector[sector] = tp.by_sector.get(sector, 0.0) + amount
-        tp.records = len(self.total)
-        for (_, unit), amount in self.units.items():
-            tp.by_org_unit[unit] = tp.by_org_unit.get(unit, 0.0) + amount
-        for (_, city), amount in self.cities.items():
-            tp.by_city[city] = tp.by_city.get(city, 0.0) + amount
+        for c in self.total.values():
+            tp.value += c.amount
+            tp.by_sector[c.sector] = tp.by_sector.get(c.sector, 0.0) + c.amount
+        for (_, unit), c in self.units.items():
+            tp.by_org_unit[unit] = tp.by_org_unit.get(unit, 0.0) + c.amount
+        for (_, city), c in self.cities.items():
+            tp.by_city[city] = tp.by_city.get(city, 0.0) + c.amount
+        tp.counted = len(self.total)
+        tp.excluded.update(self.excluded)
+        tp.excluded["duplicate"] = self.offered - len(self.total)
+
+
+class _Counter:
+    """One run of :func:`compute_progress`."""
+
+    def __init__(
+        self, registry: Registry, statuses: frozenset[str], as_of: dt.date, reporting_year: int
+    ) -> None:
+        self.registry = registry
+        self.statuses = statuses
+        self.as_of = as_of
+        self.reporting_year = reporting_year
+        self.targets = registry.targets()
+        self.tallies = {t.code: _Tally() for t in self.targets}
+        self.by_form: dict[str, list[Target]] = {}
+        for t in self.targets:
+            self.by_form.setdefault(t.form_id, []).append(t)
+        self.default_keys: dict[str, tuple[str, ...]] = {}
+        self.skipped: Counter[str] = Counter()
+        self.seen = self.counted = 0
+        self.cities: dict[str, str] = {}
+
+    def city(self, unit: str) -> str:
+        if unit not in self.cities:
+            city = self.registry.city_of(unit)
+            known = self.registry.org_unit(unit) is not None
+            self.cities[unit] = city.code if city else (unit if known else UNKNOWN)
+        return self.cities[unit]
+
+    def key_fields(self, target: Target) -> tuple[str, ...]:
+        if target.distinct:
+            return target.distinct
+        if target.form_id not in self.default_keys:
+            self.default_keys[target.form_id] = self.registry.duplicate_key_fields(target.form_id)
+        return self.default_keys[target.form_id]
+
+    def add(self, index: int, record: Any) -> None:
+        self.seen += 1
+        status, form_id, data = (
+            _get(record, "status"),
+            _get(record, "form_id"),
+            _get(record, "data"),
+        )
+        form = _form_of(self.registry, form_id, _get(record, "form_version"))
+        if form is None:
+            self.skipped["unknown_form"] += 1
+            return
+        if not isinstance(data, Mapping):
+            self.skipped["bad_data"] += 1
+            return
+        final = status in self.statuses
+        if final:
+            self.counted += 1
+        else:
+            self.skipped[f"status:{status}" if isinstance(status, str) else "status:?"] += 1
+        org_unit = _get(record, "org_unit")
+        unit = org_unit if isinstance(org_unit, str) and org_unit else UNKNOWN
+        raw_sector = data.get("sector")
+        sector = raw_sector if isinstance(raw_sector, str) and raw_sector else UNKNOWN
+        record_id = _get(record, "record_id")
+        order = (record_id if isinstance(record_id, str) else "", index)
+
+        def attr(name: str, code: Any, key: str) -> Any:
+            f = form.field(name) if form.has_field(name) else None
+            found = form.find_choice(f, code, data)[0] if f is not None else None
+            return found.attrs.get(key) if found is not None else None
+
+        for target in self.by_form.get(form.id, []):
+            if target.sector is not None and sector != target.sector:
+                continue
+            if not all(c.evaluate(data, attr=attr, today=self.as_of) for c in target.filters):
+                continue
+            tally = self.tallies[target.code]
+            amount = 1.0 if target.sum_field is None else _number(data.get(target.sum_field))
+            if not final:
+                tally.excluded["not_final"] += 1
+            elif amount is None or not all(
+                c.condition.evaluate(data, attr=attr, today=self.as_of) for c in target.consistency
+            ):
+                tally.excluded["inconsistent"] += 1
+            elif target.window is not None and not target.window.contains(
+                data.get(target.window.field), self.as_of, self.reporting_year
+            ):
+                tally.excluded["outside_window"] += 1
+            else:
+                key = record_key(self.key_fields(target), data) or ("record", index)
+                tally.offer(
+                    key, _Candidate(order, sector, unit, self.city(unit), amount * target.scale)
+                )
 
 
 def compute_progress(
@@ -178,80 +323,26 @@ def compute_progress(
     *,
     statuses: Iterable[str] = COUNTED_STATUSES,
     as_of: dt.date | None = None,
+    reporting_year: int | None = None,
 ) -> Progress:
-    """Count ``records`` toward each of the plan's targets.
+    """Count ``records`` toward each of the plan's targets (see the module docstring).
 
-    ``records`` yields objects or dicts with ``form_id``, ``data``, ``org_unit``, ``status``
-    and optionally ``form_version`` and ``record_id``. Records whose status is not in
-    ``statuses``, whose form is unknown or whose data is not an object are skipped and
-    counted in ``Progress.skipped``. ``as_of`` is the day certificate ages are measured at.
+    ``statuses`` are the statuses that count (the office: final, queued, synced; the
+    province: the status a version declares, ``final``). ``as_of`` is the day certificate
+    validity is measured at (today by default); ``reporting_year`` is the year whose money
+    figures are summed, one per enterprise (the last complete year before ``as_of`` by
+    default). Records of an unknown form or with non-object data are counted in ``skipped``.
     """
     as_of = as_of or dt.date.today()
-    statuses = frozenset(statuses)
-    targets = registry.targets()
-    tallies = {t.code: _Tally() for t in targets}
-    by_form: dict[str, list[Target]] = {}
-    for t in targets:
-        by_form.setdefault(t.form_id, []).append(t)
-    skipped: Counter[str] = Counter()
-    seen = counted = 0
-    city_cache: dict[str, str] = {}
+    run = _Counter(registry, frozenset(statuses), as_of, reporting_year or as_of.year - 1)
     for index, record in enumerate(records):
-        seen += 1
-        status, form_id, data = (
-            _get(record, "status"),
-            _get(record, "form_id"),
-            _get(record, "data"),
-        )
-        if status not in statuses:
-            skipped[f"status:{status}" if isinstance(status, str) else "status:?"] += 1
-            continue
-        form = _form_of(registry, form_id, _get(record, "form_version"))
-        if form is None:
-            skipped["unknown_form"] += 1
-            continue
-        if not isinstance(data, Mapping):
-            skipped["bad_data"] += 1
-            continue
-        counted += 1
-        org_unit = _get(record, "org_unit")
-        unit = org_unit if isinstance(org_unit, str) and org_unit else UNKNOWN
-        if unit not in city_cache:
-            city = registry.city_of(unit)
-            city_cache[unit] = city.code if city else (unit if registry.org_unit(unit) else UNKNOWN)
-        raw_sector = data.get("sector")
-        sector = raw_sector if isinstance(raw_sector, str) and raw_sector else UNKNOWN
-
-        def attr(
-            name: str,
-            code: Any,
-            key: str,
-            form: FormDefinition = form,
-            data: Mapping[str, Any] = data,
-        ) -> Any:
-            f = form.field(name) if form.has_field(name) else None
-            found = form.find_choice(f, code, data)[0] if f is not None else None
-            return found.attrs.get(key) if found is not None else None
-
-        for target in by_form.get(form.id, []):
-            if target.sector is not None and sector != target.sector:
-                continue
-            if not all(c.evaluate(data, attr=attr, today=as_of) for c in target.filters):
-                continue
-            amount = 1.0
-            if target.sum_field is not None:
-                summed = _number(data.get(target.sum_field))
-                if summed is None:
-                    continue
-                amount = summed * target.scale
-            key = _distinct_key(data.get(target.distinct)) if target.distinct else None
-            tallies[target.code].add(
-                key or ("record", index), sector, unit, city_cache[unit], amount
-            )
-    progress = Progress([], statuses, as_of, seen, counted, dict(skipped))
-    for target in targets:
+        run.add(index, record)
+    progress = Progress(
+        [], run.statuses, as_of, run.reporting_year, run.seen, run.counted, dict(run.skipped)
+    )
+    for target in run.targets:
         tp = TargetProgress(target)
-        tallies[target.code].into(tp)
+        run.tallies[target.code].into(tp)
         progress.targets.append(tp)
     with contextlib.suppress(LookupError):
         progress.sector_labels = {
@@ -269,63 +360,3 @@ def _form_of(registry: Registry, form_id: Any, version: Any) -> FormDefinition |
         return registry.form(form_id)
     except UnknownForm:
         return None
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - display_width(text))
-    return gap + text if right else text + gap
-
-
-def _amount(value: float, decimals: int) -> str:
-    return f"{value:,.{decimals}f}"
-
-
-def _render(progress: Progress, lang: str, detail: bool) -> str:
-    zh = lang != "en"
-    years = sorted({m.year for tp in progress.targets for m in tp.target.milestones})
-    head = ["指标" if zh else "Measure", "当前" if zh else "Now"]
-    for year in years:
-        head += [f"{year}年目标" if zh else f"{year} target", "完成率" if zh else "Done"]
-    rows = [head]
-    for tp in progress.targets:
-        t = tp.target
-        unit = t.unit(lang)
-        row = [
-            t.label(lang),
-            _amount(tp.value, t.decimals)
-            + (f" {unit}" if unit and unit not in ("个", "项", "家") else ""),
-        ]
-        for year in years:
-            m = next((m for m in t.milestones if m.year == year), None)
-            share = tp.share(m) if m else None
-            row += [m.describe(lang) if m else "—", f"{share:.1%}" if share is not None else "—"]
-        rows.append(row)
-    widths = [max(display_width(r[i]) for r in rows) for i in range(len(head))]
-    lines = []
-    counted = "、".join(sorted(progress.statuses)) if zh else ", ".join(sorted(progress.statuses))
-    if zh:
-        lines.append(
-            f"未来产业发展目标进展（截至 {progress.as_of.isoformat()}；计入状态：{counted}；计入记录 {progress.records_counted} 条）"
-        )
-    else:
-        lines.append(
-            f"Progress toward the plan's targets (as of {progress.as_of.isoformat()}; statuses counted: {counted}; {progress.records_counted} records)"
-        )
-    for n, row in enumerate(rows):
-        lines.append(
-            "  ".join(_pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)).rstrip()
-        )
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    if detail:
-        for tp in progress.targets:
-            if not tp.by_sector:
-                continue
-            parts = []
-            for code, value in sorted(tp.by_sector.items(), key=lambda kv: -kv[1]):
-                label = progress.sector_labels.get(code, (code, code))[0 if zh else 1]
-                parts.append(f"{label} {_amount(value, tp.target.decimals)}")
-            lines.append(
-                f"{tp.target.label(lang)}{'：' if zh else ': '}{'，'.join(parts) if zh else ', '.join(parts)}"
-            )
-    return "\n".join(lines) + "\n"

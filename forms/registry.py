@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from forms.errors import DefinitionError, UnknownForm, UnknownReference
+from forms.keys import key_fields, record_key
 from forms.model import FormDefinition
 from forms.parsing import parse_form
 from forms.problems import Problem, ValidationResult
@@ -131,6 +132,21 @@ class Registry:
         """The plan's targets from the (latest) ``targets`` list."""
         return parse_targets(self.reference("targets", version))
 
+    def duplicate_key_fields(self, form_id: str) -> tuple[str, ...]:
+        """The fields that make two records of ``form_id`` one thing (the ``duplicate_keys``
+        list), e.g. ``("name", "level")`` for platforms; empty when the list names none."""
+        try:
+            item = self.reference("duplicate_keys").get(form_id)
+        except UnknownReference:
+            return ()
+        return key_fields(item.attrs) if item is not None else ()
+
+    def duplicate_key(self, form_id: str, data: Any) -> str | None:
+        """The de-duplication key of a record of ``form_id`` (see :func:`forms.keys.record_key`):
+        the same key at the office, in its store's index and at the province, or None when
+        a key field is empty."""
+        return record_key(self.duplicate_key_fields(form_id), data)
+
     # -- validation -----------------------------------------------------------------
     def validate(
         self,
@@ -240,12 +256,13 @@ class _Builder:
             for version, form in form_versions.items():
                 # Bind each form to the registry so its choices resolve against published lists.
                 form_versions[version] = _bind(form, registry)
-        for version, (ref, packaged) in sorted(self.references.get("targets", {}).items()):
-            try:
-                self.check_targets(ref, registry)
-            except DefinitionError as exc:
-                self.fail(str(exc), packaged)
-                del references["targets"][version]
+        for name, check in (("targets", self.check_targets), ("duplicate_keys", self.check_keys)):
+            for version, (ref, packaged) in sorted(self.references.get(name, {}).items()):
+                try:
+                    check(ref, registry)
+                except DefinitionError as exc:
+                    self.fail(str(exc), packaged)
+                    del references[name][version]
         return registry
 
     def check_form(
@@ -275,6 +292,21 @@ class _Builder:
                     raise DefinitionError(
                         f"targets v{ref.version}: {target.code} reads unknown field {name!r}"
                     )
+
+    @staticmethod
+    def check_keys(ref: ReferenceList, registry: Registry) -> None:
+        for item in ref.items:
+            fields = key_fields(item.attrs)
+            try:
+                form = registry.form(item.code)
+            except UnknownForm:
+                raise DefinitionError(
+                    f"duplicate_keys v{ref.version}: {item.code} is not a form"
+                ) from None
+            if not fields or not all(form.has_field(name) for name in fields):
+                raise DefinitionError(
+                    f"duplicate_keys v{ref.version}: {item.code} names 'fields' of the form"
+                )
 
 
 def _same_json(spec: Any) -> str:

@@ -1,13 +1,25 @@
 """The plan's targets as reference data: what each target counts, and its milestones.
 
-Each item of the ``targets`` list says which form feeds it, which records count (filters,
-in the condition language), whether records are counted or a field summed (and how it is
-scaled, e.g. 万元 to 亿元), what makes two records the same thing (``distinct``), and the
-2027/2030 milestones with the plan's qualifier (左右 "about" or 以上 "at least").
+Each item of the ``targets`` list states its meaning:
+
+* ``form`` and ``filters`` — what counts (e.g. platforms at provincial level or above);
+* ``window`` — the date field and the window a record's date must fall in: new since the
+  plan's publication (``{"field": "approval_date", "from": "2024-09-30"}``), a certificate
+  still valid (``{"field": "hte_cert_date", "within_years": 3}``) or the reporting year of a
+  money figure (``{"field": "output_year", "reporting_year": true}``); none for a stock
+  such as listed enterprises;
+* ``consistency`` — conditions a counted record must meet, each with the words that explain
+  it (a technology "broken through" has reached the readiness level the rule names);
+* ``distinct`` — the fields that make two records one thing; by default the form's entry in
+  the ``duplicate_keys`` list;
+* ``measure`` — records counted, or a money field summed and scaled (万元 to 亿元);
+* ``milestones`` — the 2027/2030 values with the plan's 左右 ("about") or 以上 ("at least");
+* ``source_zh`` — the plan's sentence the rule rests on.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +28,7 @@ from forms.errors import DefinitionError
 from forms.refdata import ReferenceItem, ReferenceList
 
 QUALIFIERS = {"about": ("左右", "about"), "at_least": ("以上", "at least")}
+WINDOW_KINDS = ("from", "within_years", "reporting_year")
 
 
 @dataclass(frozen=True)
@@ -35,6 +48,77 @@ class Milestone:
 
 
 @dataclass(frozen=True)
+class Window:
+    """The date field a target reads and the window its value must fall in."""
+
+    field: str
+    kind: str  # one of WINDOW_KINDS
+    start: str | None = None  # ISO date, for "from"
+    years: int | None = None  # for "within_years"
+
+    def contains(self, value: Any, as_of: dt.date, reporting_year: int) -> bool:
+        """Whether ``value`` (an ISO date or a year) lies in the window; no value never does."""
+        year = _year_of(value)
+        if year is None:
+            return False
+        if self.kind == "reporting_year":
+            return year == reporting_year
+        if self.kind == "from":
+            assert self.start is not None
+            if isinstance(value, int):
+                # A year alone (a team's founding year) counts from the start date's year.
+                return year >= int(self.start[:4])
+            return str(value)[:10] >= self.start
+        assert self.years is not None
+        day = _date_of(value)
+        if day is None:
+            return False
+        try:
+            limit = day.replace(year=day.year + self.years)
+        except ValueError:  # 29 February plus a number of years that is not a leap year
+            limit = day.replace(year=day.year + self.years, day=28)
+        return day <= as_of < limit
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"field": self.field}
+        if self.kind == "from":
+            out["from"] = self.start
+        elif self.kind == "within_years":
+            out["within_years"] = self.years
+        else:
+            out["reporting_year"] = True
+        return out
+
+
+def _date_of(value: Any) -> dt.date | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return dt.date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
+def _year_of(value: Any) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    day = _date_of(value)
+    return day.year if day else None
+
+
+@dataclass(frozen=True)
+class Consistency:
+    """A condition a counted record must meet, with the words that explain it."""
+
+    condition: Condition
+    label_zh: str
+    label_en: str
+
+    def label(self, lang: str = "zh") -> str:
+        return self.label_en if lang == "en" else self.label_zh
+
+
+@dataclass(frozen=True)
 class Target:
     """One measure of the plan and how records count toward it."""
 
@@ -50,10 +134,13 @@ class Target:
     scale: float = 1.0
     decimals: int = 0
     sector: str | None = None
-    distinct: str | None = None
+    distinct: tuple[str, ...] = ()
+    window: Window | None = None
+    consistency: tuple[Consistency, ...] = ()
     responsible: tuple[str, ...] = ()
     help_zh: str = ""
     help_en: str = ""
+    source_zh: str = ""
 
     def label(self, lang: str = "zh") -> str:
         return self.label_en if lang == "en" else self.label_zh
@@ -65,7 +152,11 @@ class Target:
     def fields(self) -> list[str]:
         """Fields of the form this target reads (for checking it against the form)."""
         names = [n for c in self.filters for n in c.fields]
-        return names + [n for n in (self.sum_field, self.distinct) if n]
+        names += [n for c in self.consistency for n in c.condition.fields]
+        names += list(self.distinct)
+        if self.window is not None:
+            names.append(self.window.field)
+        return names + ([self.sum_field] if self.sum_field else [])
 
 
 def _i18n(raw: Any, where: str) -> tuple[str, str]:
@@ -73,6 +164,59 @@ def _i18n(raw: Any, where: str) -> tuple[str, str]:
         raise DefinitionError(f'{where}: expected {{"zh": ..., "en": ...}}')
     en = raw.get("en", raw["zh"])
     return raw["zh"], en if isinstance(en, str) else raw["zh"]
+
+
+def _window(raw: Any, where: str) -> Window | None:
+    if raw is None:
+        return None
+    kinds = [k for k in WINDOW_KINDS if k in raw] if isinstance(raw, dict) else []
+    if (
+        not isinstance(raw, dict)
+        or not isinstance(raw.get("field"), str)
+        or len(kinds) != 1
+        or len(raw) != 2
+    ):
+        raise DefinitionError(
+            f"{where}.window: {{field, and one of from (ISO date), within_years (n), reporting_year (true)}}"
+        )
+    kind, value = kinds[0], raw[kinds[0]]
+    if kind == "from":
+        if _date_of(value) is None or len(value) != 10:
+            raise DefinitionError(f"{where}.window: 'from' is an ISO date")
+        return Window(raw["field"], kind, start=value)
+    if kind == "within_years":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise DefinitionError(f"{where}.window: 'within_years' is a whole number from 1")
+        return Window(raw["field"], kind, years=value)
+    if value is not True:
+        raise DefinitionError(f"{where}.window: 'reporting_year' is true")
+    return Window(raw["field"], kind)
+
+
+def _consistency(raw: Any, where: str) -> tuple[Consistency, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise DefinitionError(f"{where}: 'consistency' lists {{condition, zh, en}}")
+    out = []
+    for i, item in enumerate(raw):
+        at = f"{where}.consistency[{i}]"
+        if not isinstance(item, dict) or set(item) - {"condition", "zh", "en"}:
+            raise DefinitionError(f"{at}: {{condition, zh, en}}")
+        zh, en = _i18n(item, at)
+        out.append(Consistency(parse_condition(item.get("condition"), f"{at}.condition"), zh, en))
+    return tuple(out)
+
+
+def _distinct(raw: Any, where: str) -> tuple[str, ...]:
+    # Version 1 of the list named one field; later versions name a list of them.
+    if raw is None:
+        return ()
+    if isinstance(raw, str):
+        return (raw,)
+    if isinstance(raw, list) and raw and all(isinstance(n, str) for n in raw):
+        return tuple(raw)
+    raise DefinitionError(f"{where}: 'distinct' names a field or a list of fields")
 
 
 def parse_target(item: ReferenceItem, where: str) -> Target:
@@ -113,7 +257,7 @@ def parse_target(item: ReferenceItem, where: str) -> Target:
                 f"{where}.milestones[{i}]: {{year, value, qualifier: about|at_least}}"
             )
         milestones.append(Milestone(m["year"], float(m["value"]), m.get("qualifier", "about")))
-    for key in ("sector", "distinct"):
+    for key in ("sector", "source_zh"):
         if a.get(key) is not None and not isinstance(a.get(key), str):
             raise DefinitionError(f"{where}: '{key}' must be text")
     responsible = a.get("responsible", [])
@@ -123,8 +267,10 @@ def parse_target(item: ReferenceItem, where: str) -> Target:
         code=item.code, label_zh=item.label_zh, label_en=item.label_en, form_id=form_id,
         unit_zh=unit_zh, unit_en=unit_en, milestones=tuple(sorted(milestones, key=lambda m: m.year)),
         filters=filters, sum_field=sum_field, scale=float(scale), decimals=decimals,
-        sector=a.get("sector"), distinct=a.get("distinct"), responsible=tuple(responsible),
-        help_zh=item.help_zh, help_en=item.help_en,
+        sector=a.get("sector"), distinct=_distinct(a.get("distinct"), where),
+        window=_window(a.get("window"), where), consistency=_consistency(a.get("consistency"), where),
+        responsible=tuple(responsible), help_zh=item.help_zh, help_en=item.help_en,
+        source_zh=a.get("source_zh") or "",
     )  # fmt: skip
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import json
 
 from desktop.cli.common import (
@@ -54,7 +55,7 @@ def _service(args: argparse.Namespace) -> RecordService:
 
 def _print_warnings(warnings: list[dict]) -> None:
     for w in warnings:
-        say(f"提示：{w['path']}：{w['message_zh']}", f"Warning: {w['path']}: {w['message_en']}")
+        say(f"提示：{w['message_zh']}", f"Warning: {w['message_en']}")
 
 
 def cmd_add(args: argparse.Namespace) -> int:
@@ -126,13 +127,30 @@ def cmd_show(args: argparse.Namespace) -> int:
 def register_progress(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("progress", parents=[common_options()], help="progress toward the plan's 2027/2030 targets")
     p.add_argument("--json", action="store_true")
+    p.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
+                   help="the day certificates must still be valid on (default: today)")
+    p.add_argument("--year", type=_year, default=None, metavar="YYYY",
+                   help="the year whose revenue figures are added up (default: the last complete year)")
     p.set_defaults(handler=cmd_progress)
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"日期应为“年-月-日”，如 2026-11-26（收到“{text[:20]}”）") from None
+
+
+def _year(text: str) -> int:
+    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+        raise argparse.ArgumentTypeError(f"统计年度应为 2000 至 2100 之间的年份（收到“{text[:20]}”）")
+    return int(text)
 
 
 def cmd_progress(args: argparse.Namespace) -> int:
     checker = record_checker(args)
     with open_office(args) as office:
-        progress = office_progress(office, checker.registry)
+        progress = office_progress(office, checker.registry, as_of=args.as_of, reporting_year=args.year)
     if args.json:
         print_json(progress.to_json())
     else:

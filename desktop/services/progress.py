@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Iterable, Iterator
 from typing import Any
 
 import sqlite_utils
 
+from desktop.services.records import STATUSES
 from desktop.store.office import Office
 from forms.progress import COUNTED_STATUSES, Progress, compute_progress
 from forms.registry import Registry
@@ -27,6 +29,12 @@ def current_records(db: sqlite_utils.Database, statuses: Iterable[str] = COUNTED
         yield row
 
 
-def office_progress(office: Office, registry: Registry, db: sqlite_utils.Database | None = None) -> Progress:
-    """Progress of ``office``; pass ``db`` to read through another connection (a worker thread)."""
-    return compute_progress(registry, current_records(db or office.db))
+def office_progress(office: Office, registry: Registry, db: sqlite_utils.Database | None = None, *,
+                    as_of: dt.date | None = None, reporting_year: int | None = None) -> Progress:
+    """Progress of ``office``; pass ``db`` to read through another connection (a worker thread).
+
+    Every current record is passed in, whatever its status: drafts and returned records are
+    counted as excluded ("not yet final") by the targets they would count toward.
+    """
+    return compute_progress(registry, current_records(db or office.db, STATUSES), as_of=as_of,
+                            reporting_year=reporting_year)

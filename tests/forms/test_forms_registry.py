@@ -40,7 +40,8 @@ def test_packaged_forms(registry: forms.Registry) -> None:
     assert [f.id for f in registry.forms()] == FORM_IDS
     assert registry.load_problems == []
     for form in registry.forms():
-        assert form.version == 1 and form.label_zh and form.label_en
+        assert form.label_zh and form.label_en
+        assert form.version == (2 if form.id == "enterprise" else 1)
         ids = [f.id for f in form.fields]
         for fixed in FIXED_FIELDS["*"] + FIXED_FIELDS.get(form.id, ()):
             assert fixed in ids
@@ -105,10 +106,10 @@ def test_missing_overrides_folder_is_fine(tmp_path: Path) -> None:
     assert registry.load_problems == []
 
 
-def enterprise_v2() -> dict[str, Any]:
-    """Enterprise v2 as the province would publish it: one field and one choice added."""
-    doc = packaged("form", "enterprise.v1.json")
-    doc["version"] = 2
+def enterprise_v3() -> dict[str, Any]:
+    """Enterprise v3 as the province would publish it: one field and one choice added."""
+    doc = packaged("form", "enterprise.v2.json")
+    doc["version"] = 3
     ownership = next(f for f in doc["fields"] if f["id"] == "ownership")
     ownership.pop("choice_list")
     ownership["choices"] = [
@@ -130,33 +131,33 @@ def enterprise_v2() -> dict[str, Any]:
 def test_a_version_bump_loads_without_code_changes_and_old_records_stay_valid(
     tmp_path: Path,
 ) -> None:
-    publish(tmp_path, "forms/enterprise.v2.json", enterprise_v2())
+    publish(tmp_path, "forms/enterprise.v3.json", enterprise_v3())
     registry = forms.load_registry(tmp_path)
     assert registry.load_problems == []
-    assert registry.form_versions("enterprise") == [1, 2]
+    assert registry.form_versions("enterprise") == [1, 2, 3]
     latest = registry.form("enterprise")
-    assert latest.version == 2 and latest.has_field("website")
-    assert next(f for f in registry.forms() if f.id == "enterprise").version == 2
+    assert latest.version == 3 and latest.has_field("website")
+    assert next(f for f in registry.forms() if f.id == "enterprise").version == 3
 
     old_record = valid("enterprise", ownership="provincial_soe")
     # The old record keeps its version and still validates and displays under it...
-    result = registry.validate("enterprise", old_record, version=1, today=TODAY)
-    assert result.ok and result.form_version == 1
-    assert registry.form("enterprise", 1).title_of(result.data) == "安徽量子科技有限公司"
+    result = registry.validate("enterprise", old_record, version=2, today=TODAY)
+    assert result.ok and result.form_version == 2
+    assert registry.form("enterprise", 2).title_of(result.data) == "安徽量子科技有限公司"
     # ...while the new version has the new field and choice.
     new_record = valid("enterprise", ownership="collective", website="https://example.cn")
     assert registry.validate("enterprise", new_record, today=TODAY).ok
     assert ("website", "unknown_field") in codes(
-        registry.validate("enterprise", new_record, version=1, today=TODAY)
+        registry.validate("enterprise", new_record, version=2, today=TODAY)
     )
     assert ("ownership", "choice") in codes(
-        registry.validate("enterprise", old_record, version=2, today=TODAY)
+        registry.validate("enterprise", old_record, version=3, today=TODAY)
     )
 
 
 def test_reference_update_adds_a_direction_and_retires_one(tmp_path: Path) -> None:
-    doc = packaged("reference", "sectors.v1.json")
-    doc["version"] = 2
+    doc = packaged("reference", "sectors.v2.json")
+    doc["version"] = 3
     quantum = doc["items"][0]
     quantum["children"].append(
         {"code": "quantum_sensing_network", "zh": "量子传感网络", "en": "Quantum sensing networks"}
@@ -170,10 +171,10 @@ def test_reference_update_adds_a_direction_and_retires_one(tmp_path: Path) -> No
             "children": [{"code": "humanoid_general", "zh": "人形机器人（综合）", "en": "General"}],
         }
     )
-    publish(tmp_path, "reference/sectors.v2.json", doc)
+    publish(tmp_path, "reference/sectors.v3.json", doc)
     registry = forms.load_registry(tmp_path)
     assert registry.load_problems == []
-    assert registry.reference("sectors").version == 2
+    assert registry.reference("sectors").version == 3
     assert registry.reference("sectors", 1).version == 1
 
     new = valid("enterprise", sector="humanoid_robots", direction="humanoid_general")
@@ -192,15 +193,15 @@ def test_reference_update_adds_a_direction_and_retires_one(tmp_path: Path) -> No
     assert "quantum_sensing_network" in options and "quantum_instruments" not in options
     assert (
         form.choice_label(form.field("direction"), "quantum_instruments", {"sector": "quantum"})
-        == "量子仪器设备"
+        == "仪器设备"
     )
 
 
 def test_retired_items_stay_valid_but_are_not_offered(tmp_path: Path) -> None:
-    doc = packaged("reference", "ownership_types.v1.json")
-    doc["version"] = 2
+    doc = packaged("reference", "ownership_types.v2.json")
+    doc["version"] = 3
     doc["items"][-1]["retired"] = True  # "other"
-    publish(tmp_path, "ownership_types.v2.json", doc)
+    publish(tmp_path, "ownership_types.v3.json", doc)
     registry = forms.load_registry(tmp_path)
     form = registry.form("enterprise")
     assert "other" not in [c.code for c in form.choices("ownership")]
@@ -234,7 +235,7 @@ def test_org_units_can_be_added_by_csv(tmp_path: Path) -> None:
         ("forms/noid.json", {"kind": "form", "version": 3}, "bad form id"),
         ("forms/nosector.json", "DROP_SECTOR", "fixed field 'sector' is missing"),
         ("forms/badlist.json", "BAD_LIST", "unknown list"),
-        ("reference/targets.v2.json", "BAD_TARGET", "unknown form"),
+        ("reference/targets.v3.json", "BAD_TARGET", "unknown form"),
         ("something.json", {"kind": "widget"}, '"kind" must be'),
         ("reference/bad.csv", "code,name\n", "named <name>.v<version>.csv"),
         (
@@ -252,14 +253,14 @@ def test_bad_published_files_are_skipped_and_reported(
         doc["label"]["zh"] = "改过的企业"
         content = doc
     elif content == "DROP_SECTOR":
-        content = enterprise_v2()
+        content = enterprise_v3()
         content["fields"] = [f for f in content["fields"] if f["id"] != "sector"]
     elif content == "BAD_LIST":
-        content = enterprise_v2()
+        content = enterprise_v3()
         next(f for f in content["fields"] if f["id"] == "roles")["choice_list"] = "nonexistent"
     elif content == "BAD_TARGET":
-        content = packaged("reference", "targets.v1.json")
-        content["version"] = 2
+        content = packaged("reference", "targets.v2.json")
+        content["version"] = 3
         content["items"][0]["form"] = "rocket"
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -271,8 +272,8 @@ def test_bad_published_files_are_skipped_and_reported(
     assert any(message in problem for problem in registry.load_problems), registry.load_problems
     # Everything packaged still works.
     assert registry.form("enterprise", 1).label_zh == "企业"
-    assert registry.reference("targets").version == 1
-    assert len(registry.targets()) == 18
+    assert registry.reference("targets").version == 2
+    assert len(registry.targets()) == 22
 
 
 def test_republishing_an_identical_version_is_harmless(tmp_path: Path) -> None:
