@@ -57,23 +57,28 @@ class Validator:
             return self._registry
 
     def check(self, version: RecordVersion, registry: Any) -> list[Reason]:
-        """Every reason to refuse ``version``; an empty list accepts it."""
+        """Every reason to refuse ``version``; an empty list accepts it.
+
+        The version is judged by the status it declares (a draft may be incomplete, a final
+        version must pass every check) and must carry data already in the forms engine's
+        normalised form (:func:`forms.acceptance.judge_version`).
+        """
         if not version.hash_matches():
             return [Reason("content_hash", "content_hash_mismatch",
                            "内容哈希与表单、表单版本和数据不符。",
                            "content_hash is not the hash of form_id, form_version and data.")]
+        # Imported here, like the registry, so a server process starts without the forms engine.
+        from forms.acceptance import judge_version
+
         try:
-            result = registry.validate(version.form_id, version.data, version=version.form_version)
+            problems = judge_version(registry, version.form_id, version.form_version,
+                                     version.data, version.status)
         except LookupError:
             return [Reason("form_version", "unknown_form",
                            f"省级未发布表单 {version.form_id} 的第 {version.form_version} 版。",
                            f"The province has no version {version.form_version} "
                            f"of form {version.form_id}.")]
-        errors = [p for p in result.problems if getattr(p, "severity", "error") == "error"]
-        if not errors and getattr(result, "ok", True):
-            return []
-        reasons = [_problem_reason(p) for p in errors[:MAX_REASONS]]
-        return reasons or [Reason("", "invalid", "记录未通过校验。", "The record is not valid.")]
+        return [_problem_reason(p) for p in problems[:MAX_REASONS]]
 
 
 def _published_rows(tx: Tx) -> list[tuple[str, str, int, str]]:

@@ -14,6 +14,7 @@ import sqlite_utils
 
 from desktop.services.lookup import StoreLookup
 from desktop.services.updates import published_dir
+from forms.acceptance import DRAFT_TOLERATED
 from forms.errors import UnknownForm
 from forms.registry import Registry, load_registry
 
@@ -75,7 +76,7 @@ def _strings(value: Any) -> list[str]:
 class FormsChecker(RecordChecker):
     """Checks records with the shared forms engine, against this office's other records."""
 
-    draft_tolerated = frozenset({"required", "min_items"})
+    draft_tolerated = DRAFT_TOLERATED
 
     def __init__(self, registry: Registry, db: sqlite_utils.Database | None = None) -> None:
         self.registry = registry

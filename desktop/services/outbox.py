@@ -117,7 +117,8 @@ class OfficeOutbox:
                 reasons = [r.to_json() for r in rejected.reasons]
                 db.execute("UPDATE outbox SET state = 'rejected', reasons = ? WHERE version_id = ?",
                            [json.dumps(reasons, ensure_ascii=False), rejected.version_id])
-                text = "；".join(f"{r.path}：{r.message_zh}" if r.path else r.message_zh for r in rejected.reasons)
+                # The province's messages begin with the field's label; field ids mean nothing to a clerk.
+                text = "；".join(r.message_zh.rstrip("。") for r in rejected.reasons)
                 self._settle(db, rejected.record_id, rejected.version_id, "returned", text or "省级端点拒收")
 
     def _settle(self, db: Any, record_id: str, version_id: str, status: str, reason: str | None) -> None:

@@ -18,9 +18,12 @@ from desktop.store.chain import append_history
 from desktop.store.clock import utc_now
 from desktop.store.connection import write_transaction
 from desktop.store.office import Office
+from desktop.store.versions import declare_final
 from forms.canonical import canonical_json, content_hash
+from forms.keys import fold_search
 
 STATUSES = ("draft", "final", "queued", "synced", "returned")
+STATUS_ZH = {"draft": "草稿", "final": "已定稿", "queued": "待同步", "synced": "已同步", "returned": "被退回"}
 # Status changes that are not edits. An edit makes a new version from any status.
 TRANSITIONS: dict[str, set[str]] = {
     "draft": {"final"},
@@ -43,8 +46,9 @@ class RecordInvalid(InvalidInput):
     def __init__(self, problems: list[dict[str, Any]], blocking: list[dict[str, Any]] | None = None) -> None:
         errors = blocking if blocking is not None else [p for p in problems if p["severity"] == "error"]
         super().__init__(
-            "记录未通过校验：" + "；".join(f"{p['path'] or '记录'}：{p['message_zh']}" for p in errors),
-            "The record is not valid: " + "; ".join(f"{p['path'] or 'record'}: {p['message_en']}" for p in errors),
+            # Each message begins with its field's label ("统一社会信用代码：…"): no field ids.
+            "记录未通过校验：" + "".join(p["message_zh"] for p in errors),
+            "The record is not valid: " + " ".join(p["message_en"] for p in errors),
         )
         self.problems = problems
 
@@ -103,27 +107,43 @@ class RecordService:
         """Append a new version of ``record_id``; its status goes back to draft unless final."""
         current = self.get(record_id)
         checked = self._check(current["form_id"], data, current["form_version"], record_id=record_id, final=final)
-        status = "final" if final else "draft"
         with write_transaction(self.db):
-            now = utc_now()
-            number = current["version_count"] + 1
-            version = self._insert_version(record_id, number, checked, status, now)
-            self.db.execute(
-                "UPDATE records SET form_version = ?, status = ?, status_reason = NULL, title = ?, sector = ?, "
-                "direction = ?, current_version_id = ?, version_count = ?, updated_at = ? WHERE record_id = ?",
-                [checked.form_version, status, checked.title, checked.sector, checked.direction,
-                 version["version_id"], number, now, record_id],
-            )
-            self._index(record_id, checked.search_text)
-            append_history(self.db, record_id, version["version_id"], "edit", status, self.office.user, now, {}, version["content_hash"])
-        return SavedVersion(record_id, version["version_id"], number, status, version["content_hash"], checked.warnings)
+            return self._append(record_id, checked, "final" if final else "draft", "edit")
 
-    def finalize(self, record_id: str) -> None:
-        """Mark a draft final (ready to sync) after validating it once more."""
+    def finalize(self, record_id: str) -> SavedVersion:
+        """Make a draft final (ready to sync): check it once more as final and save it as a
+        final version, so that what reaches the province declares the status it has.
+
+        The new version carries the draft's data as the forms engine normalises it today
+        (normally the very same bytes and content hash); the draft version stays as it was.
+        """
         current = self.get(record_id)
+        if "final" not in TRANSITIONS.get(current["status"], set()):
+            raise InvalidInput(
+                f"只有草稿可以定稿；此记录当前为“{STATUS_ZH.get(current['status'], current['status'])}”。",
+                f"Only a draft can be made final; this record is '{current['status']}'.",
+            )
         data = json.loads(self.version(current["current_version_id"])["data"])
-        self._check(current["form_id"], data, current["form_version"], record_id=record_id, final=True)
-        self.set_status(record_id, "final")
+        checked = self._check(current["form_id"], data, current["form_version"], record_id=record_id, final=True)
+        with write_transaction(self.db):
+            return self._append(record_id, checked, "final", "finalize")
+
+    def _append(self, record_id: str, checked: Checked, status: str, event: str) -> SavedVersion:
+        # Inside the caller's write transaction, so the version number read here is the one
+        # the new version gets.
+        current = self.get(record_id)
+        now = utc_now()
+        number = current["version_count"] + 1
+        version = self._insert_version(record_id, number, checked, status, now)
+        self.db.execute(
+            "UPDATE records SET form_version = ?, status = ?, status_reason = NULL, title = ?, sector = ?, "
+            "direction = ?, current_version_id = ?, version_count = ?, updated_at = ? WHERE record_id = ?",
+            [checked.form_version, status, checked.title, checked.sector, checked.direction,
+             version["version_id"], number, now, record_id],
+        )
+        self._index(record_id, checked.search_text)
+        append_history(self.db, record_id, version["version_id"], event, status, self.office.user, now, {}, version["content_hash"])
+        return SavedVersion(record_id, version["version_id"], number, status, version["content_hash"], checked.warnings)
 
     def set_status(self, record_id: str, status: str, *, reason: str | None = None, actor: str | None = None) -> None:
         """Move a record along its lifecycle; refused when the step is not allowed."""
@@ -179,7 +199,8 @@ class RecordService:
         # rather than a scan of the whole index.
         rowid = next(self.db.query("SELECT rowid FROM records WHERE record_id = ?", [record_id]))["rowid"]
         self.db.execute("DELETE FROM record_search WHERE rowid = ?", [rowid])
-        self.db.execute("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)", [rowid, record_id, text])
+        # Folded (full/half width, case) like the terms searched for, so "ＡＩ" finds "AI".
+        self.db.execute("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)", [rowid, record_id, fold_search(text)])
 
     # -- reading ------------------------------------------------------------------
     def get(self, record_id: str) -> dict[str, Any]:
@@ -193,6 +214,17 @@ class RecordService:
         if row is None:
             raise RecordNotFound(version_id)
         return row
+
+    def show(self, record_id: str, *, history: bool = False) -> dict[str, Any]:
+        """What ``record show --json`` prints: the record, its current data and content hash,
+        and with ``history`` every version (data decoded) and history entry."""
+        record = self.get(record_id)
+        current = self.version(record["current_version_id"])
+        result = dict(record, data=json.loads(current["data"]), content_hash=current["content_hash"])
+        if history:
+            result["versions"] = [dict(v, data=json.loads(v["data"])) for v in self.versions(record_id)]
+            result["history"] = self.history(record_id)
+        return result
 
     def current_data(self, record_id: str) -> dict[str, Any]:
         return json.loads(self.version(self.get(record_id)["current_version_id"])["data"])
@@ -246,28 +278,36 @@ class RecordService:
             if value:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        for term in (search or "").split():
+        for term in fold_search(search or "").split():
             clauses.append("rowid IN (" + _search_clause(term) + ")")
             params.append(_search_param(term))
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
 def change_status(db: Any, record_id: str, status: str, *, reason: str | None, actor: str, event: str = "status") -> None:
-    """Change a record's status inside the caller's write transaction, with its history entry."""
+    """Change a record's status inside the caller's write transaction, with its history entry.
+
+    A record made final whose current version is still a draft version gets a final version
+    first (the same data, bytes and content hash): a final record always shows a version
+    that declares itself final, which is what the outbox sends.
+    """
     current = next(db.query("SELECT status, current_version_id FROM records WHERE record_id = ?", [record_id]), None)
     if current is None:
         raise RecordNotFound(record_id)
     if status != current["status"] and status not in TRANSITIONS.get(current["status"], set()):
         raise InvalidInput(
-            f"记录状态不能从“{current['status']}”变为“{status}”。",
+            f"记录状态不能从“{STATUS_ZH.get(current['status'], current['status'])}”变为“{STATUS_ZH.get(status, status)}”。",
             f"A record cannot go from '{current['status']}' to '{status}'.",
         )
     now = utc_now()
+    version = next(db.query("SELECT * FROM versions WHERE version_id = ?", [current["current_version_id"]]))
+    if status == "final" and version["status"] != "final":
+        version = declare_final(db, version, actor, now)
+        event = "finalize"
     db.execute(
         "UPDATE records SET status = ?, status_reason = ?, updated_at = ? WHERE record_id = ?",
         [status, reason, now, record_id],
     )
-    version = next(db.query("SELECT version_id, content_hash FROM versions WHERE version_id = ?", [current["current_version_id"]]))
     detail = {"reason": reason} if reason else {}
     append_history(db, record_id, version["version_id"], event, status, actor, now, detail, version["content_hash"])
 

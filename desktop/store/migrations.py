@@ -13,7 +13,10 @@ from pathlib import Path
 
 import sqlite_utils
 
+from desktop.store.chain import append_history
+from desktop.store.clock import utc_now
 from desktop.store.connection import write_transaction
+from desktop.store.versions import declare_final
 
 
 def _m1_initial(db: sqlite_utils.Database) -> None:
@@ -187,6 +190,25 @@ def _m4_lookup_indexes(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m5_final_versions(db: sqlite_utils.Database) -> None:
+    # Records made final before finalizing made a final version still show their draft
+    # version, which the outbox would send declaring "draft". Each such record not yet in a
+    # batch gets a final copy of that version (same data and content hash) and the outbox
+    # queues the copy; versions already in a batch keep their bytes, as sent.
+    rows = list(db.query(
+        "SELECT r.record_id, r.status, v.* FROM records r JOIN versions v ON v.version_id = r.current_version_id "
+        "WHERE r.status IN ('final', 'queued') AND v.status != 'final' AND NOT EXISTS ("
+        "SELECT 1 FROM outbox o WHERE o.version_id = v.version_id AND o.state != 'pending') ORDER BY r.rowid"
+    ))
+    for row in rows:
+        status = row.pop("status")
+        version = next(db.query("SELECT * FROM versions WHERE version_id = ?", [row["version_id"]]))
+        now = utc_now()
+        final = declare_final(db, version, "system", now)
+        db.execute("UPDATE outbox SET version_id = ? WHERE version_id = ?", [final["version_id"], version["version_id"]])
+        append_history(db, row["record_id"], final["version_id"], "finalize", status, "system", now, {}, final["content_hash"])
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -194,6 +216,7 @@ MIGRATIONS: list[Migration] = [
     (2, "editor autosave", _m2_autosave),
     (3, "sync: device, outbox, batches, receipts, updates", _m3_sync),
     (4, "indexes for duplicate lookups", _m4_lookup_indexes),
+    (5, "final records show final versions", _m5_final_versions),
 ]
 
 

@@ -62,7 +62,8 @@ def test_one_bad_record_is_returned_with_reasons_and_does_not_block(office, prov
     assert (summary.accepted, summary.rejected) == (2, 1)
     record = good.get(bad)
     assert record["status"] == "returned"
-    assert "credit_code" in record["status_reason"]
+    # The reason names the field as the clerk knows it, never by its id.
+    assert "统一社会信用代码" in record["status_reason"] and "credit_code" not in record["status_reason"]
     assert {good.get(r)["status"] for r in ok_ids} == {"synced"}
 
 

@@ -38,9 +38,26 @@ def test_lifecycle(service):
     assert service.get(saved.record_id)["status"] == "final"
     events = [(h["event"], h["status"], h["actor"]) for h in service.history(saved.record_id)]
     assert events == [
-        ("create", "draft", "张三"), ("status", "final", "张三"), ("status", "queued", "张三"),
+        ("create", "draft", "张三"), ("finalize", "final", "张三"), ("status", "queued", "张三"),
         ("status", "returned", "province"), ("edit", "final", "张三"),
     ]
+    # Finalizing saved a final version of the draft's data: same bytes, same content hash.
+    draft, final, edited = service.versions(saved.record_id)
+    assert (draft["status"], final["status"], edited["status"]) == ("draft", "final", "final")
+    assert (final["data"], final["content_hash"]) == (draft["data"], draft["content_hash"])
+
+
+def test_only_a_draft_is_finalized_and_final_always_shows_a_final_version(service):
+    saved = service.add("enterprise", {"name": "科大讯飞"}, final=True)
+    with pytest.raises(InvalidInput, match="Only a draft"):
+        service.finalize(saved.record_id)
+    assert service.versions(saved.record_id)[-1]["status"] == "final"
+    # Even a bare status change to final (no re-check) declares a final version.
+    draft = service.add("enterprise", {"name": "国盾量子"})
+    service.set_status(draft.record_id, "final")
+    record = service.get(draft.record_id)
+    assert service.version(record["current_version_id"])["status"] == "final"
+    assert record["version_count"] == 2
 
 
 @pytest.mark.parametrize(

@@ -14,17 +14,19 @@ from tests.sync.servers import ROOT, ProvinceServer
 
 
 def definitions(tmp_path: Path) -> Path:
-    """A folder with version 2 of the talent team form and of the sector list."""
+    """A folder with version 2 of the talent team form and a new version of the sector list."""
     folder = tmp_path / "publish"
     folder.mkdir()
     form = json.loads((ROOT / "forms/definitions/talent_team.v1.json").read_text("utf-8"))
     form["version"] = 2
     form["fields"] = [f for f in form["fields"] if f["id"] != "remarks"]
     (folder / "talent_team.v2.json").write_text(json.dumps(form, ensure_ascii=False), "utf-8")
-    sectors = json.loads((ROOT / "forms/reference/sectors.v1.json").read_text("utf-8"))
-    sectors["version"] = 2
+    # The next version of the sector list after the newest one shipped.
+    shipped = max(ROOT.glob("forms/reference/sectors.v*.json"), key=lambda p: int(p.name.split(".v")[1].split(".")[0]))
+    sectors = json.loads(shipped.read_text("utf-8"))
+    sectors["version"] += 1
     sectors["items"].append({"code": "embodied_ai", "zh": "具身智能", "en": "Embodied AI"})
-    (folder / "sectors.v2.json").write_text(json.dumps(sectors, ensure_ascii=False), "utf-8")
+    (folder / f"sectors.v{sectors['version']}.json").write_text(json.dumps(sectors, ensure_ascii=False), "utf-8")
     return folder
 
 

@@ -295,9 +295,7 @@ class RecordEditor(QWidget):
         if self.record_id is None:
             return records.add(self.form.id, self.data(), final=final)
         if final and not self.dirty and self.record and self.record["status"] == "draft":
-            records.finalize(self.record_id)
-            record = records.get(self.record_id)
-            return _Saved(self.record_id, record["status"])
+            return records.finalize(self.record_id)
         return records.edit(self.record_id, self.data(), final=final)
 
     # -- closing ----------------------------------------------------------------------
@@ -345,11 +343,3 @@ class RecordEditor(QWidget):
         except OfficeError:
             return self.tr("(record not found: {id})").format(id=record_id[:8])
 
-
-class _Saved:
-    """What ``finalize`` returns in the shape of a saved version (it makes none)."""
-
-    def __init__(self, record_id: str, status: str) -> None:
-        self.record_id = record_id
-        self.status = status
-        self.warnings: list[dict[str, Any]] = []

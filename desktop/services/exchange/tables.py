@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from desktop.services.records import STATUS_ZH
 from forms.model import Field, FormDefinition
 
 RECORD_ID = "记录编号"
@@ -20,7 +21,6 @@ ITEM_NO = "序号"
 STATUS = "状态"
 UPDATED = "最后修改"
 META_HEADERS = [RECORD_ID, STATUS, UPDATED]
-STATUS_ZH = {"draft": "草稿", "final": "已定稿", "queued": "待同步", "synced": "已同步", "returned": "被退回"}
 STATUS_FROM_ZH = {v: k for k, v in STATUS_ZH.items()}
 MULTI_SEP = "、"
 _SPLIT = re.compile(r"[、,，;；\n]+")
