@@ -104,22 +104,17 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     service = _service(args)
     with service.office:
-        record = service.get(args.record_id)
-        current = service.version(record["current_version_id"])
-        result = dict(record, data=json.loads(current["data"]), content_hash=current["content_hash"])
-        if args.history:
-            result["versions"] = [dict(v, data=json.loads(v["data"])) for v in service.versions(args.record_id)]
-            result["history"] = service.history(args.record_id)
+        record = service.show(args.record_id, history=args.history)
     if args.json:
-        print_json(result)
+        print_json(record)
         return 0
     zh = lang() == "zh"
     print(f"{'记录' if zh else 'Record'} {record['record_id']}  [{record['form_id']} v{record['form_version']}]  {record['status']}")
     if record["status_reason"]:
         print(("退回原因：" if zh else "Returned: ") + record["status_reason"])
-    print(json.dumps(result["data"], ensure_ascii=False, indent=2))
+    print(json.dumps(record["data"], ensure_ascii=False, indent=2))
     if args.history:
-        for h in result["history"]:
+        for h in record["history"]:
             print(f"  #{h['seq']} {h['at'][:19]} {h['actor']:<10} {h['event']:<7} -> {h['status']}  {h['detail'] if h['detail'] != '{}' else ''}")
     return 0
 

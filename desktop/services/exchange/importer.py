@@ -195,7 +195,9 @@ def _check_unique_in_file(mains: list[_Row]) -> None:
     for row in mains:
         for f in row.sheet.fields:
             value = row.data.get(f.id)
-            if not f.unique or value is None:
+            # A "warning" duplicate (the same standard number twice) is saved with a warning, so
+            # an export holding two of them must import too.
+            if f.unique != "error" or value is None:
                 continue
             key = (row.sheet.form.id, f.id, value)
             if key in seen:
