@@ -31,7 +31,10 @@ def _fold(value: Any) -> str:
         return canonical_json(value).decode("ascii")
     if not isinstance(value, str):
         return ""
+    # Case folding can undo NFKC's composition (U+00C1 folds to a + combining acute), so
+    # the text is put in NFKC again after it.
     text = unicodedata.normalize("NFKC", strip_invisible(value)).casefold()
+    text = unicodedata.normalize("NFKC", text)
     text = _DASHES.sub("-", text.translate(_QUOTES))
     return _DOTS.sub("·", text)
 
@@ -42,13 +45,14 @@ def fold_key(value: Any) -> str:
 
     Numbers and booleans give their JSON text; anything else gives "".
     """
-    return _SPACE_RUNS.sub("", _fold(value))
+    # Removing a space can bring a combining mark next to a letter it composes with.
+    return unicodedata.normalize("NFKC", _SPACE_RUNS.sub("", _fold(value)))
 
 
 def fold_search(value: Any) -> str:
     """Text folded like :func:`fold_key` but with runs of space kept as one, for search indexes
     and the terms searched for (so "ＡＩ芯片" finds "AI芯片")."""
-    return _SPACE_RUNS.sub(" ", _fold(value)).strip()
+    return unicodedata.normalize("NFKC", _SPACE_RUNS.sub(" ", _fold(value)).strip())
 
 
 def key_fields(spec: Mapping[str, Any]) -> tuple[str, ...]:
