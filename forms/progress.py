@@ -46,6 +46,8 @@ EXCLUSION_REASONS: dict[str, tuple[str, str]] = {
     "outside_window": ("不在统计时段内", "outside the window"),
     "duplicate": ("重复", "duplicate"),
 }
+#: The heading of an excluded-count column, (Chinese, English).
+NOT_COUNTED = ("未计入", "Not counted")
 
 
 @dataclass

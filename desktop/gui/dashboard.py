@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.gui import exclusions
 from desktop.gui.i18n import language, pick
 from desktop.gui.labels import STATUS_ORDER, status_label
 from desktop.gui.readers import DashboardData, dashboard_data
@@ -108,9 +109,9 @@ class Dashboard(QWidget):
         for card in self.cards.values():
             cards.addWidget(card)
 
-        self.table = QTableWidget(0, 4, objectName="progressTable")
+        self.table = QTableWidget(0, 5, objectName="progressTable")
         self.table.setHorizontalHeaderLabels([self.tr("Measure of the plan"), self.tr("This office"),
-                                              self.tr("2027"), self.tr("2030")])
+                                              self.tr("2027"), self.tr("2030"), exclusions.header()])
         for column, tip in ((2, self.tr("The plan's target for 2027")), (3, self.tr("The plan's target for 2030"))):
             self.table.horizontalHeaderItem(column).setToolTip(tip)
         self.table.verticalHeader().setVisible(False)
@@ -120,7 +121,7 @@ class Dashboard(QWidget):
         self.table.setWordWrap(False)
         header = self.table.horizontalHeader()
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        for column in (1, 2, 3):
+        for column in (1, 2, 3, 4):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.table.verticalHeader().setDefaultSectionSize(26)
         self.table.currentCellChanged.connect(lambda row, *_: self._show_measure(row))
@@ -144,6 +145,8 @@ class Dashboard(QWidget):
         left = QVBoxLayout()
         left.addWidget(progress_title)
         left.addWidget(self.table, 1)
+        self.exclusions = exclusions.ExclusionNote()
+        left.addWidget(self.exclusions)
         left.addWidget(self.note)
         # One chart at a time, each with the whole height: sector names need room to be read.
         measure_page = QWidget()
@@ -247,6 +250,7 @@ class Dashboard(QWidget):
                 if tip:
                     item.setToolTip(tip)
                 self.table.setItem(row, column, item)
+            self.table.setItem(row, 4, exclusions.cell(tp))
         self.note.setText(self.tr("Targets are for the whole province; this office's records add to them. Counted: {n} records. Select a measure to see it by sector.").format(n=progress.records_counted))
         counted = [row for row, tp in enumerate(progress.targets) if tp.value]
         current = self.table.currentRow()
@@ -270,6 +274,7 @@ class Dashboard(QWidget):
         if self.data is None or not 0 <= row < len(self.data.progress.targets):
             return
         tp = self.data.progress.targets[row]
+        self.exclusions.show_target(tp)
         self.measure_title.setText(self.tr("{measure} by sector (2030 target: {target})").format(
             measure=pick(tp.target.label_zh, tp.target.label_en), target=_milestone(tp, 2030)))
         sectors = [code for code, value in sorted(tp.by_sector.items(), key=lambda kv: kv[1]) if value]

@@ -71,7 +71,18 @@ def enterprise(index: int, rng: random.Random) -> dict[str, Any]:
     if "high_tech" in tiers:
         data["hte_cert_number"] = f"GR2024340{rng.randint(0, 99999):05d}"
         data["hte_cert_date"] = "2024-10-28"
+    for tier, (year, recognised_in) in RECOGNITION.items():
+        if tier in tiers:
+            data[f"{tier}_year"], data[f"{tier}_list"] = year, recognised_in
     return data
+
+
+# The year and list a tier was recognised in, which the form asks for with the tier.
+RECOGNITION = {
+    "little_giant": (2025, "第七批专精特新“小巨人”企业名单"),
+    "tech_sme": (2025, "2025340104A0001"),
+    "new_star": (2025, "安徽省未来产业“新星企业”名单（第一批）"),
+}
 
 
 def fill(office: Office, checker: RecordChecker, seed: int = 7) -> RecordService:
