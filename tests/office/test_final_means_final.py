@@ -75,3 +75,14 @@ def test_a_draft_finalized_and_synced_arrives_final_with_its_text_as_typed(offic
     sheet = load_workbook(out / "records" / "records.xlsx", read_only=True)["企业"]
     header, values = [list(r) for r in sheet.iter_rows(values_only=True)][:2]
     assert values[header.index("企业名称")] == NAME and values[header.index("企业地址")] == ADDRESS
+
+
+def test_command_line_messages_name_fields_by_their_chinese_label(office_dir, tmp_path):
+    source = tmp_path / "bad.json"
+    source.write_text(json.dumps(enterprise(1, credit_code="91340100MA2NF8XL37", employees="很多"),
+                                 ensure_ascii=False), encoding="utf-8")
+    result = run_cli(office_dir, "record", "add", "--form", "enterprise", "--file", str(source), "--final")
+    assert result.returncode != 0
+    assert "统一社会信用代码" in result.stderr and "从业人员" in result.stderr
+    assert "credit_code" not in result.stderr and "employees" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -109,3 +109,10 @@ def test_bad_input_is_refused_cleanly(service):
     with pytest.raises(InvalidInput):
         service.get("no-such-id")
     assert service.count() == 0
+
+
+@pytest.mark.parametrize("query", ["ai芯片", "ＡＩ芯片", "(合肥)", "（合肥）研究院"])
+def test_search_finds_either_width_while_the_name_keeps_its_own(service, query):
+    saved = service.add("enterprise", {"name": "ＡＩ芯片（合肥）研究院"})
+    assert [r["record_id"] for r in service.query(search=query)] == [saved.record_id]
+    assert service.current_data(saved.record_id)["name"] == "ＡＩ芯片（合肥）研究院"
