@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import importlib
 
-SUITES = ["tests.bench.store", "tests.bench.exchange", "tests.sync.bench", "tests.bench.gui",
+SUITES = ["tests.bench.store", "tests.bench.exchange", "tests.bench.progress", "tests.sync.bench", "tests.bench.gui",
           "tests.bench.console"]
 
 
