@@ -31,9 +31,10 @@ def _fold(value: Any) -> str:
         return canonical_json(value).decode("ascii")
     if not isinstance(value, str):
         return ""
-    # Case folding can undo NFKC's composition (U+00C1 folds to a + combining acute), so
-    # the text is put in NFKC again after it.
-    text = unicodedata.normalize("NFKC", strip_invisible(value)).casefold()
+    # Keys are upper case, so a credit code or a standard number reads as printed. Changing
+    # case can undo NFKC's composition (a letter and a combining mark), so the text is put in
+    # NFKC again after it.
+    text = unicodedata.normalize("NFKC", strip_invisible(value)).upper()
     text = unicodedata.normalize("NFKC", text)
     text = _DASHES.sub("-", text.translate(_QUOTES))
     return _DOTS.sub("·", text)
@@ -41,7 +42,8 @@ def _fold(value: Any) -> str:
 
 def fold_key(value: Any) -> str:
     """The duplicate key of one value: full/half width, case, quote, dash and dot look-alikes
-    folded, every space removed. ``"安徽（合肥）量子 Co."`` and ``"安徽(合肥)量子co."`` share a key.
+    folded, every space removed. ``"安徽（合肥）量子 Co."`` and ``"安徽(合肥)量子co."`` share the
+    key ``"安徽(合肥)量子CO."``.
 
     Numbers and booleans give their JSON text; anything else gives "".
     """
@@ -62,8 +64,10 @@ def key_fields(spec: Mapping[str, Any]) -> tuple[str, ...]:
 
 
 def record_key(fields: Sequence[str], data: Any) -> str | None:
-    """A record's de-duplication key over ``fields`` (a JSON list of folded values), or None
-    when any of them is empty, since a partial key would merge records that differ."""
+    """A record's de-duplication key over ``fields``: their folded values joined by " | "
+    (a folded value holds no space, so the join is unambiguous), e.g.
+    ``"量子信息国家实验室(合肥) | NATIONAL"``; None when any of them is empty, since a partial
+    key would merge records that differ."""
     if not isinstance(data, Mapping) or not fields:
         return None
     parts = []
@@ -72,4 +76,4 @@ def record_key(fields: Sequence[str], data: Any) -> str | None:
         if not part:
             return None
         parts.append(part)
-    return canonical_json(parts).decode("utf-8")
+    return " | ".join(parts)

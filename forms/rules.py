@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from forms.conditions import Condition, is_filled
+from forms.keys import fold_key
 from forms.model import Rule
 from forms.problems import fill
 from forms.standard_numbers import StandardNumberError, parse_standard_number
@@ -193,7 +194,7 @@ def _unique_items(
         key = item.get(field) if isinstance(item, Mapping) else None
         if not isinstance(key, str) or not key:
             continue
-        key = key.casefold()
+        key = fold_key(key)
         if key in seen:
             out += problem(
                 f"{group}[{i}].{field}", f"{ctx.label(group)[0]}第{i + 1}项与第{seen[key] + 1}项重复。",

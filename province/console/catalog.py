@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forms.errors import UnknownForm
-from province.console.keys import duplicate_key
 from province.context import Province
 from province.db import Row, Tx
 
@@ -64,7 +63,7 @@ def index_row(registry: Any, row: tuple[Any, ...]) -> list[Any]:
     city = registry.city_of(org_unit)
     return [record_id, form_id, org_unit, city.code if city else "", _text(data, "sector"),
             _text(data, "direction"), title, search.casefold()[:SEARCH_MAX],
-            duplicate_key(form_id, data), version_id, received_at, received_at, log_index,
+            registry.duplicate_key(form_id, data), version_id, received_at, received_at, log_index,
             "received"]
 
 

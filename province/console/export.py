@@ -141,7 +141,7 @@ def counted_toward(province: Province, filters: Filters, target_code: str,
             if record is None:
                 continue
             tally = compute_progress(registry, [record], as_of=as_of).target(target.code)
-            if tally.records:
+            if tally.counted:
                 kept.append(candidate)
     start = 0
     if after is not None:
