@@ -13,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import forms
+from forms.acceptance import judge_version
 from forms.canonical import canonical_json
 
 REGISTRY = forms.load_registry()
@@ -117,6 +118,20 @@ def test_valid_records_with_one_field_spoiled(data: st.DataObject) -> None:
 def test_unknown_forms_and_versions(form_id: str, version: Any, data: Any) -> None:
     result = REGISTRY.validate(form_id, data, version=version, today=TODAY)
     assert isinstance(result, forms.ValidationResult)
+
+
+@settings(max_examples=EXAMPLES // 3, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    form_id=st.sampled_from(FORM_IDS),
+    data=json_values,
+    status=st.sampled_from(["draft", "final", "queued", "", "FINAL"]),
+)
+def test_judging_a_received_version_never_raises(form_id: str, data: Any, status: str) -> None:
+    problems = judge_version(REGISTRY, form_id, 1, data, status)
+    for p in problems:
+        assert p.severity == "error" and p.code and p.message_zh and p.message_en
+    if status not in ("draft", "final"):
+        assert [p.code for p in problems] == ["unknown_status"]
 
 
 def deep(depth: int) -> Any:
