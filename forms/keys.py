@@ -1,8 +1,9 @@
 """Folded keys: how two spellings of one thing are recognised as the same, without changing either.
 
 Stored text keeps the spelling a person typed (see :mod:`forms.text`). Comparison happens on
-*keys*: :func:`fold_key` is the one function that reduces a value to its duplicate key, and
-:func:`fold_search` the same folding with spaces kept, for full-text search. A record's
+*keys*: :func:`fold_key` is the one function that reduces a value to its duplicate key,
+:func:`fold_search` the same folding with spaces kept, for full-text search, and
+:func:`choice_key` the same folding without quotation marks, for matching a typed choice. A record's
 de-duplication key (:func:`record_key`) combines the folded values of the fields its form's
 entry in the ``duplicate_keys`` reference list names, e.g. a platform's name and level.
 """
@@ -55,6 +56,14 @@ def fold_search(value: Any) -> str:
     """Text folded like :func:`fold_key` but with runs of space kept as one, for search indexes
     and the terms searched for (so "ＡＩ芯片" finds "AI芯片")."""
     return unicodedata.normalize("NFKC", _SPACE_RUNS.sub(" ", _fold(value)).strip())
+
+
+def choice_key(value: Any) -> str:
+    """The key a typed choice is matched to an option's code, labels and synonyms by:
+    :func:`fold_key` with quotation marks left out, since they never tell two options apart and
+    offices write a tier with, without or with other quotes (专精特新“小巨人”企业,
+    专精特新‘小巨人’企业, 专精特新小巨人企业)."""
+    return fold_key(value).replace('"', "").replace("'", "")
 
 
 def key_fields(spec: Mapping[str, Any]) -> tuple[str, ...]:

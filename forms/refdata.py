@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 from forms.errors import DefinitionError
-from forms.keys import fold_key
+from forms.keys import choice_key
 
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:\-]{0,63}$")
@@ -47,9 +47,10 @@ class ReferenceItem:
         return self.label_en if lang == "en" else self.label_zh
 
     def match_keys(self) -> frozenset[str]:
-        """The folded keys a typed value may match this item by: code, labels, synonyms."""
+        """The keys (:func:`forms.keys.choice_key`) a typed value may match this item by: code,
+        labels, synonyms."""
         names = (self.code, self.label_zh, self.label_en, *self.synonyms)
-        return frozenset(k for k in map(fold_key, names) if k)
+        return frozenset(k for k in map(choice_key, names) if k)
 
     def child(self, code: Any) -> ReferenceItem | None:
         """The child item (e.g. a direction of this sector) with ``code``, or None."""

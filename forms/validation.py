@@ -17,7 +17,7 @@ from typing import Any
 
 from forms.conditions import is_filled
 from forms.duplicates import similar_hits
-from forms.keys import fold_key
+from forms.keys import choice_key
 from forms.model import Field, FormDefinition
 from forms.parsing import MAX_GROUP_ITEMS
 from forms.problems import MESSAGES, Problem, ValidationResult, fill
@@ -277,8 +277,9 @@ class _Validation:
         found, status = self.form.find_choice(f, code, data, item)
         if found is None:
             # A label or synonym typed (or pasted from a spreadsheet) instead of the code is
-            # accepted, compared by folded key: brackets of either width, any case.
-            key = fold_key(code)
+            # accepted, compared by folded key: brackets of either width, any case, with or
+            # without quotation marks.
+            key = choice_key(code)
             for option in self.form.choices(f, data, item, include_retired=True):
                 if key and key in option.match_keys():
                     found, status = option, "retired" if option.retired else "active"

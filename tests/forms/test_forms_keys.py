@@ -78,6 +78,11 @@ def test_record_keys_of_every_form() -> None:
         ("tiers", ["小巨人"], ["little_giant"]),  # shortened
         ("tiers", '专精特新"小巨人"企业、高企', ["little_giant", "high_tech"]),  # ASCII quotes, 高企
         ("tiers", ["生态主导力头部企业"], ["head"]),  # the old label
+        ("tiers", ["专精特新“小巨人”"], ["little_giant"]),  # without 企业, as the plan writes it
+        ("tiers", ["专精特新‘小巨人’企业"], ["little_giant"]),  # single quotes, as in a nested quotation
+        ("tiers", ["国家级专精特新「小巨人」企业"], ["little_giant"]),  # corner brackets for quotes
+        ("tiers", ["“新星企业”", "独角兽"], ["new_star", "unicorn"]),
+        ("tiers", ["入库科技型中小企业"], ["tech_sme"]),
         ("ownership", "央企", "central_soe"),
         ("ownership", "市属国有企业", "municipal_soe"),
         ("ownership", "Private Enterprise", "private"),  # English label, any case
@@ -88,7 +93,10 @@ def test_record_keys_of_every_form() -> None:
 def test_choices_accept_labels_and_synonyms(field: str, typed: object, code: object) -> None:
     changes = {field: typed}
     if field == "tiers":
-        changes.update(little_giant_year=2025, little_giant_list="第七批", exchange=None, stock_code=None,
+        # Each tier's evidence; the evidence of tiers not chosen is dropped as not applying.
+        changes.update(little_giant_year=2025, little_giant_list="第七批", unicorn_year=2025, unicorn_list="中国独角兽企业榜单",
+                       new_star_year=2025, new_star_list="第一批", tech_sme_year=2025, tech_sme_list="202534010400001",
+                       exchange=None, stock_code=None,
                        listing_date=None)
     result = REGISTRY.validate("enterprise", valid("enterprise", **changes), today=TODAY)
     assert result.ok, result.problems
@@ -104,6 +112,10 @@ def test_brackets_of_either_width_pick_the_same_option() -> None:
 def test_an_unknown_option_is_still_refused() -> None:
     result = REGISTRY.validate("enterprise", valid("enterprise", ownership="集体企业"), today=TODAY)
     assert ("ownership", "choice") in codes(result)
+    # Quotation marks alone, or a provincial 专精特新 enterprise (not a 小巨人), match no tier.
+    for typed in ("“”", "专精特新企业"):
+        result = REGISTRY.validate("enterprise", valid("enterprise", tiers=[typed]), today=TODAY)
+        assert ("tiers", "choice") in codes(result), typed
 
 
 def test_a_synonym_two_items_share_is_refused_in_the_file() -> None:
