@@ -124,6 +124,9 @@ def test_wizard_unlock_enter_find_finalize_dashboard(qtbot, controller, tmp_path
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
     click(qtbot, child(page, QPushButton, "finalizeRecord"))
     assert page.model.state.rows[0]["status"] == "final"
+    # 定稿 declares a final version of the same data: that is what the outbox sends.
+    draft, final = window.session.records.versions(page.model.state.rows[0]["record_id"])
+    assert (draft["status"], final["status"], final["content_hash"]) == ("draft", "final", draft["content_hash"])
 
     after = dashboard_numbers(qtbot, window)
     assert after["final"] == "1" and after["total"] == "31" and after["drafts"] == "30"

@@ -19,7 +19,7 @@ from desktop.store.office import Office
 from tests.conftest import PASSPHRASE, run_cli
 from tests.office.conftest import enterprise
 
-NAME = "安徽（合肥）量子科技有限公司；第１２３号：研发中心"
+NAME = "安徽（合肥）量子科技有限公司，第１２３号；研发中心：二期"
 ADDRESS = "合肥市高新区望江西路８００号（创新产业园二期）Ａ座"
 
 
