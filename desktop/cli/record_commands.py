@@ -15,6 +15,7 @@ from desktop.cli.common import (
     record_checker,
     say,
 )
+from desktop.errors import InvalidInput
 from desktop.services.progress import office_progress
 from desktop.services.records import STATUSES, RecordService
 
@@ -131,18 +132,34 @@ def register_progress(sub: argparse._SubParsersAction) -> None:
 
 def _day(text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"日期应为“年-月-日”，如 2026-11-26（收到“{text[:20]}”）") from None
+    # The default reporting year is the year before: it must be one --year would accept.
+    if not 2001 <= day.year <= 2100:
+        raise argparse.ArgumentTypeError(f"统计截止日期应在 2001 至 2100 年之间（收到“{text[:20]}”）")
+    return day
 
 
 def _year(text: str) -> int:
-    if not text.isdigit() or not 2000 <= int(text) <= 2100:
+    if not text.isdecimal() or not 2000 <= int(text) <= 2100:
         raise argparse.ArgumentTypeError(f"统计年度应为 2000 至 2100 之间的年份（收到“{text[:20]}”）")
     return int(text)
 
 
+def _complete_year(year: int | None, as_of: dt.date | None) -> None:
+    # Revenue is reported for years that have ended: a year still running (or to come) on the
+    # counting day has no complete figures to add up.
+    day = as_of or dt.date.today()
+    if year is not None and year >= day.year:
+        raise InvalidInput(
+            f"统计年度 {year} 年截至 {day.isoformat()} 尚未结束，应为 {day.year - 1} 年或更早的完整年度。",
+            f"The reporting year {year} has not ended by {day.isoformat()}; choose {day.year - 1} or earlier.",
+        )
+
+
 def cmd_progress(args: argparse.Namespace) -> int:
+    _complete_year(args.year, args.as_of)
     checker = record_checker(args)
     with open_office(args) as office:
         progress = office_progress(office, checker.registry, as_of=args.as_of, reporting_year=args.year)

@@ -280,7 +280,11 @@ def test_progress_text_names_what_was_not_counted(fixture_office):
 @pytest.mark.parametrize(("args", "message"), [
     (["--year", "两千"], "--year"),
     (["--year", "1800"], "--year"),
+    (["--year", "²⁰²⁵"], "--year"),  # digits, but not decimal ones
     (["--as-of", "2026-13-01"], "--as-of"),
+    (["--as-of", "1900-01-01"], "--as-of"),  # its default reporting year would be 1899
+    (["--year", "2026", "--as-of", "2026-11-26"], "2026 年截至 2026-11-26 尚未结束"),
+    (["--year", "2030", "--as-of", "2026-01-01"], "应为 2025 年或更早"),
 ])
 def test_bad_progress_options_are_clear_errors(office, args, message):
     result = run_cli(office.paths.root, "progress", *args)
