@@ -11,6 +11,7 @@ whether a standard counts toward the plan's 省级及以上 target: a province's
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -127,7 +128,9 @@ def parse_standard_number(value: str) -> StandardNumber:
             f"'{text[:MAX_LENGTH]}' is not a recognised standard number; expected e.g. "
             "GB/T 15776-2016, DB34/T 1234-2020, T/CSTEA 0001-2021 or ISO/IEC 23837-1:2023.",
         )
-    if parsed.year is not None and not 1950 <= parsed.year <= 2100:
+    # A standard approved late in a year may carry the next year's number; none carries a
+    # year further ahead.
+    if parsed.year is not None and not 1950 <= parsed.year <= dt.date.today().year + 1:
         raise StandardNumberError(
             "standard_year",
             f"标准编号中的年代号 {parsed.year} 不合理。",

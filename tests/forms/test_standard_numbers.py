@@ -104,6 +104,7 @@ NOT_STANDARD_NUMBERS = [
     "GB/T 15776",  # no year: not one edition of a standard
     "GB/T 15776-16",  # two-digit year 1916, before any standard
     "GB/T 1-1800",  # implausible year
+    "GB/T 15776-2099",  # a year far ahead: no standard is numbered for it yet
     "GB/T-15776-2016",  # a dash where the space goes
     "GB/T 15776_2016",  # underscore for the dash
     "GB/T 15776---2016",  # a run of dashes
