@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+from collections.abc import Iterator
+from typing import Any
 
 from desktop.cli.common import (
     common_options,
@@ -17,7 +19,8 @@ from desktop.cli.common import (
 )
 from desktop.errors import InvalidInput
 from desktop.services.progress import office_progress
-from desktop.services.records import STATUSES, RecordService
+from desktop.services.records import STATUS_ZH, STATUSES, RecordService
+from forms.model import FormDefinition
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -110,14 +113,45 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json(record)
         return 0
     zh = lang() == "zh"
-    print(f"{'记录' if zh else 'Record'} {record['record_id']}  [{record['form_id']} v{record['form_version']}]  {record['status']}")
+    form = record_checker(args).registry.form(record["form_id"], record["form_version"])
+    # The codes in brackets are what `record list --form/--status` take.
+    status, form_id, version = record["status"], record["form_id"], record["form_version"]
+    if zh:
+        print(f"记录 {record['record_id']}  {form.label_zh}（{form_id} 第{version}版）  {STATUS_ZH.get(status, status)}（{status}）")
+    else:
+        print(f"Record {record['record_id']}  {form.label_en} ({form_id} v{version})  {status}")
     if record["status_reason"]:
         print(("退回原因：" if zh else "Returned: ") + record["status_reason"])
-    print(json.dumps(record["data"], ensure_ascii=False, indent=2))
+    for line in _readable(form, record["data"], "zh" if zh else "en"):
+        print(line)
     if args.history:
         for h in record["history"]:
             print(f"  #{h['seq']} {h['at'][:19]} {h['actor']:<10} {h['event']:<7} -> {h['status']}  {h['detail'] if h['detail'] != '{}' else ''}")
     return 0
+
+
+def _readable(form: FormDefinition, data: dict[str, Any], language: str) -> Iterator[str]:
+    """The record's fields as a clerk reads them: label, then value (choice labels, units), in
+    the form's order; a repeat group one line per item. ``--json`` gives the stored data."""
+    colon = "：" if language == "zh" else ": "
+    for f in form.fields:
+        value = data.get(f.id)
+        if value is None or value == "" or value == []:
+            continue
+        if f.type == "group" and isinstance(value, list):
+            for i, item in enumerate(value, 1):
+                parts = [f"{sub.label(language)}{colon}{form.display_value(sub, item.get(sub.id), data, language)}"
+                         for sub in f.fields if isinstance(item, dict) and item.get(sub.id) not in (None, "")]
+                number = f"（第{i}项）" if language == "zh" else f" #{i}"
+                joined = ("；" if language == "zh" else "; ").join(parts)
+                yield f"{f.label(language)}{number}{colon}{joined}"
+        else:
+            yield f"{f.label(language)}{colon}{form.display_value(f, value, data, language)}"
+    # Fields the form version no longer describes are still shown, by id.
+    known = {f.id for f in form.fields}
+    for key, value in data.items():
+        if key not in known:
+            yield f"{key}{colon}{json.dumps(value, ensure_ascii=False)}"
 
 
 def register_progress(sub: argparse._SubParsersAction) -> None:
