@@ -16,8 +16,10 @@ work as ``lookup=`` for :meth:`forms.Registry.validate`:
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Protocol, runtime_checkable
 
@@ -64,7 +66,15 @@ def name_key(name: str) -> str:
 
 def name_similarity(a: str, b: str) -> float:
     """Similarity of two names from 0 to 1, after reducing both with :func:`name_key`."""
-    ka, kb = name_key(a), name_key(b)
+    return key_similarity(name_key(a), name_key(b))
+
+
+def key_similarity(ka: str, kb: str) -> float:
+    """:func:`name_similarity` of two names already reduced by :func:`name_key`.
+
+    A store that keeps each record's name key can score candidates with this without
+    reducing their names again.
+    """
     if not ka or not kb:
         return 0.0
     if ka == kb:
@@ -73,6 +83,50 @@ def name_similarity(a: str, b: str) -> float:
     if len(shorter) >= 4 and shorter in longer:
         return max(0.9, SequenceMatcher(None, ka, kb).ratio())
     return SequenceMatcher(None, ka, kb).ratio()
+
+
+@dataclass(frozen=True)
+class RecordKey:
+    """One key under which a record is found by duplicate checks.
+
+    ``kind`` is ``"exact"`` for a field whose value must not repeat (the key is
+    :func:`duplicate_key` of the value) and ``"name"`` for a field whose near repeats are
+    warned about (the key is :func:`name_key` of the value).
+    """
+
+    field: str
+    kind: str
+    key: str
+
+
+def duplicate_key(value: Any) -> str | None:
+    """The key two values of a unique field share exactly when they are duplicates.
+
+    Values arrive normalised by the engine, so strings compare as they are; numbers compare
+    by value (5 and 5.0 are the same), never equal to a string. None for anything else.
+    """
+    if isinstance(value, str):
+        return "s:" + value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+        return "n:" + repr(number) if math.isfinite(number) else None
+    return None
+
+
+def record_keys(form: Any, data: Any) -> list[RecordKey]:
+    """Every key of a record's (normalised) ``data`` under ``form``: one per filled unique
+    field and one per similarity-checked name. What a store indexes so that
+    :class:`DuplicateLookup` answers from the index rather than from every record."""
+    if not isinstance(data, Mapping):
+        return []
+    keys: list[RecordKey] = []
+    for f in form.fields:
+        value = data.get(f.id)
+        if f.unique and (exact := duplicate_key(value)) is not None:
+            keys.append(RecordKey(f.id, "exact", exact))
+        if f.similar and isinstance(value, str) and (name := name_key(value)):
+            keys.append(RecordKey(f.id, "name", name))
+    return keys
 
 
 def similar_hits(
