@@ -123,11 +123,15 @@ class RecordListModel(QAbstractTableModel):
 
     # -- paging -----------------------------------------------------------------------
     def _fetch_page(self) -> list[dict[str, Any]]:
-        page = self.service.query(limit=self.page_size, offset=len(self.state.rows), order=self.order,
+        page = self.service.query(limit=self.page_size, after=self._last(), order=self.order,
                                   **self.filters.query_args())
         self.state.exhausted = len(page) < self.page_size
         self.state.rows.extend(page)
         return page
+
+    def _last(self) -> dict[str, Any] | None:
+        # The next page starts after the last row loaded (keyset paging).
+        return self.state.rows[-1] if self.state.rows else None
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: N802, B008 (Qt's API)
         return not parent.isValid() and not self.state.exhausted
@@ -136,7 +140,7 @@ class RecordListModel(QAbstractTableModel):
         if parent.isValid() or self.state.exhausted:
             return
         start = len(self.state.rows)
-        page = self.service.query(limit=self.page_size, offset=start, order=self.order, **self.filters.query_args())
+        page = self.service.query(limit=self.page_size, after=self._last(), order=self.order, **self.filters.query_args())
         self.state.exhausted = len(page) < self.page_size
         if page:
             self.beginInsertRows(QModelIndex(), start, start + len(page) - 1)

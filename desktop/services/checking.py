@@ -15,6 +15,7 @@ import sqlite_utils
 from desktop.services.lookup import StoreLookup
 from desktop.services.updates import published_dir
 from forms.acceptance import DRAFT_TOLERATED
+from forms.duplicates import RecordKey, record_keys
 from forms.errors import UnknownForm
 from forms.registry import Registry, load_registry
 
@@ -29,6 +30,8 @@ class Checked:
     sector: str | None = None
     direction: str | None = None
     search_text: str = ""
+    keys: tuple[RecordKey, ...] = ()
+    """What duplicate checks will find this record by (``forms.duplicates.record_keys``)."""
 
     @property
     def warnings(self) -> list[dict[str, Any]]:
@@ -99,7 +102,7 @@ class FormsChecker(RecordChecker):
             form.id, form.version, clean, problems,
             title=form.title_of(clean), sector=_str(clean.get("sector")) if isinstance(clean, dict) else None,
             direction=_str(clean.get("direction")) if isinstance(clean, dict) else None,
-            search_text=form.search_text(clean),
+            search_text=form.search_text(clean), keys=tuple(record_keys(form, clean)),
         )
 
 

@@ -17,7 +17,9 @@ from desktop.services.checking import Checked, RecordChecker
 from desktop.store.chain import append_history
 from desktop.store.clock import utc_now
 from desktop.store.connection import write_transaction
+from desktop.store.keys import replace_keys
 from desktop.store.office import Office
+from desktop.store.search import index_text, term_clause
 from desktop.store.versions import declare_final
 from forms.canonical import canonical_json, content_hash
 from forms.keys import fold_search
@@ -99,7 +101,7 @@ class RecordService:
             "created_at": now,
             "updated_at": now,
         })
-        self._index(record_id, checked.search_text)
+        self._index(record_id, checked, new=True)
         append_history(self.db, record_id, version["version_id"], "create", status, self.office.user, now, {}, version["content_hash"])
         return SavedVersion(record_id, version["version_id"], 1, status, version["content_hash"], checked.warnings)
 
@@ -141,7 +143,7 @@ class RecordService:
             [checked.form_version, status, checked.title, checked.sector, checked.direction,
              version["version_id"], number, now, record_id],
         )
-        self._index(record_id, checked.search_text)
+        self._index(record_id, checked, new=False)
         append_history(self.db, record_id, version["version_id"], event, status, self.office.user, now, {}, version["content_hash"])
         return SavedVersion(record_id, version["version_id"], number, status, version["content_hash"], checked.warnings)
 
@@ -194,13 +196,12 @@ class RecordService:
         _insert(self.db, "versions", row)
         return row
 
-    def _index(self, record_id: str, text: str) -> None:
-        # The search row shares the record's rowid, so replacing it is a keyed lookup
-        # rather than a scan of the whole index.
-        rowid = next(self.db.query("SELECT rowid FROM records WHERE record_id = ?", [record_id]))["rowid"]
-        self.db.execute("DELETE FROM record_search WHERE rowid = ?", [rowid])
-        # Folded (full/half width, case) like the terms searched for, so "ＡＩ" finds "AI".
-        self.db.execute("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)", [rowid, record_id, fold_search(text)])
+    def _index(self, record_id: str, checked: Checked, *, new: bool) -> None:
+        # Search text and duplicate keys change with the version, in its transaction. The
+        # text is folded (full/half width, case) like the terms searched for, so "ＡＩ" finds "AI".
+        rowid = self.db.execute("SELECT rowid FROM records WHERE record_id = ?", [record_id]).fetchone()[0]
+        index_text(self.db, rowid, record_id, fold_search(checked.search_text), new=new)
+        replace_keys(self.db, record_id, checked.form_id, checked.keys, new=new)
 
     # -- reading ------------------------------------------------------------------
     def get(self, record_id: str) -> dict[str, Any]:
@@ -246,17 +247,26 @@ class RecordService:
         sector: str | None = None,
         direction: str | None = None,
         limit: int | None = None,
-        offset: int = 0,
+        after: dict[str, Any] | None = None,
         order: str = "updated_at DESC",
     ) -> list[dict[str, Any]]:
-        """Record summaries, newest first, filtered; ``search`` finds Chinese substrings."""
-        where, params = self._filters(form, status, search, sector, direction)
+        """Record summaries, newest first, filtered; ``search`` finds Chinese substrings.
+
+        Pages are by keyset: pass the last row of one page as ``after`` to get the next, so
+        page 500 costs what page 1 does (an offset would walk every row before it).
+        """
         if order not in ORDERS:
             raise InvalidInput("不支持的排序方式。", f"Unsupported sort order {order!r}.")
-        sql = f"SELECT * FROM records {where} ORDER BY {order}, record_id"
+        column, direction_word = order.split()
+        where, params = self._filters(form, status, search, sector, direction)
+        if after is not None:
+            seek, seek_params = _after_clause(column, direction_word, after)
+            where = f"{where} AND {seek}" if where else f"WHERE {seek}"
+            params += seek_params
+        sql = f"SELECT * FROM records {where} ORDER BY {column} {direction_word}, record_id {direction_word}"
         if limit is not None:
-            sql += " LIMIT ? OFFSET ?"
-            params += [int(limit), int(offset)]
+            sql += " LIMIT ?"
+            params.append(int(limit))
         return list(self.db.query(sql, params))
 
     def count(self, **filters: Any) -> int:
@@ -279,8 +289,9 @@ class RecordService:
                 clauses.append(f"{column} = ?")
                 params.append(value)
         for term in fold_search(search or "").split():
-            clauses.append("rowid IN (" + _search_clause(term) + ")")
-            params.append(_search_param(term))
+            sql, param = term_clause(term)
+            clauses.append(f"rowid IN ({sql})")
+            params.append(param)
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 
@@ -291,7 +302,7 @@ def change_status(db: Any, record_id: str, status: str, *, reason: str | None, a
     first (the same data, bytes and content hash): a final record always shows a version
     that declares itself final, which is what the outbox sends.
     """
-    current = next(db.query("SELECT status, current_version_id FROM records WHERE record_id = ?", [record_id]), None)
+    current = _row(db, "SELECT status, current_version_id FROM records WHERE record_id = ?", [record_id])
     if current is None:
         raise RecordNotFound(record_id)
     if status != current["status"] and status not in TRANSITIONS.get(current["status"], set()):
@@ -300,7 +311,8 @@ def change_status(db: Any, record_id: str, status: str, *, reason: str | None, a
             f"A record cannot go from '{current['status']}' to '{status}'.",
         )
     now = utc_now()
-    version = next(db.query("SELECT * FROM versions WHERE version_id = ?", [current["current_version_id"]]))
+    version = _row(db, "SELECT * FROM versions WHERE version_id = ?", [current["current_version_id"]])
+    assert version is not None  # a record's current version always exists
     if status == "final" and version["status"] != "final":
         version = declare_final(db, version, actor, now)
         event = "finalize"
@@ -318,19 +330,33 @@ ORDERS = {
 }
 
 
-def _search_clause(term: str) -> str:
-    # Trigrams index three characters; a shorter term (two-character Chinese words are
-    # common: 量子, 芯片) is matched by LIKE over the same table instead.
-    if len(term) >= 3:
-        return "SELECT rowid FROM record_search WHERE record_search MATCH ?"
-    return "SELECT rowid FROM record_search WHERE body LIKE ? ESCAPE '\\'"
+NULLABLE_ORDERS = {"sector"}
 
 
-def _search_param(term: str) -> str:
-    if len(term) >= 3:
-        return '"' + term.replace('"', '""') + '"'
-    escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
+def _after_clause(column: str, direction: str, after: dict[str, Any]) -> tuple[str, list[Any]]:
+    """The rows that come after ``after`` in ``ORDER BY column direction, record_id direction``.
+
+    SQLite sorts NULL first, so for a column that may be NULL the NULL rows open an
+    ascending list and close a descending one.
+    """
+    value, record_id = after.get(column), after.get("record_id")
+    op = ">" if direction == "ASC" else "<"
+    if column not in NULLABLE_ORDERS:
+        return f"({column}, record_id) {op} (?, ?)", [value, record_id]
+    if value is None:
+        if direction == "ASC":
+            return f"(({column} IS NULL AND record_id > ?) OR {column} IS NOT NULL)", [record_id]
+        return f"({column} IS NULL AND record_id < ?)", [record_id]
+    tail = "" if direction == "ASC" else f" OR {column} IS NULL"
+    return f"(({column}, record_id) {op} (?, ?){tail})", [value, record_id]
+
+
+def _row(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    # Inside write transactions reads go through a plain cursor: sqlite-utils' query()
+    # opens a SAVEPOINT per read, which makes every FTS5 table flush a new segment.
+    cursor = db.execute(sql, params)
+    row = cursor.fetchone()
+    return None if row is None else dict(zip([d[0] for d in cursor.description], row, strict=True))
 
 
 def _insert(db: Any, table: str, row: dict[str, Any]) -> None:

@@ -30,11 +30,17 @@ HASHED_FIELDS = ("seq", "record_id", "version_id", "content_hash", "event", "sta
 
 def head(db: sqlite_utils.Database) -> tuple[int, str]:
     """The last entry's sequence number and hash (0 and the genesis hash when empty)."""
-    row = next(db.query("SELECT seq, entry_hash FROM history ORDER BY seq DESC LIMIT 1"), None)
+    # Plain execute, not sqlite-utils' query(): that wraps each read in a SAVEPOINT, and
+    # a savepoint makes every FTS5 table flush its pending writes into a new segment.
+    row = db.execute("SELECT seq, entry_hash FROM history ORDER BY seq DESC LIMIT 1").fetchone()
     if row is None:
-        office_id = next(db.query("SELECT value FROM meta WHERE key = 'office_id'"))["value"]
+        office_id = db.execute("SELECT value FROM meta WHERE key = 'office_id'").fetchone()[0]
         return 0, genesis_hash(office_id)
-    return int(row["seq"]), str(row["entry_hash"])
+    return int(row[0]), str(row[1])
+
+
+HistoryEvent = tuple[str, str | None, str, str, str, str, dict[str, Any], str | None]
+"""(record_id, version_id, event, status, actor, at, detail, version_hash), as append_history takes them."""
 
 
 def append_history(
@@ -49,23 +55,37 @@ def append_history(
     version_hash: str | None,
 ) -> str:
     """Append one entry; must run inside the caller's write transaction."""
-    last_seq, prev = head(db)
-    entry = {
-        "seq": last_seq + 1,
-        "record_id": record_id,
-        "version_id": version_id,
-        "content_hash": version_hash,
-        "event": event,
-        "status": status,
-        "actor": actor,
-        "at": at,
-        "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True),
-        "prev_hash": prev,
-    }
-    digest = entry_hash(entry)
-    db.execute(
+    return append_history_many(db, [(record_id, version_id, event, status, actor, at, detail, version_hash)])
+
+
+def append_history_many(db: sqlite_utils.Database, events: list[HistoryEvent]) -> str:
+    """Append entries in order, chained as one by one (inside the caller's transaction).
+
+    One statement for all of them: a sync settles hundreds of records per receipt.
+    Returns the new head's hash.
+    """
+    seq, prev = head(db)
+    rows = []
+    for record_id, version_id, event, status, actor, at, detail, version_hash in events:
+        seq += 1
+        entry = {
+            "seq": seq,
+            "record_id": record_id,
+            "version_id": version_id,
+            "content_hash": version_hash,
+            "event": event,
+            "status": status,
+            "actor": actor,
+            "at": at,
+            "detail": json.dumps(detail, ensure_ascii=False, sort_keys=True) if detail else "{}",
+            "prev_hash": prev,
+        }
+        digest = entry_hash(entry)
+        rows.append((seq, record_id, version_id, event, status, actor, at, entry["detail"], prev, digest))
+        prev = digest
+    db.conn.executemany(
         "INSERT INTO history (seq, record_id, version_id, event, status, actor, at, detail, prev_hash, entry_hash) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [entry["seq"], record_id, version_id, event, status, actor, at, entry["detail"], prev, digest],
+        rows,
     )
-    return digest
+    return prev

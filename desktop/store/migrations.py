@@ -16,7 +16,10 @@ import sqlite_utils
 from desktop.store.chain import append_history
 from desktop.store.clock import utc_now
 from desktop.store.connection import write_transaction
+from desktop.store.keys import rebuild_keys
+from desktop.store.search import short_tokens
 from desktop.store.versions import declare_final
+from forms.registry import load_registry
 
 
 def _m1_initial(db: sqlite_utils.Database) -> None:
@@ -209,6 +212,60 @@ def _m5_final_versions(db: sqlite_utils.Database) -> None:
         append_history(db, row["record_id"], final["version_id"], "finalize", status, "system", now, {}, final["content_hash"])
 
 
+def _m6_indexed_lookups(db: sqlite_utils.Database) -> None:
+    # Saving, searching, listing and syncing must cost the same in an office of 100
+    # records and of 100,000: duplicate checks read keys kept beside each record
+    # (desktop.store.keys), one- and two-character searches have their own index
+    # (desktop.store.search), each list order has an index that pages by keyset, and the
+    # outbox is read in queue (rowid) order and by batch without sorting or scanning.
+    db.executescript(
+        """
+        CREATE TABLE record_keys (
+            id INTEGER PRIMARY KEY,
+            record_id TEXT NOT NULL,
+            form_id TEXT NOT NULL,
+            field TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('exact', 'name')),
+            key TEXT NOT NULL
+        );
+        CREATE INDEX record_keys_key ON record_keys (form_id, field, kind, key);
+        CREATE INDEX record_keys_record ON record_keys (record_id);
+        CREATE VIRTUAL TABLE name_search USING fts5 (
+            key, tokenize = 'trigram case_sensitive 1', content = '', contentless_delete = 1
+        );
+        CREATE VIRTUAL TABLE short_search USING fts5 (
+            grams, tokenize = 'unicode61 remove_diacritics 0', detail = 'none', content = '', contentless_delete = 1
+        );
+        DROP INDEX versions_credit_code;
+        DROP INDEX records_form_updated;
+        CREATE INDEX records_updated ON records (updated_at, record_id);
+        CREATE INDEX records_form_updated ON records (form_id, updated_at, record_id);
+        CREATE INDEX records_form_title ON records (form_id, title, record_id);
+        DROP INDEX records_form_status;
+        CREATE INDEX records_status ON records (status, form_id);
+        DROP INDEX outbox_state;
+        CREATE INDEX outbox_state ON outbox (state);
+        CREATE INDEX outbox_batch ON outbox (batch_sequence);
+        """
+    )
+    after = 0
+    while True:
+        rows = db.execute("SELECT rowid, body FROM record_search WHERE rowid > ? ORDER BY rowid LIMIT 2000", [after]).fetchall()
+        if not rows:
+            break
+        for rowid, body in rows:
+            db.execute("INSERT INTO short_search (rowid, grams) VALUES (?, ?)", [rowid, short_tokens(body)])
+        after = rows[-1][0]
+    if db.execute("SELECT 1 FROM records LIMIT 1").fetchone():
+        rebuild_keys(db, load_registry(_published_forms(db)))
+
+
+def _published_forms(db: sqlite_utils.Database) -> Path | None:
+    # The forms the province published live beside the database (desktop.services.updates).
+    main = next((row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main"), "")
+    return Path(main).parent / "published" if main else None
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -217,6 +274,7 @@ MIGRATIONS: list[Migration] = [
     (3, "sync: device, outbox, batches, receipts, updates", _m3_sync),
     (4, "indexes for duplicate lookups", _m4_lookup_indexes),
     (5, "final records show final versions", _m5_final_versions),
+    (6, "duplicate keys, short-term search and list indexes", _m6_indexed_lookups),
 ]
 
 

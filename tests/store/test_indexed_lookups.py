@@ -1,0 +1,203 @@
+"""Validation reads indexes only, and short searches find exactly what substrings would.
+
+Checked by what SQLite plans rather than by timing: every query validation issues is run
+through ``EXPLAIN QUERY PLAN``, and no plan may walk a whole table. Short (one- and
+two-character) searches are compared, on stores hypothesis makes up, with what ``LIKE``
+over the same text returns.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from desktop.services.checking import RecordChecker, default_checker
+from desktop.services.lookup import StoreLookup
+from desktop.services.records import RecordService
+from desktop.store.office import Office
+from forms.duplicates import InMemoryLookup
+from forms.examples import example
+from tests.conftest import PASSPHRASE
+from tests.office.conftest import enterprise
+
+FORMS = ("enterprise", "platform", "talent_team", "standard", "key_technology", "landmark_product",
+         "application_scenario")
+
+
+def _variant(form_id: str, i: int) -> dict:
+    """A valid record of ``form_id``, different for each ``i`` but close to the example."""
+    if form_id == "enterprise":
+        return enterprise(i, name=f"安徽{'量子芯片储能'[i % 3:i % 3 + 2]}科技有限公司{i}")
+    data = copy.deepcopy(example(form_id))
+    data["name" if "name" in data else "title"] = f"{data.get('name') or data.get('title')}{i}"
+    if form_id == "standard":
+        data["number"] = f"GB/T {42565 + i}-2023"
+    return data
+
+
+@pytest.fixture
+def filled(office: Office) -> RecordService:
+    service = RecordService(office, default_checker(office.paths.root))
+    for form_id in FORMS:
+        service.add_many(form_id, [_variant(form_id, i) for i in range(12)])
+    return service
+
+
+def _plans(service: RecordService, run) -> list[tuple[str, list[str]]]:
+    statements: list[str] = []
+    conn = service.db.conn
+    conn.set_trace_callback(statements.append)
+    try:
+        run()
+    finally:
+        conn.set_trace_callback(None)
+    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    return [(sql, [row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql)]) for sql in reads]
+
+
+# A plan step that pins one of these finds a handful of rows; one that pins only, say, the
+# form (``SEARCH records USING INDEX ... (form_id=?)``) walks every record of the form.
+_SELECTIVE = re.compile(r"\((?:[^)]*\b)?(record_id|version_id|rowid|current_version_id|key)=\?")
+
+
+def _walks_rows(line: str) -> bool:
+    """Does this plan step read a table beyond the few rows a key picks? (MATCH is an index.)"""
+    if "VIRTUAL TABLE" in line or not line.startswith(("SCAN", "SEARCH")):
+        return False
+    return line.startswith("SCAN") or not _SELECTIVE.search(line)
+
+
+def test_validating_a_record_scans_no_table(filled: RecordService) -> None:
+    enterprise_id = filled.query(form="enterprise", limit=1)[0]["record_id"]
+    cases = []
+    for form_id in FORMS:
+        data = example(form_id)
+        cases.append((form_id, data, None))
+        # An exact repeat of a stored record: its duplicate keys and similar names are found.
+        cases.append((form_id, _variant(form_id, 3), None))
+    team = dict(example("talent_team"), host_enterprise=enterprise_id)
+    cases.append(("talent_team", team, None))
+    stored = filled.query(form="platform", limit=1)[0]["record_id"]
+    cases.append(("platform", filled.current_data(stored), stored))
+
+    found_codes: set[str] = set()
+    read = 0
+    for form_id, data, record_id in cases:
+        problems: list[dict] = []
+
+        def run(form_id=form_id, data=data, record_id=record_id, problems=problems) -> None:
+            checked, _ = filled.check(form_id, data, final=True, record_id=record_id)
+            problems.extend(checked.problems)
+
+        for sql, plan in _plans(filled, run):
+            read += 1
+            walks = [line for line in plan if _walks_rows(line)]
+            assert not walks, f"{form_id}: {sql}\n{plan}"
+        found_codes.update(p["code"] for p in problems)
+    # The checks really looked things up (and found what is there), so the plans above
+    # are those of the lookups, not of a path that skipped them.
+    assert read >= len(cases)
+    assert {"duplicate", "similar"} <= found_codes
+
+
+def test_store_lookup_finds_what_a_scan_of_every_record_finds(filled: RecordService) -> None:
+    records = [(r["record_id"], r["form_id"], filled.current_data(r["record_id"])) for r in filled.query()]
+    scan = InMemoryLookup(records)
+    store = StoreLookup(filled.db)
+    registry = filled.checker.registry
+    for form_id in FORMS:
+        for data in (_variant(form_id, 5), example(form_id)):
+            def duplicates(lookup, form_id=form_id, data=data) -> list[tuple[str, str, str]]:
+                result = registry.validate(form_id, data, lookup=lookup)
+                return sorted((p.path, p.code, p.message_en) for p in result.problems
+                              if p.code in ("duplicate", "similar", "ref_not_found"))
+
+            assert duplicates(store) == duplicates(scan), form_id
+
+
+# -- short searches -----------------------------------------------------------------------
+ALPHABET = "量子芯片储能通信智能网络aAbBzZ09%_\\ ·（）-ßİＡ"
+TEXTS = st.text(alphabet=ALPHABET, min_size=0, max_size=24)
+
+
+def _like(text: str, term: str) -> bool:
+    # SQL LIKE without ICU: ASCII letters compare case-insensitively, everything else exactly.
+    fold = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+    return term.translate(fold) in text.translate(fold)
+
+
+def test_short_search_returns_exactly_the_substring_matches(tmp_path) -> None:
+    office, _ = Office.create(tmp_path / "office", org_unit="340104", office_name="测试", admin="张三",
+                              passphrase=PASSPHRASE)
+    service = RecordService(office, RecordChecker())
+    forms = itertools.count()
+
+    @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+    @given(texts=st.lists(TEXTS, min_size=1, max_size=8), extra=st.lists(st.text(alphabet=ALPHABET, min_size=1, max_size=2)),
+           edit=st.booleans())
+    def check(texts: list[str], extra: list[str], edit: bool) -> None:
+        # Each example is its own form, so examples never see each other's records.
+        form_id = f"h{next(forms)}"
+        saved = [service.add(form_id, {"name": text}).record_id for text in texts]
+        if edit:
+            texts[0] = texts[0][::-1] + "量"
+            service.edit(saved[0], {"name": texts[0]})
+        terms = {t[i:i + n] for t in texts for n in (1, 2) for i in range(len(t) - n + 1)} | set(extra)
+        for term in terms:
+            if not term.strip() or term != term.strip() or len(term.split()) != 1:
+                continue
+            expected = {rid for rid, text in zip(saved, texts, strict=True) if _like(text, term)}
+            found = {r["record_id"] for r in service.query(form=form_id, search=term)}
+            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            like = {row[0] for row in service.db.execute(
+                "SELECT s.record_id FROM record_search s JOIN records r ON r.rowid = s.rowid "
+                "WHERE r.form_id = ? AND s.body LIKE ? ESCAPE '\\'", [form_id, f"%{escaped}%"])}
+            assert found == expected == like, (term, texts)
+            assert service.count(form=form_id, search=term) == len(expected)
+
+    try:
+        check()
+    finally:
+        office.close()
+
+
+def test_migration_backfills_keys_and_short_search(tmp_path) -> None:
+    """An office made before the indexes existed finds its old records by key and by 二字词."""
+    from desktop.store.migrations import MIGRATIONS
+
+    office, _ = Office.create(tmp_path / "office", org_unit="340104", office_name="测试", admin="张三",
+                              passphrase=PASSPHRASE)
+    db = office.db
+    # Roll the store back to before migration 6 as an older release left it.
+    service = RecordService(office, default_checker(office.paths.root))
+    saved = service.add("enterprise", enterprise(1, name="合肥储能科技有限公司"))
+    db.executescript(
+        "DROP TABLE record_keys; DROP TABLE name_search; DROP TABLE short_search; "
+        "DROP INDEX records_updated; DROP INDEX records_form_updated; DROP INDEX records_form_title; "
+        "DROP INDEX records_status; DROP INDEX outbox_state; DROP INDEX outbox_batch; "
+        "CREATE INDEX records_form_status ON records (form_id, status); "
+        "CREATE INDEX records_form_updated ON records (form_id, updated_at); "
+        "CREATE INDEX outbox_state ON outbox (state, queued_at); "
+        "CREATE INDEX versions_credit_code ON versions (json_extract(data, '$.credit_code')); "
+        "DELETE FROM _migrations WHERE number = 6;"
+    )
+    office.close()
+    reopened = Office.unlock(tmp_path / "office", None, PASSPHRASE)
+    try:
+        assert any(n == 6 for n, _, _ in MIGRATIONS)
+        assert list((tmp_path / "office" / "backups").glob("*before-migration-6*"))
+        service = RecordService(reopened, default_checker(reopened.paths.root))
+        assert [r["record_id"] for r in service.query(search="储能")] == [saved.record_id]
+        again = service.check("enterprise", enterprise(1, name="合肥储能科技有限公司"), final=True)[0]
+        assert {"duplicate", "similar"} <= {p["code"] for p in again.problems}
+        keys = reopened.db.execute("SELECT kind, key FROM record_keys ORDER BY kind").fetchall()
+        assert [k for k, _ in keys] == ["exact", "name"]
+        assert json.loads(reopened.db.execute("SELECT data FROM versions").fetchone()[0])["name"] == "合肥储能科技有限公司"
+    finally:
+        reopened.close()
