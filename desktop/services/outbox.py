@@ -14,6 +14,7 @@ from typing import Any
 from desktop.services.device import device_key, enrollment, replace_device_key
 from desktop.services.records import change_status
 from desktop.services.updates import write_published_file
+from desktop.store.chain import append_history_many
 from desktop.store.clock import utc_now
 from desktop.store.connection import write_transaction
 from desktop.store.office import Office
@@ -37,16 +38,29 @@ class OfficeOutbox:
 
     # -- queueing -----------------------------------------------------------------
     def enqueue_final(self) -> int:
-        """Put the current version of every final record in the outbox (status: queued)."""
+        """Put the current version of every final record in the outbox (status: queued).
+
+        Set-based: one statement per table and one history append for all of them, so
+        queueing 100,000 records is one short transaction, not 100,000 small ones.
+        """
         with write_transaction(self.db) as db:
-            rows = list(db.query("SELECT record_id, current_version_id FROM records WHERE status = 'final' ORDER BY updated_at"))
+            rows = db.execute(
+                "SELECT r.record_id, r.current_version_id, v.content_hash FROM records r "
+                "JOIN versions v ON v.version_id = r.current_version_id "
+                "WHERE r.status = 'final' ORDER BY r.updated_at, r.record_id"
+            ).fetchall()
+            if not rows:
+                return 0
             now = utc_now()
-            for row in rows:
-                db.execute(
-                    "INSERT OR IGNORE INTO outbox (version_id, record_id, queued_at, state) VALUES (?, ?, ?, 'pending')",
-                    [row["current_version_id"], row["record_id"], now],
-                )
-                change_status(db, row["record_id"], "queued", reason=None, actor=self.office.user)
+            db.conn.executemany(
+                "INSERT OR IGNORE INTO outbox (version_id, record_id, queued_at, state) VALUES (?, ?, ?, 'pending')",
+                [(version_id, record_id, now) for record_id, version_id, _ in rows],
+            )
+            db.execute("UPDATE records SET status = 'queued', status_reason = NULL, updated_at = ? WHERE status = 'final'", [now])
+            append_history_many(db, [
+                (record_id, version_id, "status", "queued", self.office.user, now, {}, digest)
+                for record_id, version_id, digest in rows
+            ])
         return len(rows)
 
     # -- OfficeSyncStore ------------------------------------------------------------
@@ -70,15 +84,16 @@ class OfficeOutbox:
         return int(next(self.db.query("SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'batched')"))["n"])
 
     def pending_versions(self, limit: int) -> list[RecordVersion]:
-        rows = self.db.query(
-            "SELECT v.* FROM outbox o JOIN versions v ON v.version_id = o.version_id "
-            "WHERE o.state = 'pending' ORDER BY o.queued_at, o.version_id LIMIT ?",
+        # Queue order is insertion order: the outbox's rowid, which its state index keeps.
+        rows = self.db.execute(
+            "SELECT v.record_id, v.version_id, v.form_id, v.form_version, v.org_unit, v.status, v.data, v.content_hash "
+            "FROM outbox o JOIN versions v ON v.version_id = o.version_id "
+            "WHERE o.state = 'pending' ORDER BY o.rowid LIMIT ?",
             [int(limit)],
-        )
+        ).fetchall()
         return [
-            RecordVersion(r["record_id"], r["version_id"], r["form_id"], r["form_version"], r["org_unit"],
-                          r["status"], json.loads(r["data"]), r["content_hash"])
-            for r in rows
+            RecordVersion(record_id, version_id, form_id, form_version, org_unit, status, json.loads(data), digest)
+            for record_id, version_id, form_id, form_version, org_unit, status, data, digest in rows
         ]
 
     def next_batch_position(self) -> tuple[int, str | None]:
@@ -91,8 +106,10 @@ class OfficeOutbox:
                 "INSERT INTO batches (sequence, batch_id, envelope, batch_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 [batch.sequence, batch.batch_id, batch.envelope, batch.batch_hash, utc_now()],
             )
-            for version_id in batch.version_ids:
-                db.execute("UPDATE outbox SET state = 'batched', batch_sequence = ? WHERE version_id = ?", [batch.sequence, version_id])
+            db.conn.executemany(
+                "UPDATE outbox SET state = 'batched', batch_sequence = ? WHERE version_id = ?",
+                [(batch.sequence, version_id) for version_id in batch.version_ids],
+            )
             self._set_state(db, next_sequence=str(batch.sequence + 1), previous_batch_hash=batch.batch_hash)
 
     def unacknowledged_batches(self) -> list[StoredBatch]:
@@ -110,23 +127,51 @@ class OfficeOutbox:
                 [batch.sequence, batch.batch_id, receipt_bytes, entry.received_at, len(entry.accepted), len(entry.rejected)],
             )
             db.execute("UPDATE batches SET acknowledged_at = ? WHERE sequence = ? AND acknowledged_at IS NULL", [utc_now(), batch.sequence])
-            for accepted in entry.accepted:
-                db.execute("UPDATE outbox SET state = 'accepted' WHERE version_id = ?", [accepted.version_id])
-                self._settle(db, accepted.record_id, accepted.version_id, "synced", None)
+            db.conn.executemany("UPDATE outbox SET state = 'accepted' WHERE version_id = ?",
+                                [(a.version_id,) for a in entry.accepted])
+            db.conn.executemany(
+                "UPDATE outbox SET state = 'rejected', reasons = ? WHERE version_id = ?",
+                [(json.dumps([r.to_json() for r in rejected.reasons], ensure_ascii=False), rejected.version_id)
+                 for rejected in entry.rejected],
+            )
+            outcomes: dict[str, tuple[str, str | None]] = {a.version_id: ("synced", None) for a in entry.accepted}
             for rejected in entry.rejected:
-                reasons = [r.to_json() for r in rejected.reasons]
-                db.execute("UPDATE outbox SET state = 'rejected', reasons = ? WHERE version_id = ?",
-                           [json.dumps(reasons, ensure_ascii=False), rejected.version_id])
                 # The province's messages begin with the field's label; field ids mean nothing to a clerk.
                 text = "；".join(r.message_zh.rstrip("。") for r in rejected.reasons)
-                self._settle(db, rejected.record_id, rejected.version_id, "returned", text or "省级端点拒收")
+                outcomes[rejected.version_id] = ("returned", text or "省级端点拒收")
+            self._settle(db, outcomes)
 
-    def _settle(self, db: Any, record_id: str, version_id: str, status: str, reason: str | None) -> None:
-        # Only the version the record still shows decides its status; a record edited
-        # since it was queued keeps its newer draft.
-        row = next(db.query("SELECT status, current_version_id FROM records WHERE record_id = ?", [record_id]), None)
-        if row and row["current_version_id"] == version_id and row["status"] == "queued":
-            change_status(db, record_id, status, reason=reason, actor=PROVINCE)
+    @staticmethod
+    def _settle(db: Any, outcomes: dict[str, tuple[str, str | None]]) -> None:
+        """Give records still showing an answered version its outcome (synced or returned).
+
+        Only the version a record still shows decides its status: a record edited since it
+        was queued keeps its newer draft. All records of a receipt change together.
+        """
+        if not outcomes:
+            return
+        current = []
+        ids = list(outcomes)
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            current += db.execute(
+                "SELECT r.record_id, r.current_version_id, v.content_hash FROM records r "
+                "JOIN versions v ON v.version_id = r.current_version_id "
+                f"WHERE r.current_version_id IN ({','.join('?' * len(chunk))}) AND r.status = 'queued'",
+                chunk,
+            ).fetchall()
+        if not current:
+            return
+        now = utc_now()
+        db.conn.executemany(
+            "UPDATE records SET status = ?, status_reason = ?, updated_at = ? WHERE record_id = ?",
+            [(*outcomes[version_id], now, record_id) for record_id, version_id, _ in current],
+        )
+        append_history_many(db, [
+            (record_id, version_id, "status", outcomes[version_id][0], PROVINCE, now,
+             {"reason": outcomes[version_id][1]} if outcomes[version_id][1] else {}, digest)
+            for record_id, version_id, digest in current
+        ])
 
     def last_checkpoint(self) -> bytes | None:
         row = next(self.db.query("SELECT envelope FROM checkpoints WHERE id = 1"), None)
@@ -167,14 +212,14 @@ class OfficeOutbox:
 
     def _returned(self, db: Any, body: dict[str, Any]) -> None:
         record_id, reason = str(body.get("record_id", "")), str(body.get("reason", "")) or "省里退回"
-        row = next(db.query("SELECT status FROM records WHERE record_id = ?", [record_id]), None)
+        row = db.execute("SELECT status FROM records WHERE record_id = ?", [record_id]).fetchone()
         if row is None:
             return
-        if row["status"] in ("queued", "synced"):
+        if row[0] in ("queued", "synced"):
             change_status(db, record_id, "returned", reason=reason, actor=PROVINCE)
         else:
             # Already being corrected: keep its status, note the province's reason.
-            change_status(db, record_id, row["status"], reason=reason, actor=PROVINCE, event="province_return")
+            change_status(db, record_id, row[0], reason=reason, actor=PROVINCE, event="province_return")
 
     def pending_key_rotation(self) -> tuple[Ed25519PrivateKey, bytes] | None:
         row = next(self.db.query("SELECT new_private_key, statement FROM key_rotation WHERE id = 1"), None)
