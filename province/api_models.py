@@ -49,6 +49,8 @@ class Config(BaseModel):
     max_body_bytes: int
     max_pull: int
     server_time: str
+    batch_versions: list[int] = Field(
+        description="Batch protocol versions accepted (2: compressed batch, compact receipt).")
 
 
 class PullReply(BaseModel):

@@ -24,6 +24,7 @@ from province import api_models as m
 from province import batches, console, enrollment, log, signing, updates
 from province.clock import utc_now
 from province.context import Province, Settings
+from sync.compact import BATCH_TYPES
 from sync.control import MAX_PULL, ServerConfig
 from sync.errors import (
     BatchTooLarge,
@@ -114,7 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
         log_id = province.db.run(log.log_id, write=False)
         return ServerConfig(PROTOCOL_VERSION, log_id, key_id(province.signer.key()),
                             settings.max_batch_versions, settings.max_body_bytes, MAX_PULL,
-                            utc_now()).to_json()
+                            utc_now(), tuple(BATCH_TYPES)).to_json()
 
     @app.post("/v1/enrollments", tags=["enrollment"], status_code=201,
               summary="Enroll a device key with a one-time code",

@@ -10,6 +10,7 @@ and bytes get the stored receipt back, other bytes under that id get 409.
 from __future__ import annotations
 
 import json
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from province import faults, log
@@ -17,21 +18,19 @@ from province.clock import utc_now
 from province.context import Province
 from province.db import Tx
 from sync import dsse
-from sync.encoding import DecodeError, parse_json_object
+from sync.compact import BATCH_TYPES, BATCH_V2_TYPE, RECEIPT_V2_TYPE, CompactReceipt, parse_batch
 from sync.errors import (
     BatchConflict,
     BatchTooLarge,
     ChainMismatch,
     DeviceMismatch,
     KeyRetired,
-    MalformedPayload,
     OrgUnitForbidden,
     Revoked,
     SequenceGap,
 )
 from sync.keys import Ed25519PublicKey
 from sync.protocol import (
-    BATCH_TYPE,
     RECEIPT_TYPE,
     Accepted,
     BatchPayload,
@@ -60,12 +59,13 @@ def find_device_key(tx: Tx, keyid: str) -> DeviceKey | None:
 
 
 def verify_device_envelope(
-    province: Province, body: bytes, payload_type: str
+    province: Province, body: bytes, payload_type: str | Collection[str]
 ) -> tuple[dsse.Verified, DeviceKey]:
     """Verify an envelope signed by an enrolled device key; return it and the key's owner."""
     envelope = dsse.parse(body)
-    if envelope.payload_type != payload_type:
-        dsse.verify(envelope, lambda k: None, payload_type)  # raises UnsupportedPayloadType
+    allowed = {payload_type} if isinstance(payload_type, str) else set(payload_type)
+    if envelope.payload_type not in allowed:
+        dsse.verify(envelope, lambda k: None, allowed)  # raises UnsupportedPayloadType
     found: dict[str, DeviceKey] = {}
 
     def lookup(tx: Tx) -> None:
@@ -81,11 +81,9 @@ def verify_device_envelope(
 
 def receive_batch(province: Province, body: bytes) -> tuple[int, bytes]:
     """Handle ``POST /v1/batches``; return (201 or 200, receipt envelope bytes) or raise."""
-    verified, owner = verify_device_envelope(province, body, BATCH_TYPE)
-    try:
-        batch = BatchPayload.from_json(parse_json_object(verified.payload))
-    except DecodeError as exc:
-        raise MalformedPayload(f"payload: {exc}") from None
+    verified, owner = verify_device_envelope(province, body, BATCH_TYPES.values())
+    # Only now, with the signature checked, is a compressed payload inflated (bounded).
+    batch = parse_batch(verified.payload_type, verified.payload, max_bytes=province.settings.max_body_bytes)
     if batch.device_id != owner.device_id:
         raise DeviceMismatch("the batch names another device than the key's owner")
     if len(batch.versions) > province.settings.max_batch_versions:
@@ -130,8 +128,12 @@ def receive_batch(province: Province, body: bytes) -> tuple[int, bytes]:
         entry = LogEntry(batch.batch_id, batch.device_id, org_unit, batch.sequence, digest,
                          received_at, tuple(accepted), tuple(rejected))
         appended, checkpoint, proof = log.append(tx, province.signer, entry.leaf(), batch.batch_id)
-        receipt = province.signer.sign(
-            Receipt(entry, appended, checkpoint, tuple(proof)).to_json(), RECEIPT_TYPE).to_bytes()
+        full = Receipt(entry, appended, checkpoint, tuple(proof))
+        # A version 2 batch is answered by a compact receipt; the log holds the full entry.
+        if verified.payload_type == BATCH_V2_TYPE:
+            receipt = province.signer.sign(CompactReceipt.of(full, batch).to_json(), RECEIPT_V2_TYPE).to_bytes()
+        else:
+            receipt = province.signer.sign(full.to_json(), RECEIPT_TYPE).to_bytes()
         for position, item in enumerate(rejected):
             tx.execute("INSERT INTO rejections (batch_id, position, version_id, record_id, reasons)"
                        " VALUES (?, ?, ?, ?, ?)",

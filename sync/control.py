@@ -7,7 +7,7 @@ carry them, and who signs each, are described in ``docs/protocol.md``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from sync.fields import HEX64, ID, Fields
@@ -219,13 +219,15 @@ class ServerConfig:
     max_body_bytes: int
     max_pull: int
     server_time: str
+    batch_versions: tuple[int, ...] = (1,)
+    """Batch protocol versions the province accepts; a province that does not say takes 1."""
 
     def to_json(self) -> dict[str, Any]:
         return {"protocol": self.protocol, "log_id": self.log_id,
                 "province_key_id": self.province_key_id,
                 "max_batch_versions": self.max_batch_versions,
                 "max_body_bytes": self.max_body_bytes, "max_pull": self.max_pull,
-                "server_time": self.server_time}
+                "server_time": self.server_time, "batch_versions": list(self.batch_versions)}
 
     @classmethod
     def from_json(cls, obj: Any) -> ServerConfig:
@@ -233,5 +235,9 @@ class ServerConfig:
         msg = cls(f.integer("protocol"), f.text("log_id", max_len=128), f.text("province_key_id"),
                   f.integer("max_batch_versions", minimum=1), f.integer("max_body_bytes", minimum=1),
                   f.integer("max_pull", minimum=1), f.text("server_time", max_len=40))
+        versions = obj.get("batch_versions", [1])
+        if not isinstance(versions, list) or not all(
+                isinstance(v, int) and not isinstance(v, bool) for v in versions):
+            raise f.fail("batch_versions", "must be a list of integers")
         # Unknown keys are tolerated here only: config may grow without a new protocol version.
-        return msg
+        return replace(msg, batch_versions=tuple(versions))

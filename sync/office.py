@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sync import dsse
+from sync.compact import BATCH_TYPES, batch_payload
 from sync.control import DEVICE_KEY_ROTATION_TYPE, DeviceKeyRotation
 from sync.encoding import canonical_json
 from sync.keys import Ed25519PrivateKey, key_id, public_key_to_b64
-from sync.protocol import BATCH_TYPE, BatchPayload, Receipt, RecordVersion
+from sync.protocol import BatchPayload, Receipt, RecordVersion
 from sync.receipts import batch_hash
 
 
@@ -44,11 +45,13 @@ def build_batch(
     versions: Sequence[RecordVersion],
     *,
     batch_id: str | None = None,
+    version: int = 1,
 ) -> StoredBatch:
     """Sign a batch of record versions; the office must store the result before sending it.
 
     ``sequence`` starts at 1 and has no gaps per device; ``previous_batch_hash`` is the
-    ``batch_hash`` of the batch before (None for sequence 1). The returned envelope bytes are
+    ``batch_hash`` of the batch before (None for sequence 1). ``version`` 2 compresses the
+    payload (when the province lists it in its config). The returned envelope bytes are
     the batch from now on: resend exactly them, never rebuild.
     """
     payload = BatchPayload(
@@ -58,7 +61,7 @@ def build_batch(
         previous_batch_hash=previous_batch_hash,
         versions=tuple(versions),
     )
-    envelope = dsse.sign_bytes(payload.to_bytes(), BATCH_TYPE, [device_key])
+    envelope = dsse.sign_bytes(batch_payload(payload, version), BATCH_TYPES[version], [device_key])
     return StoredBatch(payload.batch_id, sequence, envelope,
                        tuple(v.version_id for v in versions))
 

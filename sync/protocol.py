@@ -93,9 +93,10 @@ class BatchPayload:
     previous_batch_hash: str | None
     versions: tuple[RecordVersion, ...]
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, version: int = PROTOCOL_VERSION) -> dict[str, Any]:
+        """The payload object; ``version`` is the protocol version it is sent in (1 or 2)."""
         return {
-            "protocol": PROTOCOL_VERSION, "batch_id": self.batch_id, "device_id": self.device_id,
+            "protocol": version, "batch_id": self.batch_id, "device_id": self.device_id,
             "sequence": self.sequence, "previous_batch_hash": self.previous_batch_hash,
             "versions": [v.to_json() for v in self.versions],
         }
@@ -104,9 +105,9 @@ class BatchPayload:
         return canonical_json(self.to_json())
 
     @classmethod
-    def from_json(cls, obj: Any, *, max_versions: int = 100_000) -> BatchPayload:
+    def from_json(cls, obj: Any, *, max_versions: int = 100_000, version: int = PROTOCOL_VERSION) -> BatchPayload:
         f = Fields(obj)
-        f.protocol()
+        f.protocol(version)
         batch = cls(
             batch_id=f.text("batch_id", max_len=128, pattern=ID),
             device_id=f.text("device_id", max_len=128, pattern=ID),

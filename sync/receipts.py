@@ -9,17 +9,20 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sync import dsse, merkle
+from sync.compact import BATCH_TYPES, RECEIPT_V2_TYPE, CompactReceipt, parse_batch
 from sync.dsse import KeyLookup
 from sync.encoding import DecodeError, parse_json_object, sha256_hex
 from sync.errors import InvalidReply, ProtocolError, UnknownKey, UntrustedProvinceKey
 from sync.protocol import (
-    BATCH_TYPE,
     CHECKPOINT_TYPE,
     RECEIPT_TYPE,
     BatchPayload,
     Checkpoint,
     Receipt,
 )
+
+# The office's own stored batches, decompressed to check a receipt against them.
+MAX_BATCH_BYTES = 256 * 1024 * 1024
 
 
 def batch_hash(envelope: bytes) -> str:
@@ -34,6 +37,26 @@ def _verify(data: bytes | dsse.Envelope, lookup: KeyLookup, payload_type: str) -
         raise UntrustedProvinceKey("signed by a key that is not trusted") from None
     except ProtocolError as exc:
         raise InvalidReply(f"{payload_type.split(';')[0]}: {exc.message}") from None
+
+
+def _verify_any(data: bytes | dsse.Envelope, lookup: KeyLookup, payload_types: tuple[str, ...]) -> dsse.Verified:
+    try:
+        return dsse.verify(data, lookup, payload_types)
+    except UnknownKey:
+        raise UntrustedProvinceKey("signed by a key that is not trusted") from None
+    except ProtocolError as exc:
+        raise InvalidReply(f"receipt: {exc.message}") from None
+
+
+def parse_batch_envelope(batch_envelope: bytes) -> BatchPayload:
+    """The batch inside stored envelope bytes of either version (signature not checked)."""
+    try:
+        envelope = dsse.parse(batch_envelope)
+        if envelope.payload_type not in BATCH_TYPES.values():
+            raise InvalidReply("not a batch envelope")
+        return parse_batch(envelope.payload_type, envelope.payload, max_bytes=MAX_BATCH_BYTES)
+    except (ProtocolError, DecodeError) as exc:
+        raise InvalidReply(f"batch: {exc}") from None
 
 
 def verify_checkpoint(envelope: bytes | dsse.Envelope, lookup: KeyLookup) -> Checkpoint:
@@ -66,30 +89,34 @@ def verify_receipt(
     envelope is given, that the receipt is about exactly those bytes and answers every version
     in it exactly once.
     """
-    payload = _verify(data, lookup, RECEIPT_TYPE)
+    verified = _verify_any(data, lookup, (RECEIPT_TYPE, RECEIPT_V2_TYPE))
+    batch = parse_batch_envelope(batch_envelope) if batch_envelope is not None else None
     try:
-        receipt = Receipt.from_json(parse_json_object(payload))
-    except (ProtocolError, DecodeError) as exc:
+        obj = parse_json_object(verified.payload)
+        if verified.payload_type == RECEIPT_TYPE:
+            receipt = Receipt.from_json(obj)
+        elif batch is None:
+            raise InvalidReply("a compact receipt is checked together with the batch it answers")
+        else:
+            receipt = CompactReceipt.from_json(obj).expand(batch)
+    except (ProtocolError, DecodeError, ValueError) as exc:
         raise InvalidReply(f"receipt: {exc}") from None
     checkpoint = verify_checkpoint(receipt.checkpoint, lookup)
     if not verify_inclusion(receipt, checkpoint):
         raise InvalidReply("receipt: inclusion proof does not verify against its checkpoint")
-    if batch_envelope is not None:
-        check_receipt_matches_batch(receipt, batch_envelope)
+    if batch_envelope is not None and batch is not None:
+        _check_matches(receipt, batch_envelope, batch)
     return receipt, checkpoint
 
 
 def check_receipt_matches_batch(receipt: Receipt, batch_envelope: bytes) -> None:
     """Raise :class:`InvalidReply` unless ``receipt`` answers exactly this batch's bytes."""
+    _check_matches(receipt, batch_envelope, parse_batch_envelope(batch_envelope))
+
+
+def _check_matches(receipt: Receipt, batch_envelope: bytes, batch: BatchPayload) -> None:
     if receipt.entry.batch_hash != batch_hash(batch_envelope):
         raise InvalidReply("receipt is for other bytes than the batch sent")
-    try:
-        envelope = dsse.parse(batch_envelope)
-        if envelope.payload_type != BATCH_TYPE:
-            raise InvalidReply("not a batch envelope")
-        batch = BatchPayload.from_json(parse_json_object(envelope.payload))
-    except (ProtocolError, DecodeError) as exc:
-        raise InvalidReply(f"batch: {exc}") from None
     entry = receipt.entry
     if (entry.batch_id, entry.device_id, entry.sequence) != (
         batch.batch_id, batch.device_id, batch.sequence

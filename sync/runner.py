@@ -10,18 +10,21 @@ answers a batch it already has with the receipt it already gave.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from sync import dsse
 from sync.client import ProvinceClient, VerifiedReceipt
-from sync.encoding import parse_json_object
+from sync.compact import BATCH_TYPES
+from sync.control import ServerConfig
+from sync.encoding import canonical_json
 from sync.errors import Cancelled, InvalidReply, NotFound, SequenceGap
 from sync.office import OfficeSyncStore, StoredBatch, build_batch
-from sync.protocol import Checkpoint
-from sync.receipts import verify_checkpoint, verify_consistency
+from sync.protocol import Checkpoint, RecordVersion
+from sync.receipts import parse_batch_envelope, verify_checkpoint, verify_consistency
 
 MAX_RECOVERIES = 3
+MAX_BATCH_BYTES = 8 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -81,29 +84,51 @@ class _Run:
         self.store.finish_key_rotation()
         self.client.device_key = new_key
 
-    def send_outbox(self, max_versions: int) -> None:
-        while True:
-            self.check_cancel()
-            unacknowledged = self.store.unacknowledged_batches()
-            if unacknowledged:
-                batch = unacknowledged[0]
-            else:
-                versions = self.store.pending_versions(max_versions)
-                if not versions:
+    def send_outbox(self, config: ServerConfig) -> None:
+        """Resend stored batches, then build, store and send new ones until none is left.
+
+        While one batch is with the province the next is built and stored, so the office's
+        work and the province's overlap; the next is sent only once the province answered
+        the one before (it takes a device's batches strictly in sequence).
+        """
+        version = max(v for v in (*config.batch_versions, 1) if v in BATCH_TYPES)
+        max_bytes = batch_bytes(config)
+        waiting = self.store.unacknowledged_batches()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-send") as sender:
+            flight: tuple[StoredBatch, Future[VerifiedReceipt]] | None = None
+            while True:
+                self.check_cancel()
+                if not waiting:
+                    built = self.build(config.max_batch_versions, max_bytes, version)
+                    waiting = [built] if built is not None else []
+                if flight is not None:
+                    batch, answer = flight
+                    flight = None
+                    try:
+                        result = answer.result()
+                    except SequenceGap as gap:
+                        self.recover(batch, gap)
+                        waiting = self.store.unacknowledged_batches()
+                        continue
+                    self.record(batch, result)
+                if not waiting:
                     return
-                device = self.store.device()
-                sequence, previous = self.store.next_batch_position()
-                batch = build_batch(device.key, device.device_id, sequence, previous, versions)
-                self.store.save_batch(batch)
-                self.emit("batch_built", batch.sequence)
-            self.check_cancel()
-            self.emit("sending", batch.sequence)
-            try:
-                result = self.client.send_batch(batch.envelope)
-            except SequenceGap as gap:
-                self.recover(batch, gap)
-                continue
-            self.record(batch, result)
+                batch = waiting.pop(0)
+                self.check_cancel()
+                self.emit("sending", batch.sequence)
+                flight = (batch, sender.submit(self.client.send_batch, batch.envelope))
+
+    def build(self, max_versions: int, max_bytes: int, version: int) -> StoredBatch | None:
+        """Sign the next batch of pending versions and store it (None when nothing is pending)."""
+        versions = fit_batch(self.store.pending_versions(max_versions), max_bytes)
+        if not versions:
+            return None
+        device = self.store.device()
+        sequence, previous = self.store.next_batch_position()
+        batch = build_batch(device.key, device.device_id, sequence, previous, versions, version=version)
+        self.store.save_batch(batch)
+        self.emit("batch_built", batch.sequence)
+        return batch
 
     def record(self, batch: StoredBatch, result: VerifiedReceipt) -> None:
         self.emit("receipt_received", batch.sequence)
@@ -187,7 +212,26 @@ class _Run:
 
 
 def _batch_id(envelope: bytes) -> str:
-    return str(parse_json_object(dsse.parse(envelope).payload)["batch_id"])
+    return parse_batch_envelope(envelope).batch_id
+
+
+def batch_bytes(config: ServerConfig) -> int:
+    """How many bytes of record versions (as canonical JSON) one batch may carry.
+
+    Half the province's body limit leaves room for base64 and the envelope when the
+    payload is not compressed; the cap keeps one batch's round trip short.
+    """
+    return max(1, min(config.max_body_bytes // 2, MAX_BATCH_BYTES))
+
+
+def fit_batch(versions: Sequence[RecordVersion], max_bytes: int) -> list[RecordVersion]:
+    """The longest prefix of ``versions`` within ``max_bytes`` (at least one version)."""
+    total = 0
+    for n, version in enumerate(versions):
+        total += len(canonical_json(version.to_json()))
+        if n and total > max_bytes:
+            return list(versions[:n])
+    return list(versions)
 
 
 def run_sync(
@@ -214,7 +258,7 @@ def run_sync(
     client.device_id, client.device_key = device.device_id, device.key
     run.finish_key_rotation()
     run.total = store.pending_count()
-    run.send_outbox(config.max_batch_versions)
+    run.send_outbox(config)
     if pull:
         run.pull()
     run.emit("done")

@@ -21,7 +21,7 @@ from desktop.store.chain import entry_hash, genesis_hash
 from forms.canonical import content_hash
 from sync import errors as sync_errors
 from sync.keys import key_id
-from sync.receipts import check_receipt_matches_batch, verify_checkpoint, verify_receipt
+from sync.receipts import verify_checkpoint, verify_receipt
 from sync.trust import ProvinceTrust
 
 
@@ -195,9 +195,8 @@ def _check_sync(folder: Path, device: Ed25519PublicKey | None, versions: dict[st
         sequence = path.stem.rsplit("-", 1)[-1]
         batch = _read(folder, f"sync/batches/{sequence}.json", report)
         try:
-            receipt, _ = verify_receipt(path.read_bytes(), trust.lookup)
-            if batch is not None:
-                check_receipt_matches_batch(receipt, batch)
+            # A compact receipt names versions by their place in the batch: checked together.
+            receipt, _ = verify_receipt(path.read_bytes(), trust.lookup, batch_envelope=batch)
         except sync_errors.SyncError as exc:
             report.add(rel, f"回执验证失败：{exc}", f"receipt does not verify: {exc}")
             continue
