@@ -8,11 +8,9 @@ from pathlib import Path
 
 from desktop.cli.common import common_options, lang, open_office, record_checker, say
 from desktop.errors import InvalidInput
-from desktop.services.exchange.export import export_office
-from desktop.services.exchange.importer import import_workbook
-from desktop.services.exchange.template import write_template
-from desktop.services.exchange.verify import verify_export
-from desktop.services.records import RecordService
+
+# The exchange services (openpyxl) are imported by the command that runs, not at start-up:
+# every other command would pay for them.
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -43,6 +41,8 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise InvalidInput(f"--out 应是一个新的文件夹，而 {args.out} 是一个文件。",
                            f"--out must name a new folder, but {args.out} is a file.")
     with open_office(args) as office:
+        from desktop.services.exchange.export import export_office
+
         for progress in export_office(office, checker.registry, args.out, forms=args.forms, since=since):
             _bar(progress.done, progress.total, progress.step)
     if sys.stderr.isatty():
@@ -66,6 +66,8 @@ def _date(text: str) -> str:
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
+    from desktop.services.exchange.verify import verify_export
+
     report = verify_export(args.folder)
     if report.ok:
         checked = report.checked
@@ -97,6 +99,9 @@ def register_import(sub: argparse._SubParsersAction) -> None:
 def cmd_import(args: argparse.Namespace) -> int:
     checker = record_checker(args)
     with open_office(args) as office:
+        from desktop.services.exchange.importer import import_workbook
+        from desktop.services.records import RecordService
+
         service = RecordService(office, checker)
         for progress in import_workbook(service, checker.registry, args.file, partial=args.partial,
                                         final=args.final, report_path=args.report):
@@ -123,6 +128,8 @@ def cmd_template(args: argparse.Namespace) -> int:
     if args.out.is_dir():
         raise InvalidInput(f"--out 应是要写出的 .xlsx 文件名，而 {args.out} 是一个文件夹。",
                            f"--out must name the .xlsx file to write, but {args.out} is a folder.")
+    from desktop.services.exchange.template import write_template
+
     write_template(form, args.out)
     say(f"已写出“{form.label('zh')}”导入模板：{args.out}", f"Wrote the {form.label('en')} import template: {args.out}")
     return 0

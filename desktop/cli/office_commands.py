@@ -20,7 +20,6 @@ from desktop.cli.common import (
 from desktop.errors import InvalidInput
 from desktop.store.integrity import check_store
 from desktop.store.office import ROLES, Office
-from forms.registry import load_registry
 from sync.fsutil import write_atomic
 
 
@@ -59,6 +58,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_init(args: argparse.Namespace) -> int:
     if not args.user:
         raise InvalidInput("请用 --user 指定第一位管理员的用户名。", "Name the first admin with --user.")
+    from forms.registry import load_registry
+
     unit = load_registry().org_unit(args.org_unit)
     if unit is None:
         raise InvalidInput(

@@ -18,7 +18,6 @@ from desktop.cli.common import (
     say,
 )
 from desktop.errors import InvalidInput
-from desktop.services.progress import office_progress
 from desktop.services.records import STATUS_ZH, STATUSES, RecordService
 from forms.model import FormDefinition
 
@@ -196,6 +195,8 @@ def cmd_progress(args: argparse.Namespace) -> int:
     _complete_year(args.year, args.as_of)
     checker = record_checker(args)
     with open_office(args) as office:
+        from desktop.services.progress import office_progress
+
         progress = office_progress(office, checker.registry, as_of=args.as_of, reporting_year=args.year)
     if args.json:
         print_json(progress.to_json())

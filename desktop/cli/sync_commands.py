@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from desktop.cli.common import common_options, lang, open_office, say
-from desktop.services.sync_office import enroll_office, sync_office
-from sync.runner import SyncProgress
+
+if TYPE_CHECKING:
+    from sync.runner import SyncProgress
 
 STEPS_ZH = {
     "config": "连接省级端点", "key_rotation": "更换设备密钥", "batch_built": "打包", "sending": "发送",
@@ -33,6 +35,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     with open_office(args) as office:
+        from desktop.services.sync_office import enroll_office  # HTTP is loaded only to sync
+
         device_id = enroll_office(office, args.endpoint, args.code, ca_bundle=args.ca_bundle,
                                   province_key_id=args.province_key_id, new_key=args.new_key)
     say(f"登记成功，设备编号 {device_id}。", f"Enrolled; device id {device_id}.")
@@ -51,6 +55,8 @@ def _show(progress: SyncProgress) -> None:
 
 def cmd_sync(args: argparse.Namespace) -> int:
     with open_office(args) as office:
+        from desktop.services.sync_office import sync_office
+
         summary = sync_office(office, progress=_show, pull=not args.no_pull)
     say(
         f"同步完成：发送 {summary.sent}，接收 {summary.accepted}，拒收 {summary.rejected}，"

@@ -6,9 +6,11 @@ every problem found, and what the store indexes (title, sector, search text).
 
 from __future__ import annotations
 
+import functools
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
@@ -17,7 +19,9 @@ from desktop.services.updates import published_dir
 from forms.acceptance import DRAFT_TOLERATED
 from forms.duplicates import RecordKey, record_keys
 from forms.errors import UnknownForm
-from forms.registry import Registry, load_registry
+
+if TYPE_CHECKING:
+    from forms.registry import Registry
 
 
 @dataclass
@@ -81,13 +85,22 @@ class FormsChecker(RecordChecker):
 
     draft_tolerated = DRAFT_TOLERATED
 
-    def __init__(self, registry: Registry, db: sqlite_utils.Database | None = None) -> None:
-        self.registry = registry
+    def __init__(self, registry: Registry | Callable[[], Registry], db: sqlite_utils.Database | None = None) -> None:
+        # A loader is called on first use: a command that only lists records never loads
+        # (or imports) the forms engine.
+        self._registry = registry
         self.db = db
+
+    @property
+    def registry(self) -> Registry:
+        """The forms registry (loaded now if it was given as a loader)."""
+        if callable(self._registry):
+            self._registry = self._registry()
+        return self._registry
 
     def bind(self, db: sqlite_utils.Database) -> FormsChecker:
         """The same checker, looking up duplicates in ``db``."""
-        return FormsChecker(self.registry, db)
+        return FormsChecker(self._registry, db)
 
     def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None) -> Checked:
         lookup = StoreLookup(self.db) if self.db is not None else None
@@ -107,5 +120,13 @@ class FormsChecker(RecordChecker):
 
 
 def default_checker(data_dir: str | os.PathLike[str] | None = None) -> FormsChecker:
-    """The checker the office app uses: packaged forms plus what the province published."""
-    return FormsChecker(load_registry(published_dir(data_dir) if data_dir is not None else None))
+    """The checker the office app uses: packaged forms plus what the province published
+    (read when first needed, once for this checker and every checker bound from it)."""
+
+    @functools.cache
+    def load() -> Registry:
+        from forms.registry import load_registry
+
+        return load_registry(published_dir(data_dir) if data_dir is not None else None)
+
+    return FormsChecker(load)

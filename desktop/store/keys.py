@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forms.duplicates import RecordKey, record_keys
 from forms.errors import UnknownForm
-from forms.registry import Registry
+
+if TYPE_CHECKING:
+    from forms.registry import Registry
 
 
 def replace_keys(db: Any, record_id: str, form_id: str, keys: Iterable[RecordKey], *, new: bool = False) -> None:

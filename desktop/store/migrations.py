@@ -19,7 +19,6 @@ from desktop.store.connection import write_transaction
 from desktop.store.keys import rebuild_keys
 from desktop.store.search import short_tokens
 from desktop.store.versions import declare_final
-from forms.registry import load_registry
 
 
 def _m1_initial(db: sqlite_utils.Database) -> None:
@@ -257,6 +256,8 @@ def _m6_indexed_lookups(db: sqlite_utils.Database) -> None:
             db.execute("INSERT INTO short_search (rowid, grams) VALUES (?, ?)", [rowid, short_tokens(body)])
         after = rows[-1][0]
     if db.execute("SELECT 1 FROM records LIMIT 1").fetchone():
+        from forms.registry import load_registry
+
         rebuild_keys(db, load_registry(_published_forms(db)))
 
 
