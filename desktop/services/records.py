@@ -19,7 +19,7 @@ from desktop.store.clock import utc_now
 from desktop.store.connection import write_transaction
 from desktop.store.keys import replace_keys
 from desktop.store.office import Office
-from desktop.store.search import index_text, term_clause
+from desktop.store.search import index_text, search_clauses
 from desktop.store.versions import declare_final
 from forms.canonical import canonical_json, content_hash
 from forms.keys import fold_search
@@ -258,7 +258,7 @@ class RecordService:
         if order not in ORDERS:
             raise InvalidInput("不支持的排序方式。", f"Unsupported sort order {order!r}.")
         column, direction_word = order.split()
-        where, params = self._filters(form, status, search, sector, direction)
+        where, params = self._filters(form, status, search, sector, direction, first_rows=limit is not None)
         if after is not None:
             seek, seek_params = _after_clause(column, direction_word, after)
             where = f"{where} AND {seek}" if where else f"WHERE {seek}"
@@ -281,17 +281,17 @@ class RecordService:
             raise ValueError(column)
         return {row["k"]: row["n"] for row in self.db.query(f"SELECT {column} AS k, count(*) AS n FROM records GROUP BY {column}")}
 
-    def _filters(self, form: str | None, status: str | None, search: str | None, sector: str | None, direction: str | None) -> tuple[str, list[Any]]:
+    def _filters(self, form: str | None, status: str | None, search: str | None, sector: str | None,
+                 direction: str | None, *, first_rows: bool = False) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
         for column, value in (("form_id", form), ("status", status), ("sector", sector), ("direction", direction)):
             if value:
                 clauses.append(f"{column} = ?")
                 params.append(value)
-        for term in fold_search(search or "").split():
-            sql, param = term_clause(term)
-            clauses.append(f"rowid IN ({sql})")
-            params.append(param)
+        terms, term_params = search_clauses(self.db, search, first_rows=first_rows)
+        clauses += terms
+        params += term_params
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
 
 

@@ -13,7 +13,10 @@ a term of three or more characters matches as the trigram index does.
 
 from __future__ import annotations
 
+import math
 from typing import Any
+
+from forms.keys import fold_search
 
 # FTS5's own tokenizer splits text at punctuation and folds case, so each character is
 # written as fixed-width hex: a token is then a plain word that survives tokenizing intact
@@ -51,6 +54,37 @@ def term_clause(term: str) -> tuple[str, Any]:
         return ("SELECT rowid FROM record_search WHERE record_search MATCH ?",
                 '"' + term.replace('"', '""') + '"')
     return "SELECT rowid FROM short_search WHERE short_search MATCH ?", '"' + _token(fold(term)) + '"'
+
+
+def search_clauses(db: Any, search: str | None, *, first_rows: bool) -> tuple[list[str], list[Any]]:
+    """WHERE clauses (and their parameters) keeping records that hold every term of ``search``.
+
+    For a count every match is needed anyway. For the first rows of a list the plan depends
+    on how many records a term matches: a rare term is cheapest to look up match by match
+    and sort; a common one (量子 in a quantum park) is cheapest by walking the list's own
+    index in order and keeping matches until the page is full. The unary ``+`` tells SQLite
+    to treat a term as a filter rather than as the rows to fetch.
+    """
+    terms = [term_clause(term) for term in fold_search(search or "").split()]
+    if not terms:
+        return [], []
+    driver = None
+    if first_rows:
+        newest = db.execute("SELECT max(rowid) FROM records").fetchone()[0] or 0
+        # Fetching and sorting costs per match; walking costs per record passed over
+        # (index order, about 50·N/matches of them): they cross near √(2N) matches.
+        few = max(200, math.isqrt(2 * newest))
+        counts = [_count(db, sql, param, few + 1) for sql, param in terms]
+        if min(counts) <= few:
+            driver = counts.index(min(counts))
+    # Without a driving term (a count, or only common terms) every term is a plain IN for a
+    # count and a filter (+rowid) for first rows.
+    clauses = [f"{'+' if first_rows and i != driver else ''}rowid IN ({sql})" for i, (sql, _param) in enumerate(terms)]
+    return clauses, [param for _sql, param in terms]
+
+
+def _count(db: Any, sql: str, param: Any, cap: int) -> int:
+    return int(db.execute(f"SELECT count(*) FROM ({sql} LIMIT ?)", [param, cap]).fetchone()[0])
 
 
 def index_text(db: Any, rowid: int, record_id: str, text: str, *, new: bool) -> None:

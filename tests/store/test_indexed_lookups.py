@@ -153,7 +153,11 @@ def test_short_search_returns_exactly_the_substring_matches(tmp_path) -> None:
             if not term.strip() or term != term.strip() or len(term.split()) != 1:
                 continue
             expected = {rid for rid, text in zip(saved, texts, strict=True) if _like(text, term)}
-            found = {r["record_id"] for r in service.query(form=form_id, search=term)}
+            everything = service.query(form=form_id, search=term)
+            found = {r["record_id"] for r in everything}
+            # The first rows of a page, whichever plan the term's frequency picks, are the
+            # first rows of the whole answer.
+            assert service.query(form=form_id, search=term, limit=3) == everything[:3]
             escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             like = {row[0] for row in service.db.execute(
                 "SELECT s.record_id FROM record_search s JOIN records r ON r.rowid = s.rowid "
@@ -201,3 +205,26 @@ def test_migration_backfills_keys_and_short_search(tmp_path) -> None:
         assert json.loads(reopened.db.execute("SELECT data FROM versions").fetchone()[0])["name"] == "合肥储能科技有限公司"
     finally:
         reopened.close()
+
+
+@pytest.mark.parametrize("order", ["updated_at DESC", "title ASC", "sector ASC", "sector DESC", "status DESC"])
+def test_pages_of_a_common_term_are_the_answer_in_order(office: Office, order: str) -> None:
+    """A term in most records is answered by walking the list's index; every page, taken
+    after the last row of the one before, is the next slice of the whole answer."""
+    service = RecordService(office, RecordChecker())
+    sectors = ["quantum", None, "general_ai"]
+    service.add_many("enterprise", [{"name": f"{'量子' if i % 5 else '芯片'}公司{i:03d}", "sector": sectors[i % 3]}
+                                    for i in range(420)])
+    for i in range(0, 420, 7):  # some records change later, so updated_at is not creation order
+        record = service.query(form="enterprise", search=f"公司{i:03d}")[0]
+        service.edit(record["record_id"], {"name": f"量子公司{i:03d}改", "sector": sectors[(i + 1) % 3]})
+    whole = service.query(form="enterprise", search="量子", order=order)
+    assert len(whole) > 300
+    pages, after = [], None
+    while True:
+        page = service.query(form="enterprise", search="量子", order=order, limit=50, after=after)
+        pages += page
+        if len(page) < 50:
+            break
+        after = page[-1]
+    assert [r["record_id"] for r in pages] == [r["record_id"] for r in whole]
