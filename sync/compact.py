@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import gzip
 import zlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,9 +42,15 @@ BATCH_TYPES = {1: BATCH_TYPE, 2: BATCH_V2_TYPE}
 MAX_INDEXES = 100_000
 
 
-def batch_payload(batch: BatchPayload, version: int) -> bytes:
-    """The signed payload bytes of ``batch`` in protocol ``version`` (1 or 2)."""
-    data = canonical_json(batch.to_json(version))
+def batch_payload(batch: BatchPayload, version: int, encoded: Sequence[bytes] | None = None) -> bytes:
+    """The signed payload bytes of ``batch`` in protocol ``version`` (1 or 2).
+
+    ``encoded`` may give the versions' canonical JSON already made: "versions" sorts last
+    among the payload's keys, so the canonical payload is its other fields, then them.
+    """
+    parts = encoded if encoded is not None else [canonical_json(v.to_json()) for v in batch.versions]
+    head = canonical_json({**batch.to_json(version), "versions": []})
+    data = head[: -len(b"[]}")] + b"[" + b",".join(parts) + b"]}"
     return gzip.compress(data, compresslevel=6, mtime=0) if version == 2 else data
 
 

@@ -46,24 +46,36 @@ def build_batch(
     *,
     batch_id: str | None = None,
     version: int = 1,
+    max_bytes: int | None = None,
 ) -> StoredBatch:
     """Sign a batch of record versions; the office must store the result before sending it.
 
     ``sequence`` starts at 1 and has no gaps per device; ``previous_batch_hash`` is the
     ``batch_hash`` of the batch before (None for sequence 1). ``version`` 2 compresses the
-    payload (when the province lists it in its config). The returned envelope bytes are
-    the batch from now on: resend exactly them, never rebuild.
+    payload (when the province lists it in its config). With ``max_bytes`` the batch takes
+    the longest prefix of ``versions`` whose canonical JSON fits (one version at least); the
+    returned ``version_ids`` say which. The returned envelope bytes are the batch from now
+    on: resend exactly them, never rebuild.
     """
+    encoded: list[bytes] = []
+    total = 0
+    for version_ in versions:
+        # Each version is encoded once, both to measure it and to build the payload.
+        data = canonical_json(version_.to_json())
+        total += len(data)
+        if encoded and max_bytes is not None and total > max_bytes:
+            break
+        encoded.append(data)
     payload = BatchPayload(
         batch_id=batch_id or str(uuid.uuid4()),
         device_id=device_id,
         sequence=sequence,
         previous_batch_hash=previous_batch_hash,
-        versions=tuple(versions),
+        versions=tuple(versions[: len(encoded)]),
     )
-    envelope = dsse.sign_bytes(batch_payload(payload, version), BATCH_TYPES[version], [device_key])
+    envelope = dsse.sign_bytes(batch_payload(payload, version, encoded), BATCH_TYPES[version], [device_key])
     return StoredBatch(payload.batch_id, sequence, envelope,
-                       tuple(v.version_id for v in versions))
+                       tuple(v.version_id for v in payload.versions))
 
 
 def build_key_rotation(

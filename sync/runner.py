@@ -10,17 +10,16 @@ answers a batch it already has with the receipt it already gave.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from sync.client import ProvinceClient, VerifiedReceipt
 from sync.compact import BATCH_TYPES
 from sync.control import ServerConfig
-from sync.encoding import canonical_json
 from sync.errors import Cancelled, InvalidReply, NotFound, SequenceGap
 from sync.office import OfficeSyncStore, StoredBatch, build_batch
-from sync.protocol import Checkpoint, RecordVersion
+from sync.protocol import Checkpoint
 from sync.receipts import parse_batch_envelope, verify_checkpoint, verify_consistency
 
 MAX_RECOVERIES = 3
@@ -66,6 +65,8 @@ class _Run:
         self.progress = progress or (lambda p: None)
         self.summary = SyncSummary()
         self.total = 0
+        self.checkpoint = store.last_checkpoint()
+        """The newest signed checkpoint seen (envelope bytes), as the store keeps it."""
 
     def emit(self, step: str, sequence: int | None = None, message: str = "") -> None:
         self.progress(SyncProgress(step, self.summary.sent, self.total, sequence, message))
@@ -87,52 +88,69 @@ class _Run:
     def send_outbox(self, config: ServerConfig) -> None:
         """Resend stored batches, then build, store and send new ones until none is left.
 
-        While one batch is with the province the next is built and stored, so the office's
-        work and the province's overlap; the next is sent only once the province answered
-        the one before (it takes a device's batches strictly in sequence).
+        The office's work and the province's overlap: while one batch is with the province
+        the next is built and stored, and the next goes out as soon as the province answered
+        (it takes a device's batches strictly in sequence), before the answer is recorded.
+        Every batch is stored before it is sent, so a crash at any point only means sending
+        stored bytes again, which the province answers with the receipt it already gave.
         """
         version = max(v for v in (*config.batch_versions, 1) if v in BATCH_TYPES)
         max_bytes = batch_bytes(config)
         waiting = self.store.unacknowledged_batches()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-send") as sender:
-            flight: tuple[StoredBatch, Future[VerifiedReceipt]] | None = None
+            flight: tuple[StoredBatch, Future[tuple[VerifiedReceipt, bytes]]] | None = None
             while True:
                 self.check_cancel()
                 if not waiting:
                     built = self.build(config.max_batch_versions, max_bytes, version)
                     waiting = [built] if built is not None else []
-                if flight is not None:
-                    batch, answer = flight
-                    flight = None
-                    try:
-                        result = answer.result()
-                    except SequenceGap as gap:
-                        self.recover(batch, gap)
-                        waiting = self.store.unacknowledged_batches()
-                        continue
-                    self.record(batch, result)
-                if not waiting:
-                    return
-                batch = waiting.pop(0)
-                self.check_cancel()
-                self.emit("sending", batch.sequence)
-                flight = (batch, sender.submit(self.client.send_batch, batch.envelope))
+                if flight is None:
+                    if not waiting:
+                        return
+                    flight = self.send(sender, waiting.pop(0), self.checkpoint)
+                    continue
+                batch, answer = flight
+                flight = None
+                try:
+                    result, newest = answer.result()
+                except SequenceGap as gap:
+                    self.recover(batch, gap)
+                    waiting = self.store.unacknowledged_batches()
+                    continue
+                if waiting and not self.client.cancel.is_set():
+                    flight = self.send(sender, waiting.pop(0), newest)
+                self.record(batch, result, newest)
+
+    def send(self, sender: ThreadPoolExecutor, batch: StoredBatch, known: bytes | None
+             ) -> tuple[StoredBatch, Future[tuple[VerifiedReceipt, bytes]]]:
+        self.emit("sending", batch.sequence)
+        return batch, sender.submit(self.exchange, batch, known)
+
+    def exchange(self, batch: StoredBatch, known: bytes | None) -> tuple[VerifiedReceipt, bytes]:
+        """Send a batch, verify the receipt and that the log extends ``known``: network and
+        checks only (the office's store is written on its own thread, in ``record``)."""
+        result = self.client.send_batch(batch.envelope)
+        return result, self.newer_checkpoint(known, result.checkpoint, result.receipt.checkpoint.to_bytes())
 
     def build(self, max_versions: int, max_bytes: int, version: int) -> StoredBatch | None:
         """Sign the next batch of pending versions and store it (None when nothing is pending)."""
-        versions = fit_batch(self.store.pending_versions(max_versions), max_bytes)
+        versions = self.store.pending_versions(max_versions)
         if not versions:
             return None
         device = self.store.device()
         sequence, previous = self.store.next_batch_position()
-        batch = build_batch(device.key, device.device_id, sequence, previous, versions, version=version)
+        batch = build_batch(device.key, device.device_id, sequence, previous, versions, version=version,
+                            max_bytes=max_bytes)
         self.store.save_batch(batch)
         self.emit("batch_built", batch.sequence)
         return batch
 
-    def record(self, batch: StoredBatch, result: VerifiedReceipt) -> None:
+    def record(self, batch: StoredBatch, result: VerifiedReceipt, newest: bytes | None = None) -> None:
+        """Store a verified receipt (and the newest checkpoint) and count it."""
         self.emit("receipt_received", batch.sequence)
-        self.check_log(result.checkpoint, result.receipt.checkpoint.to_bytes())
+        if newest is None:
+            newest = self.newer_checkpoint(self.checkpoint, result.checkpoint, result.receipt.checkpoint.to_bytes())
+        self.remember(newest)
         self.store.save_receipt(batch, result.receipt, result.receipt_bytes)
         receipt = result.receipt
         self.summary.batches += 1
@@ -145,28 +163,37 @@ class _Run:
         )
         self.emit("receipt_saved", batch.sequence)
 
-    def check_log(self, new: Checkpoint, new_envelope: bytes) -> None:
-        """Refuse a province whose log is not an extension of the one this office saw before.
+    def newer_checkpoint(self, known: bytes | None, new: Checkpoint, new_envelope: bytes) -> bytes:
+        """The newer of the known checkpoint and ``new``, once the province proved the larger
+        tree extends the smaller; refuse a province whose log is not an extension of the one
+        this office saw before.
 
         A receipt replayed for an old batch may carry an older checkpoint, so the proof is
         asked for whichever of the two trees is smaller.
         """
-        previous = self.store.last_checkpoint()
-        if previous is not None:
-            old = verify_checkpoint(previous, self.client.trust.lookup)
-            if old == new:
-                return
-            small, large = sorted((old, new), key=lambda c: c.tree_size)
-            try:
-                proof = self.client.consistency_proof(small.tree_size, large.tree_size)
-            except NotFound:
-                raise InvalidReply("the province's log is shorter than one it signed before; "
-                                   "it lost entries (restored from a backup?)") from None
-            if not verify_consistency(small, large, proof):
-                raise InvalidReply("the province's log is not an extension of the one seen before")
-            if large is old:
-                return
-        self.store.save_checkpoint(new_envelope)
+        if known is None:
+            return new_envelope
+        old = verify_checkpoint(known, self.client.trust.lookup)
+        if old == new:
+            return known
+        small, large = sorted((old, new), key=lambda c: c.tree_size)
+        try:
+            proof = self.client.consistency_proof(small.tree_size, large.tree_size)
+        except NotFound:
+            raise InvalidReply("the province's log is shorter than one it signed before; "
+                               "it lost entries (restored from a backup?)") from None
+        if not verify_consistency(small, large, proof):
+            raise InvalidReply("the province's log is not an extension of the one seen before")
+        return known if large is old else new_envelope
+
+    def remember(self, envelope: bytes) -> None:
+        if envelope != self.checkpoint:
+            self.store.save_checkpoint(envelope)
+            self.checkpoint = envelope
+
+    def check_log(self, new: Checkpoint, new_envelope: bytes) -> None:
+        """Refuse a province whose log is not an extension of the one seen before; keep the newer."""
+        self.remember(self.newer_checkpoint(self.checkpoint, new, new_envelope))
 
     def recover(self, batch: StoredBatch, gap: SequenceGap) -> None:
         """Bring the office's chain back in line with the province's, or give up loudly."""
@@ -222,16 +249,6 @@ def batch_bytes(config: ServerConfig) -> int:
     payload is not compressed; the cap keeps one batch's round trip short.
     """
     return max(1, min(config.max_body_bytes // 2, MAX_BATCH_BYTES))
-
-
-def fit_batch(versions: Sequence[RecordVersion], max_bytes: int) -> list[RecordVersion]:
-    """The longest prefix of ``versions`` within ``max_bytes`` (at least one version)."""
-    total = 0
-    for n, version in enumerate(versions):
-        total += len(canonical_json(version.to_json()))
-        if n and total > max_bytes:
-            return list(versions[:n])
-    return list(versions)
 
 
 def run_sync(

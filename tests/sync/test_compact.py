@@ -18,12 +18,15 @@ from sync.compact import (
     RECEIPT_V2_TYPE,
     CompactEntry,
     CompactReceipt,
+    batch_payload,
     gunzip,
     parse_batch,
 )
 from sync.control import ServerConfig
 from sync.encoding import canonical_json, parse_json_object
 from sync.errors import BatchTooLarge, InvalidReply, MalformedPayload
+from sync.keys import generate_private_key
+from sync.office import build_batch
 from sync.protocol import (
     RECEIPT_TYPE,
     Accepted,
@@ -34,7 +37,6 @@ from sync.protocol import (
     Rejected,
 )
 from sync.receipts import verify_checkpoint, verify_inclusion, verify_receipt
-from sync.runner import fit_batch
 from tests.sync.offices import enroll_device, error_code, invalid_version, post, version
 from tests.sync.servers import ProvinceServer
 
@@ -166,8 +168,20 @@ def test_a_compact_receipt_needs_its_batch_and_must_fit_it(shared_province: Prov
 
 
 def test_batches_are_cut_by_bytes() -> None:
+    key = generate_private_key()
     versions = [version("340104", i) for i in range(10)]
     size = len(canonical_json(versions[0].to_json()))
-    assert len(fit_batch(versions, size * 3 + 1)) == 3
-    assert len(fit_batch(versions, 1)) == 1  # one version always goes, however large
-    assert len(fit_batch(versions, 10**9)) == 10
+
+    def cut(max_bytes: int | None, v: int = 2) -> BatchPayload:
+        batch = build_batch(key, "dev-1", 1, None, versions, version=v, max_bytes=max_bytes)
+        payload = parse_batch(dsse.parse(batch.envelope).payload_type, dsse.parse(batch.envelope).payload,
+                              max_bytes=1 << 20)
+        assert tuple(w.version_id for w in payload.versions) == batch.version_ids
+        return payload
+
+    assert len(cut(size * 3 + 1).versions) == 3
+    assert len(cut(1).versions) == 1  # one version always goes, however large
+    assert len(cut(None).versions) == len(cut(10**9, v=1).versions) == 10
+    # The payload assembled from each version's own encoding is the canonical JSON of it all.
+    whole = BatchPayload("b", "dev-1", 1, None, tuple(versions))
+    assert batch_payload(whole, 1) == canonical_json(whole.to_json(1))
