@@ -32,10 +32,13 @@ if TYPE_CHECKING:
 
 
 def _load_checker(data_dir: Path) -> Any:
+    import desktop.gui.dashboard  # noqa: F401  (the first page, with its charts)
     import desktop.gui.main_window  # noqa: F401  (warms the import for open_main)
     from desktop.services.checking import default_checker
 
-    return default_checker(data_dir)
+    checker = default_checker(data_dir)
+    checker.registry  # noqa: B018  (loaded now, while the passphrase is typed)
+    return checker
 
 def sync_screen(session: Session) -> Any:
     """The sync page for the main window's ``sync`` slot (imported when first opened)."""

@@ -33,7 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.gui import exclusions
 from desktop.gui.i18n import language, pick
 from desktop.gui.labels import STATUS_ORDER, status_label
-from desktop.gui.readers import DashboardData, dashboard_data
+from desktop.gui.readers import DashboardData, dashboard_counts, dashboard_progress
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
 
@@ -206,8 +206,10 @@ class Dashboard(QWidget):
             return
         self.pending = True
         self.stale = False
-        office, registry = self.session.office, self.session.registry
-        Task(lambda: dashboard_data(office, registry), self).success(self._show).failure(self._failed).start()
+        office = self.session.office
+        # The counts come first (quick at any size); progress reads every counted record,
+        # so the table of targets fills in after them.
+        Task(lambda: dashboard_counts(office), self).success(self._show).failure(self._failed).start()
 
     def _failed(self, exc: BaseException) -> None:
         from desktop.gui.errors import show_error
@@ -216,9 +218,8 @@ class Dashboard(QWidget):
         show_error(self, exc)
 
     def _show(self, data: DashboardData) -> None:
-        self.pending = False
-        if self.stale:
-            self.refresh()
+        if self.data is not None and data.progress is None:
+            data.progress = self.data.progress  # the last progress stays up until the new one is in
         self.data = data
         self.cards["total"].set(data.total)
         self.cards["drafts"].set(data.count("draft"), self.tr("%n unsaved edit(s) kept", "", data.unsaved_edits) if data.unsaved_edits else "")
@@ -226,9 +227,18 @@ class Dashboard(QWidget):
         self.cards["final"].set(data.count("final", "queued"), self.tr("%n record(s) not yet synced in all", "", unsynced))
         self.cards["returned"].set(data.count("returned"))
         self.cards["synced"].set(data.count("synced"))
-        self._fill_table(data)
         self._fill_chart(data)
+        office, registry = self.session.office, self.session.registry
+        Task(lambda: dashboard_progress(office, registry), self).success(self._show_progress).failure(self._failed).start()
+
+    def _show_progress(self, progress: Any) -> None:
+        self.pending = False
+        if self.data is not None:
+            self.data.progress = progress
+            self._fill_table(self.data)
         self.refreshed.emit()
+        if self.stale:
+            self.refresh()
 
     def _fill_table(self, data: DashboardData) -> None:
         progress = data.progress
@@ -271,7 +281,7 @@ class Dashboard(QWidget):
         chart.removeAllSeries()
         for axis in chart.axes():
             chart.removeAxis(axis)
-        if self.data is None or not 0 <= row < len(self.data.progress.targets):
+        if self.data is None or self.data.progress is None or not 0 <= row < len(self.data.progress.targets):
             return
         tp = self.data.progress.targets[row]
         self.exclusions.show_target(tp)

@@ -16,7 +16,7 @@ from desktop.store.office import Office
 
 @dataclass
 class DashboardData:
-    """Everything the dashboard shows, computed in one background read."""
+    """Everything the dashboard shows; ``progress`` is None until it has been computed."""
 
     by_status: dict[str, int] = field(default_factory=dict)
     by_sector_status: dict[tuple[str, str], int] = field(default_factory=dict)
@@ -31,16 +31,26 @@ class DashboardData:
         return sum(self.by_status.get(s, 0) for s in statuses)
 
 
-def dashboard_data(office: Office, registry: Any) -> DashboardData:
-    """Counts by status and by sector, unsaved edits, and progress toward the targets."""
+def dashboard_counts(office: Office) -> DashboardData:
+    """Counts by status and by sector (kept by the store as records change), unsaved edits."""
     db = office.open_reader()
     try:
         data = DashboardData()
-        for row in db.query("SELECT sector, status, count(*) AS n FROM records GROUP BY sector, status"):
-            data.by_sector_status[(row["sector"] or "", row["status"])] = row["n"]
-            data.by_status[row["status"]] = data.by_status.get(row["status"], 0) + row["n"]
+        for sector, status, n in db.execute(
+                "SELECT sector, status, sum(n) FROM record_counts GROUP BY sector, status HAVING sum(n) > 0"):
+            data.by_sector_status[(sector, status)] = n
+            data.by_status[status] = data.by_status.get(status, 0) + n
         data.unsaved_edits = next(db.query("SELECT count(*) AS n FROM autosave WHERE user = ?", [office.user]))["n"]
-        data.progress = office_progress(office, registry, db)
         return data
     finally:
         db.close()
+
+
+def dashboard_progress(office: Office, registry: Any) -> Any:
+    """Progress toward the targets: every counted record is read, so it comes second."""
+    db = office.open_reader()
+    try:
+        return office_progress(office, registry, db)
+    finally:
+        db.close()
+

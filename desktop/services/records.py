@@ -270,16 +270,24 @@ class RecordService:
         return list(self.db.query(sql, params))
 
     def count(self, **filters: Any) -> int:
+        """How many records match; by form, status and sector alone it is read from the kept counts."""
+        if not filters.get("search") and not filters.get("direction"):
+            clauses = [f"{column} = ?" for column in ("form_id", "status", "sector") if filters.get(_FILTER[column])]
+            params = [filters[_FILTER[column]] for column in ("form_id", "status", "sector") if filters.get(_FILTER[column])]
+            where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
+            return int(self.db.execute(f"SELECT ifnull(sum(n), 0) FROM record_counts {where}", params).fetchone()[0])
         where, params = self._filters(
             filters.get("form"), filters.get("status"), filters.get("search"),
             filters.get("sector"), filters.get("direction"),
         )
         return int(next(self.db.query(f"SELECT count(*) AS n FROM records {where}", params))["n"])
 
-    def counts_by(self, column: str) -> dict[str, int]:
-        if column not in ("form_id", "status", "sector"):
+    def counts_by(self, column: str) -> dict[str | None, int]:
+        """Records per form, status or sector (None for records without a sector)."""
+        if column not in _FILTER:
             raise ValueError(column)
-        return {row["k"]: row["n"] for row in self.db.query(f"SELECT {column} AS k, count(*) AS n FROM records GROUP BY {column}")}
+        rows = self.db.execute(f"SELECT {column}, sum(n) FROM record_counts GROUP BY {column} HAVING sum(n) > 0")
+        return {(key if key != "" or column != "sector" else None): int(n) for key, n in rows}
 
     def _filters(self, form: str | None, status: str | None, search: str | None, sector: str | None,
                  direction: str | None, *, first_rows: bool = False) -> tuple[str, list[Any]]:
@@ -331,6 +339,8 @@ ORDERS = {
 
 
 NULLABLE_ORDERS = {"sector"}
+# The kept counts' columns, and the filter that names each.
+_FILTER = {"form_id": "form", "status": "status", "sector": "sector"}
 
 
 def _after_clause(column: str, direction: str, after: dict[str, Any]) -> tuple[str, list[Any]]:

@@ -64,6 +64,7 @@ def check_database(db: sqlite_utils.Database, encrypted: bool) -> CheckReport:
         _check_versions(db, report)
         _check_chain(db, report)
         _check_records(db, report)
+        _check_counts(db, report)
     except DatabaseError as exc:
         report.add(f"读取数据时出错：{exc}", f"error while reading data: {exc}")
     return report
@@ -147,6 +148,17 @@ def _check_records(db: sqlite_utils.Database, report: CheckReport) -> None:
     if n != len(last):
         report.add("历史中有记录在记录表中缺失", "the history names records missing from the records table")
     report.counts["records"] = n
+
+
+def _check_counts(db: sqlite_utils.Database, report: CheckReport) -> None:
+    # The kept counts (what the overview shows) must be what the records table holds.
+    if "record_counts" not in db.table_names():
+        return
+    kept = {(f, st, se): n for f, st, se, n in db.execute("SELECT form_id, status, sector, n FROM record_counts WHERE n != 0")}
+    actual = {(f, st, se): n for f, st, se, n in db.execute(
+        "SELECT form_id, status, ifnull(sector, ''), count(*) FROM records GROUP BY 1, 2, 3")}
+    if kept != actual:
+        report.add("记录统计数与记录表不符", "the kept record counts disagree with the records table")
 
 
 def check_store(data_dir: str | os.PathLike[str], user: str | None, passphrase: str, *,

@@ -215,8 +215,9 @@ def _m6_indexed_lookups(db: sqlite_utils.Database) -> None:
     # Saving, searching, listing and syncing must cost the same in an office of 100
     # records and of 100,000: duplicate checks read keys kept beside each record
     # (desktop.store.keys), one- and two-character searches have their own index
-    # (desktop.store.search), each list order has an index that pages by keyset, and the
-    # outbox is read in queue (rowid) order and by batch without sorting or scanning.
+    # (desktop.store.search), each list order has an index that pages by keyset, counts are
+    # kept rather than counted, and the outbox is read in queue (rowid) order and by batch
+    # without sorting or scanning.
     db.executescript(
         """
         CREATE TABLE record_keys (
@@ -245,6 +246,34 @@ def _m6_indexed_lookups(db: sqlite_utils.Database) -> None:
         DROP INDEX outbox_state;
         CREATE INDEX outbox_state ON outbox (state);
         CREATE INDEX outbox_batch ON outbox (batch_sequence);
+        -- How many records each form has in each status and sector, kept by triggers in the
+        -- transaction that changes a record: the overview and the navigation read a handful
+        -- of rows here instead of every record (which a cold start would read from disk).
+        CREATE TABLE record_counts (
+            form_id TEXT NOT NULL,
+            status TEXT NOT NULL,
+            sector TEXT NOT NULL,
+            n INTEGER NOT NULL,
+            PRIMARY KEY (form_id, status, sector)
+        ) WITHOUT ROWID;
+        INSERT INTO record_counts (form_id, status, sector, n)
+            SELECT form_id, status, ifnull(sector, ''), count(*) FROM records GROUP BY 1, 2, 3;
+        CREATE TRIGGER records_counted AFTER INSERT ON records BEGIN
+            INSERT INTO record_counts (form_id, status, sector, n) VALUES (new.form_id, new.status, ifnull(new.sector, ''), 1)
+                ON CONFLICT (form_id, status, sector) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER records_recounted AFTER UPDATE OF form_id, status, sector ON records
+            WHEN old.form_id IS NOT new.form_id OR old.status IS NOT new.status OR old.sector IS NOT new.sector
+        BEGIN
+            UPDATE record_counts SET n = n - 1
+                WHERE form_id = old.form_id AND status = old.status AND sector = ifnull(old.sector, '');
+            INSERT INTO record_counts (form_id, status, sector, n) VALUES (new.form_id, new.status, ifnull(new.sector, ''), 1)
+                ON CONFLICT (form_id, status, sector) DO UPDATE SET n = n + 1;
+        END;
+        CREATE TRIGGER records_uncounted AFTER DELETE ON records BEGIN
+            UPDATE record_counts SET n = n - 1
+                WHERE form_id = old.form_id AND status = old.status AND sector = ifnull(old.sector, '');
+        END;
         """
     )
     after = 0

@@ -69,6 +69,8 @@ def rows() -> list[Row]:
             limit=500),
         Row("app: overview numbers", "ms", "from the key being derived to the overview having drawn its counts",
             "≤ 500", limit=500),
+        Row("app: progress toward targets", "ms", "from the key being derived to the overview's table of targets "
+            "(reads every final, queued and synced record)", "—"),
     ]
 
 
@@ -105,6 +107,7 @@ def fill(table: dict[str, Row], n: int, suite: str, m: dict[str, Any]) -> None:
         put("app: unlock dialog", "unlock", "bare")
         put("app: main window", "main")
         put("app: overview numbers", "numbers")
+        put("app: progress toward targets", "progress")
 
 
 def main() -> None:

@@ -182,7 +182,8 @@ def test_migration_backfills_keys_and_short_search(tmp_path) -> None:
     service = RecordService(office, default_checker(office.paths.root))
     saved = service.add("enterprise", enterprise(1, name="合肥储能科技有限公司"))
     db.executescript(
-        "DROP TABLE record_keys; DROP TABLE name_search; DROP TABLE short_search; "
+        "DROP TABLE record_keys; DROP TABLE name_search; DROP TABLE short_search; DROP TABLE record_counts; "
+        "DROP TRIGGER records_counted; DROP TRIGGER records_recounted; DROP TRIGGER records_uncounted; "
         "DROP INDEX records_updated; DROP INDEX records_form_updated; DROP INDEX records_form_title; "
         "DROP INDEX records_status; DROP INDEX outbox_state; DROP INDEX outbox_batch; "
         "CREATE INDEX records_form_status ON records (form_id, status); "
@@ -198,6 +199,7 @@ def test_migration_backfills_keys_and_short_search(tmp_path) -> None:
         assert list((tmp_path / "office" / "backups").glob("*before-migration-6*"))
         service = RecordService(reopened, default_checker(reopened.paths.root))
         assert [r["record_id"] for r in service.query(search="储能")] == [saved.record_id]
+        assert service.counts_by("form_id") == {"enterprise": 1} and service.count(status="draft") == 1
         again = service.check("enterprise", enterprise(1, name="合肥储能科技有限公司"), final=True)[0]
         assert {"duplicate", "similar"} <= {p["code"] for p in again.problems}
         keys = reopened.db.execute("SELECT kind, key FROM record_keys ORDER BY kind").fetchall()
@@ -228,3 +230,32 @@ def test_pages_of_a_common_term_are_the_answer_in_order(office: Office, order: s
             break
         after = page[-1]
     assert [r["record_id"] for r in pages] == [r["record_id"] for r in whole]
+
+
+def test_kept_counts_follow_every_change(office: Office) -> None:
+    """The counts the overview reads are kept in step with records by the store itself."""
+    from desktop.services.outbox import OfficeOutbox
+    from desktop.store.integrity import check_database
+
+    service = RecordService(office, RecordChecker())
+    ids = [service.add("enterprise" if i % 3 else "platform", {"name": f"名{i}", "sector": ["quantum", None][i % 2]},
+                       final=i % 4 == 0).record_id for i in range(12)]
+    service.edit(ids[1], {"name": "改", "sector": "general_ai"}, final=True)
+    service.finalize(ids[2])
+    OfficeOutbox(office).enqueue_final()
+
+    def counted() -> dict:
+        return {k: v for k, v in (
+            (("form", f), service.count(form=f)) for f in ("enterprise", "platform"))} | {
+            ("status", s): service.count(status=s) for s in ("draft", "final", "queued")} | {
+            ("sector", s): n for s, n in service.counts_by("sector").items()}
+
+    live = {("form", f): len(service.query(form=f)) for f in ("enterprise", "platform")} | {
+        ("status", s): len(service.query(status=s)) for s in ("draft", "final", "queued")}
+    sectors: dict = {}
+    for r in service.query():
+        sectors[("sector", r["sector"])] = sectors.get(("sector", r["sector"]), 0) + 1
+    assert counted() == live | sectors
+    assert check_database(office.db, encrypted=True).ok
+    office.db.execute("UPDATE record_counts SET n = n + 1 WHERE form_id = 'platform'")
+    assert not check_database(office.db, encrypted=True).ok
