@@ -121,8 +121,9 @@ def render(rows: Sequence[Row], sizes: Sequence[int], title: str) -> str:
     lines = []
     for i, row in enumerate(rows, start=1):
         growth = row.growth()
-        floors = sorted({number(row.floors[n], row.unit) for n in sizes if n in row.floors})
-        floor = f"{row.floor_name} {'–'.join(floors)}" if row.floor_name else "—"
+        floors = sorted(row.floors[n] for n in sizes if n in row.floors)
+        shown = [number(f, row.unit) for f in (floors[:1] + floors[-1:] if len(floors) > 1 else floors)]
+        floor = f"{row.floor_name} {'–'.join(dict.fromkeys(shown))}" if row.floor_name else "—"
         lines.append([str(i), row.what, row.unit, *(number(row.values.get(n), row.unit) for n in sizes),
                       f"{growth:.2f}x" if growth else "—", floor, row.goal or "—", row.verdict()])
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(headers)]
