@@ -14,7 +14,7 @@ from typing import Any
 
 from desktop.errors import InvalidInput
 from desktop.services.checking import Checked, RecordChecker
-from desktop.store.chain import append_history
+from desktop.store.chain import HistoryEvent, append_history, append_history_many
 from desktop.store.clock import utc_now
 from desktop.store.connection import write_transaction
 from desktop.store.keys import replace_keys
@@ -82,7 +82,7 @@ class RecordService:
         """Create several records in one transaction: all are saved, or none (imports)."""
         return self.add_checked([self._check(form_id, data, None, record_id=None, final=final) for data in items], final=final)
 
-    def _insert_new(self, checked: Checked, status: str) -> SavedVersion:
+    def _insert_new(self, checked: Checked, status: str) -> tuple[SavedVersion, HistoryEvent]:
         record_id = str(uuid.uuid4())
         now = utc_now()
         version = self._insert_version(record_id, 1, checked, status, now)
@@ -102,8 +102,8 @@ class RecordService:
             "updated_at": now,
         })
         self._index(record_id, checked, new=True)
-        append_history(self.db, record_id, version["version_id"], "create", status, self.office.user, now, {}, version["content_hash"])
-        return SavedVersion(record_id, version["version_id"], 1, status, version["content_hash"], checked.warnings)
+        event: HistoryEvent = (record_id, version["version_id"], "create", status, self.office.user, now, {}, version["content_hash"])
+        return SavedVersion(record_id, version["version_id"], 1, status, version["content_hash"], checked.warnings), event
 
     def edit(self, record_id: str, data: Any, *, final: bool = False) -> SavedVersion:
         """Append a new version of ``record_id``; its status goes back to draft unless final."""
@@ -175,7 +175,9 @@ class RecordService:
         """Save records already checked with ``check`` (imports), in one transaction."""
         status = "final" if final else "draft"
         with write_transaction(self.db):
-            return [self._insert_new(checked, status) for checked in checked_items]
+            made = [self._insert_new(checked, status) for checked in checked_items]
+            append_history_many(self.db, [event for _saved, event in made])
+        return [saved for saved, _event in made]
 
     def _insert_version(self, record_id: str, number: int, checked: Checked, status: str, now: str) -> dict[str, Any]:
         version_id = str(uuid.uuid4())

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import shutil
-from functools import cache
 from pathlib import Path
 
 from desktop.services.checking import default_checker
@@ -28,12 +27,11 @@ BRAND_CHARS = ("华天启明新宏泰达恒信瑞丰安康晨星海源中科创�
                "科力光子磁电动能聚合晶圆微纳精工智造普惠致远弘毅昊阳兴邦腾龙振华")
 
 
-@cache
 def _credit_code(i: int) -> str:
     from stdnum.cn import uscc
 
     base = f"9134{i:013d}"[:17]
-    return next(base + c for c in "0123456789ABCDEFGHJKLMNPQRTUWXY" if uscc.is_valid(base + c))
+    return base + uscc.calc_check_digit(base)
 
 
 def enterprise(i: int) -> dict:

@@ -84,7 +84,7 @@ def test_failed_write_leaves_no_partial_record(service, monkeypatch):
     def boom(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(records, "append_history", boom)
+    monkeypatch.setattr(records, "append_history_many", boom)
     with pytest.raises(RuntimeError):
         service.add("enterprise", {"name": "半截记录"})
     assert service.count() == 0

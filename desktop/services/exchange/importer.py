@@ -36,6 +36,7 @@ from forms.model import Field, FormDefinition
 from forms.registry import Registry
 
 ERRORS_HEADER = "错误"
+SAVE_CHUNK = 1000
 
 
 @dataclass
@@ -101,8 +102,11 @@ def import_workbook(service: RecordService, registry: Registry, path: Path, *, p
     problems = sheet_problems + [p for r in rows for p in r.problems]
     imported = 0
     if checked and (partial or not problems):
-        yield ImportProgress("saving", len(mains), len(mains))
-        imported = len(service.add_checked(checked, final=final))
+        # Every row was checked before any is saved; saving goes a chunk per transaction,
+        # so the store's write lock is never held for long and progress can be shown.
+        for start in range(0, len(checked), SAVE_CHUNK):
+            yield ImportProgress("saving", imported, len(checked), imported)
+            imported += len(service.add_checked(checked[start : start + SAVE_CHUNK], final=final))
     report = None
     if problems:
         report = report_path or path.with_name(path.stem + ".错误报告.xlsx")
