@@ -209,7 +209,10 @@ class ProvinceClient:
         return VerifiedReceipt(receipt, checkpoint, reply.body, replayed=reply.status == 200)
 
     def fetch_receipt(self, batch_id: str, envelope: bytes | None = None) -> VerifiedReceipt:
-        """The stored receipt of a batch the province holds (``NotFound`` otherwise)."""
+        """The stored receipt of a batch the province holds (``NotFound`` otherwise).
+
+        A version 2 (compact) receipt is checked only together with the batch's ``envelope``.
+        """
         reply = self.transport.request("GET", f"/v1/batches/{batch_id}/receipt")
         receipt, checkpoint = self._with_trust(
             lambda: verify_receipt(reply.body, self.trust.lookup, batch_envelope=envelope)
