@@ -19,9 +19,8 @@ from typing import Any
 from forms.keys import fold_search
 
 # FTS5's own tokenizer splits text at punctuation and folds case, so each character is
-# written as fixed-width hex: a token is then a plain word that survives tokenizing intact
-# and a pair of characters is one token of twelve digits.
-_HEX_WIDTH = 6
+# written as its UTF-32 code in hex: a token is then a plain word that survives tokenizing
+# intact, and a pair of characters is one token of sixteen digits.
 _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 SHORT_TERM = 2
 
@@ -32,7 +31,7 @@ def fold(text: str) -> str:
 
 
 def _token(chars: str) -> str:
-    return "".join(format(ord(c), "06x") for c in chars)
+    return chars.encode("utf-32-be").hex()
 
 
 def short_tokens(text: str) -> str:
@@ -41,10 +40,11 @@ def short_tokens(text: str) -> str:
     Pieces holding whitespace are left out: a search term never contains whitespace
     (terms are split at it), so they could never be asked for.
     """
-    folded = fold(text)
-    token = {c: format(ord(c), "06x") for c in set(folded) if not c.isspace()}
-    grams = set(token.values())
-    grams.update(token[a] + token[b] for a, b in zip(folded, folded[1:], strict=False) if a in token and b in token)
+    grams: set[str] = set()
+    for word in fold(text).split():
+        digits = _token(word)
+        grams.update(digits[i : i + 8] for i in range(0, len(digits), 8))
+        grams.update(digits[i : i + 16] for i in range(0, len(digits) - 8, 8))
     return " ".join(grams)
 
 
