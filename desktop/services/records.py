@@ -207,13 +207,13 @@ class RecordService:
 
     # -- reading ------------------------------------------------------------------
     def get(self, record_id: str) -> dict[str, Any]:
-        row = next(self.db.query("SELECT * FROM records WHERE record_id = ?", [str(record_id)]), None)
+        row = _row(self.db, "SELECT * FROM records WHERE record_id = ?", [str(record_id)])
         if row is None:
             raise RecordNotFound(str(record_id))
         return row
 
     def version(self, version_id: str) -> dict[str, Any]:
-        row = next(self.db.query("SELECT * FROM versions WHERE version_id = ?", [version_id]), None)
+        row = _row(self.db, "SELECT * FROM versions WHERE version_id = ?", [version_id])
         if row is None:
             raise RecordNotFound(version_id)
         return row
@@ -234,11 +234,11 @@ class RecordService:
 
     def versions(self, record_id: str) -> list[dict[str, Any]]:
         self.get(record_id)
-        return list(self.db.query("SELECT * FROM versions WHERE record_id = ? ORDER BY number", [record_id]))
+        return _rows(self.db, "SELECT * FROM versions WHERE record_id = ? ORDER BY number", [record_id])
 
     def history(self, record_id: str) -> list[dict[str, Any]]:
         self.get(record_id)
-        return list(self.db.query("SELECT * FROM history WHERE record_id = ? ORDER BY seq", [record_id]))
+        return _rows(self.db, "SELECT * FROM history WHERE record_id = ? ORDER BY seq", [record_id])
 
     def query(
         self,
@@ -269,7 +269,7 @@ class RecordService:
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
-        return list(self.db.query(sql, params))
+        return _rows(self.db, sql, params)
 
     def count(self, **filters: Any) -> int:
         """How many records match; by form, status and sector alone it is read from the kept counts."""
@@ -282,7 +282,7 @@ class RecordService:
             filters.get("form"), filters.get("status"), filters.get("search"),
             filters.get("sector"), filters.get("direction"),
         )
-        return int(next(self.db.query(f"SELECT count(*) AS n FROM records {where}", params))["n"])
+        return int(self.db.execute(f"SELECT count(*) FROM records {where}", params).fetchone()[0])
 
     def counts_by(self, column: str) -> dict[str | None, int]:
         """Records per form, status or sector (None for records without a sector)."""
@@ -363,12 +363,18 @@ def _after_clause(column: str, direction: str, after: dict[str, Any]) -> tuple[s
     return f"(({column}, record_id) {op} (?, ?){tail})", [value, record_id]
 
 
-def _row(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
-    # Inside write transactions reads go through a plain cursor: sqlite-utils' query()
-    # opens a SAVEPOINT per read, which makes every FTS5 table flush a new segment.
+def _rows(db: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
+    # Reads go through a plain cursor: sqlite-utils' query() wraps each in a SAVEPOINT,
+    # which costs as much as a small query and, inside a write, makes every FTS5 table
+    # flush a new segment.
     cursor = db.execute(sql, params)
-    row = cursor.fetchone()
-    return None if row is None else dict(zip([d[0] for d in cursor.description], row, strict=True))
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _row(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    rows = _rows(db, sql, params)
+    return rows[0] if rows else None
 
 
 def _insert(db: Any, table: str, row: dict[str, Any]) -> None:
