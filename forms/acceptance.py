@@ -11,12 +11,14 @@ storing it would give the province a second spelling of the same fact.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from forms.canonical import canonical_json
 from forms.model import FormDefinition
 from forms.problems import Problem, ValidationResult
-from forms.registry import Registry
+
+if TYPE_CHECKING:  # the registry (and the validators it loads) only when a caller has one
+    from forms.registry import Registry
 
 #: Statuses a version may declare.
 VERSION_STATUSES = ("draft", "final")

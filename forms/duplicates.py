@@ -4,7 +4,8 @@ The engine does not see the office's records; the caller hands it a *lookup*. An
 work as ``lookup=`` for :meth:`forms.Registry.validate`:
 
 * a plain callable ``lookup(form_id, field, value) -> [(record_id, data), ...]`` returning
-  the office's records whose ``field`` equals ``value`` (exact duplicates);
+  the office's records whose ``field`` has the same duplicate key as ``value``
+  (:func:`forms.keys.fold_key`: exact duplicates);
 * an object with that ``__call__`` and also ``similar(form_id, field, value)``, returning
   candidate records whose ``field`` may resemble ``value`` (the engine decides which really
   are similar, so over-returning is fine — e.g. every enterprise of the office);
@@ -16,13 +17,13 @@ work as ``lookup=`` for :meth:`forms.Registry.validate`:
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 from typing import Any, Protocol, runtime_checkable
 
+from forms.keys import fold_key
 from forms.text import fold_width
 
 Hit = tuple[str, Mapping[str, Any]]
@@ -90,27 +91,13 @@ class RecordKey:
     """One key under which a record is found by duplicate checks.
 
     ``kind`` is ``"exact"`` for a field whose value must not repeat (the key is
-    :func:`duplicate_key` of the value) and ``"name"`` for a field whose near repeats are
+    :func:`forms.keys.fold_key` of the value) and ``"name"`` for a field whose near repeats are
     warned about (the key is :func:`name_key` of the value).
     """
 
     field: str
     kind: str
     key: str
-
-
-def duplicate_key(value: Any) -> str | None:
-    """The key two values of a unique field share exactly when they are duplicates.
-
-    Values arrive normalised by the engine, so strings compare as they are; numbers compare
-    by value (5 and 5.0 are the same), never equal to a string. None for anything else.
-    """
-    if isinstance(value, str):
-        return "s:" + value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value)
-        return "n:" + repr(number) if math.isfinite(number) else None
-    return None
 
 
 def record_keys(form: Any, data: Any) -> list[RecordKey]:
@@ -122,7 +109,7 @@ def record_keys(form: Any, data: Any) -> list[RecordKey]:
     keys: list[RecordKey] = []
     for f in form.fields:
         value = data.get(f.id)
-        if f.unique and (exact := duplicate_key(value)) is not None:
+        if f.unique and (exact := fold_key(value)):
             keys.append(RecordKey(f.id, "exact", exact))
         if f.similar and isinstance(value, str) and (name := name_key(value)):
             keys.append(RecordKey(f.id, "name", name))
@@ -167,10 +154,11 @@ class InMemoryLookup:
         self.records.append((record_id, form_id, data))
 
     def __call__(self, form_id: str, field: str, value: Any) -> list[Hit]:
+        key = fold_key(value)
         return [
             (rid, data)
             for rid, fid, data in self.records
-            if fid == form_id and data.get(field) == value
+            if key and fid == form_id and fold_key(data.get(field)) == key
         ]
 
     def similar(self, form_id: str, field: str, value: str) -> list[Hit]:

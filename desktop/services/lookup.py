@@ -2,7 +2,7 @@
 
 Implements the lookup protocol of ``forms.duplicates`` from indexes only, so a check costs
 the same in an office of a hundred records and of a hundred thousand: exact duplicates by
-their key in ``record_keys``, similar names through the name keys (equal, contained, or
+their key (``forms.keys.fold_key``) in ``record_keys``, similar names through the name keys (equal, contained, or
 sharing a piece found by the ``name_search`` trigram index), and references by primary key.
 """
 
@@ -14,7 +14,8 @@ from typing import Any
 
 import sqlite_utils
 
-from forms.duplicates import SIMILARITY_THRESHOLD, duplicate_key, key_similarity, name_key
+from forms.duplicates import SIMILARITY_THRESHOLD, key_similarity, name_key
+from forms.keys import fold_key
 
 MAX_EXACT_HITS = 50
 # Candidates taken from the trigram index, newest first: enough to list the few similar
@@ -36,8 +37,8 @@ class StoreLookup:
         self.db = db
 
     def __call__(self, form_id: str, field: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
-        key = duplicate_key(value)
-        if key is None:
+        key = fold_key(value)
+        if not key:
             return []
         rows = self.db.execute(
             "SELECT k.record_id, v.data FROM record_keys k JOIN records r ON r.record_id = k.record_id "

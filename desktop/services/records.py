@@ -22,7 +22,6 @@ from desktop.store.office import Office
 from desktop.store.search import index_text, search_clauses
 from desktop.store.versions import declare_final
 from forms.canonical import canonical_json, content_hash
-from forms.keys import fold_search
 
 STATUSES = ("draft", "final", "queued", "synced", "returned")
 STATUS_ZH = {"draft": "草稿", "final": "已定稿", "queued": "待同步", "synced": "已同步", "returned": "被退回"}
@@ -199,10 +198,9 @@ class RecordService:
         return row
 
     def _index(self, record_id: str, checked: Checked, *, new: bool) -> None:
-        # Search text and duplicate keys change with the version, in its transaction. The
-        # text is folded (full/half width, case) like the terms searched for, so "ＡＩ" finds "AI".
+        # Search text and duplicate keys change with the version, in its transaction.
         rowid = self.db.execute("SELECT rowid FROM records WHERE record_id = ?", [record_id]).fetchone()[0]
-        index_text(self.db, rowid, record_id, fold_search(checked.search_text), new=new)
+        index_text(self.db, rowid, record_id, checked.search_text, new=new)
         replace_keys(self.db, record_id, checked.form_id, checked.keys, new=new)
 
     # -- reading ------------------------------------------------------------------

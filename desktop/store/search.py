@@ -6,9 +6,9 @@ record. ``record_search`` (trigram tokenizer) answers terms of three characters 
 commonest Chinese searches), which trigrams cannot: its tokens are every character and
 every pair of neighbouring characters of the text, so a short term is one token lookup.
 
-Both give substring semantics. A short term matches exactly the records whose text
-``LIKE '%term%'`` would match (ASCII letters case-insensitively, everything else as typed);
-a term of three or more characters matches as the trigram index does.
+Both give substring semantics over text folded by :func:`forms.keys.fold_search` (full and
+half width, case), as the terms searched for are: a term matches exactly the records whose
+folded text contains it.
 """
 
 from __future__ import annotations
@@ -21,13 +21,7 @@ from forms.keys import fold_search
 # FTS5's own tokenizer splits text at punctuation and folds case, so each character is
 # written as its UTF-32 code in hex: a token is then a plain word that survives tokenizing
 # intact, and a pair of characters is one token of sixteen digits.
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
 SHORT_TERM = 2
-
-
-def fold(text: str) -> str:
-    """Text as short-term search compares it: ASCII letters in lower case (as SQL ``LIKE``)."""
-    return text.translate(_ASCII_LOWER)
 
 
 def _token(chars: str) -> str:
@@ -35,13 +29,14 @@ def _token(chars: str) -> str:
 
 
 def short_tokens(text: str) -> str:
-    """The ``short_search`` document of ``text``: each distinct character and pair, as tokens.
+    """The ``short_search`` document of (folded) ``text``: each distinct character and pair,
+    as tokens.
 
     Pieces holding whitespace are left out: a search term never contains whitespace
     (terms are split at it), so they could never be asked for.
     """
     grams: set[str] = set()
-    for word in fold(text).split():
+    for word in text.split():
         digits = _token(word)
         grams.update(digits[i : i + 8] for i in range(0, len(digits), 8))
         grams.update(digits[i : i + 16] for i in range(0, len(digits) - 8, 8))
@@ -49,11 +44,12 @@ def short_tokens(text: str) -> str:
 
 
 def term_clause(term: str) -> tuple[str, Any]:
-    """SQL selecting the rowids of records whose text contains ``term``, and its parameter."""
+    """SQL selecting the rowids of records whose text contains ``term`` (folded, no space),
+    and its parameter."""
     if len(term) > SHORT_TERM:
         return ("SELECT rowid FROM record_search WHERE record_search MATCH ?",
                 '"' + term.replace('"', '""') + '"')
-    return "SELECT rowid FROM short_search WHERE short_search MATCH ?", '"' + _token(fold(term)) + '"'
+    return "SELECT rowid FROM short_search WHERE short_search MATCH ?", '"' + _token(term) + '"'
 
 
 def search_clauses(db: Any, search: str | None, *, first_rows: bool) -> tuple[list[str], list[Any]]:
@@ -89,7 +85,7 @@ def _count(db: Any, sql: str, param: Any, cap: int) -> int:
 
 def index_text(db: Any, rowid: int, record_id: str, text: str, *, new: bool) -> None:
     """Write (or, unless ``new``, replace) the search text of the record at ``rowid``,
-    inside the caller's transaction.
+    inside the caller's transaction, folded as the terms searched for are.
 
     The search rows share the record's rowid, so replacing them is a keyed lookup rather
     than a scan of the index.
@@ -97,5 +93,6 @@ def index_text(db: Any, rowid: int, record_id: str, text: str, *, new: bool) -> 
     if not new:
         db.execute("DELETE FROM record_search WHERE rowid = ?", [rowid])
         db.execute("DELETE FROM short_search WHERE rowid = ?", [rowid])
+    text = fold_search(text)
     db.execute("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)", [rowid, record_id, text])
     db.execute("INSERT INTO short_search (rowid, grams) VALUES (?, ?)", [rowid, short_tokens(text)])
