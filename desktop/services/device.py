@@ -11,7 +11,6 @@ from typing import Any
 
 from desktop.errors import OfficeError
 from desktop.store.clock import utc_now
-from desktop.store.connection import write_transaction
 from desktop.store.office import Office
 from sync.keys import (
     Ed25519PrivateKey,
@@ -35,14 +34,14 @@ def device_key(office: Office) -> Ed25519PrivateKey:
     row = _row(office)
     if row is not None:
         return private_key_from_pem(row["private_key"].encode("ascii"))
-    key = generate_private_key()
-    with write_transaction(office.db) as db:
-        db.execute(
-            "INSERT OR IGNORE INTO device (id, private_key, created_at) VALUES (1, ?, ?)",
-            [private_key_to_pem(key).decode("ascii"), utc_now()],
-        )
-    # Another writer may have won the race; the stored key is the one that counts.
-    return private_key_from_pem(_row(office)["private_key"].encode("ascii"))  # type: ignore[index]
+    pem = private_key_to_pem(generate_private_key()).decode("ascii")
+
+    def create(db: Any) -> str:
+        db.execute("INSERT OR IGNORE INTO device (id, private_key, created_at) VALUES (1, ?, ?)", [pem, utc_now()])
+        # An earlier job may have made it first; the stored key is the one that counts.
+        return str(next(db.query("SELECT private_key FROM device WHERE id = 1"))["private_key"])
+
+    return private_key_from_pem(office.write(create).encode("ascii"))
 
 
 def start_afresh(office: Office) -> Ed25519PrivateKey:
@@ -82,8 +81,12 @@ def start_afresh(office: Office) -> Ed25519PrivateKey:
 
 
 def replace_device_key(office: Office, key: Ed25519PrivateKey) -> None:
-    with write_transaction(office.db) as db:
-        db.execute("UPDATE device SET private_key = ? WHERE id = 1", [private_key_to_pem(key).decode("ascii")])
+    pem = private_key_to_pem(key).decode("ascii")
+
+    def job(db: Any) -> None:
+        db.execute("UPDATE device SET private_key = ? WHERE id = 1", [pem])
+
+    office.write(job)
 
 
 def enrollment(office: Office) -> Enrollment | None:
@@ -96,13 +99,16 @@ def enrollment(office: Office) -> Enrollment | None:
 def save_enrollment(office: Office, *, device_id: str, endpoint: str, ca_bundle: str | None,
                     enrolled_at: str, reply: bytes, province_key: str) -> None:
     """Record the enrollment and pin the province's key, in one transaction."""
-    with write_transaction(office.db) as db:
+
+    def save(db: Any) -> None:
         db.execute(
             "UPDATE device SET device_id = ?, endpoint = ?, ca_bundle = ?, enrolled_at = ?, enrollment_reply = ? WHERE id = 1",
             [device_id, endpoint, ca_bundle, enrolled_at, reply],
         )
         db.execute("DELETE FROM province_keys")
         db.execute("INSERT INTO province_keys (position, public_key, added_at) VALUES (1, ?, ?)", [province_key, utc_now()])
+
+    office.write(save)
 
 
 def _row(office: Office) -> dict[str, Any] | None:

@@ -209,6 +209,16 @@ def _m5_final_versions(db: sqlite_utils.Database) -> None:
         append_history(db, row["record_id"], final["version_id"], "finalize", status, "system", now, {}, final["content_hash"])
 
 
+def _m6_disabled_users(db: sqlite_utils.Database) -> None:
+    # A disabled user keeps their row (their name is on what they entered) but cannot sign in.
+    db.executescript(
+        """
+        ALTER TABLE users ADD COLUMN disabled_at TEXT;
+        ALTER TABLE users ADD COLUMN disabled_by TEXT;
+        """
+    )
+
+
 Migration = tuple[int, str, Callable[[sqlite_utils.Database], None]]
 
 MIGRATIONS: list[Migration] = [
@@ -217,6 +227,7 @@ MIGRATIONS: list[Migration] = [
     (3, "sync: device, outbox, batches, receipts, updates", _m3_sync),
     (4, "indexes for duplicate lookups", _m4_lookup_indexes),
     (5, "final records show final versions", _m5_final_versions),
+    (6, "users can be disabled", _m6_disabled_users),
 ]
 
 
