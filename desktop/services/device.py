@@ -54,30 +54,34 @@ def start_afresh(office: Office) -> Ed25519PrivateKey:
     chain and receipts belong to that device, and a new device would start another chain.
     """
     key = generate_private_key()
-    with write_transaction(office.db) as db:
-        sent = next(db.query("SELECT count(*) AS n FROM batches"))["n"]
-        if sent:
-            row = next(db.query("SELECT device_id FROM device WHERE id = 1"), None)
-            device_id = row["device_id"] if row else ""
-            raise OfficeError(
-                f"本设备（{device_id}）已向省里发送过 {sent} 个批次，不能改用新密钥重新登记：这些批次和回执属于该设备。"
-                "如设备被省里吊销或需要更换，请联系省数据资源局。",
-                f"This device ({device_id}) has already sent {sent} batches to the province, so it cannot "
-                "start again with a new key: those batches and receipts belong to it. If the province "
-                "revoked the device or it must be replaced, contact the province.",
-            )
-        pem = private_key_to_pem(key).decode("ascii")
-        db.execute(
-            "INSERT INTO device (id, private_key, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-            "private_key = excluded.private_key, created_at = excluded.created_at, device_id = NULL, "
-            "endpoint = NULL, ca_bundle = NULL, enrolled_at = NULL, enrollment_reply = NULL",
-            [pem, utc_now()],
-        )
-        # Nothing was ever sent, so nothing of the old enrollment is worth keeping; a checkpoint
-        # or cursor of another province would only make the new one look inconsistent.
-        for table in ("province_keys", "checkpoints", "key_rotation", "sync_state"):
-            db.execute(f"DELETE FROM {table}")
+    office.write(lambda db: _start_afresh(db, key))
     return key
+
+
+def _start_afresh(db: Any, key: Ed25519PrivateKey) -> None:
+    """The writer job of ``start_afresh``: one transaction, all of it or none."""
+    sent = next(db.query("SELECT count(*) AS n FROM batches"))["n"]
+    if sent:
+        row = next(db.query("SELECT device_id FROM device WHERE id = 1"), None)
+        device_id = row["device_id"] if row else ""
+        raise OfficeError(
+            f"本设备（{device_id}）已向省里发送过 {sent} 个批次，不能改用新密钥重新登记：这些批次和回执属于该设备。"
+            "如设备被省里吊销或需要更换，请联系省数据资源局。",
+            f"This device ({device_id}) has already sent {sent} batches to the province, so it cannot "
+            "start again with a new key: those batches and receipts belong to it. If the province "
+            "revoked the device or it must be replaced, contact the province.",
+        )
+    pem = private_key_to_pem(key).decode("ascii")
+    db.execute(
+        "INSERT INTO device (id, private_key, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "private_key = excluded.private_key, created_at = excluded.created_at, device_id = NULL, "
+        "endpoint = NULL, ca_bundle = NULL, enrolled_at = NULL, enrollment_reply = NULL",
+        [pem, utc_now()],
+    )
+    # Nothing was ever sent, so nothing of the old enrollment is worth keeping; a checkpoint
+    # or cursor of another province would only make the new one look inconsistent.
+    for table in ("province_keys", "checkpoints", "key_rotation", "sync_state"):
+        db.execute(f"DELETE FROM {table}")
 
 
 def replace_device_key(office: Office, key: Ed25519PrivateKey) -> None:
