@@ -177,8 +177,6 @@ class ExportPage(QWidget):
         self.contents.hide()
         self.message.show_text("info", self.tr("Exporting to {path}…").format(path=out))
         office, registry = self.session.office, self.session.registry
-        # The device key is made on first use, a write on the worker's connection.
-        self.session.writer_busy = True
         self.task = Task(lambda: iterate_on_clone(office, lambda worker: export_office(
             worker, registry, out, forms=forms, since=since)), self)
         self.task.progress(self._step).success(self._exported).failure(self._failed).start()
@@ -201,7 +199,6 @@ class ExportPage(QWidget):
 
     def _ended(self) -> None:
         self.task = None
-        self.session.writer_busy = False
         self._busy(False)
         self.finished.emit()
 

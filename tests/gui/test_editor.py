@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import DiskFull, StoreBusy
-from desktop.gui.editor.editor import RecordEditor
+from desktop.gui.editor.editor import PATH_ROLE, RecordEditor
 from desktop.gui.editor.fields import SIMPLE_WIDGETS
 from desktop.gui.editor.versions import VersionsDialog
 from desktop.gui.session import Session
 from desktop.gui.settings import Settings
 from tests.gui.conftest import GOOD_CODE
-from tests.gui.helpers import child, choose, click, type_text
+from tests.gui.helpers import child, choose, click, in_office, seed, type_text
 
 
 @pytest.fixture
@@ -87,9 +87,10 @@ def test_save_summary_lists_problems_and_jumps_to_the_field(qtbot, session):
     first = editor.summary_list.item(0)
     editor._jump(first)
     assert QApplication.focusWidget() is child(editor, QLineEdit, "input_credit_code")
-    assert child(editor, QLabel, "message_credit_code").isVisible()
+    assert child(editor, QLabel, "message_credit_code").has_message()
     # A draft may be incomplete: saving it as a draft works.
-    click(qtbot, child(editor, QPushButton, "saveDraft"))
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        click(qtbot, child(editor, QPushButton, "saveDraft"))
     assert editor.record_id is not None and editor.record["status"] == "draft"
 
 
@@ -106,16 +107,24 @@ def test_tab_moves_through_the_fields_in_order(qtbot, session):
 def test_repeat_group_items_are_added_filled_and_removed(qtbot, session):
     editor = editor_for(qtbot, session, "talent_team")
     click(qtbot, child(editor, QPushButton, "add_members"))
-    click(qtbot, child(editor, QPushButton, "add_members"))
     group = editor.view.row_for("members").widget
-    assert len(group.items) == 2
     first_name = group.items[0][1].rows[0].widget.focus_target()
+    assert QApplication.focusWidget() is first_name  # a new item takes the cursor
     type_text(qtbot, first_name, "李明")
     assert editor.data()["members"][0] == {"name": "李明"}
-    editor.show_all = True
-    editor.validate()
+    click(qtbot, child(editor, QPushButton, "saveFinal"))  # refused: the team is not complete
+    assert editor.summary.isVisible()
+    # An item added after that shows no "required" until the clerk has typed in it...
+    click(qtbot, child(editor, QPushButton, "add_members"))
+    assert len(group.items) == 2
     second = group.items[1][1].row_for("members[1].name")
-    qtbot.waitUntil(second.message.isVisible, timeout=2000)  # the empty member's name
+    editor.validate()
+    assert not second.message.has_message()
+    paths = [editor.summary_list.item(i).data(PATH_ROLE) for i in range(editor.summary_list.count())]
+    assert paths and not any(path.startswith("members[1]") for path in paths)
+    # ...or tries to save again.
+    click(qtbot, child(editor, QPushButton, "saveFinal"))
+    qtbot.waitUntil(second.message.has_message, timeout=2000)  # the empty member's name
     remove = group.items[0][2]
 
     def scrolled_to() -> bool:  # as the user scrolls to it (the layout may still be settling)
@@ -128,21 +137,22 @@ def test_repeat_group_items_are_added_filled_and_removed(qtbot, session):
 
 
 def test_record_reference_shows_the_chosen_record(qtbot, session, monkeypatch):
-    saved = session.records.add("enterprise", {"name": "安徽被引用科技有限公司", "credit_code": GOOD_CODE})
+    (saved,) = seed(qtbot, session, "enterprise", [{"name": "安徽被引用科技有限公司", "credit_code": GOOD_CODE}])
     editor = editor_for(qtbot, session, "key_technology")
     row = editor.view.row_for("owner_enterprise")
-    monkeypatch.setattr(row.widget, "choose", lambda form_id: (saved.record_id, "安徽被引用科技有限公司"))
+    monkeypatch.setattr(row.widget, "choose", lambda form_id: (saved, "安徽被引用科技有限公司"))
     click(qtbot, child(editor, QPushButton, "choose_owner_enterprise"))
-    assert editor.data()["owner_enterprise"] == saved.record_id
+    assert editor.data()["owner_enterprise"] == saved
     assert child(editor, QLineEdit, "input_owner_enterprise").text() == "安徽被引用科技有限公司"
-    reopened = editor_for(qtbot, session, "key_technology", restored={"owner_enterprise": saved.record_id})
+    reopened = editor_for(qtbot, session, "key_technology", restored={"owner_enterprise": saved})
     assert child(reopened, QLineEdit, "input_owner_enterprise").text() == "安徽被引用科技有限公司"
 
 
 def test_versions_show_what_changed(qtbot, session):
-    saved = session.records.add("enterprise", {"name": "安徽版本科技有限公司", "credit_code": GOOD_CODE})
-    session.records.edit(saved.record_id, {"name": "安徽版本科技股份有限公司", "credit_code": GOOD_CODE, "employees": 120})
-    dialog = VersionsDialog(session, saved.record_id)
+    (saved,) = seed(qtbot, session, "enterprise", [{"name": "安徽版本科技有限公司", "credit_code": GOOD_CODE}])
+    in_office(qtbot, session, lambda records: records.edit(
+        saved, {"name": "安徽版本科技股份有限公司", "credit_code": GOOD_CODE, "employees": 120}))
+    dialog = VersionsDialog(session, saved)
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 2 and dialog.list.currentRow() == 1
     assert "2" in dialog.changes.text()  # two fields changed
@@ -155,11 +165,15 @@ def test_versions_show_what_changed(qtbot, session):
 
 
 def test_returned_record_shows_the_reason(qtbot, session):
-    saved = session.records.add("enterprise", {"name": "安徽退回科技有限公司"})
-    for status in ("final", "queued"):
-        session.records.set_status(saved.record_id, status)
-    session.records.set_status(saved.record_id, "returned", reason="产值单位应为万元")
-    editor = editor_for(qtbot, session, "enterprise", saved.record_id)
+    (saved,) = seed(qtbot, session, "enterprise", [{"name": "安徽退回科技有限公司"}])
+
+    def send_back(records) -> None:
+        for status in ("final", "queued"):
+            records.set_status(saved, status)
+        records.set_status(saved, "returned", reason="产值单位应为万元")
+
+    in_office(qtbot, session, send_back)
+    editor = editor_for(qtbot, session, "enterprise", saved)
     banner = child(editor, QLabel, "returnedBanner")
     assert banner.isVisible() and "产值单位应为万元" in banner.text()
 
@@ -170,11 +184,16 @@ def test_disk_full_or_busy_database_is_a_clear_message(qtbot, session, monkeypat
     type_text(qtbot, child(editor, QLineEdit, "input_name"), "安徽磁盘已满科技有限公司")
 
     def refuse(*_args, **_kwargs):
-        raise failure
+        def job(_db):
+            raise failure  # as SQLite's full disk or a lock held by another program arrives
 
-    monkeypatch.setattr(session.records, "add", refuse)
+        return job
+
+    monkeypatch.setattr(session.records, "save_job", refuse)
     click(qtbot, child(editor, QPushButton, "saveDraft"))
+    qtbot.waitUntil(lambda: editor.findChild(QMessageBox, "errorBox") is not None, timeout=10000)
     box = editor.findChild(QMessageBox, "errorBox")
-    assert box is not None and box.isVisible() and failure.message_zh in box.text()
+    assert box.isVisible() and failure.message_zh in box.text()
     assert editor.record_id is None and editor.dirty  # nothing lost: still typed, still kept
+    assert editor.save_button.isEnabled()  # and it can be saved again
     box.close()
