@@ -35,7 +35,7 @@ from desktop.errors import WorkCancelled
 from desktop.gui.errors import message_for
 from desktop.gui.export_page import documents_folder
 from desktop.gui.i18n import language, pick
-from desktop.gui.parts import Message, choose_file, note, title
+from desktop.gui.parts import GrowingTable, Message, choose_file, note, scrolling_layout, title
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
 from desktop.gui.worker_office import iterate_on_clone
@@ -57,9 +57,17 @@ XLSX_FILTER = QT_TRANSLATE_NOOP("ImportPage", "Excel workbooks (*.xlsx)")
 PREVIEW_DELAY_MS = 300
 
 
+def _fit(table: QTableWidget, rows: int, scroll_bar: bool = False) -> None:
+    """Make ``table`` exactly as tall as its header and ``rows`` rows (and a scroll bar)."""
+    height = table.horizontalHeader().sizeHint().height() + max(rows, 1) * table.verticalHeader().defaultSectionSize()
+    if scroll_bar:
+        height += table.horizontalScrollBar().sizeHint().height()
+    table.setFixedHeight(height + 2 * table.frameWidth())
+
+
 def _table(name: str, headers: list[str], stretch: int) -> QTableWidget:
     """A read-only table with ``headers``; column ``stretch`` takes the spare width."""
-    table = QTableWidget(0, len(headers), objectName=name)
+    table = GrowingTable(0, len(headers), objectName=name)
     table.setHorizontalHeaderLabels(headers)
     table.verticalHeader().setVisible(False)
     table.verticalHeader().setDefaultSectionSize(26)
@@ -128,10 +136,8 @@ class ImportPage(QWidget):
         file_row.addWidget(browse)
         self.preview_note = note("", "previewNote")
         self.sheets = _table("previewSheets", [self.tr("Sheet"), self.tr("Goes to"), self.tr("Rows to read"), self.tr("Note")], 3)
-        self.sheets.setFixedHeight(4 * 26 + 30)
         self.sheets.itemSelectionChanged.connect(self._show_rows)
         self.rows = _table("previewRows", [], -1)
-        self.rows.setFixedHeight(5 * 26 + 30)
         for table in (self.sheets, self.rows):
             table.hide()
         self.preview_timer = QTimer(self, singleShot=True, interval=PREVIEW_DELAY_MS)
@@ -180,7 +186,7 @@ class ImportPage(QWidget):
         box_layout.addLayout(report_row)
         box_layout.addStretch(0)
 
-        layout = QVBoxLayout(self)
+        layout = scrolling_layout(self)
         layout.addWidget(title(self.tr("Import from Excel"), "importTitle"))
         layout.addWidget(templates)
         layout.addWidget(box, 1)
@@ -228,6 +234,7 @@ class ImportPage(QWidget):
                 if column == 2:
                     item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.sheets.setItem(row, column, item)
+        _fit(self.sheets, min(len(sheets), 3))
         self.sheets.show()
         if sheets:
             self.sheets.selectRow(0)
@@ -248,6 +255,7 @@ class ImportPage(QWidget):
             for c, value in enumerate(values[: len(sheet.headers)]):
                 self.rows.setItem(r, c, QTableWidgetItem(value))
         self.rows.resizeColumnsToContents()
+        _fit(self.rows, len(sheet.first_rows), scroll_bar=True)
         self.rows.show()
 
     def _preview_failed(self, exc: BaseException) -> None:

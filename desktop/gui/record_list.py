@@ -235,7 +235,7 @@ class RecordListPage(QWidget):
             shown.append(self.tr("text “{text}”").format(text=self.search.text().strip()))
         for combo in (self.sector, self.direction, self.status):
             if combo.currentData() is not None:
-                shown.append(combo.currentText())
+                shown.append(self.tr("“{choice}”").format(choice=combo.currentText()))
         return shown
 
     def _show_filters(self) -> None:

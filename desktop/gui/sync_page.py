@@ -30,7 +30,7 @@ from desktop import vocabulary
 from desktop.gui.enroll_form import EnrollForm
 from desktop.gui.errors import message_for
 from desktop.gui.i18n import language
-from desktop.gui.parts import Message, note, title
+from desktop.gui.parts import GrowingTable, Message, note, scrolling_layout, title
 from desktop.gui.record_model import local_time
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
@@ -109,7 +109,7 @@ class SyncPage(QWidget):
         sync_layout.addWidget(self.message)
 
         receipts_box = QGroupBox(self.tr("Receipts from the province"), objectName="receiptsBox")
-        self.receipts = QTableWidget(0, 6, objectName="receiptsTable")
+        self.receipts = GrowingTable(0, 6, objectName="receiptsTable")
         self.receipts.setHorizontalHeaderLabels([
             self.tr("No."), self.tr("Batch"), self.tr("Batch id"), self.tr("Received by the province"),
             self.tr("Accepted"), self.tr("Rejected")])
@@ -126,7 +126,7 @@ class SyncPage(QWidget):
         receipts_layout.addWidget(self.no_receipts, 1, Qt.AlignmentFlag.AlignTop)
         self.receipts_box = receipts_box
 
-        layout = QVBoxLayout(self)
+        layout = scrolling_layout(self)
         layout.addWidget(title(self.tr("Sync with the province"), "syncTitle"))
         layout.addWidget(self.state_box)
         layout.addWidget(sync_box)

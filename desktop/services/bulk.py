@@ -93,8 +93,8 @@ def _check(service: RecordService, record_id: str, ready: list[tuple[str, str, s
     if blocking:
         progress.failed.append(NotFinalized(
             record_id, title,
-            "；".join(f"{p['message_zh']}" for p in blocking),
-            "; ".join(f"{p['message_en']}" for p in blocking)))
+            "；".join(str(p["message_zh"]).rstrip("。") for p in blocking) + "。",
+            "; ".join(str(p["message_en"]).rstrip(".") for p in blocking) + "."))
         return
     ready.append((record_id, row["current_version_id"], title))
 

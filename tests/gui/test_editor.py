@@ -197,3 +197,84 @@ def test_disk_full_or_busy_database_is_a_clear_message(qtbot, session, monkeypat
     assert editor.record_id is None and editor.dirty  # nothing lost: still typed, still kept
     assert editor.save_button.isEnabled()  # and it can be saved again
     box.close()
+
+
+def test_fields_above_the_one_edited_never_move(qtbot, session):
+    """Messages come and go, a field becomes required, the problem list appears: every
+    field above the one being typed in stays where it is, and the form does not scroll."""
+    editor = editor_for(qtbot, session, "enterprise")
+    type_text(qtbot, child(editor, QLineEdit, "input_name"), "安徽不动科技有限公司")
+    type_text(qtbot, child(editor, QLineEdit, "input_credit_code"), "91340100MA2NF8XL3B")  # wrong check character
+    click(qtbot, child(editor, QPushButton, "saveFinal"))  # refused: the summary appears, below the form
+    assert editor.summary.isVisible()
+    output = editor.view.row_for("output")
+    above = [row for row in editor.view.rows[: editor.view.rows.index(output)] if editor.view.layout_.isRowVisible(row.index)]
+    year = editor.view.row_for("output_year")
+    assert year in above and not year.required
+
+    def geometry() -> list:
+        return [(row.label.geometry(), row.widget.geometry(), row.message.geometry(),
+                 row.widget.mapTo(editor.view, row.widget.rect().topLeft())) for row in above]
+
+    field = child(editor, QLineEdit, "input_output")
+    editor.scroll.ensureWidgetVisible(field)
+    field.setFocus()
+    before, scrolled = geometry(), editor.scroll.verticalScrollBar().value()
+    message, code = child(editor, QLabel, "message_output"), child(editor, QLabel, "message_credit_code")
+    assert code.has_message()  # a problem above, shown
+
+    def settled() -> None:
+        editor.validate()
+        qtbot.wait(20)
+        assert geometry() == before and editor.scroll.verticalScrollBar().value() == scrolled
+
+    qtbot.keyClicks(field, "abc")  # not a number: a message under it
+    settled()
+    assert message.has_message() and "数" in message.text()
+    for _ in range(3):
+        qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(field, "1200")  # a number: the message goes, and the year it belongs to becomes required
+    settled()
+    assert not message.has_message() and year.required and "*" in year.label.text()
+    # The field above is corrected meanwhile (from another window, as it were): its message goes too.
+    child(editor, QLineEdit, "input_credit_code").setText(GOOD_CODE)
+    settled()
+    assert not code.has_message()
+    child(editor, QLineEdit, "input_credit_code").setText("123")
+    settled()
+    assert code.has_message()
+
+
+def test_saving_a_final_record_asks_whether_it_stays_final(qtbot, session):
+    from tests.office.conftest import enterprise
+
+    (saved,) = seed(qtbot, session, "enterprise", [enterprise(1)], final=True)
+    editor = editor_for(qtbot, session, "enterprise", saved)
+    field = child(editor, QLineEdit, "input_employees")
+    type_text(qtbot, field, "88")
+    qtbot.keyClick(field, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # Ctrl+S, as a clerk saves
+    qtbot.waitUntil(lambda: editor.findChild(QMessageBox, "keepFinalBox") is not None, timeout=3000)
+    box = editor.findChild(QMessageBox, "keepFinalBox")
+    assert editor.record["status"] == "final"  # nothing changed until answered
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        click(qtbot, box.findChild(QPushButton, "keepFinal"))
+    assert editor.record["status"] == "final" and editor.record["version_count"] == 2
+    # Reopening as a draft is the other answer.
+    qtbot.waitUntil(lambda: editor.findChild(QMessageBox, "keepFinalBox") is None, timeout=3000)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow, timeout=2000)
+    type_text(qtbot, field, "9")
+    qtbot.keyClick(field, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: editor.findChild(QMessageBox, "keepFinalBox") is not None, timeout=3000)
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        click(qtbot, editor.findChild(QMessageBox, "keepFinalBox").findChild(QPushButton, "reopenDraft"))
+    assert editor.record["status"] == "draft" and editor.record["version_count"] == 3
+
+
+def test_date_picker_opens_at_the_date_typed(qtbot, session):
+    editor = editor_for(qtbot, session, "enterprise")
+    field = editor.view.row_for("founded_date").widget
+    type_text(qtbot, field.edit, "2019年3月8日")
+    field.button.menu().aboutToShow.emit()  # what opening the calendar does first
+    assert (field.calendar.yearShown(), field.calendar.monthShown()) == (2019, 3)
+    assert field.calendar.selectedDate().day() == 8

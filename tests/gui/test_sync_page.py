@@ -36,7 +36,9 @@ def test_enroll_through_the_form_then_sync_final_records(qtbot, window, province
     assert "https://" in child(page, QLabel, "enrollMessage").text()  # said before anything is sent
     child(page, QLineEdit, "enrollEndpoint").clear()
     type_text(qtbot, child(page, QLineEdit, "enrollEndpoint"), province.url)
-    type_text(qtbot, child(page, QLineEdit, "enrollCode"), code)
+    # Typed as read out on the phone, with the input method in full-width mode: still the code.
+    typed = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else " " for c in code.lower())
+    type_text(qtbot, child(page, QLineEdit, "enrollCode"), typed)
     type_text(qtbot, child(page, QLineEdit, "enrollKeyId"), key_id)
     click(qtbot, child(page, QPushButton, "enrollButton"))
     device = child(page, QLabel, "deviceId")

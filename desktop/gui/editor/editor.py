@@ -44,7 +44,7 @@ from forms.problems import Problem
 VALIDATE_DELAY_MS = 300
 AUTOSAVE_DELAY_MS = 800
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
-SUMMARY_ROWS = 4
+SUMMARY_ROWS = 3
 # Statuses whose record the province has, or will get: saving one asks what it becomes.
 SENT_OR_READY = ("final", "queued", "synced")
 
@@ -387,6 +387,7 @@ class RecordEditor(QWidget):
                           self.tr("This record is final (or already with the province). Keep it final, so the "
                                   "changed version is sent at the next sync, or reopen it as a draft?"), parent=self)
         box.setObjectName("keepFinalBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         keep = box.addButton(self.tr("Keep final and send again"), QMessageBox.ButtonRole.AcceptRole)
         keep.setObjectName("keepFinal")
         draft = box.addButton(self.tr("Reopen as draft"), QMessageBox.ButtonRole.DestructiveRole)

@@ -1092,8 +1092,12 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>文字“{text}”</translation>
     </message>
     <message>
+        <source>“{choice}”</source>
+        <translation>“{choice}”</translation>
+    </message>
+    <message>
         <source>Filtered by {filters}: only matching records are listed.</source>
-        <translation>已按 {filters} 筛选：只列出符合条件的记录。</translation>
+        <translation>已按{filters}筛选：只列出符合条件的记录。</translation>
     </message>
     <message>
         <source>, </source>
