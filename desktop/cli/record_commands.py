@@ -19,7 +19,9 @@ from desktop.cli.common import (
 )
 from desktop.errors import InvalidInput
 from desktop.services.progress import office_progress
-from desktop.services.records import STATUS_ZH, STATUSES, RecordService
+from desktop.services.records import STATUSES, RecordService
+from desktop.vocabulary import STATUSES as STATUS_WORDS
+from desktop.vocabulary import word
 from forms.model import FormDefinition
 
 
@@ -100,7 +102,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         print_json(rows)
         return 0
     for r in rows:
-        print(f"{r['record_id']}  {r['form_id']:<20} {r['status']:<9} {r['updated_at'][:19]}  {r['title']}")
+        status = word(STATUS_WORDS, r["status"], lang())
+        print(f"{r['record_id']}  {r['form_id']:<20} {status:<9} {r['updated_at'][:19]}  {r['title']}")
     say(f"共 {len(rows)} 条", f"{len(rows)} record(s)")
     return 0
 
@@ -117,7 +120,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     # The codes in brackets are what `record list --form/--status` take.
     status, form_id, version = record["status"], record["form_id"], record["form_version"]
     if zh:
-        print(f"记录 {record['record_id']}  {form.label_zh}（{form_id} 第{version}版）  {STATUS_ZH.get(status, status)}（{status}）")
+        print(f"记录 {record['record_id']}  {form.label_zh}（{form_id} 第{version}版）  {word(STATUS_WORDS, status, 'zh')}（{status}）")
     else:
         print(f"Record {record['record_id']}  {form.label_en} ({form_id} v{version})  {status}")
     if record["status_reason"]:

@@ -53,7 +53,7 @@ def finalize_records(service: RecordService, record_ids: Sequence[str], *,
 
     Records with problems are listed with them, not changed; records that are not drafts
     (already final, sent, returned) are counted as skipped. A cancel stops before the next
-    record; the chunks already written stay final.
+    record; the chunks already written stay final, the rest stay drafts.
     """
     progress = BulkProgress("checking", 0, len(record_ids))
     ready: list[tuple[str, str, str]] = []  # record id, checked version id, title
@@ -67,7 +67,7 @@ def finalize_records(service: RecordService, record_ids: Sequence[str], *,
         progress.done = n
         if n % 50 == 0 or n == len(record_ids):
             yield progress
-    if ready:
+    if ready and not progress.cancelled:  # a cancel (or the office locking) stops short of writing more
         _write(service, ready, progress)
     progress.step = "done"
     yield progress

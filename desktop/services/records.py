@@ -19,11 +19,12 @@ from desktop.store.chain import append_history
 from desktop.store.clock import utc_now
 from desktop.store.office import Office
 from desktop.store.versions import declare_final
+from desktop.vocabulary import STATUSES as STATUS_WORDS
 from forms.canonical import canonical_json, content_hash
 from forms.keys import fold_search
 
 STATUSES = ("draft", "final", "queued", "synced", "returned")
-STATUS_ZH = {"draft": "草稿", "final": "已定稿", "queued": "待同步", "synced": "已同步", "returned": "被退回"}
+STATUS_ZH = {code: words[0] for code, words in STATUS_WORDS.items()}
 # Status changes that are not edits. An edit makes a new version from any status.
 TRANSITIONS: dict[str, set[str]] = {
     "draft": {"final"},
