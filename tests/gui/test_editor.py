@@ -278,3 +278,22 @@ def test_date_picker_opens_at_the_date_typed(qtbot, session):
     field.button.menu().aboutToShow.emit()  # what opening the calendar does first
     assert (field.calendar.yearShown(), field.calendar.monthShown()) == (2019, 3)
     assert field.calendar.selectedDate().day() == 8
+
+
+def test_typing_while_a_save_is_made_is_kept_when_the_office_locks(qtbot, session):
+    from desktop.gui.tasks import busy
+    from desktop.services.autosave import Autosave
+
+    editor = editor_for(qtbot, session, "enterprise")
+    name = child(editor, QLineEdit, "input_name")
+    type_text(qtbot, name, "安徽先存")
+    click(qtbot, child(editor, QPushButton, "saveDraft"))  # submitted; the writer makes it meanwhile
+    type_text(qtbot, name, "后改科技有限公司")  # typed before the save is back
+    editor.stop()  # the office locks now
+    qtbot.waitUntil(lambda: busy() == 0, timeout=10000)
+    saved = session.records.query(form="enterprise")
+    assert [r["title"] for r in saved] == ["安徽先存"]
+    kept = Autosave(session.office)
+    # Offered again at the next unlock, as changes to the record just saved (not a second one).
+    assert kept.get("enterprise", saved[0]["record_id"]) == {"name": "安徽先存后改科技有限公司"}
+    assert kept.get("enterprise", None) is None

@@ -71,6 +71,8 @@ class RecordEditor(QWidget):
         self.problems: list[Problem] = []
         self.saving: Task | None = None
         self.autosaving: Task | None = None
+        # The record autosaves go with, as the writer sees it (a new record gets its id there).
+        self.target: dict[str, str | None] = {"record_id": record_id}
         self.close_after_save = False
         self.focused_once = False
 
@@ -223,24 +225,35 @@ class RecordEditor(QWidget):
         self.autosave_timer.start()
 
     def flush_autosave(self) -> None:
-        """Submit the current contents to the encrypted autosave slot if they changed."""
+        """Submit the current contents to the encrypted autosave slot if they changed.
+
+        The writer runs jobs in order, so the newest contents always land last: after an
+        earlier autosave, and after a save still being made (which empties the slot).
+        """
         self.autosave_timer.stop()
-        if not self.unsaved_in_autosave or self.saving is not None:
-            return  # a save in flight keeps them (and empties the slot when it is done)
-        if self.autosaving is not None:
-            self.autosave_timer.start()  # one at a time; the next one carries the latest
+        if not self.unsaved_in_autosave:
             return
         self.unsaved_in_autosave = False
-        job = self.session.autosave.put_job(self.form.id, self.record_id, self.data())
-        self.autosaving = self.session.write(job, self).success(self._autosaved).failure(self._autosave_failed).start()
+        autosave, form_id, target, data = self.session.autosave, self.form.id, self.target, self.data()
 
-    def _autosaved(self, _result: Any) -> None:
-        self.autosaving = None
-        self.autosave_label.setText(self.tr("Unsaved changes kept safe at {time}").format(
-            time=dt.datetime.now().strftime("%H:%M:%S")))
+        def keep(db: Any) -> None:
+            # The slot is decided when the job runs: a new record saved just before (its
+            # job ran first) has its id by then, so the typing goes with that record.
+            autosave.put_job(form_id, target["record_id"], data)(db)
 
-    def _autosave_failed(self, exc: BaseException) -> None:
-        self.autosaving = None
+        task = self.session.write(keep, self)
+        self.autosaving = task.success(lambda _r: self._autosaved(task)).failure(lambda exc: self._autosave_failed(task, exc))
+        task.start()
+
+    def _autosaved(self, task: Task) -> None:
+        if self.autosaving is task:
+            self.autosaving = None
+            self.autosave_label.setText(self.tr("Unsaved changes kept safe at {time}").format(
+                time=dt.datetime.now().strftime("%H:%M:%S")))
+
+    def _autosave_failed(self, task: Task, exc: BaseException) -> None:
+        if self.autosaving is task:
+            self.autosaving = None
         self.unsaved_in_autosave = True  # tried again with the next change or beat
         self.autosave_label.setText(exc.message(language()) if isinstance(exc, OfficeError) else str(exc))
 
@@ -326,7 +339,7 @@ class RecordEditor(QWidget):
         return True
 
     def _submit(self, save: Any, problems: list[Problem]) -> None:
-        form_id, before = self.form.id, self.record_id
+        form_id, before, target = self.form.id, self.record_id, self.target
         autosave = self.session.autosave
         submitted = self.data()
 
@@ -336,9 +349,13 @@ class RecordEditor(QWidget):
             autosave.discard_job(form_id, before)(db)
             record_id = getattr(saved, "record_id", before)
             autosave.discard_job(form_id, record_id)(db)
+            target["record_id"] = record_id  # autosaves queued after this one belong to it
             return saved if saved is not None else record_id
 
         self._saving(True)
+        # What is saved leaves the autosave slot with the save; typing from here on is new.
+        self.autosave_timer.stop()
+        self.unsaved_in_autosave = False
         self.saving = self.session.write(job, self).success(
             lambda saved: self._saved(saved, submitted, problems)).failure(self._save_failed).start()
 
