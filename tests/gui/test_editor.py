@@ -151,7 +151,7 @@ def test_record_reference_shows_the_chosen_record(qtbot, session, monkeypatch):
 def test_versions_show_what_changed(qtbot, session):
     (saved,) = seed(qtbot, session, "enterprise", [{"name": "安徽版本科技有限公司", "credit_code": GOOD_CODE}])
     in_office(qtbot, session, lambda records: records.edit(
-        saved, {"name": "安徽版本科技股份有限公司", "credit_code": GOOD_CODE, "employees": 120}))
+        saved, {"name": "安徽版本科技股份有限公司", "credit_code": GOOD_CODE, "output": "52000.5"}))
     dialog = VersionsDialog(session, saved)
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 2 and dialog.list.currentRow() == 1
@@ -160,6 +160,7 @@ def test_versions_show_what_changed(qtbot, session):
               for r in range(dialog.table.rowCount())}
     assert labels["企业名称"] == ("安徽版本科技股份有限公司", "安徽版本科技有限公司")
     assert labels["统一社会信用代码"][1] == ""  # unchanged: no "before"
+    assert labels["未来产业营业收入"][0] == "52000.5 万元"  # an amount in the unit its field defines
     dialog.list.setCurrentRow(0)
     assert "第一版" in dialog.changes.text()
 
