@@ -86,7 +86,7 @@ def _p95(values: list[float]) -> float:
 def measure() -> dict[str, float]:
     from desktop.gui.app import AppController, create_application
     from desktop.gui.i18n import install
-    from desktop.gui.tasks import busy
+    from desktop.gui.tasks import busy as tasks_running
     from desktop.store.office import Office
 
     create_application()
@@ -108,18 +108,18 @@ def measure() -> dict[str, float]:
             window.bulk.finished.connect(lambda: done.append(True))
             started = time.perf_counter()
             window.bulk.finalize(page, ids)
-            busy = _latencies(lambda: bool(done))
+            running = _latencies(lambda: bool(done))
             elapsed = time.perf_counter() - started
             last = window.bulk.last
             finalized, refused = len(last.finalized), len(last.failed)
-            _latencies(lambda: busy() == 0)  # the lists and counts refreshed after it, too
+            _latencies(lambda: tasks_running() == 0)  # the lists and counts refreshed after it, too
         finally:
             controller._close_session(wait=True)
     return {
         "import_s": imported_s, "elapsed_s": elapsed, "finalized": finalized, "refused": refused,
         "idle_median": statistics.median(idle), "idle_p95": _p95(idle),
-        "busy_median": statistics.median(busy), "busy_p95": _p95(busy), "busy_max": max(busy, default=0.0),
-        "ticks": len(busy),
+        "busy_median": statistics.median(running), "busy_p95": _p95(running), "busy_max": max(running, default=0.0),
+        "ticks": len(running),
     }
 
 
