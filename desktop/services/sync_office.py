@@ -91,8 +91,8 @@ def enroll_office(office: Office, endpoint: str, code: str, *, ca_bundle: str | 
     (``start_afresh``), for an office whose key the province already holds.
     """
     office.require_admin("登记设备", "enroll the device")
-    code = clean_enrollment_code(code)
     with sync_lock(office.paths.root):
+        code = clean_enrollment_code(code)
         current = enrollment(office)
         if current is not None and not new_key:
             raise OfficeError(f"本设备已登记，设备编号 {current.device_id}。",
