@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -99,10 +100,21 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
+    zh = lang() == "zh"
+    registry = record_checker(args).registry
+    labels = {f.id: f.label_zh if zh else f.label_en for f in registry.forms()}
     for r in rows:
-        print(f"{r['record_id']}  {r['form_id']:<20} {r['status']:<9} {r['updated_at'][:19]}  {r['title']}")
+        form = _pad(labels.get(r["form_id"], r["form_id"]), 20)
+        status = _pad(STATUS_ZH.get(r["status"], r["status"]) if zh else r["status"], 9)
+        print(f"{r['record_id']}  {form} {status} {r['updated_at'][:19]}  {r['title']}")
     say(f"共 {len(rows)} 条", f"{len(rows)} record(s)")
     return 0
+
+
+def _pad(text: str, width: int) -> str:
+    # Chinese characters take two columns of a terminal.
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 0)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
