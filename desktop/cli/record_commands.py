@@ -42,7 +42,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_finalize)
     p = records.add_parser("list", parents=[common], help="list records")
     p.add_argument("--form")
-    p.add_argument("--status", choices=STATUSES)
+    p.add_argument("--status", type=_status, metavar="|".join(STATUSES),
+                   help="a status by its code or its Chinese word (草稿, 已定稿, ...)")
     p.add_argument("--search", help="text to find, Chinese substrings included")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", action="store_true")
@@ -109,6 +110,14 @@ def cmd_list(args: argparse.Namespace) -> int:
         print(f"{r['record_id']}  {form} {status} {r['updated_at'][:19]}  {r['title']}")
     say(f"共 {len(rows)} 条", f"{len(rows)} record(s)")
     return 0
+
+
+def _status(text: str) -> str:
+    words = {zh: code for code, zh in STATUS_ZH.items()}
+    if text in STATUSES or text in words:
+        return words.get(text, text)
+    shown = "、".join(f"{code}（{STATUS_ZH[code]}）" for code in STATUSES)
+    raise argparse.ArgumentTypeError(f"状态应为 {shown} 之一（收到“{text[:20]}”）")
 
 
 def _pad(text: str, width: int) -> str:
