@@ -50,7 +50,8 @@ class AlreadyInitialised(OfficeError):
 
 class UnknownUser(OfficeError):
     def __init__(self, user: str) -> None:
-        super().__init__(f"没有名为“{user}”的用户。", f"There is no user named '{user}'.")
+        super().__init__(f"没有名为“{user}”的可登录用户：名字不对，或已被管理员停用。",
+                         f"There is no user named '{user}' who can sign in: the name is wrong, or an administrator disabled them.")
 
 
 class PermissionDenied(OfficeError):
@@ -97,3 +98,10 @@ class DiskFull(OfficeError):
 
 class InvalidInput(OfficeError):
     pass
+
+
+class WorkCancelled(OfficeError):
+    """The clerk cancelled a long piece of work; what was done before is kept."""
+
+    def __init__(self) -> None:
+        super().__init__("已取消。", "Cancelled.")

@@ -290,6 +290,8 @@ class _Validation:
             ):
                 parent = self.form.field(f.parent) if self.form.has_field(f.parent) else None
                 raise FieldIssue("no_parent_choice", parent=parent.label_zh if parent else f.parent)
+            if f.parent is not None:
+                self._wrong_parent(f, code, data, item)
             shown = code[:40]
             raise FieldIssue(
                 "choice",
@@ -300,6 +302,25 @@ class _Validation:
         return found.code, [
             FieldIssue("retired_choice", severity="warning")
         ] if status == "retired" else []
+
+    def _wrong_parent(self, f: Field, code: str, data: Mapping[str, Any], item: Mapping[str, Any] | None) -> None:
+        """A direction of another sector: say which sector it belongs to, not just "invalid"."""
+        if not self.form.has_field(str(f.parent)):
+            return
+        parent = self.form.field(str(f.parent))
+        chosen, _ = self.form.find_choice(parent, (item or {}).get(parent.id, data.get(parent.id)), data)
+        for option in self.form.choices(parent, data, item, include_retired=True):
+            for child in option.children:
+                if code in (child.code, child.label_zh) or code.casefold() == child.label_en.casefold():
+                    raise FieldIssue(
+                        "choice_of_other_parent",
+                        f"“{child.label_zh}”属于{parent.label_zh}“{option.label_zh}”，不属于所选的"
+                        f"“{chosen.label_zh if chosen else ''}”：请改选{parent.label_zh}，或另选{f.label_zh}。",
+                        f"'{child.label_en}' belongs to the {parent.label_en.lower()} '{option.label_en}', not to the "
+                        f"chosen '{chosen.label_en if chosen else ''}': change the {parent.label_en.lower()} or "
+                        f"choose another {f.label_en.lower()}.",
+                        sentence=True,
+                    )
 
     def multi_choice(
         self, f: Field, raw: Any, values: Mapping[str, Any], outer: Mapping[str, Any] | None

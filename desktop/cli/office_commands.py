@@ -1,4 +1,4 @@
-"""``init``, ``user add|passwd|list`` and ``check``."""
+"""``init``, ``user add|passwd|disable|list`` and ``check``."""
 
 from __future__ import annotations
 
@@ -20,6 +20,8 @@ from desktop.cli.common import (
 from desktop.errors import InvalidInput
 from desktop.store.integrity import check_store
 from desktop.store.office import ROLES, Office
+from desktop.vocabulary import ROLES as ROLE_WORDS
+from desktop.vocabulary import word
 from sync.fsutil import write_atomic
 
 
@@ -40,6 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name")
     p.add_argument("--recovery", action="store_true", help="unlock with the recovery key instead of a passphrase")
     p.set_defaults(handler=cmd_user_passwd)
+    p = users.add_parser("disable", parents=[common], help="stop a user signing in (admins only; 'passwd' enables again)")
+    p.add_argument("name")
+    p.set_defaults(handler=cmd_user_disable)
     p = users.add_parser("list", parents=[common], help="list users")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_user_list)
@@ -102,6 +107,14 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_user_disable(args: argparse.Namespace) -> int:
+    with open_office(args) as office:
+        office.disable_user(args.name)
+    say(f"已停用用户 {args.name}：其录入的数据保留；用 user passwd 设置新口令可重新启用。",
+        f"Disabled {args.name}: what they entered stays; 'user passwd' with a new passphrase enables them again.")
+    return 0
+
+
 def cmd_user_list(args: argparse.Namespace) -> int:
     with open_office(args) as office:
         users = office.users()
@@ -109,7 +122,8 @@ def cmd_user_list(args: argparse.Namespace) -> int:
         print_json(users)
     else:
         for u in users:
-            print(f"{u['name']}\t{u['role']}\t{u['created_at']}")
+            state = "" if u["active"] else ("（已停用）" if lang() == "zh" else " (disabled)")
+            print(f"{u['name']}{state}\t{word(ROLE_WORDS, u['role'], lang())}\t{u['created_at']}")
     return 0
 
 

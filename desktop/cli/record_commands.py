@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +19,9 @@ from desktop.cli.common import (
     say,
 )
 from desktop.errors import InvalidInput
-from desktop.services.records import STATUS_ZH, STATUSES, RecordService
+from desktop.services.records import STATUSES, RecordService
+from desktop.vocabulary import STATUSES as STATUS_WORDS
+from desktop.vocabulary import word
 from forms.model import FormDefinition
 
 
@@ -40,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_finalize)
     p = records.add_parser("list", parents=[common], help="list records")
     p.add_argument("--form")
-    p.add_argument("--status", choices=STATUSES)
+    p.add_argument("--status", type=_status, metavar="|".join(STATUSES),
+                   help="a status by its code or its Chinese word (草稿, 已定稿, ...)")
     p.add_argument("--search", help="text to find, Chinese substrings included")
     p.add_argument("--limit", type=int, default=None)
     p.add_argument("--json", action="store_true")
@@ -98,10 +102,29 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json(rows)
         return 0
+    zh = lang() == "zh"
+    registry = record_checker(args).registry
+    labels = {f.id: f.label_zh if zh else f.label_en for f in registry.forms()}
     for r in rows:
-        print(f"{r['record_id']}  {r['form_id']:<20} {r['status']:<9} {r['updated_at'][:19]}  {r['title']}")
+        form = _pad(labels.get(r["form_id"], r["form_id"]), 20)
+        status = _pad(word(STATUS_WORDS, r["status"], lang()), 9)
+        print(f"{r['record_id']}  {form} {status} {r['updated_at'][:19]}  {r['title']}")
     say(f"共 {len(rows)} 条", f"{len(rows)} record(s)")
     return 0
+
+
+def _status(text: str) -> str:
+    words = {zh: code for code, (zh, _en) in STATUS_WORDS.items()}
+    if text in STATUSES or text in words:
+        return words.get(text, text)
+    shown = "、".join(f"{code}（{word(STATUS_WORDS, code)}）" for code in STATUSES)
+    raise argparse.ArgumentTypeError(f"状态应为 {shown} 之一（收到“{text[:20]}”）")
+
+
+def _pad(text: str, width: int) -> str:
+    # Chinese characters take two columns of a terminal.
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 0)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -116,7 +139,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     # The codes in brackets are what `record list --form/--status` take.
     status, form_id, version = record["status"], record["form_id"], record["form_version"]
     if zh:
-        print(f"记录 {record['record_id']}  {form.label_zh}（{form_id} 第{version}版）  {STATUS_ZH.get(status, status)}（{status}）")
+        print(f"记录 {record['record_id']}  {form.label_zh}（{form_id} 第{version}版）  {word(STATUS_WORDS, status, 'zh')}（{status}）")
     else:
         print(f"Record {record['record_id']}  {form.label_en} ({form_id} v{version})  {status}")
     if record["status_reason"]:

@@ -7,15 +7,10 @@ import sys
 from typing import TYPE_CHECKING
 
 from desktop.cli.common import common_options, lang, open_office, say
+from desktop.vocabulary import SYNC_STEPS, word
 
 if TYPE_CHECKING:
     from sync.runner import SyncProgress
-
-STEPS_ZH = {
-    "config": "连接省级端点", "key_rotation": "更换设备密钥", "batch_built": "打包", "sending": "发送",
-    "receipt_received": "收到回执", "receipt_saved": "保存回执", "recovering": "恢复序号",
-    "pulling": "获取更新", "updates_applied": "应用更新", "done": "完成",
-}
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -44,7 +39,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
 
 def _show(progress: SyncProgress) -> None:
-    step = STEPS_ZH.get(progress.step, progress.step) if lang() == "zh" else progress.step
+    step = word(SYNC_STEPS, progress.step, lang())
     bar = ""
     if progress.total:
         filled = int(30 * progress.done / progress.total)

@@ -96,6 +96,9 @@ class AppController(QObject):
         self.dialog: Any = None
         self.idle: IdleWatcher | None = None
         self.last_user: str | None = None
+        # The writer of the office last closed, while it may still be finishing a job: the
+        # next unlock waits for it (on the pool) so it reads everything that was written.
+        self.closing_writer: Any = None
 
     @property
     def checker(self) -> Any:
@@ -126,7 +129,7 @@ class AppController(QObject):
             wizard.show()
 
     def show_unlock(self, user: str | None = None, reason: str = "") -> UnlockDialog:
-        dialog = UnlockDialog(self.data_dir, user, reason)
+        dialog = UnlockDialog(self.data_dir, user, reason, after=self.closing_writer)
         dialog.unlocked.connect(self.open_main)
         dialog.rejected.connect(self._quit_if_nothing_open)
         self.dialog = dialog
@@ -169,7 +172,7 @@ class AppController(QObject):
             "but an admin should run 'anhui-collect check' and restore the file from a backup "
             "or reset the passphrases it names.").format(problems=problems))
 
-    def _close_session(self) -> None:
+    def _close_session(self, wait: bool = False) -> None:
         if self.idle is not None:
             self.idle.stop()
             self.idle = None
@@ -180,7 +183,8 @@ class AppController(QObject):
             window.close()
             window.deleteLater()
         if self.session is not None:
-            self.session.close()
+            self.closing_writer = self.session.office.writer
+            self.session.close(wait=wait)
             self.session = None
 
     def lock(self, reason: str = "") -> UnlockDialog:
@@ -203,7 +207,7 @@ class AppController(QObject):
         dialog.open()
 
     def quit(self) -> None:
-        self._close_session()
+        self._close_session(wait=True)  # the process ends: what was submitted is saved first
         QApplication.quit()
 
     def _quit_if_nothing_open(self) -> None:

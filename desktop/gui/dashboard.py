@@ -3,6 +3,7 @@ progress toward the plan's 2027 and 2030 targets by sector (QtCharts)."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from PySide6.QtCharts import (
@@ -69,6 +70,22 @@ class StatCard(QFrame):
 def _milestone(tp: Any, year: int) -> str:
     m = next((m for m in tp.target.milestones if m.year == year), None)
     return m.describe(language()) if m is not None else "—"
+
+
+def whole_ticks(axis: QValueAxis, top: float, most: int = 5) -> None:
+    """Put a count axis from 0 past ``top`` with ticks on whole numbers only (1, 2, 5 × 10ⁿ apart).
+
+    Qt spreads a tick count evenly over the range, which for a range of 7 gives ticks at
+    1.4, 2.8, …: shown as whole numbers they would lie.
+    """
+    top = max(int(math.ceil(top)), 1)
+    step = 1
+    while math.ceil(top / step) > most:
+        step = next(s * 10 ** p for p in range(12) for s in (1, 2, 5) if s * 10 ** p > step)
+    ticks = math.ceil(top / step)
+    axis.setRange(0, ticks * step)
+    axis.setTickCount(ticks + 1)
+    axis.setLabelFormat("%d")
 
 
 def _two_lines(label: str, longest: int = 22) -> str:
@@ -305,8 +322,7 @@ class Dashboard(QWidget):
             values.setRange(0, top)
             values.applyNiceNumbers()  # 0, 5, 10, 15, 20 rather than 5.3, 10.5, ...
         else:
-            values.setRange(0, max(top, 1))
-            values.setTickCount(int(min(max(top, 1), 5)) + 1)
+            whole_ticks(values, top)
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(categories)
@@ -340,9 +356,7 @@ class Dashboard(QWidget):
         categories = self._categories([self._sector_name(c) for c in ordered])
         values = QValueAxis()
         values.setLabelFormat("%d")
-        top = max(sum(data.by_sector_status.get((c, s), 0) for s in STATUS_ORDER) for c in sectors)
-        values.setRange(0, max(top, 1))
-        values.setTickCount(min(max(top, 1), 5) + 1)
+        whole_ticks(values, max(sum(data.by_sector_status.get((c, s), 0) for s in STATUS_ORDER) for c in sectors))
         chart.addAxis(categories, Qt.AlignmentFlag.AlignLeft)
         chart.addAxis(values, Qt.AlignmentFlag.AlignBottom)
         series.attachAxis(categories)

@@ -99,11 +99,21 @@ def fill(office: Office, checker: RecordChecker, seed: int = 7) -> RecordService
     return service
 
 
+# Drafts a clerk has started and not finished: marking them final lists what is missing.
+UNFINISHED = [{"name": "合肥未来视界显示技术有限公司", "sector": "advanced_materials"},
+              {"name": "安徽星图低空飞行器有限公司", "sector": "aerospace_info", "direction": "low_altitude_economy"}]
+
+
 def make_office(root: Path, checker: RecordChecker) -> Path:
-    """A demo office in ``root`` (蜀山区科学技术局, admin 张三) filled with records."""
+    """A demo office in ``root`` (蜀山区科学技术局, admin 张三, clerks 李四 and the disabled
+    王五) filled with records."""
     office, _key = Office.create(root, org_unit="340104", office_name="蜀山区科学技术局", admin="张三", passphrase=PASSPHRASE)
     try:
-        fill(office, checker)
+        service = fill(office, checker)
+        service.add_many("enterprise", UNFINISHED)
+        office.add_user("李四", "clerk", PASSPHRASE)
+        office.add_user("王五", "clerk", PASSPHRASE)
+        office.disable_user("王五")
     finally:
         office.close()
     return root

@@ -83,7 +83,7 @@ class DraftsDialog(QDialog):
         slot = self._current()
         if slot is None:
             return
-        self.session.autosave.discard(slot["form_id"], slot["record_id"])
+        self.session.write(self.session.autosave.discard_job(slot["form_id"], slot["record_id"]), self).start()
         self.list.takeItem(self.list.currentRow())
         if self.list.count() == 0:
             self.accept()

@@ -16,12 +16,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.errors import OfficeError
 from desktop.gui.errors import message_for
+from desktop.gui.i18n import language
 from desktop.gui.parts import Message, choose_file
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
 from desktop.gui.worker_office import call_on_clone
-from desktop.services.sync_office import enroll_office
+from desktop.services.sync_office import clean_enrollment_code, enroll_office
 
 
 def _loopback(host: str) -> bool:
@@ -101,6 +103,10 @@ class EnrollForm(QWidget):
             return self.tr("Enter the endpoint's address, starting with https://")
         if not self.code.text().strip():
             return self.tr("Enter the one-time code the province gave you.")
+        try:
+            clean_enrollment_code(self.code.text())
+        except OfficeError as exc:
+            return exc.message(language())
         ca = self.ca_bundle.text().strip()
         if ca and not os.path.isfile(ca):
             return self.tr("The certificate file {path} does not exist.").format(path=ca)
@@ -112,12 +118,11 @@ class EnrollForm(QWidget):
         if problem:
             self.message.show_text("error", problem)
             return
-        endpoint, code = self.endpoint.text().strip(), self.code.text().strip()
+        endpoint, code = self.endpoint.text().strip(), clean_enrollment_code(self.code.text())
+        self.code.setText(code)  # as the province wrote it: what is sent is what is shown
         ca, key_id = self.ca_bundle.text().strip() or None, self.key_id.text().strip() or None
         self._buttons(False)
         self.message.show_text("info", self.tr("Contacting the province…"))
-        # The device key is written to the store on first use: a write on another connection.
-        self.session.writer_busy = True
         office = self.session.office
         self.task = Task(lambda: call_on_clone(office, lambda worker: enroll_office(
             worker, endpoint, code, ca_bundle=ca, province_key_id=key_id, new_key=new_key)), self)
@@ -125,7 +130,6 @@ class EnrollForm(QWidget):
 
     def _done(self, device_id: str) -> None:
         self.task = None
-        self.session.writer_busy = False
         self._buttons(True)
         self.code.clear()  # it works once
         self.message.show_text("ok", self.tr("Enrolled; device id {id}.").format(id=device_id))
@@ -133,7 +137,6 @@ class EnrollForm(QWidget):
 
     def _failed(self, exc: BaseException) -> None:
         self.task = None
-        self.session.writer_busy = False
         self._buttons(True)
         self.message.show_text("error", message_for(exc))
 

@@ -31,7 +31,7 @@ from PySide6.QtWidgets import (
 
 from desktop.gui.errors import message_for
 from desktop.gui.i18n import language, pick
-from desktop.gui.parts import Message, choose_file, note, title
+from desktop.gui.parts import GrowingTable, Message, choose_file, note, scrolling_layout, title
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
 from desktop.gui.worker_office import iterate_on_clone
@@ -112,7 +112,7 @@ class ExportPage(QWidget):
         buttons.addWidget(self.verify_last)
         buttons.addWidget(self.verify_any)
         self.message = Message("exportMessage")
-        self.problems = QTableWidget(0, 2, objectName="verifyProblems")
+        self.problems = GrowingTable(0, 2, objectName="verifyProblems")
         self.problems.setHorizontalHeaderLabels([self.tr("File or record"), self.tr("Problem")])
         self.problems.verticalHeader().setVisible(False)
         self.problems.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
@@ -120,7 +120,7 @@ class ExportPage(QWidget):
         self.problems.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         self.problems.hide()
         # What the export holds, by form: the numbers an auditor will be asked about.
-        self.contents = QTableWidget(0, 2, objectName="exportContents")
+        self.contents = GrowingTable(0, 2, objectName="exportContents")
         self.contents.setHorizontalHeaderLabels([self.tr("In the export"), self.tr("Count")])
         self.contents.verticalHeader().setVisible(False)
         self.contents.verticalHeader().setDefaultSectionSize(26)
@@ -129,7 +129,7 @@ class ExportPage(QWidget):
         self.contents.horizontalHeader().setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
         self.contents.hide()
 
-        layout = QVBoxLayout(self)
+        layout = scrolling_layout(self)
         layout.addWidget(title(self.tr("Export for audit"), "exportTitle"))
         layout.addWidget(note(self.tr(
             "Writes what an auditor needs to check this office without trusting it: the records of the chosen forms "
@@ -177,8 +177,6 @@ class ExportPage(QWidget):
         self.contents.hide()
         self.message.show_text("info", self.tr("Exporting to {path}…").format(path=out))
         office, registry = self.session.office, self.session.registry
-        # The device key is made on first use, a write on the worker's connection.
-        self.session.writer_busy = True
         self.task = Task(lambda: iterate_on_clone(office, lambda worker: export_office(
             worker, registry, out, forms=forms, since=since)), self)
         self.task.progress(self._step).success(self._exported).failure(self._failed).start()
@@ -201,7 +199,6 @@ class ExportPage(QWidget):
 
     def _ended(self) -> None:
         self.task = None
-        self.session.writer_busy = False
         self._busy(False)
         self.finished.emit()
 

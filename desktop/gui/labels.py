@@ -1,28 +1,24 @@
-"""Words shown for codes: record statuses (Qt translations) and sectors (reference data)."""
+"""Words shown for codes: statuses and roles (``desktop.vocabulary``, shared with the
+command line) and sectors (reference data)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication
-
+from desktop import vocabulary
 from desktop.gui.i18n import language
 
-# QT_TRANSLATE_NOOP marks the words for lupdate; they are translated where shown.
-STATUS_WORDS = {
-    "draft": QT_TRANSLATE_NOOP("Status", "Draft"),
-    "final": QT_TRANSLATE_NOOP("Status", "Final"),
-    "queued": QT_TRANSLATE_NOOP("Status", "Queued"),
-    "synced": QT_TRANSLATE_NOOP("Status", "Synced"),
-    "returned": QT_TRANSLATE_NOOP("Status", "Returned"),
-}
-STATUS_ORDER = ("draft", "final", "queued", "synced", "returned")
+STATUS_ORDER = tuple(vocabulary.STATUSES)
 
 
 def status_label(status: str | None) -> str:
     """A record status as the user reads it."""
-    word = STATUS_WORDS.get(status or "")
-    return QCoreApplication.translate("Status", word) if word else (status or "")
+    return vocabulary.word(vocabulary.STATUSES, status, language())
+
+
+def role_label(role: str | None) -> str:
+    """A user role as the user reads it."""
+    return vocabulary.word(vocabulary.ROLES, role, language())
 
 
 class SectorLabels:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtCore import QByteArray, QSize, Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import OfficeError
+from desktop.gui.bulk import BulkActions
 from desktop.gui.drafts import DraftsDialog
 from desktop.gui.editor.editor import RecordEditor
 from desktop.gui.editor.versions import VersionsDialog
@@ -36,6 +37,8 @@ from desktop.gui.session import Session
 
 KEY_ROLE = Qt.ItemDataRole.UserRole + 1
 PageFactory = Callable[[Session], QWidget]
+# Below this the window opens maximised: a laptop's 1366×768 has no room to spare.
+ROOMY = (1440, 900)
 
 
 class SyncPlaceholder(QWidget):
@@ -69,6 +72,8 @@ class MainWindow(QMainWindow):
         self.lists: dict[str, RecordListPage] = {}
         self.dashboard: Any = None
         self.closing_for_lock = False
+        self.bulk = BulkActions(session, self)
+        self.bulk.records_changed.connect(lambda: self.records_changed())
         office = session.office
         self.setWindowTitle(self.tr("Anhui Future Industry Data Collection — {office}").format(office=office.office_name))
 
@@ -103,7 +108,32 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(QLabel(f"{office.office_name} · {place} · {who}", objectName="whoLabel"))
         self._menus()
         self.refresh_counts()
-        self.resize(1280, 800)
+        self.place()
+
+    # -- size and place -----------------------------------------------------------------
+    def place(self) -> None:
+        """Where the last session left the window; else inside the screen's free area,
+        maximised on screens smaller than ``ROOMY``."""
+        saved = str(self.session.settings.get("window_geometry") or "")
+        if saved and self.restoreGeometry(QByteArray.fromBase64(saved.encode("ascii"))):
+            return
+        screen = self.screen() or QGuiApplication.primaryScreen()
+        area = screen.availableGeometry()
+        if area.width() < ROOMY[0] or area.height() < ROOMY[1]:
+            self.resize(area.size())
+            self.setWindowState(Qt.WindowState.WindowMaximized)
+            return
+        self.resize(min(1440, area.width() - 80), min(900, area.height() - 60))
+        self.move(area.center() - self.rect().center())
+
+    def remember_place(self) -> None:
+        """Keep the window's size and place for the next start."""
+        settings = self.session.settings
+        try:
+            settings.set("window_geometry", bytes(self.saveGeometry().toBase64().data()).decode("ascii"))
+            settings.save()
+        except (OSError, ValueError):
+            pass  # a preference: never worth an error while closing
 
     # -- navigation ---------------------------------------------------------------------
     def _add_header(self, text: str) -> None:
@@ -190,7 +220,8 @@ class MainWindow(QMainWindow):
                               int(self.session.settings.get("page_size")))
         page.open_record.connect(lambda rid, f=form: self.open_editor(f.id, rid))
         page.new_record.connect(lambda fid: self.open_editor(fid))
-        page.finalize_record.connect(self.finalize)
+        page.finalize_records.connect(lambda ids, p=page: self.bulk.finalize(p, ids))
+        page.export_list.connect(lambda p=page: self.bulk.export(p))
         page.show_history.connect(self.show_versions)
         self.lists[form.id] = page
         return page
@@ -257,8 +288,8 @@ class MainWindow(QMainWindow):
             if button is restore:
                 self.open_editor(form_id, record_id, kept)
             elif button is discard:
-                self.session.autosave.discard(form_id, record_id)
-                self.open_editor(form_id, record_id)
+                self.session.write(self.session.autosave.discard_job(form_id, record_id), self).success(
+                    lambda _r: self.open_editor(form_id, record_id)).start()
 
         box.buttonClicked.connect(answered)
         box.open()
@@ -271,16 +302,6 @@ class MainWindow(QMainWindow):
         page = self._show(f"form:{form_id}")
         if isinstance(page, RecordListPage) and editor.record_id:
             page.select(editor.record_id)
-
-    def finalize(self, record_id: str) -> None:
-        """Mark a draft final after checking it once more."""
-        try:
-            self.session.records.finalize(record_id)
-        except OfficeError as exc:
-            show_error(self, exc)
-            return
-        self.records_changed(self.session.records.get(record_id)["form_id"])
-        self.statusBar().showMessage(self.tr("Marked final; it will be sent at the next sync."), 5000)
 
     def show_versions(self, record_id: str) -> None:
         if record_id:
@@ -298,6 +319,8 @@ class MainWindow(QMainWindow):
 
     # -- menus --------------------------------------------------------------------------
     def _menus(self) -> None:
+        # The window's shortcuts, each defined once here; pages own only keys that act
+        # inside themselves (the editor's Ctrl+S and Esc, Esc in a search box).
         bar = self.menuBar()
         office = bar.addMenu(self.tr("&Office"))
         self._action(office, self.tr("&Lock"), self.lock_requested.emit, "Ctrl+L")
@@ -306,9 +329,10 @@ class MainWindow(QMainWindow):
         self._action(office, self.tr("&Users…"), self._users)
         self._action(office, self.tr("Se&ttings…"), self.settings_requested.emit)
         office.addSeparator()
-        self._action(office, self.tr("&Quit"), self.quit_requested.emit, QKeySequence.StandardKey.Quit)
+        self._action(office, self.tr("&Quit"), self.quit_requested.emit, "Ctrl+Q")
         records = bar.addMenu(self.tr("&Records"))
-        self._action(records, self.tr("&New record"), self._new_record, QKeySequence.StandardKey.New)
+        self._action(records, self.tr("&New record"), self._new_record, "Ctrl+N")
+        self._action(records, self.tr("&Find in the list"), self._find, "Ctrl+F")
         self._action(records, self.tr("&Overview"), lambda: self.show_page("dashboard"), "Ctrl+1")
 
     def _action(self, menu: Any, text: str, slot: Callable[[], Any], shortcut: Any = None) -> QAction:
@@ -319,10 +343,22 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
-    def _new_record(self) -> None:
+    def current_form(self) -> str:
+        """The form of the page shown (its list or its editor), else the first form."""
         key = (self.nav.currentItem().data(KEY_ROLE) if self.nav.currentItem() else "") or ""
-        forms = self.session.registry.forms()
-        self.open_editor(key[5:] if key.startswith("form:") else forms[0].id)
+        return key[5:] if key.startswith("form:") else self.session.registry.forms()[0].id
+
+    def _new_record(self) -> None:
+        self.open_editor(self.current_form())
+
+    def _find(self) -> None:
+        """Put the cursor in the search box of the list shown (the current form's list)."""
+        if self.editor is not None:
+            return  # the editor has no search; its fields keep the keyboard
+        page = self.show_page(f"form:{self.current_form()}")
+        if isinstance(page, RecordListPage):
+            page.search.setFocus(Qt.FocusReason.ShortcutFocusReason)
+            page.search.selectAll()
 
     def _users(self) -> None:
         from desktop.gui.users import UsersDialog
@@ -332,6 +368,8 @@ class MainWindow(QMainWindow):
     # -- locking and closing ------------------------------------------------------------
     def prepare_to_lock(self) -> None:
         """Keep unsaved typing safe and stop timers (and a running sync) before the office is closed."""
+        self.remember_place()
+        self.bulk.stop()
         if self.editor is not None:
             self.editor.stop()
         for page in self.page_by_key.values():

@@ -6,10 +6,50 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QFileDialog, QLabel, QWidget
+from PySide6.QtCore import QSize, Qt
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QFrame,
+    QLabel,
+    QScrollArea,
+    QTableWidget,
+    QVBoxLayout,
+    QWidget,
+)
 
 COLOURS = {"ok": "#1a7f37", "error": "#b3261e", "info": "#4a5560", "warn": "#8a4b16"}
+
+
+def scrolling_layout(page: QWidget) -> QVBoxLayout:
+    """The layout for ``page``'s content, inside a scroll area that fills the page.
+
+    A page taller than the window (a small screen, 150% scaling, a long list of problems)
+    scrolls, instead of making the window taller than the screen.
+    """
+    content = QWidget(objectName=f"{page.objectName()}Content")
+    scroll = QScrollArea(page, widgetResizable=True, objectName=f"{page.objectName()}Scroll")
+    scroll.setFrameShape(QFrame.Shape.NoFrame)
+    scroll.setWidget(content)
+    # White like the pages that do not scroll (a scroll area is window-grey by default).
+    content.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
+    content.setStyleSheet(f"#{content.objectName()} {{ background: #ffffff; }}")
+    scroll.viewport().setObjectName(f"{page.objectName()}Viewport")
+    scroll.viewport().setStyleSheet(f"#{page.objectName()}Viewport {{ background: #ffffff; }}")
+    outer = QVBoxLayout(page)
+    outer.setContentsMargins(0, 0, 0, 0)
+    outer.addWidget(scroll)
+    return QVBoxLayout(content)
+
+
+class GrowingTable(QTableWidget):
+    """A table that asks for little height and takes what its page has spare.
+
+    Qt's tables ask for about eight rows; on a page that scrolls, that request alone can
+    push the page past a laptop's screen although three rows would do.
+    """
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(super().sizeHint().width(), 110)
 
 
 def title(text: str, name: str) -> QLabel:

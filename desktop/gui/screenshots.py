@@ -1,23 +1,29 @@
 """Render the main screens in Chinese and English: ``python -m desktop.gui.screenshots --out DIR``.
 
-Each screen is built from a demo office (``desktop.gui.demo``, one per language) at a
-realistic window size and saved as ``<screen>-<lang>.png``: the setup wizard, its
-recovery-key page, the unlock dialog, a record list, the editor showing a wrong credit
-code, the dashboard, the sync screen before enrolling and after a sync with a local
-provincial endpoint (``demo.LocalProvince``), the import screen listing the problems of a
-sheet, and the export screen after verifying its export.
+Each screen is built from a demo office (``desktop.gui.demo``, one per language) on a
+1366×768 screen with a taskbar (Qt's offscreen platform, configured here: 1366×728 free,
+window frames on), where the main window opens maximised, and saved as
+``<screen>-<lang>.png``: the setup wizard, its recovery-key page, the unlock dialog, a
+record list (filtered, several rows selected), the result of marking drafts final, the
+editor showing a wrong credit code, the dashboard, the sync screen before enrolling and
+after a sync with a local provincial endpoint (``demo.LocalProvince``), the import screen
+previewing a workbook and listing the problems of a sheet, the export screen after
+verifying its export, and the users dialog. ``--scale 1.5`` renders the same screens at
+150% on a 1920×1080 screen instead (``<screen>-<lang>-150.png``).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-WINDOW = (1280, 800)
+SCREEN = (1366, 768)
+TASKBAR = 40  # Windows' taskbar takes this much of a 768-pixel screen
 
 
 def _settle(ms: int = 150) -> None:
@@ -39,13 +45,50 @@ def _wait(condition: Callable[[], object], timeout_ms: int = 20000) -> None:
         waited += 50
 
 
+SUFFIX = ""
+
+
+def screen_config(folder: Path, scale: float) -> str:
+    """The offscreen platform with a screen like an office PC's: 1366×768, or 1920×1080 scaled."""
+    width, height = SCREEN if scale == 1 else (1920, 1080)
+    config = {"synchronousWindowSystem": True, "windowFrameMargins": True, "screens": [{
+        "name": "office", "x": 0, "y": 0, "width": width, "height": height - TASKBAR,
+        "logicalDpi": 96, "logicalBaseDpi": 96}]}
+    if scale != 1:
+        os.environ["QT_SCALE_FACTOR"] = str(scale)  # as Windows' "scale and layout" setting does
+    path = folder / "screen.json"
+    path.write_text(json.dumps(config), encoding="utf-8")
+    return f"offscreen:configfile={path}"
+
+
 def _save(widget, out: Path, name: str, lang: str) -> Path:
     _settle()
-    path = out / f"{name}-{lang}.png"
+    path = out / f"{name}-{lang}{SUFFIX}.png"
     if not widget.grab().save(str(path)):
         raise OSError(f"cannot write {path}")
     print(f"wrote {path}")
     return path
+
+
+def render_list(window, out: Path, lang: str) -> list[Path]:
+    """The enterprise list filtered to drafts with three selected, and marking them final."""
+    from PySide6.QtCore import QItemSelectionModel
+
+    from desktop.gui.bulk import NotFinalizedDialog
+
+    page = window.show_page("form:enterprise")
+    page.status.setCurrentIndex(page.status.findData("draft"))
+    flags = QItemSelectionModel.SelectionFlag.Select | QItemSelectionModel.SelectionFlag.Rows
+    for row in range(min(4, page.model.rowCount())):
+        page.table.selectionModel().select(page.model.index(row, 0), flags)
+    written = [_save(window, out, "list", lang)]
+    window.bulk.finalize(page, page.selected_records())
+    _wait(lambda: window.bulk.task is None and window.findChild(NotFinalizedDialog) is not None)
+    dialog = window.findChild(NotFinalizedDialog)
+    written.append(_save(dialog, out, "finalize-result", lang))
+    dialog.close()
+    page.clear_filters()
+    return written
 
 
 def render_province_and_exchange(window, out: Path, lang: str, work: Path, province) -> list[Path]:
@@ -74,6 +117,9 @@ def render_province_and_exchange(window, out: Path, lang: str, work: Path, provi
     (work / f"lists-{lang}").mkdir()
     sheet = demo.import_sheet(work / f"lists-{lang}" / "蜀山区企业名单.xlsx", window.session.registry)
     page.file.setText(str(sheet))
+    page.start_preview()
+    _wait(lambda: page.preview is not None)
+    written.append(_save(window, out, "import-preview", lang))
     page.start_import()
     _wait(lambda: page.result is not None)
     written.append(_save(window, out, "import", lang))
@@ -97,6 +143,7 @@ def render(out: Path, lang: str, checker, work: Path, province=None) -> list[Pat
     from desktop.gui import demo, i18n
     from desktop.gui.app import AppController, sync_screen
     from desktop.gui.unlock import UnlockDialog
+    from desktop.gui.users import UsersDialog
     from desktop.gui.wizard import SetupWizard
     from desktop.store.office import Office
 
@@ -124,7 +171,7 @@ def render(out: Path, lang: str, checker, work: Path, province=None) -> list[Pat
 
     # Each language has its own office, so both show the sync screen before enrolling.
     office_dir = work / f"demo-{lang}"
-    unlock = UnlockDialog(office_dir, "张三")
+    unlock = UnlockDialog(office_dir, "李四")
     unlock.show()
     unlock.passphrase.setText("wrong passphrase")
     unlock.try_unlock()
@@ -134,7 +181,6 @@ def render(out: Path, lang: str, checker, work: Path, province=None) -> list[Pat
 
     controller = AppController(office_dir, checker=checker, sync_page=sync_screen)
     window = controller.open_main(Office.unlock(office_dir, None, demo.PASSPHRASE))
-    window.resize(*WINDOW)
     dash = window.dashboard
     _wait(lambda: dash is not None and dash.data is not None)
     written.append(_save(window, out, "dashboard", lang))
@@ -144,12 +190,14 @@ def render(out: Path, lang: str, checker, work: Path, province=None) -> list[Pat
     dash.charts.setCurrentIndex(1)
     written.append(_save(window, out, "dashboard-measure", lang))
 
-    window.show_page("form:enterprise")
-    page_ = window.lists["enterprise"]
-    page_.table.selectRow(1)
-    written.append(_save(window, out, "list", lang))
+    written.extend(render_list(window, out, lang))
     if province is not None:
         written.extend(render_province_and_exchange(window, out, lang, work, province))
+    users = UsersDialog(window.session, window)
+    users.show()
+    users.table.selectRow(2)
+    written.append(_save(users, out, "users", lang))
+    users.close()
 
     editor = window.open_editor("enterprise")
     editor.findChild(QLineEdit, "input_name").setText("安徽星河量子通信科技有限公司")
@@ -162,8 +210,10 @@ def render(out: Path, lang: str, checker, work: Path, province=None) -> list[Pat
     editor.view.row_for("name").widget.focus_target().setFocus()
     written.append(_save(window, out, "editor", lang))
     editor.stop()
-    window.session.autosave.discard("enterprise", None)  # the next language starts clean
-    controller._close_session()
+    discarded: list[object] = []  # the next language starts clean
+    window.session.write(window.session.autosave.discard_job("enterprise", None)).success(discarded.append).start()
+    _wait(lambda: discarded)
+    controller._close_session(wait=True)
     return written
 
 
@@ -172,13 +222,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, default=Path("docs/screenshots"))
     parser.add_argument("--lang", choices=("zh", "en"), action="append")
+    parser.add_argument("--scale", type=float, default=1.0, help="display scaling, e.g. 1.5 for 150%%")
     args = parser.parse_args(argv)
-    if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
-        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    global SUFFIX
+    SUFFIX = "" if args.scale == 1 else f"-{round(args.scale * 100)}"
     # Unsaved-work logs and settings of the demo stay in the temporary folder.
     with tempfile.TemporaryDirectory(prefix="anhui-screens-") as tmp:
         work = Path(tmp)
         os.environ["ANHUI_COLLECT_HOME"] = str(work)
+        os.environ["QT_QPA_PLATFORM"] = screen_config(work, args.scale)
         from desktop.gui import demo
         from desktop.gui.app import create_application
         from desktop.services.checking import default_checker

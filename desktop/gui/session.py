@@ -8,6 +8,7 @@ from typing import Any
 
 from desktop.gui.labels import SectorLabels
 from desktop.gui.settings import Settings
+from desktop.gui.tasks import Task
 from desktop.services.autosave import Autosave
 from desktop.services.checking import RecordChecker
 from desktop.services.lookup import StoreLookup
@@ -32,9 +33,8 @@ class Session:
     labels: SectorLabels = field(init=False)
 
     def __post_init__(self) -> None:
-        # Set while a background task writes through the office's connection (user
-        # management); autosave waits rather than start a transaction inside it.
-        self.writer_busy = False
+        # The GUI thread submits writes and is told how they went; it never waits for them.
+        self.office.writer.never_wait_here()
         self.registry: Any = self.checker.registry  # type: ignore[attr-defined]
         self.records = RecordService(self.office, self.checker)
         self.autosave = Autosave(self.office)
@@ -49,5 +49,10 @@ class Session:
     def form(self, form_id: str, version: int | None = None) -> Any:
         return self.registry.form(form_id, version)
 
-    def close(self) -> None:
-        self.office.close()
+    def write(self, job: Any, owner: Any = None) -> Task:
+        """A task for ``job(db)`` on the office's writer; add callbacks, then ``start()`` it."""
+        return Task.write(self.office, job, owner)
+
+    def close(self, wait: bool = False) -> None:
+        """Close the office; writes already submitted still finish (waited for when ``wait``)."""
+        self.office.close(wait=wait)

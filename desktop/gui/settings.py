@@ -33,6 +33,9 @@ class Setting:
     choices: tuple[Any, ...] = ()
     minimum: int | None = None
     maximum: int | None = None
+    # Shown in the settings dialog: only what a clerk has reason to change. The rest are
+    # tuning values and state the app keeps for itself (where the window was).
+    for_clerk: bool = False
 
     def accepts(self, value: Any) -> bool:
         """Whether ``value`` is a valid value of this setting."""
@@ -48,10 +51,13 @@ class Setting:
 
 
 REGISTRY: tuple[Setting, ...] = (
-    Setting("language", str, "zh", "Language of the app (applied on restart): zh or en.", choices=("zh", "en")),
-    Setting("idle_lock_minutes", int, 10, "Lock the app after this many idle minutes (0: never).", minimum=0, maximum=240),
+    Setting("language", str, "zh", "Language of the app (applied on restart): zh or en.", choices=("zh", "en"),
+            for_clerk=True),
+    Setting("idle_lock_minutes", int, 10, "Lock the app after this many idle minutes (0: never).", minimum=0, maximum=240,
+            for_clerk=True),
     Setting("autosave_seconds", int, 5, "Save unsaved editor contents this often, in seconds.", minimum=1, maximum=60),
     Setting("page_size", int, 200, "Records fetched per page of a list.", minimum=50, maximum=5000),
+    Setting("window_geometry", str, "", "The main window's size and place when it was last closed (Qt's saveGeometry, base64)."),
 )
 _BY_NAME = {s.name: s for s in REGISTRY}
 

@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import vocabulary
 from desktop.gui.errors import show_error
 from desktop.gui.settings import Setting, Settings
 
@@ -23,10 +24,7 @@ from desktop.gui.settings import Setting, Settings
 LABELS = {
     "language": QT_TRANSLATE_NOOP("Settings", "Language (after restart)"),
     "idle_lock_minutes": QT_TRANSLATE_NOOP("Settings", "Lock after idle minutes (0: never)"),
-    "autosave_seconds": QT_TRANSLATE_NOOP("Settings", "Keep unsaved typing every (seconds)"),
-    "page_size": QT_TRANSLATE_NOOP("Settings", "Records loaded per page"),
 }
-CHOICES = {"zh": "中文", "en": "English"}
 
 
 class SettingsDialog(QDialog):
@@ -42,6 +40,8 @@ class SettingsDialog(QDialog):
         self.inputs: dict[str, QWidget] = {}
         form = QFormLayout(self)
         for setting, value in settings:
+            if not setting.for_clerk:
+                continue
             widget = self._input(setting, value)
             widget.setObjectName(f"setting_{setting.name}")
             self.inputs[setting.name] = widget
@@ -59,7 +59,7 @@ class SettingsDialog(QDialog):
         if setting.choices:
             combo = QComboBox()
             for choice in setting.choices:
-                combo.addItem(CHOICES.get(choice, str(choice)), choice)
+                combo.addItem(vocabulary.LANGUAGES.get(choice, str(choice)) if setting.name == "language" else str(choice), choice)
             combo.setCurrentIndex(max(combo.findData(value), 0))
             return combo
         spin = QSpinBox()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QFormLayout,
     QGroupBox,
@@ -26,9 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop import vocabulary
 from desktop.gui.enroll_form import EnrollForm
 from desktop.gui.errors import message_for
-from desktop.gui.parts import Message, note, title
+from desktop.gui.i18n import language
+from desktop.gui.parts import GrowingTable, Message, note, scrolling_layout, title
 from desktop.gui.record_model import local_time
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
@@ -39,19 +41,10 @@ from desktop.services.sync_office import sync_office
 from sync.errors import Cancelled
 from sync.runner import SyncProgress, SyncSummary
 
-# The runner's step names as a clerk reads them; marked for lupdate, translated when shown.
-STEPS = {
-    "config": QT_TRANSLATE_NOOP("SyncPage", "Connecting to the province"),
-    "key_rotation": QT_TRANSLATE_NOOP("SyncPage", "Changing the device key"),
-    "batch_built": QT_TRANSLATE_NOOP("SyncPage", "Packing a batch"),
-    "sending": QT_TRANSLATE_NOOP("SyncPage", "Sending"),
-    "receipt_received": QT_TRANSLATE_NOOP("SyncPage", "Receipt received"),
-    "receipt_saved": QT_TRANSLATE_NOOP("SyncPage", "Receipt kept"),
-    "recovering": QT_TRANSLATE_NOOP("SyncPage", "Realigning batch numbers with the province"),
-    "pulling": QT_TRANSLATE_NOOP("SyncPage", "Fetching updates"),
-    "updates_applied": QT_TRANSLATE_NOOP("SyncPage", "Updates applied"),
-    "done": QT_TRANSLATE_NOOP("SyncPage", "Done"),
-}
+
+def step_words(step: str) -> str:
+    """A step of the sync runner as a clerk reads it (the words the command line prints too)."""
+    return vocabulary.word(vocabulary.SYNC_STEPS, step, language())
 
 
 def _cell(value: Any, right: bool = False) -> QTableWidgetItem:
@@ -116,7 +109,7 @@ class SyncPage(QWidget):
         sync_layout.addWidget(self.message)
 
         receipts_box = QGroupBox(self.tr("Receipts from the province"), objectName="receiptsBox")
-        self.receipts = QTableWidget(0, 6, objectName="receiptsTable")
+        self.receipts = GrowingTable(0, 6, objectName="receiptsTable")
         self.receipts.setHorizontalHeaderLabels([
             self.tr("No."), self.tr("Batch"), self.tr("Batch id"), self.tr("Received by the province"),
             self.tr("Accepted"), self.tr("Rejected")])
@@ -133,7 +126,7 @@ class SyncPage(QWidget):
         receipts_layout.addWidget(self.no_receipts, 1, Qt.AlignmentFlag.AlignTop)
         self.receipts_box = receipts_box
 
-        layout = QVBoxLayout(self)
+        layout = scrolling_layout(self)
         layout.addWidget(title(self.tr("Sync with the province"), "syncTitle"))
         layout.addWidget(self.state_box)
         layout.addWidget(sync_box)
@@ -197,9 +190,6 @@ class SyncPage(QWidget):
         self.progress.setRange(0, 0)  # busy until the first count is known
         self.step.show()
         self._show_step(SyncProgress("config", 0, 0))
-        # The sync writes through its own connection; autosave waits instead of queueing
-        # behind its write lock on the GUI thread.
-        self.session.writer_busy = True
         office = self.session.office
         task = Task(lambda: call_on_clone(office, lambda worker: sync_office(
             worker, progress=task.report, cancel=cancel)), self)
@@ -220,7 +210,7 @@ class SyncPage(QWidget):
     def _show_step(self, step: SyncProgress) -> None:
         if self.cancel_event is not None and self.cancel_event.is_set():
             return  # "Cancelling…" stays until the sync has stopped
-        words = QCoreApplication.translate("SyncPage", STEPS.get(step.step, step.step))
+        words = step_words(step.step)
         if step.total:
             self.progress.setRange(0, step.total)
             self.progress.setValue(step.done)
@@ -233,7 +223,6 @@ class SyncPage(QWidget):
     def _ended(self) -> None:
         self.task = None
         self.cancel_event = None
-        self.session.writer_busy = False
         self.cancel_button.setEnabled(False)
         self.refresh()
         self.records_changed.emit()
@@ -243,7 +232,7 @@ class SyncPage(QWidget):
         self.summary = summary
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
-        self.step.setText(QCoreApplication.translate("SyncPage", STEPS["done"]))
+        self.step.setText(step_words("done"))
         self.message.show_text("warn" if summary.rejected or summary.returned else "ok", self.summary_text(summary))
         self._ended()
 

@@ -1,18 +1,21 @@
-"""The one adapter that runs long work off the GUI thread.
+"""The one adapter between the GUI thread and work done elsewhere.
 
 Long work is a plain function, or a generator that yields progress and returns its result.
-``Task(fn).success(...).failure(...).start()`` runs it on a thread pool and always delivers
-exactly one of success or failure back on the GUI thread (progress too: yielded steps, or
-steps passed to ``Task.report`` by work that takes a callback), so no caller is left waiting
-for an answer that never comes. Work functions never touch widgets. When the widget that
-asked is gone by the time the work ends, a success is dropped (closing what it returned)
-and a failure is still shown.
+``Task(fn).success(...).failure(...).start()`` runs it on a thread pool; a change to the
+office store is a job for the office's writer, ``Task.write(office, job)``, run there in
+its own transaction. Either way exactly one of success or failure comes back on the GUI
+thread (progress too: yielded steps, or steps passed to ``Task.report`` by work that takes
+a callback), so no caller is left waiting for an answer that never comes and the GUI thread
+never waits for the writer. Work functions never touch widgets. When the widget that asked
+is gone by the time the work ends, a success is dropped (closing what it returned) and a
+failure is still shown.
 """
 
 from __future__ import annotations
 
 import inspect
 from collections.abc import Callable
+from concurrent.futures import Future
 from typing import Any
 
 import shiboken6
@@ -71,6 +74,7 @@ class Task(QObject):
         super().__init__()
         self.fn = fn
         self.owner = parent
+        self._writer: Any = None
         self._success: Callable[[Any], None] = lambda _result: None
         self._failure: Callable[[BaseException], None] | None = None
         self._progress: Callable[[Any], None] = lambda _step: None
@@ -105,10 +109,33 @@ class Task(QObject):
         """
         self._bridge.progressed.emit(step)
 
+    @classmethod
+    def write(cls, office: Any, job: Callable[[Any], Any], parent: QObject | None = None) -> Task:
+        """A task running ``job(db)`` on ``office``'s writer, as one transaction, instead of the pool."""
+        task = cls(job, parent)
+        task._writer = office.writer
+        return task
+
     def start(self) -> Task:
         _RUNNING.add(self)
-        pool().start(_Runnable(self.fn, self._bridge))
+        if self._writer is None:
+            pool().start(_Runnable(self.fn, self._bridge))
+            return self
+        try:
+            future = self._writer.submit(self.fn)
+        except BaseException as exc:  # the office is closed: said like any other failure
+            self._bridge.failed.emit(exc)
+        else:
+            future.add_done_callback(self._written)
         return self
+
+    def _written(self, future: Future[Any]) -> None:
+        # On the writer's thread: the bridge queues the outcome to the GUI thread.
+        exc = future.exception()
+        if exc is not None:
+            self._bridge.failed.emit(exc)
+        else:
+            self._bridge.succeeded.emit(future.result())
 
     @Slot(object)
     def _on_progress(self, step: Any) -> None:

@@ -1,17 +1,20 @@
 """The unlock dialog shown at every start, after a lock and to switch user.
 
-Unlocking derives the key with Argon2id (a fraction of a second), so it runs on the
-thread pool; a wrong passphrase is an inline message and never touches the database.
-A forgotten passphrase is reset with the recovery key from the same dialog.
+The office's users are offered in a list (``desktop.store.signin``; where the office has
+turned the list off, the name is typed). Enter unlocks. Unlocking derives the key with
+Argon2id (a fraction of a second), so it runs on the thread pool; a wrong passphrase and
+an unknown user are inline messages of their own and never touch the database. A
+forgotten passphrase is reset with the recovery key from the same dialog.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -24,15 +27,18 @@ from PySide6.QtWidgets import (
 
 from desktop.gui.errors import message_for
 from desktop.gui.tasks import Task
+from desktop.store.signin import read_names
 
 if TYPE_CHECKING:
     from desktop.store.office import Office
 
 
-def _unlock(data_dir: Path, user: str | None, passphrase: str) -> Office:
+def _unlock(data_dir: Path, user: str | None, passphrase: str, after: Any = None) -> Office:
     # Imported here, on the pool: the store and its dependencies load while the dialog shows.
     from desktop.store.office import Office
 
+    if after is not None:
+        after.close(wait=True)  # the last session's writes are in before this one reads
     return Office.unlock(data_dir, user, passphrase)
 
 
@@ -41,30 +47,44 @@ class UnlockDialog(QDialog):
 
     unlocked = Signal(object)
 
-    def __init__(self, data_dir: Path, user: str | None = None, reason: str = "", parent: QWidget | None = None) -> None:
+    def __init__(self, data_dir: Path, user: str | None = None, reason: str = "", parent: QWidget | None = None,
+                 after: Any = None) -> None:
         super().__init__(parent)
         self.setObjectName("unlockDialog")
         self.data_dir = Path(data_dir)
+        self.after = after
         self.setWindowTitle(self.tr("Unlock the office data"))
         title = QLabel(self.tr("Anhui Future Industry Data Collection"), objectName="unlockTitle")
         title.setStyleSheet("font-size: 18px; font-weight: 600")
         intro = QLabel(reason or self.tr("The office data on this computer is encrypted. Sign in to continue."), wordWrap=True)
+        names = read_names(self.data_dir)
+        self.user_list: QComboBox | None = None
         self.user = QLineEdit(user or "", objectName="unlockUser")
         self.user.setPlaceholderText(self.tr("Leave empty for the first administrator"))
+        if names:
+            self.user_list = QComboBox(objectName="unlockUserList")
+            self.user_list.addItems(names)
+            self.user_list.setCurrentIndex(max(self.user_list.findText(user or ""), 0))
+            self.user.hide()
         self.passphrase = QLineEdit(objectName="unlockPassphrase", echoMode=QLineEdit.EchoMode.Password)
+        self.passphrase.returnPressed.connect(self.try_unlock)
         self.message = QLabel(objectName="unlockMessage", wordWrap=True)
         self.message.setStyleSheet("color: #b3261e")
         form = QFormLayout()
-        form.addRow(self.tr("User"), self.user)
+        form.addRow(self.tr("User"), self.user_list if self.user_list is not None else self.user)
         form.addRow(self.tr("Passphrase"), self.passphrase)
         self.buttons = QDialogButtonBox()
         self.ok = self.buttons.addButton(self.tr("Unlock"), QDialogButtonBox.ButtonRole.AcceptRole)
         self.ok.setObjectName("unlockButton")
         self.ok.setDefault(True)
-        self.buttons.addButton(self.tr("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
+        quit_button = self.buttons.addButton(self.tr("Quit"), QDialogButtonBox.ButtonRole.RejectRole)
+        quit_button.setAutoDefault(False)
         self.buttons.accepted.connect(self.try_unlock)
         self.buttons.rejected.connect(self.reject)
         forgot = QPushButton(self.tr("Forgot the passphrase?"), objectName="forgotButton", flat=True)
+        # A link, never the button Enter presses (a dialog's buttons take Enter when focused).
+        forgot.setAutoDefault(False)
+        forgot.setFocusPolicy(Qt.FocusPolicy.TabFocus)
         forgot.setCursor(Qt.CursorShape.PointingHandCursor)
         forgot.setStyleSheet("QPushButton { color: #0b5cad; text-decoration: underline; border: none; padding: 0; }")
         forgot.clicked.connect(self._recover)
@@ -77,17 +97,26 @@ class UnlockDialog(QDialog):
         layout.addWidget(forgot, alignment=Qt.AlignmentFlag.AlignLeft)
         layout.addWidget(self.buttons)
         self.setMinimumWidth(460)
-        (self.passphrase if user else self.user).setFocus()
+        (self.passphrase if user or self.user_list is not None else self.user).setFocus()
+
+    def chosen_user(self) -> str | None:
+        """The user picked or typed (None: the first administrator)."""
+        if self.user_list is not None:
+            return self.user_list.currentText() or None
+        return self.user.text().strip() or None
 
     def try_unlock(self) -> None:
         """Unlock in the background with what was typed."""
         if not self.passphrase.text():
             self.message.setText(self.tr("Type the passphrase."))
             return
+        if not self.ok.isEnabled():
+            return  # already unlocking
         self._busy(True)
-        user = self.user.text().strip() or None
+        user = self.chosen_user()
         passphrase = self.passphrase.text()
-        Task(lambda: _unlock(self.data_dir, user, passphrase), self).success(self._done).failure(self._failed).start()
+        after = self.after
+        Task(lambda: _unlock(self.data_dir, user, passphrase, after), self).success(self._done).failure(self._failed).start()
 
     def _busy(self, busy: bool) -> None:
         self.ok.setEnabled(not busy)
@@ -108,7 +137,7 @@ class UnlockDialog(QDialog):
         self.adjustSize()  # a message of several lines (a damaged key file) must not be cut off
 
     def _recover(self) -> None:
-        dialog = RecoveryDialog(self.data_dir, self.user.text().strip(), self)
+        dialog = RecoveryDialog(self.data_dir, self.chosen_user() or "", self)
         dialog.unlocked.connect(self._done)
         dialog.open()
 

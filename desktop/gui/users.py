@@ -7,6 +7,7 @@ from typing import Any
 
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -23,19 +24,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.gui.errors import message_for
+from desktop.gui.labels import role_label
 from desktop.gui.passphrase import STRENGTH_COLOURS, strength_hint
 from desktop.gui.record_model import local_time
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
-
-
-def role_label(role: str) -> str:
-    """A user role as the user reads it."""
-    if role == "admin":
-        return QCoreApplication.translate("UsersDialog", "Administrator")
-    if role == "clerk":
-        return QCoreApplication.translate("UsersDialog", "Clerk")
-    return role
+from desktop.gui.worker_office import call_on_clone
+from desktop.store.office import Office
 
 
 class PassphraseForm(QWidget):
@@ -66,29 +61,29 @@ class PassphraseForm(QWidget):
 
 
 class _Run:
-    """Runs a key-wrapping change in the background with the shared writer marked busy."""
+    """Runs a change of users or key slots on the pool (Argon2id takes a moment).
+
+    The work gets its own connection to read with; what it writes goes to the office's
+    writer like every other change.
+    """
 
     def __init__(self, session: Session, owner: QDialog, message: QLabel) -> None:
         self.session, self.owner, self.message = session, owner, message
 
-    def __call__(self, work: Callable[[], Any], done: Callable[[Any], None]) -> None:
-        # Argon2id takes a moment, and the work writes through the shared connection:
-        # autosave waits for it (Session.writer_busy) rather than interleave a transaction.
-        self.session.writer_busy = True
+    def __call__(self, work: Callable[[Office], Any], done: Callable[[Any], None]) -> None:
         self.message.setStyleSheet("color: #555")
         self.message.setText(QCoreApplication.translate("UsersDialog", "Working…"))
 
         def finish(result: Any) -> None:
-            self.session.writer_busy = False
             self.message.setText("")
             done(result)
 
         def failed(exc: BaseException) -> None:
-            self.session.writer_busy = False
             self.message.setStyleSheet("color: #b3261e")
             self.message.setText(message_for(exc))
 
-        Task(work, self.owner).success(finish).failure(failed).start()
+        office = self.session.office
+        Task(lambda: call_on_clone(office, work), self.owner).success(finish).failure(failed).start()
 
 
 class AddUserDialog(QDialog):
@@ -121,8 +116,8 @@ class AddUserDialog(QDialog):
         if problem:
             self.message.setText(problem)
             return
-        office, name, role, passphrase = self.session.office, self.name.text().strip(), self.role.currentData(), self.passphrase.first.text()
-        _Run(self.session, self, self.message)(lambda: office.add_user(name, role, passphrase), lambda _r: self.accept())
+        name, role, passphrase = self.name.text().strip(), self.role.currentData(), self.passphrase.first.text()
+        _Run(self.session, self, self.message)(lambda office: office.add_user(name, role, passphrase), lambda _r: self.accept())
 
 
 class ChangePassphraseDialog(QDialog):
@@ -150,51 +145,86 @@ class ChangePassphraseDialog(QDialog):
         if problem:
             self.message.setText(problem)
             return
-        office, user, new = self.session.office, self.user, self.passphrase.first.text()
-        _Run(self.session, self, self.message)(lambda: office.change_passphrase(user, new), lambda _r: self.accept())
+        user, new = self.user, self.passphrase.first.text()
+        _Run(self.session, self, self.message)(lambda office: office.change_passphrase(user, new), lambda _r: self.accept())
 
 
 class UsersDialog(QDialog):
-    """The office's users; admins add users and reset passphrases."""
+    """The office's users; admins add users, set passphrases, disable and enable users and
+    decide whether the unlock screen lists them."""
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("usersDialog")
         self.session = session
         self.setWindowTitle(self.tr("Users of this office"))
-        self.table = QTableWidget(0, 4, objectName="usersTable")
-        self.table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Role"), self.tr("Added"), self.tr("Added by")])
+        self.table = QTableWidget(0, 5, objectName="usersTable")
+        self.table.setHorizontalHeaderLabels([self.tr("Name"), self.tr("Role"), self.tr("Can sign in"),
+                                              self.tr("Added"), self.tr("Added by")])
         self.table.verticalHeader().setVisible(False)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QTableWidget.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QTableWidget.SelectionMode.SingleSelection)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         admin = session.office.role == "admin"
         self.add_button = QPushButton(self.tr("Add user…"), objectName="addUser", enabled=admin)
         self.reset_button = QPushButton(self.tr("Set passphrase…"), objectName="resetPassphrase")
+        self.disable_button = QPushButton(self.tr("Disable"), objectName="disableUser", enabled=False)
+        self.disable_button.setToolTip(self.tr("The user can no longer sign in; what they entered stays. "
+                                               "Set a new passphrase to enable them again."))
+        self.listed = QCheckBox(self.tr("List the users on the sign-in screen"), objectName="signinListed",
+                                enabled=admin)
+        self.listed.setToolTip(self.tr("The names are kept in a file beside the encrypted data, readable by anyone "
+                                       "who can open the data folder. Turned off, each user types their name."))
+        self.message = QLabel(wordWrap=True, objectName="usersMessage")
         self.add_button.clicked.connect(self._add)
         self.reset_button.clicked.connect(self._reset)
+        self.disable_button.clicked.connect(self._disable)
+        self.table.itemSelectionChanged.connect(self._update_buttons)
         buttons = QHBoxLayout()
         buttons.addWidget(self.add_button)
         buttons.addWidget(self.reset_button)
+        buttons.addWidget(self.disable_button)
         buttons.addStretch(1)
         close = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         close.rejected.connect(self.reject)
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         if not admin:
-            layout.addWidget(QLabel(self.tr("Only an administrator can add users or set other users' passphrases."), wordWrap=True))
+            layout.addWidget(QLabel(self.tr("Only an administrator can add, disable or enable users or set other users' passphrases."), wordWrap=True))
         layout.addWidget(self.table)
+        layout.addWidget(self.listed)
+        layout.addWidget(self.message)
         layout.addLayout(buttons)
-        self.resize(620, 360)
+        self.resize(720, 380)
         self.reload()
+        self.listed.toggled.connect(self._listed)
 
     def reload(self) -> None:
-        users = self.session.office.users()
-        self.table.setRowCount(len(users))
-        for row, user in enumerate(users):
-            cells = [user["name"], role_label(user["role"]), local_time(user["created_at"]), user.get("created_by") or ""]
+        office = self.session.office
+        self.users = office.users()
+        self.table.setRowCount(len(self.users))
+        for row, user in enumerate(self.users):
+            cells = [user["name"], role_label(user["role"]), self.tr("Yes") if user["active"] else self.tr("Disabled"),
+                     local_time(user["created_at"]), user.get("created_by") or ""]
             for column, text in enumerate(cells):
                 self.table.setItem(row, column, QTableWidgetItem(text))
+        self.listed.blockSignals(True)
+        self.listed.setChecked(office.signin_listed())
+        self.listed.blockSignals(False)
+        self._update_buttons()
+
+    def selected(self) -> dict[str, Any] | None:
+        rows = self.table.selectionModel().selectedRows()
+        return self.users[rows[0].row()] if rows else None
+
+    def _update_buttons(self) -> None:
+        user = self.selected()
+        admin = self.session.office.role == "admin"
+        can_disable = admin and user is not None and user["active"] and user["name"] != self.session.office.user
+        self.disable_button.setEnabled(bool(can_disable))
+        disabled = user is not None and not user["active"]
+        self.reset_button.setText(self.tr("Enable with a new passphrase…") if disabled else self.tr("Set passphrase…"))
 
     def _add(self) -> None:
         dialog = AddUserDialog(self.session, self)
@@ -202,6 +232,16 @@ class UsersDialog(QDialog):
         dialog.open()
 
     def _reset(self) -> None:
-        rows = self.table.selectionModel().selectedRows()
-        user = self.table.item(rows[0].row(), 0).text() if rows else self.session.office.user
-        ChangePassphraseDialog(self.session, user, self).open()
+        user = self.selected()
+        dialog = ChangePassphraseDialog(self.session, user["name"] if user else self.session.office.user, self)
+        dialog.accepted.connect(self.reload)
+        dialog.open()
+
+    def _disable(self) -> None:
+        user = self.selected()
+        if user is not None:
+            name = user["name"]
+            _Run(self.session, self, self.message)(lambda office: office.disable_user(name), lambda _r: self.reload())
+
+    def _listed(self, on: bool) -> None:
+        _Run(self.session, self, self.message)(lambda office: office.set_signin_listed(on), lambda _r: self.reload())

@@ -7,10 +7,10 @@ a discard removes the slot; at the next start the app offers to restore what rem
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from desktop.store.clock import utc_now
-from desktop.store.connection import write_transaction
 from desktop.store.office import Office
 
 
@@ -24,12 +24,17 @@ class Autosave:
         self.office = office
 
     def put(self, form_id: str, record_id: str | None, data: dict[str, Any]) -> None:
-        with write_transaction(self.office.db) as db:
-            db.execute(
-                "INSERT OR REPLACE INTO autosave (slot, user, form_id, record_id, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)",
-                [slot_name(form_id, record_id), self.office.user, form_id, record_id,
-                 json.dumps(data, ensure_ascii=False), utc_now()],
-            )
+        self.office.write(self.put_job(form_id, record_id, data))
+
+    def put_job(self, form_id: str, record_id: str | None, data: dict[str, Any]) -> Callable[[Any], None]:
+        """The writer job keeping ``data`` in the slot of the record (or new record) being edited."""
+        row = [slot_name(form_id, record_id), self.office.user, form_id, record_id,
+               json.dumps(data, ensure_ascii=False), utc_now()]
+
+        def job(db: Any) -> None:
+            db.execute("INSERT OR REPLACE INTO autosave (slot, user, form_id, record_id, data, saved_at) VALUES (?, ?, ?, ?, ?, ?)", row)
+
+        return job
 
     def get(self, form_id: str, record_id: str | None) -> dict[str, Any] | None:
         row = next(self.office.db.query("SELECT data FROM autosave WHERE slot = ?", [slot_name(form_id, record_id)]), None)
@@ -44,5 +49,13 @@ class Autosave:
         return [dict(r, data=json.loads(r["data"])) for r in rows]
 
     def discard(self, form_id: str, record_id: str | None) -> None:
-        with write_transaction(self.office.db) as db:
-            db.execute("DELETE FROM autosave WHERE slot = ?", [slot_name(form_id, record_id)])
+        self.office.write(self.discard_job(form_id, record_id))
+
+    def discard_job(self, form_id: str, record_id: str | None) -> Callable[[Any], None]:
+        """The writer job emptying a slot (after a clean save, or when the clerk discards it)."""
+        slot = slot_name(form_id, record_id)
+
+        def job(db: Any) -> None:
+            db.execute("DELETE FROM autosave WHERE slot = ?", [slot])
+
+        return job

@@ -56,7 +56,8 @@ class RecordChecker:
         """This checker for the office whose database is ``db`` (for duplicate checks)."""
         return self
 
-    def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None) -> Checked:
+    def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None,
+              similar: bool = True) -> Checked:
         if not isinstance(form_id, str) or not form_id.strip():
             return Checked("", 0, data, [problem("", "unknown_form", "表单编号为空。", "The form id is empty.")])
         if not isinstance(data, dict):
@@ -102,8 +103,10 @@ class FormsChecker(RecordChecker):
         """The same checker, looking up duplicates in ``db``."""
         return FormsChecker(self._registry, db)
 
-    def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None) -> Checked:
-        lookup = StoreLookup(self.db) if self.db is not None else None
+    def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None,
+              similar: bool = True) -> Checked:
+        """Validate ``data``; ``similar=False`` leaves out the similar-name search (it only warns)."""
+        lookup = StoreLookup(self.db, similar=similar) if self.db is not None else None
         result = self.registry.validate(form_id, data, version=form_version, lookup=lookup, record_id=exclude_record)
         problems = [p.to_json() for p in result.problems]
         try:

@@ -11,7 +11,6 @@ from typing import Any
 
 from desktop.errors import OfficeError
 from desktop.store.clock import utc_now
-from desktop.store.connection import write_transaction
 from desktop.store.office import Office
 from sync.keys import (
     Ed25519PrivateKey,
@@ -35,14 +34,14 @@ def device_key(office: Office) -> Ed25519PrivateKey:
     row = _row(office)
     if row is not None:
         return private_key_from_pem(row["private_key"].encode("ascii"))
-    key = generate_private_key()
-    with write_transaction(office.db) as db:
-        db.execute(
-            "INSERT OR IGNORE INTO device (id, private_key, created_at) VALUES (1, ?, ?)",
-            [private_key_to_pem(key).decode("ascii"), utc_now()],
-        )
-    # Another writer may have won the race; the stored key is the one that counts.
-    return private_key_from_pem(_row(office)["private_key"].encode("ascii"))  # type: ignore[index]
+    pem = private_key_to_pem(generate_private_key()).decode("ascii")
+
+    def create(db: Any) -> str:
+        db.execute("INSERT OR IGNORE INTO device (id, private_key, created_at) VALUES (1, ?, ?)", [pem, utc_now()])
+        # An earlier job may have made it first; the stored key is the one that counts.
+        return str(next(db.query("SELECT private_key FROM device WHERE id = 1"))["private_key"])
+
+    return private_key_from_pem(office.write(create).encode("ascii"))
 
 
 def start_afresh(office: Office) -> Ed25519PrivateKey:
@@ -55,35 +54,43 @@ def start_afresh(office: Office) -> Ed25519PrivateKey:
     chain and receipts belong to that device, and a new device would start another chain.
     """
     key = generate_private_key()
-    with write_transaction(office.db) as db:
-        sent = next(db.query("SELECT count(*) AS n FROM batches"))["n"]
-        if sent:
-            row = next(db.query("SELECT device_id FROM device WHERE id = 1"), None)
-            device_id = row["device_id"] if row else ""
-            raise OfficeError(
-                f"本设备（{device_id}）已向省里发送过 {sent} 个批次，不能改用新密钥重新登记：这些批次和回执属于该设备。"
-                "如设备被省里吊销或需要更换，请联系省数据资源局。",
-                f"This device ({device_id}) has already sent {sent} batches to the province, so it cannot "
-                "start again with a new key: those batches and receipts belong to it. If the province "
-                "revoked the device or it must be replaced, contact the province.",
-            )
-        pem = private_key_to_pem(key).decode("ascii")
-        db.execute(
-            "INSERT INTO device (id, private_key, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
-            "private_key = excluded.private_key, created_at = excluded.created_at, device_id = NULL, "
-            "endpoint = NULL, ca_bundle = NULL, enrolled_at = NULL, enrollment_reply = NULL",
-            [pem, utc_now()],
-        )
-        # Nothing was ever sent, so nothing of the old enrollment is worth keeping; a checkpoint
-        # or cursor of another province would only make the new one look inconsistent.
-        for table in ("province_keys", "checkpoints", "key_rotation", "sync_state"):
-            db.execute(f"DELETE FROM {table}")
+    office.write(lambda db: _start_afresh(db, key))
     return key
 
 
+def _start_afresh(db: Any, key: Ed25519PrivateKey) -> None:
+    """The writer job of ``start_afresh``: one transaction, all of it or none."""
+    sent = next(db.query("SELECT count(*) AS n FROM batches"))["n"]
+    if sent:
+        row = next(db.query("SELECT device_id FROM device WHERE id = 1"), None)
+        device_id = row["device_id"] if row else ""
+        raise OfficeError(
+            f"本设备（{device_id}）已向省里发送过 {sent} 个批次，不能改用新密钥重新登记：这些批次和回执属于该设备。"
+            "如设备被省里吊销或需要更换，请联系省数据资源局。",
+            f"This device ({device_id}) has already sent {sent} batches to the province, so it cannot "
+            "start again with a new key: those batches and receipts belong to it. If the province "
+            "revoked the device or it must be replaced, contact the province.",
+        )
+    pem = private_key_to_pem(key).decode("ascii")
+    db.execute(
+        "INSERT INTO device (id, private_key, created_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET "
+        "private_key = excluded.private_key, created_at = excluded.created_at, device_id = NULL, "
+        "endpoint = NULL, ca_bundle = NULL, enrolled_at = NULL, enrollment_reply = NULL",
+        [pem, utc_now()],
+    )
+    # Nothing was ever sent, so nothing of the old enrollment is worth keeping; a checkpoint
+    # or cursor of another province would only make the new one look inconsistent.
+    for table in ("province_keys", "checkpoints", "key_rotation", "sync_state"):
+        db.execute(f"DELETE FROM {table}")
+
+
 def replace_device_key(office: Office, key: Ed25519PrivateKey) -> None:
-    with write_transaction(office.db) as db:
-        db.execute("UPDATE device SET private_key = ? WHERE id = 1", [private_key_to_pem(key).decode("ascii")])
+    pem = private_key_to_pem(key).decode("ascii")
+
+    def job(db: Any) -> None:
+        db.execute("UPDATE device SET private_key = ? WHERE id = 1", [pem])
+
+    office.write(job)
 
 
 def enrollment(office: Office) -> Enrollment | None:
@@ -96,13 +103,16 @@ def enrollment(office: Office) -> Enrollment | None:
 def save_enrollment(office: Office, *, device_id: str, endpoint: str, ca_bundle: str | None,
                     enrolled_at: str, reply: bytes, province_key: str) -> None:
     """Record the enrollment and pin the province's key, in one transaction."""
-    with write_transaction(office.db) as db:
+
+    def save(db: Any) -> None:
         db.execute(
             "UPDATE device SET device_id = ?, endpoint = ?, ca_bundle = ?, enrolled_at = ?, enrollment_reply = ? WHERE id = 1",
             [device_id, endpoint, ca_bundle, enrolled_at, reply],
         )
         db.execute("DELETE FROM province_keys")
         db.execute("INSERT INTO province_keys (position, public_key, added_at) VALUES (1, ?, ?)", [province_key, utc_now()])
+
+    office.write(save)
 
 
 def _row(office: Office) -> dict[str, Any] | None:

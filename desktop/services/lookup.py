@@ -33,8 +33,12 @@ _CURRENT_DATA = (
 
 
 class StoreLookup:
-    def __init__(self, db: sqlite_utils.Database) -> None:
+    def __init__(self, db: sqlite_utils.Database, *, similar: bool = True) -> None:
         self.db = db
+        if not similar:
+            # Exact duplicates only: the similar-name search only ever warns, and marking a
+            # checked draft final (one or thousands) needs only what blocks.
+            self.similar = None  # type: ignore[assignment,method-assign]
 
     def __call__(self, form_id: str, field: str, value: Any) -> list[tuple[str, dict[str, Any]]]:
         key = fold_key(value)

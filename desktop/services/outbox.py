@@ -16,7 +16,6 @@ from desktop.services.records import change_status
 from desktop.services.updates import write_published_file
 from desktop.store.chain import append_history_many
 from desktop.store.clock import utc_now
-from desktop.store.connection import write_transaction
 from desktop.store.office import Office
 from sync.keys import Ed25519PrivateKey, private_key_from_pem, private_key_to_pem
 from sync.office import DeviceCredentials, SignedUpdate, StoredBatch
@@ -43,7 +42,8 @@ class OfficeOutbox:
         Set-based: one statement per table and one history append for all of them, so
         queueing 100,000 records is one short transaction, not 100,000 small ones.
         """
-        with write_transaction(self.db) as db:
+
+        def job(db: Any) -> int:
             rows = db.execute(
                 "SELECT r.record_id, r.current_version_id, v.content_hash FROM records r "
                 "JOIN versions v ON v.version_id = r.current_version_id "
@@ -61,7 +61,9 @@ class OfficeOutbox:
                 (record_id, version_id, "status", "queued", self.office.user, now, {}, digest)
                 for record_id, version_id, digest in rows
             ])
-        return len(rows)
+            return len(rows)
+
+        return self.office.write(job)
 
     # -- OfficeSyncStore ------------------------------------------------------------
     def device(self) -> DeviceCredentials:
@@ -74,11 +76,13 @@ class OfficeOutbox:
         return [r["public_key"] for r in self.db.query("SELECT public_key FROM province_keys ORDER BY position")]
 
     def trust_province_keys(self, keys: list[str]) -> None:
-        with write_transaction(self.db) as db:
+        def job(db: Any) -> None:
             db.execute("DELETE FROM province_keys")
             now = utc_now()
             for position, key in enumerate(keys, start=1):
                 db.execute("INSERT INTO province_keys (position, public_key, added_at) VALUES (?, ?, ?)", [position, key, now])
+
+        self.office.write(job)
 
     def pending_count(self) -> int:
         return int(next(self.db.query("SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'batched')"))["n"])
@@ -101,7 +105,7 @@ class OfficeOutbox:
         return int(state.get("next_sequence", "1")), state.get("previous_batch_hash") or None
 
     def save_batch(self, batch: StoredBatch) -> None:
-        with write_transaction(self.db) as db:
+        def job(db: Any) -> None:
             db.execute(
                 "INSERT INTO batches (sequence, batch_id, envelope, batch_hash, created_at) VALUES (?, ?, ?, ?, ?)",
                 [batch.sequence, batch.batch_id, batch.envelope, batch.batch_hash, utc_now()],
@@ -112,6 +116,8 @@ class OfficeOutbox:
             )
             self._set_state(db, next_sequence=str(batch.sequence + 1), previous_batch_hash=batch.batch_hash)
 
+        self.office.write(job)
+
     def unacknowledged_batches(self) -> list[StoredBatch]:
         return [self._stored(r) for r in self.db.query("SELECT * FROM batches WHERE acknowledged_at IS NULL ORDER BY sequence")]
 
@@ -121,7 +127,8 @@ class OfficeOutbox:
 
     def save_receipt(self, batch: StoredBatch, receipt: Receipt, receipt_bytes: bytes) -> None:
         entry = receipt.entry
-        with write_transaction(self.db) as db:
+
+        def job(db: Any) -> None:
             db.execute(
                 "INSERT INTO receipts (sequence, batch_id, receipt, received_at, accepted, rejected) VALUES (?, ?, ?, ?, ?, ?)",
                 [batch.sequence, batch.batch_id, receipt_bytes, entry.received_at, len(entry.accepted), len(entry.rejected)],
@@ -140,6 +147,8 @@ class OfficeOutbox:
                 text = "；".join(r.message_zh.rstrip("。") for r in rejected.reasons)
                 outcomes[rejected.version_id] = ("returned", text or "省级端点拒收")
             self._settle(db, outcomes)
+
+        self.office.write(job)
 
     @staticmethod
     def _settle(db: Any, outcomes: dict[str, tuple[str, str | None]]) -> None:
@@ -178,16 +187,20 @@ class OfficeOutbox:
         return bytes(row["envelope"]) if row else None
 
     def save_checkpoint(self, envelope: bytes) -> None:
-        with write_transaction(self.db) as db:
+        def job(db: Any) -> None:
             db.execute("INSERT OR REPLACE INTO checkpoints (id, envelope, saved_at) VALUES (1, ?, ?)", [envelope, utc_now()])
 
+        self.office.write(job)
+
     def rebase(self, next_sequence: int, previous_batch_hash: str | None) -> None:
-        with write_transaction(self.db) as db:
+        def job(db: Any) -> None:
             dropped = [r["sequence"] for r in db.query("SELECT sequence FROM batches WHERE acknowledged_at IS NULL")]
             for sequence in dropped:
                 db.execute("UPDATE outbox SET state = 'pending', batch_sequence = NULL WHERE batch_sequence = ? AND state = 'batched'", [sequence])
                 db.execute("DELETE FROM batches WHERE sequence = ?", [sequence])
             self._set_state(db, next_sequence=str(next_sequence), previous_batch_hash=previous_batch_hash or "")
+
+        self.office.write(job)
 
     def update_cursor(self) -> int:
         return int(self._state().get("update_cursor", "0"))
@@ -198,7 +211,8 @@ class OfficeOutbox:
         for update in updates:
             if update.kind in ("form_version", "reference_data"):
                 write_published_file(self.office.paths.root, update.kind, update.body)
-        with write_transaction(self.db) as db:
+
+        def job(db: Any) -> None:
             now = utc_now()
             for update in updates:
                 db.execute(
@@ -209,6 +223,8 @@ class OfficeOutbox:
                 if update.kind == "record_returned":
                     self._returned(db, update.body)
             self._set_state(db, update_cursor=str(cursor))
+
+        self.office.write(job)
 
     def _returned(self, db: Any, body: dict[str, Any]) -> None:
         record_id, reason = str(body.get("record_id", "")), str(body.get("reason", "")) or "省里退回"
@@ -228,19 +244,25 @@ class OfficeOutbox:
         return private_key_from_pem(row["new_private_key"].encode("ascii")), bytes(row["statement"])
 
     def begin_key_rotation(self, new_key: Ed25519PrivateKey, statement: bytes) -> None:
-        with write_transaction(self.db) as db:
+        def job(db: Any) -> None:
             db.execute(
                 "INSERT OR REPLACE INTO key_rotation (id, new_private_key, statement, started_at) VALUES (1, ?, ?, ?)",
                 [private_key_to_pem(new_key).decode("ascii"), statement, utc_now()],
             )
 
+        self.office.write(job)
+
     def finish_key_rotation(self) -> None:
         pending = self.pending_key_rotation()
         if pending is None:
             return
-        replace_device_key(self.office, pending[0])
-        with write_transaction(self.db) as db:
+
+        def job(db: Any) -> None:
+            # The new key and the end of the rotation are saved together.
+            replace_device_key(self.office, pending[0])
             db.execute("DELETE FROM key_rotation WHERE id = 1")
+
+        self.office.write(job)
 
     # -- reading for screens and exports ---------------------------------------------
     def receipts(self) -> list[dict[str, Any]]:

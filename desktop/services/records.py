@@ -1,14 +1,15 @@
 """Records: immutable versions, a status lifecycle and a hash-chained history.
 
-Every write runs in one ``BEGIN IMMEDIATE`` transaction that appends the version, the
-history entry and the search text together, so a crash leaves all of it or none of it.
+Every write is one job on the office's writer (one ``BEGIN IMMEDIATE`` transaction) that
+appends the version, the history entry and the search text together, so a crash leaves
+all of it or none of it.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,15 +17,15 @@ from desktop.errors import InvalidInput
 from desktop.services.checking import Checked, RecordChecker
 from desktop.store.chain import HistoryEvent, append_history, append_history_many
 from desktop.store.clock import utc_now
-from desktop.store.connection import write_transaction
 from desktop.store.keys import replace_keys
 from desktop.store.office import Office
 from desktop.store.search import index_text, search_clauses
 from desktop.store.versions import declare_final
+from desktop.vocabulary import STATUSES as STATUS_WORDS
 from forms.canonical import canonical_json, content_hash
 
 STATUSES = ("draft", "final", "queued", "synced", "returned")
-STATUS_ZH = {"draft": "草稿", "final": "已定稿", "queued": "待同步", "synced": "已同步", "returned": "被退回"}
+STATUS_ZH = {code: words[0] for code, words in STATUS_WORDS.items()}
 # Status changes that are not edits. An edit makes a new version from any status.
 TRANSITIONS: dict[str, set[str]] = {
     "draft": {"final"},
@@ -73,6 +74,8 @@ class RecordService:
         self.checker = checker.bind(office.db)
 
     # -- writing ------------------------------------------------------------------
+    # Checks read through the caller's connection; the saving itself is a job for the
+    # office's writer (``office.write`` waits for it; the GUI submits the ``*_job`` forms).
     def add(self, form_id: str, data: Any, *, final: bool = False) -> SavedVersion:
         """Create a record with its first version (draft, or final when asked)."""
         return self.add_many(form_id, [data], final=final)[0]
@@ -81,11 +84,11 @@ class RecordService:
         """Create several records in one transaction: all are saved, or none (imports)."""
         return self.add_checked([self._check(form_id, data, None, record_id=None, final=final) for data in items], final=final)
 
-    def _insert_new(self, checked: Checked, status: str) -> tuple[SavedVersion, HistoryEvent]:
+    def _insert_new(self, db: Any, checked: Checked, status: str) -> tuple[SavedVersion, HistoryEvent]:
         record_id = str(uuid.uuid4())
         now = utc_now()
-        version = self._insert_version(record_id, 1, checked, status, now)
-        _insert(self.db, "records", {
+        version = self._insert_version(db, record_id, 1, checked, status, now)
+        _insert(db, "records", {
             "record_id": record_id,
             "form_id": checked.form_id,
             "form_version": checked.form_version,
@@ -100,7 +103,7 @@ class RecordService:
             "created_at": now,
             "updated_at": now,
         })
-        self._index(record_id, checked, new=True)
+        _index(db, record_id, checked, new=True)
         event: HistoryEvent = (record_id, version["version_id"], "create", status, self.office.user, now, {}, version["content_hash"])
         return SavedVersion(record_id, version["version_id"], 1, status, version["content_hash"], checked.warnings), event
 
@@ -108,8 +111,33 @@ class RecordService:
         """Append a new version of ``record_id``; its status goes back to draft unless final."""
         current = self.get(record_id)
         checked = self._check(current["form_id"], data, current["form_version"], record_id=record_id, final=final)
-        with write_transaction(self.db):
-            return self._append(record_id, checked, "final" if final else "draft", "edit")
+        return self.office.write(self.save_job(checked, final=final, record_id=record_id))
+
+    def save_job(self, checked: Checked, *, final: bool, record_id: str | None = None) -> Callable[[Any], SavedVersion]:
+        """The writer job saving an already checked record: a new one, or a new version of ``record_id``."""
+        status = "final" if final else "draft"
+        if record_id is None:
+            return lambda db: self._insert_many(db, [checked], status)[0]
+        return lambda db: self._append_version(db, record_id, checked, status, "edit")
+
+    def _append_version(self, db: Any, record_id: str, checked: Checked, status: str, event: str) -> SavedVersion:
+        # Inside the writer's transaction, so the version number read here is the one the
+        # new version gets.
+        current = _row(db, "SELECT version_count FROM records WHERE record_id = ?", [record_id])
+        if current is None:
+            raise RecordNotFound(record_id)
+        now = utc_now()
+        number = current["version_count"] + 1
+        version = self._insert_version(db, record_id, number, checked, status, now)
+        db.execute(
+            "UPDATE records SET form_version = ?, status = ?, status_reason = NULL, title = ?, sector = ?, "
+            "direction = ?, current_version_id = ?, version_count = ?, updated_at = ? WHERE record_id = ?",
+            [checked.form_version, status, checked.title, checked.sector, checked.direction,
+             version["version_id"], number, now, record_id],
+        )
+        _index(db, record_id, checked, new=False)
+        append_history(db, record_id, version["version_id"], event, status, self.office.user, now, {}, version["content_hash"])
+        return SavedVersion(record_id, version["version_id"], number, status, version["content_hash"], checked.warnings)
 
     def finalize(self, record_id: str) -> SavedVersion:
         """Make a draft final (ready to sync): check it once more as final and save it as a
@@ -125,40 +153,34 @@ class RecordService:
                 f"Only a draft can be made final; this record is '{current['status']}'.",
             )
         data = json.loads(self.version(current["current_version_id"])["data"])
-        checked = self._check(current["form_id"], data, current["form_version"], record_id=record_id, final=True)
-        with write_transaction(self.db):
-            return self._append(record_id, checked, "final", "finalize")
-
-    def _append(self, record_id: str, checked: Checked, status: str, event: str) -> SavedVersion:
-        # Inside the caller's write transaction, so the version number read here is the one
-        # the new version gets.
-        current = self.get(record_id)
-        now = utc_now()
-        number = current["version_count"] + 1
-        version = self._insert_version(record_id, number, checked, status, now)
-        self.db.execute(
-            "UPDATE records SET form_version = ?, status = ?, status_reason = NULL, title = ?, sector = ?, "
-            "direction = ?, current_version_id = ?, version_count = ?, updated_at = ? WHERE record_id = ?",
-            [checked.form_version, status, checked.title, checked.sector, checked.direction,
-             version["version_id"], number, now, record_id],
-        )
-        self._index(record_id, checked, new=False)
-        append_history(self.db, record_id, version["version_id"], event, status, self.office.user, now, {}, version["content_hash"])
-        return SavedVersion(record_id, version["version_id"], number, status, version["content_hash"], checked.warnings)
+        checked, blocking = self.check(current["form_id"], data, final=True, form_version=current["form_version"],
+                                       record_id=record_id, warnings=False)
+        if blocking:
+            raise RecordInvalid(checked.problems, blocking)
+        return self.office.write(lambda db: self._append_version(db, record_id, checked, "final", "finalize"))
 
     def set_status(self, record_id: str, status: str, *, reason: str | None = None, actor: str | None = None) -> None:
         """Move a record along its lifecycle; refused when the step is not allowed."""
-        with write_transaction(self.db):
-            change_status(self.db, record_id, status, reason=reason, actor=actor or self.office.user)
+        self.office.write(self.status_job(record_id, status, reason=reason, actor=actor))
+
+    def status_job(self, record_id: str, status: str, *, reason: str | None = None,
+                   actor: str | None = None) -> Callable[[Any], None]:
+        """The writer job of ``set_status``."""
+        who = actor or self.office.user
+        return lambda db: change_status(db, record_id, status, reason=reason, actor=who)
 
     def check(self, form_id: str, data: Any, *, final: bool, form_version: int | None = None,
-              record_id: str | None = None) -> tuple[Checked, list[dict[str, Any]]]:
-        """Validate without saving: the checked record and the problems that block saving it."""
+              record_id: str | None = None, warnings: bool = True) -> tuple[Checked, list[dict[str, Any]]]:
+        """Validate without saving: the checked record and the problems that block saving it.
+
+        ``warnings=False`` skips checks that can only warn (similar names), for marking
+        already saved drafts final, where only what blocks matters.
+        """
         if len(canonical_json(data) if _jsonable(data) else b"") > MAX_RECORD_BYTES:
             too_big = {"path": "", "code": "too_large", "message_zh": "记录太大（超过 4 MB）。",
                        "message_en": "The record is too large (over 4 MB).", "severity": "error"}
             return Checked(str(form_id), form_version or 0, None, [too_big]), [too_big]
-        checked = self.checker.check(form_id, data, form_version, exclude_record=record_id)
+        checked = self.checker.check(form_id, data, form_version, exclude_record=record_id, similar=warnings)
         errors = [p for p in checked.problems if p["severity"] == "error"]
         # Drafts may be incomplete (that is what a draft is for) but never malformed.
         blocking = errors if final else [p for p in errors if p["code"] not in self.checker.draft_tolerated]
@@ -173,12 +195,15 @@ class RecordService:
     def add_checked(self, checked_items: list[Checked], *, final: bool) -> list[SavedVersion]:
         """Save records already checked with ``check`` (imports), in one transaction."""
         status = "final" if final else "draft"
-        with write_transaction(self.db):
-            made = [self._insert_new(checked, status) for checked in checked_items]
-            append_history_many(self.db, [event for _saved, event in made])
+        return self.office.write(lambda db: self._insert_many(db, checked_items, status))
+
+    def _insert_many(self, db: Any, checked_items: list[Checked], status: str) -> list[SavedVersion]:
+        # Inside the writer's transaction; the records' history goes in one append.
+        made = [self._insert_new(db, checked, status) for checked in checked_items]
+        append_history_many(db, [event for _saved, event in made])
         return [saved for saved, _event in made]
 
-    def _insert_version(self, record_id: str, number: int, checked: Checked, status: str, now: str) -> dict[str, Any]:
+    def _insert_version(self, db: Any, record_id: str, number: int, checked: Checked, status: str, now: str) -> dict[str, Any]:
         version_id = str(uuid.uuid4())
         digest = content_hash(checked.form_id, checked.form_version, checked.data)
         row = {
@@ -194,14 +219,8 @@ class RecordService:
             "data": canonical_json(checked.data).decode("utf-8"),
             "content_hash": digest,
         }
-        _insert(self.db, "versions", row)
+        _insert(db, "versions", row)
         return row
-
-    def _index(self, record_id: str, checked: Checked, *, new: bool) -> None:
-        # Search text and duplicate keys change with the version, in its transaction.
-        rowid = self.db.execute("SELECT rowid FROM records WHERE record_id = ?", [record_id]).fetchone()[0]
-        index_text(self.db, rowid, record_id, checked.search_text, new=new)
-        replace_keys(self.db, record_id, checked.form_id, checked.keys, new=new)
 
     # -- reading ------------------------------------------------------------------
     def get(self, record_id: str) -> dict[str, Any]:
@@ -373,6 +392,13 @@ def _rows(db: Any, sql: str, params: list[Any]) -> list[dict[str, Any]]:
 def _row(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
     rows = _rows(db, sql, params)
     return rows[0] if rows else None
+
+
+def _index(db: Any, record_id: str, checked: Checked, *, new: bool) -> None:
+    # Search text and duplicate keys change with the version, in its transaction.
+    rowid = db.execute("SELECT rowid FROM records WHERE record_id = ?", [record_id]).fetchone()[0]
+    index_text(db, rowid, record_id, checked.search_text, new=new)
+    replace_keys(db, record_id, checked.form_id, checked.keys, new=new)
 
 
 def _insert(db: Any, table: str, row: dict[str, Any]) -> None:

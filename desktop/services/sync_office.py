@@ -7,6 +7,7 @@ back as ``SyncFailed`` with a message a clerk can act on.
 from __future__ import annotations
 
 import threading
+import unicodedata
 
 from desktop.errors import OfficeError
 from desktop.services.device import device_key, enrollment, save_enrollment, start_afresh
@@ -37,20 +38,44 @@ MESSAGES: list[tuple[type[Exception], str, str]] = [
      "finish), so it cannot enroll with it again. Enroll with a new device key: "
      "'anhui-collect enroll --new-key', or 'Enroll with a new key' on the Sync page."),
     (e.Unauthorized, "省里不认识本设备的密钥，请重新登记。", "The province does not know this device's key; enroll again."),
-    (e.ProtocolError, "省级端点拒绝了请求：{0}", "The province refused the request: {0}"),
-    (e.SyncError, "同步出错：{0}", "Sync failed: {0}"),
+    # The province's own wording is for its operators: a clerk gets the code to pass on.
+    (e.ProtocolError, "省级端点拒绝了请求（代码 {code}）。请稍后再试；仍不行请把代码告诉省里。",
+     "The province refused the request (code {code}). Try again later; if it persists, tell the province the code."),
+    (e.SyncError, "同步没有完成（{kind}），数据已保存在本机，请稍后再试。",
+     "The sync did not finish ({kind}); the data is kept here. Try again later."),
 ]
+CODE_GROUPS = 4
+CODE_LENGTH = 16
 
 
 class SyncFailed(OfficeError):
     def __init__(self, exc: Exception) -> None:
+        words = {"code": getattr(exc, "code", "") or "-", "kind": type(exc).__name__}
         for cls, zh, en in MESSAGES:
             if isinstance(exc, cls):
-                super().__init__(zh.format(exc), en.format(exc))
+                super().__init__(zh.format(**words), en.format(**words))
                 break
         else:
-            super().__init__(f"同步出错：{exc}", f"Sync failed: {exc}")
+            super().__init__(MESSAGES[-1][1].format(**words), MESSAGES[-1][2].format(**words))
         self.cause = exc
+
+
+def clean_enrollment_code(text: str) -> str:
+    """The code as the province issues it (``XXXX-XXXX-XXXX-XXXX``) from the code as typed.
+
+    Codes are read out on the phone and typed with a Chinese input method on: full-width
+    letters and dashes, spaces, lower case and a stray dash of any kind are all forgiven.
+    A code of the wrong length is refused here, before anything is sent.
+    """
+    folded = unicodedata.normalize("NFKC", str(text)).upper()
+    raw = "".join(ch for ch in folded if ch.isalnum())
+    if len(raw) != CODE_LENGTH or not raw.isascii():
+        raise OfficeError(
+            f"登记码应为 {CODE_LENGTH} 个字母或数字（形如 ABCD-EFGH-JKMN-PQRS），请核对后重新输入。",
+            f"An enrollment code is {CODE_LENGTH} letters and digits (like ABCD-EFGH-JKMN-PQRS); check it and type it again.",
+        )
+    size = CODE_LENGTH // CODE_GROUPS
+    return "-".join(raw[i:i + size] for i in range(0, CODE_LENGTH, size))
 
 
 def _options(ca_bundle: str | None) -> TransportOptions:
@@ -67,6 +92,7 @@ def enroll_office(office: Office, endpoint: str, code: str, *, ca_bundle: str | 
     """
     office.require_admin("登记设备", "enroll the device")
     with sync_lock(office.paths.root):
+        code = clean_enrollment_code(code)
         current = enrollment(office)
         if current is not None and not new_key:
             raise OfficeError(f"本设备已登记，设备编号 {current.device_id}。",

@@ -21,9 +21,11 @@ OperationalError = sqlcipher3.OperationalError
 IntegrityError = sqlcipher3.IntegrityError
 
 
-def open_database(path: Path, key: bytes | None) -> sqlite_utils.Database:
+def open_database(path: Path, key: bytes | None, *, read_only: bool = False) -> sqlite_utils.Database:
     """Open (or create) the database at ``path`` with the raw 256-bit ``key``.
 
+    ``read_only`` connections refuse every change (``query_only``): only the office's
+    writer (``desktop.store.writer``) holds a connection that may write.
     Raises StoreDamaged when the key does not decrypt the file: the caller has already
     proved the key right by unwrapping it, so that means the file's first page is damaged.
     """
@@ -46,6 +48,8 @@ def open_database(path: Path, key: bytes | None) -> sqlite_utils.Database:
         conn.execute("PRAGMA busy_timeout = 10000")
         # Every cache miss costs a page decryption; 32 MiB keeps a 100k-record office warm.
         conn.execute("PRAGMA cache_size = -32768")
+        if read_only:
+            conn.execute("PRAGMA query_only = ON")
     except DatabaseError as exc:
         conn.close()
         text = str(exc).lower()

@@ -186,12 +186,16 @@ def check_store(data_dir: str | os.PathLike[str], user: str | None, passphrase: 
             return report
         key = slots.unlock_with_recovery(recovery_key)
     try:
-        db = open_database(paths.database, key or None)
+        db = open_database(paths.database, key or None, read_only=True)
     except StoreDamaged as exc:
         report.add(f"数据库已损坏：{exc.detail_zh}", f"the database is damaged: {exc.detail_en}")
         return report
     try:
-        users = [row["name"] for row in db.query("SELECT name FROM users ORDER BY created_at, name")]
+        # Disabled users have no slot on purpose (see Office.disable_user); check never migrates,
+        # so a store from before users could be disabled has no such column.
+        disabled = "disabled_at" in {column.name for column in db["users"].columns}
+        users = [row["name"] for row in db.query(
+            "SELECT name FROM users" + (" WHERE disabled_at IS NULL" if disabled else "") + " ORDER BY created_at, name")]
     except DatabaseError as exc:
         db.close()
         report.add(f"用户表无法读取：{exc}", f"the users table cannot be read: {exc}")

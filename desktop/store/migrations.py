@@ -211,7 +211,17 @@ def _m5_final_versions(db: sqlite_utils.Database) -> None:
         append_history(db, row["record_id"], final["version_id"], "finalize", status, "system", now, {}, final["content_hash"])
 
 
-def _m6_indexed_lookups(db: sqlite_utils.Database) -> None:
+def _m6_disabled_users(db: sqlite_utils.Database) -> None:
+    # A disabled user keeps their row (their name is on what they entered) but cannot sign in.
+    db.executescript(
+        """
+        ALTER TABLE users ADD COLUMN disabled_at TEXT;
+        ALTER TABLE users ADD COLUMN disabled_by TEXT;
+        """
+    )
+
+
+def _m7_indexed_lookups(db: sqlite_utils.Database) -> None:
     # Saving, searching, listing and syncing must cost the same in an office of 100
     # records and of 100,000: duplicate checks read keys kept beside each record
     # (desktop.store.keys), one- and two-character searches have their own index
@@ -304,7 +314,8 @@ MIGRATIONS: list[Migration] = [
     (3, "sync: device, outbox, batches, receipts, updates", _m3_sync),
     (4, "indexes for duplicate lookups", _m4_lookup_indexes),
     (5, "final records show final versions", _m5_final_versions),
-    (6, "duplicate keys, short-term search and list indexes", _m6_indexed_lookups),
+    (6, "users can be disabled", _m6_disabled_users),
+    (7, "duplicate keys, short-term search and list indexes", _m7_indexed_lookups),
 ]
 
 

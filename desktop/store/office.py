@@ -1,7 +1,9 @@
 """An office's encrypted store: create it, unlock it, manage its users.
 
-``Office`` holds the open database, who is signed in and their role. Services (records,
-outbox, export) take an ``Office``; nothing else opens the database file.
+``Office`` holds who is signed in and their role, a read-only connection for the thread
+that opened it (``db``) and the office's one :class:`~desktop.store.writer.Writer`, through
+which every change is made (``write``/``submit``). Services (records, outbox, export) take
+an ``Office``; nothing else opens the database file.
 """
 
 from __future__ import annotations
@@ -11,8 +13,11 @@ import dataclasses
 import os
 import shutil
 import uuid
+from collections.abc import Callable
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 
 import sqlite_utils
 
@@ -21,18 +26,22 @@ from desktop.errors import (
     InvalidInput,
     KeyFileDamaged,
     NotInitialised,
+    OfficeError,
     PermissionDenied,
     StoreDamaged,
     UnknownUser,
 )
 from desktop.paths import OfficePaths
 from desktop.store.clock import utc_now
-from desktop.store.connection import open_database, write_transaction
+from desktop.store.connection import open_database
 from desktop.store.keyfile import LEGACY_FORMAT, database_id_of
 from desktop.store.keyslots import KeySlots, check_passphrase, new_database_key, new_recovery_key
 from desktop.store.migrations import migrate
+from desktop.store.signin import write_names
+from desktop.store.writer import Writer
 
 ROLES = ("admin", "clerk")
+T = TypeVar("T")
 
 
 @dataclass
@@ -45,8 +54,10 @@ class Office:
     org_unit: str
     office_name: str
     _key: bytes
+    writer: Writer
     key_file_warnings: list[tuple[str, str]] = field(default_factory=list)
     """(zh, en) damage found in keyslots.json that did not stop this user: ``check`` names it."""
+    _owns_writer: bool = True
 
     # -- opening ------------------------------------------------------------------
     @classmethod
@@ -76,24 +87,25 @@ class Office:
         # Build the database under a temporary name and move it into place only after
         # its key slots are saved: an interrupted init leaves nothing half-made behind.
         staging = paths.root / f".office-init-{office_id}.db"
-        db = open_database(staging, key or None)
+        writer = Writer(lambda: open_database(staging, key or None))
+
+        def first_rows(db: sqlite_utils.Database) -> None:
+            db.table("meta").insert_all(
+                [
+                    {"key": "office_id", "value": office_id},
+                    {"key": "org_unit", "value": org_unit},
+                    {"key": "office_name", "value": office_name.strip()},
+                    {"key": "created_at", "value": utc_now()},
+                    {"key": "encrypted", "value": "1" if encrypted else "0"},
+                ]
+            )
+            db.table("users").insert({"name": admin, "role": "admin", "created_at": utc_now(), "created_by": None})
+
         try:
-            migrate(db, staging, paths.backups)
-            with write_transaction(db):
-                db.table("meta").insert_all(
-                    [
-                        {"key": "office_id", "value": office_id},
-                        {"key": "org_unit", "value": org_unit},
-                        {"key": "office_name", "value": office_name.strip()},
-                        {"key": "created_at", "value": utc_now()},
-                        {"key": "encrypted", "value": "1" if encrypted else "0"},
-                    ]
-                )
-                db.table("users").insert(
-                    {"name": admin, "role": "admin", "created_at": utc_now(), "created_by": None}
-                )
-            db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-            db.close()
+            writer.run(lambda db: migrate(db, staging, paths.backups), transaction=False)
+            writer.run(first_rows)
+            writer.run(lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall(), transaction=False)
+            writer.close()
             slots = KeySlots(office_id=office_id)
             slots.set_passphrase(admin, passphrase, key)
             recovery = new_recovery_key()
@@ -101,9 +113,10 @@ class Office:
             slots.save(paths.keyslots, key, database_id_of(staging))
             os.replace(staging, paths.database)
             paths.database.chmod(0o600)
+            with contextlib.suppress(OSError):
+                write_names(paths.root, [admin])
         except BaseException:
-            with contextlib.suppress(Exception):
-                db.close()
+            writer.close()
             for leftover in paths.root.glob(staging.name + "*"):
                 leftover.unlink()
             raise
@@ -180,17 +193,21 @@ class Office:
 
     @classmethod
     def _open(cls, paths: OfficePaths, key: bytes, user: str) -> Office:
-        db = open_database(paths.database, key or None)
+        writer = Writer(lambda: open_database(paths.database, key or None))
+        db = None
         try:
-            migrate(db, paths.database, paths.backups)
+            writer.run(lambda wdb: migrate(wdb, paths.database, paths.backups), transaction=False)
+            db = open_database(paths.database, key or None, read_only=True)
             meta = {row["key"]: row["value"] for row in db.query("SELECT key, value FROM meta")}
-            row = next(db.query("SELECT role FROM users WHERE name = ?", [user]), None)
-            if row is None:
+            row = next(db.query("SELECT role, disabled_at FROM users WHERE name = ?", [user]), None)
+            if row is None or row["disabled_at"]:
                 raise UnknownUser(user)
         except BaseException:
-            db.close()
+            if db is not None:
+                db.close()
+            writer.close()
             raise
-        return cls(
+        office = cls(
             paths=paths,
             db=db,
             user=user,
@@ -199,23 +216,46 @@ class Office:
             org_unit=meta["org_unit"],
             office_name=meta["office_name"],
             _key=key,
+            writer=writer,
         )
+        office.refresh_signin_list()  # a list deleted or edited by hand is put right
+        return office
 
-    def close(self) -> None:
+    def close(self, wait: bool = True) -> None:
+        """Close this office's reader and, unless this is a clone, its writer.
+
+        Writes already submitted are still made; ``wait=False`` does not wait for them
+        (the GUI, locking while a long job ends on its own).
+        """
         self.db.close()
+        if self._owns_writer:
+            self.writer.close(wait=wait)
 
     def clone(self) -> Office:
-        """The same signed-in office over a new connection, for long work on a worker thread
-        (a sync, an export, an import) while the GUI thread keeps its own. Close it after."""
-        return dataclasses.replace(self, db=self.open_reader())
+        """The same signed-in office with its own reader, for long work on a worker thread
+        (a sync, an export, an import); it writes through the same writer. Close it after."""
+        return dataclasses.replace(self, db=self.open_reader(), _owns_writer=False)
 
     def open_reader(self) -> sqlite_utils.Database:
-        """Another connection to this office's database, for reading on a worker thread.
+        """Another read-only connection to this office's database, for a worker thread.
 
-        Writes stay on ``db``; readers see every committed write (WAL), and never block it.
-        The caller closes the reader.
+        Readers see every committed write (WAL) and never block the writer. The caller
+        closes the reader.
         """
-        return open_database(self.paths.database, self._key or None)
+        return open_database(self.paths.database, self._key or None, read_only=True)
+
+    # -- writing ------------------------------------------------------------------
+    def write(self, job: Callable[[sqlite_utils.Database], T]) -> T:
+        """Run ``job(db)`` as one transaction on the office's writer and return its result.
+
+        Waits for the job: for worker threads and the command line. The GUI thread submits
+        instead (``submit``) and is told of the outcome.
+        """
+        return self.writer.run(job)
+
+    def submit(self, job: Callable[[sqlite_utils.Database], T]) -> Future[T]:
+        """Queue ``job(db)`` on the office's writer without waiting; the future tells how it went."""
+        return self.writer.submit(job)
 
     def __enter__(self) -> Office:
         return self
@@ -224,8 +264,15 @@ class Office:
         self.close()
 
     # -- users --------------------------------------------------------------------
-    def users(self) -> list[dict[str, str]]:
-        return list(self.db.query("SELECT name, role, created_at, created_by FROM users ORDER BY created_at, name"))
+    def users(self) -> list[dict[str, Any]]:
+        """Every user with role, when and by whom added, and ``active``: not disabled.
+
+        A disabled user keeps their row (their name stays on what they entered) but has no
+        key slot, so no passphrase of theirs opens the database any more.
+        """
+        rows = self.db.query("SELECT name, role, created_at, created_by, disabled_at, disabled_by FROM users "
+                             "ORDER BY created_at, name")
+        return [dict(r, active=not r["disabled_at"]) for r in rows]
 
     def require_admin(self, what_zh: str, what_en: str) -> None:
         if self.role != "admin":
@@ -241,19 +288,80 @@ class Office:
             raise InvalidInput(f"用户“{name}”已存在。", f"User '{name}' already exists.")
         slots = KeySlots.load(self.paths.keyslots)
         slots.set_passphrase(name, passphrase, self._key)
-        with write_transaction(self.db):
-            self.db.table("users").insert({"name": name, "role": role, "created_at": utc_now(), "created_by": self.user})
+        row = {"name": name, "role": role, "created_at": utc_now(), "created_by": self.user}
+        self.write(lambda db: db.table("users").insert(row))
         self._save_slots(slots)
+        self.refresh_signin_list()
 
     def change_passphrase(self, name: str, new_passphrase: str) -> None:
-        """Rewrap the database key for ``name``; the database itself is not touched."""
+        """Rewrap the database key for ``name``; the database itself is not touched.
+
+        For a disabled user (an admin setting it) this enables them again.
+        """
         if name != self.user:
             self.require_admin("修改其他用户的口令", "change another user's passphrase")
-        if not any(u["name"] == name for u in self.users()):
+        user = next((u for u in self.users() if u["name"] == name), None)
+        if user is None:
             raise UnknownUser(name)
         slots = KeySlots.load(self.paths.keyslots)
         slots.set_passphrase(name, new_passphrase, self._key)
+        if not user["active"]:
+            self._set_disabled(name, None)
         self._save_slots(slots)
+        self.refresh_signin_list()
+
+    def disable_user(self, name: str) -> None:
+        """Stop ``name`` signing in (admins only): marked disabled, and their key slot removed.
+
+        Their records and history stay. An admin enables them again by setting a new
+        passphrase (``change_passphrase``). Nobody disables themselves or the last admin.
+        """
+        self.require_admin("停用用户", "disable users")
+        users = {u["name"]: u for u in self.users()}
+        if name not in users:
+            raise UnknownUser(name)
+        if name == self.user:
+            raise InvalidInput("不能停用自己。", "You cannot disable yourself.")
+        if users[name]["role"] == "admin" and not any(
+            u["active"] and u["role"] == "admin" and n != name for n, u in users.items()
+        ):
+            raise InvalidInput("这是最后一位可登录的管理员，不能停用。", "This is the last admin who can sign in; they cannot be disabled.")
+        self._set_disabled(name, utc_now())
+        slots = KeySlots.load(self.paths.keyslots)
+        slots.remove_user(name)
+        self._save_slots(slots)
+        self.refresh_signin_list()
+
+    def _set_disabled(self, name: str, when: str | None) -> None:
+        by = self.user if when else None
+
+        def job(db: sqlite_utils.Database) -> None:
+            db.execute("UPDATE users SET disabled_at = ?, disabled_by = ? WHERE name = ?", [when, by, name])
+
+        self.write(job)
+
+    # -- the sign-in list ---------------------------------------------------------------
+    def signin_listed(self) -> bool:
+        """Whether the unlock screen lists the office's users (the admin's choice; on by default)."""
+        row = next(self.db.query("SELECT value FROM meta WHERE key = 'signin_list'"), None)
+        return row is None or row["value"] != "off"
+
+    def set_signin_listed(self, listed: bool) -> None:
+        """List the users on the unlock screen, or not (admins only)."""
+        self.require_admin("更改登录界面的用户列表", "change the sign-in list")
+        value = "on" if listed else "off"
+
+        def job(db: sqlite_utils.Database) -> None:
+            db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('signin_list', ?)", [value])
+
+        self.write(job)
+        self.refresh_signin_list()
+
+    def refresh_signin_list(self) -> None:
+        """Rewrite ``signin.json`` with the users who can sign in (or as "not listed")."""
+        with contextlib.suppress(OSError, OfficeError):  # a list that cannot be written only costs typing the name
+            names = [u["name"] for u in self.users() if u["active"]] if self.signin_listed() else None
+            write_names(self.paths.root, names)
 
     def new_recovery_key(self) -> str:
         """Replace the recovery key (admins only) and return the new one, to show once.

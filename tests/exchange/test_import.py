@@ -8,7 +8,7 @@ from openpyxl import Workbook, load_workbook
 from desktop.services.checking import default_checker
 from desktop.services.exchange.importer import ERRORS_HEADER, import_workbook
 from desktop.services.exchange.tables import cell, sheets_of
-from desktop.services.exchange.template import write_template
+from desktop.services.exchange.template import EXAMPLE_ID, EXAMPLE_STATUS, write_template
 from desktop.services.records import RecordService
 from tests.conftest import run_cli
 from tests.office.conftest import enterprise
@@ -106,6 +106,16 @@ def test_template_round_trips_its_example(office, tmp_path):
         main = book[sheets_of(form)[0].name]
         assert [c.value for c in main[1]] == sheets_of(form)[0].headers
         assert main.data_validations.dataValidation, form.id
+        assert main.cell(row=2, column=1).value == EXAMPLE_ID and main.cell(row=2, column=2).value == EXAMPLE_STATUS
+        # The example row is marked as one and never imported, even left in the sheet...
+        last = list(import_workbook(service, checker.registry, path))[-1]
+        assert last.imported == 0 and not last.problems, (form.id, last.problems)
+        # ...but it is a valid record: copied below it under a record id of its own, it imports.
+        for ws in book.worksheets:
+            for row in list(ws.iter_rows(min_row=2, values_only=True)):
+                if row and row[0] == EXAMPLE_ID:
+                    ws.append(["copy-1", *row[1:]])
+        book.save(path)
         last = list(import_workbook(service, checker.registry, path))[-1]
         assert last.imported == 1 and not last.problems, (form.id, last.problems)
 

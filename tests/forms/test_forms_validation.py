@@ -192,8 +192,10 @@ def test_direction_must_belong_to_the_sector(registry: forms.Registry) -> None:
         valid("enterprise", sector="general_ai", direction="quantum_computing"),
     )
     (problem,) = result.for_path("direction")
-    assert problem.code == "choice"
-    assert "不属于所选领域" in problem.message_zh
+    assert problem.code == "choice_of_other_parent"
+    # It names the sector the direction belongs to, and the one chosen.
+    assert "“量子计算”属于所属领域“量子科技”，不属于所选的“通用智能”" in problem.message_zh
+    assert "'Quantum technology'" in problem.message_en
     result = check(
         registry, "enterprise", valid("enterprise", sector=None, direction="quantum_computing")
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -62,3 +63,36 @@ def unlocked(office_dir: Path, checker, qtbot) -> Iterator:
     made._close_session()
     if made.dialog is not None:
         made.dialog.close()
+
+
+@pytest.fixture
+def province(tmp_path: Path) -> Iterator:
+    """A real ``anhui-province serve`` on loopback, for the sync screens."""
+    from tests.sync.servers import ProvinceServer
+
+    server = ProvinceServer(tmp_path / "province")
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def window(office_dir: Path, checker, qtbot) -> Iterator:
+    """The main window of the office in ``office_dir`` with the real sync screen."""
+    from desktop.gui.app import AppController, sync_screen
+    from desktop.gui.tasks import busy
+    from desktop.store.office import Office
+
+    controller = AppController(office_dir, checker=checker, sync_page=sync_screen)
+    shown = controller.open_main(Office.unlock(office_dir, None, PASSPHRASE))
+    yield shown
+    qtbot.waitUntil(lambda: busy() == 0, timeout=20000)
+    controller._close_session()
+
+
+def new_code(province) -> tuple[str, str]:
+    """A one-time enrollment code for org unit 340104 and the province key id printed with it."""
+    out = province.cli("enroll-code", "--org-unit", "340104")
+    code = re.search(r"Enrollment code:\s+(\S+)", out).group(1)
+    key_id = re.search(r"Province key id:\s+(\S+)", out).group(1)
+    return code, key_id

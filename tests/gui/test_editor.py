@@ -16,13 +16,13 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import DiskFull, StoreBusy
-from desktop.gui.editor.editor import RecordEditor
+from desktop.gui.editor.editor import PATH_ROLE, RecordEditor
 from desktop.gui.editor.fields import SIMPLE_WIDGETS
 from desktop.gui.editor.versions import VersionsDialog
 from desktop.gui.session import Session
 from desktop.gui.settings import Settings
 from tests.gui.conftest import GOOD_CODE
-from tests.gui.helpers import child, choose, click, type_text
+from tests.gui.helpers import child, choose, click, in_office, seed, type_text
 
 
 @pytest.fixture
@@ -87,9 +87,10 @@ def test_save_summary_lists_problems_and_jumps_to_the_field(qtbot, session):
     first = editor.summary_list.item(0)
     editor._jump(first)
     assert QApplication.focusWidget() is child(editor, QLineEdit, "input_credit_code")
-    assert child(editor, QLabel, "message_credit_code").isVisible()
+    assert child(editor, QLabel, "message_credit_code").has_message()
     # A draft may be incomplete: saving it as a draft works.
-    click(qtbot, child(editor, QPushButton, "saveDraft"))
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        click(qtbot, child(editor, QPushButton, "saveDraft"))
     assert editor.record_id is not None and editor.record["status"] == "draft"
 
 
@@ -106,16 +107,24 @@ def test_tab_moves_through_the_fields_in_order(qtbot, session):
 def test_repeat_group_items_are_added_filled_and_removed(qtbot, session):
     editor = editor_for(qtbot, session, "talent_team")
     click(qtbot, child(editor, QPushButton, "add_members"))
-    click(qtbot, child(editor, QPushButton, "add_members"))
     group = editor.view.row_for("members").widget
-    assert len(group.items) == 2
     first_name = group.items[0][1].rows[0].widget.focus_target()
+    assert QApplication.focusWidget() is first_name  # a new item takes the cursor
     type_text(qtbot, first_name, "李明")
     assert editor.data()["members"][0] == {"name": "李明"}
-    editor.show_all = True
-    editor.validate()
+    click(qtbot, child(editor, QPushButton, "saveFinal"))  # refused: the team is not complete
+    assert editor.summary.isVisible()
+    # An item added after that shows no "required" until the clerk has typed in it...
+    click(qtbot, child(editor, QPushButton, "add_members"))
+    assert len(group.items) == 2
     second = group.items[1][1].row_for("members[1].name")
-    qtbot.waitUntil(second.message.isVisible, timeout=2000)  # the empty member's name
+    editor.validate()
+    assert not second.message.has_message()
+    paths = [editor.summary_list.item(i).data(PATH_ROLE) for i in range(editor.summary_list.count())]
+    assert paths and not any(path.startswith("members[1]") for path in paths)
+    # ...or tries to save again.
+    click(qtbot, child(editor, QPushButton, "saveFinal"))
+    qtbot.waitUntil(second.message.has_message, timeout=2000)  # the empty member's name
     remove = group.items[0][2]
 
     def scrolled_to() -> bool:  # as the user scrolls to it (the layout may still be settling)
@@ -128,21 +137,22 @@ def test_repeat_group_items_are_added_filled_and_removed(qtbot, session):
 
 
 def test_record_reference_shows_the_chosen_record(qtbot, session, monkeypatch):
-    saved = session.records.add("enterprise", {"name": "安徽被引用科技有限公司", "credit_code": GOOD_CODE})
+    (saved,) = seed(qtbot, session, "enterprise", [{"name": "安徽被引用科技有限公司", "credit_code": GOOD_CODE}])
     editor = editor_for(qtbot, session, "key_technology")
     row = editor.view.row_for("owner_enterprise")
-    monkeypatch.setattr(row.widget, "choose", lambda form_id: (saved.record_id, "安徽被引用科技有限公司"))
+    monkeypatch.setattr(row.widget, "choose", lambda form_id: (saved, "安徽被引用科技有限公司"))
     click(qtbot, child(editor, QPushButton, "choose_owner_enterprise"))
-    assert editor.data()["owner_enterprise"] == saved.record_id
+    assert editor.data()["owner_enterprise"] == saved
     assert child(editor, QLineEdit, "input_owner_enterprise").text() == "安徽被引用科技有限公司"
-    reopened = editor_for(qtbot, session, "key_technology", restored={"owner_enterprise": saved.record_id})
+    reopened = editor_for(qtbot, session, "key_technology", restored={"owner_enterprise": saved})
     assert child(reopened, QLineEdit, "input_owner_enterprise").text() == "安徽被引用科技有限公司"
 
 
 def test_versions_show_what_changed(qtbot, session):
-    saved = session.records.add("enterprise", {"name": "安徽版本科技有限公司", "credit_code": GOOD_CODE})
-    session.records.edit(saved.record_id, {"name": "安徽版本科技股份有限公司", "credit_code": GOOD_CODE, "employees": 120})
-    dialog = VersionsDialog(session, saved.record_id)
+    (saved,) = seed(qtbot, session, "enterprise", [{"name": "安徽版本科技有限公司", "credit_code": GOOD_CODE}])
+    in_office(qtbot, session, lambda records: records.edit(
+        saved, {"name": "安徽版本科技股份有限公司", "credit_code": GOOD_CODE, "output": "52000.5"}))
+    dialog = VersionsDialog(session, saved)
     qtbot.addWidget(dialog)
     assert dialog.list.count() == 2 and dialog.list.currentRow() == 1
     assert "2" in dialog.changes.text()  # two fields changed
@@ -150,16 +160,21 @@ def test_versions_show_what_changed(qtbot, session):
               for r in range(dialog.table.rowCount())}
     assert labels["企业名称"] == ("安徽版本科技股份有限公司", "安徽版本科技有限公司")
     assert labels["统一社会信用代码"][1] == ""  # unchanged: no "before"
+    assert labels["未来产业营业收入"][0] == "52000.5 万元"  # an amount in the unit its field defines
     dialog.list.setCurrentRow(0)
     assert "第一版" in dialog.changes.text()
 
 
 def test_returned_record_shows_the_reason(qtbot, session):
-    saved = session.records.add("enterprise", {"name": "安徽退回科技有限公司"})
-    for status in ("final", "queued"):
-        session.records.set_status(saved.record_id, status)
-    session.records.set_status(saved.record_id, "returned", reason="产值单位应为万元")
-    editor = editor_for(qtbot, session, "enterprise", saved.record_id)
+    (saved,) = seed(qtbot, session, "enterprise", [{"name": "安徽退回科技有限公司"}])
+
+    def send_back(records) -> None:
+        for status in ("final", "queued"):
+            records.set_status(saved, status)
+        records.set_status(saved, "returned", reason="产值单位应为万元")
+
+    in_office(qtbot, session, send_back)
+    editor = editor_for(qtbot, session, "enterprise", saved)
     banner = child(editor, QLabel, "returnedBanner")
     assert banner.isVisible() and "产值单位应为万元" in banner.text()
 
@@ -170,11 +185,116 @@ def test_disk_full_or_busy_database_is_a_clear_message(qtbot, session, monkeypat
     type_text(qtbot, child(editor, QLineEdit, "input_name"), "安徽磁盘已满科技有限公司")
 
     def refuse(*_args, **_kwargs):
-        raise failure
+        def job(_db):
+            raise failure  # as SQLite's full disk or a lock held by another program arrives
 
-    monkeypatch.setattr(session.records, "add", refuse)
+        return job
+
+    monkeypatch.setattr(session.records, "save_job", refuse)
     click(qtbot, child(editor, QPushButton, "saveDraft"))
+    qtbot.waitUntil(lambda: editor.findChild(QMessageBox, "errorBox") is not None, timeout=10000)
     box = editor.findChild(QMessageBox, "errorBox")
-    assert box is not None and box.isVisible() and failure.message_zh in box.text()
+    assert box.isVisible() and failure.message_zh in box.text()
     assert editor.record_id is None and editor.dirty  # nothing lost: still typed, still kept
+    assert editor.save_button.isEnabled()  # and it can be saved again
     box.close()
+
+
+def test_fields_above_the_one_edited_never_move(qtbot, session):
+    """Messages come and go, a field becomes required, the problem list appears: every
+    field above the one being typed in stays where it is, and the form does not scroll."""
+    editor = editor_for(qtbot, session, "enterprise")
+    type_text(qtbot, child(editor, QLineEdit, "input_name"), "安徽不动科技有限公司")
+    type_text(qtbot, child(editor, QLineEdit, "input_credit_code"), "91340100MA2NF8XL3B")  # wrong check character
+    click(qtbot, child(editor, QPushButton, "saveFinal"))  # refused: the summary appears, below the form
+    assert editor.summary.isVisible()
+    output = editor.view.row_for("output")
+    above = [row for row in editor.view.rows[: editor.view.rows.index(output)] if editor.view.layout_.isRowVisible(row.index)]
+    year = editor.view.row_for("output_year")
+    assert year in above and not year.required
+
+    def geometry() -> list:
+        return [(row.label.geometry(), row.widget.geometry(), row.message.geometry(),
+                 row.widget.mapTo(editor.view, row.widget.rect().topLeft())) for row in above]
+
+    field = child(editor, QLineEdit, "input_output")
+    editor.scroll.ensureWidgetVisible(field)
+    field.setFocus()
+    before, scrolled = geometry(), editor.scroll.verticalScrollBar().value()
+    message, code = child(editor, QLabel, "message_output"), child(editor, QLabel, "message_credit_code")
+    assert code.has_message()  # a problem above, shown
+
+    def settled() -> None:
+        editor.validate()
+        qtbot.wait(20)
+        assert geometry() == before and editor.scroll.verticalScrollBar().value() == scrolled
+
+    qtbot.keyClicks(field, "abc")  # not a number: a message under it
+    settled()
+    assert message.has_message() and "数" in message.text()
+    for _ in range(3):
+        qtbot.keyClick(field, Qt.Key.Key_Backspace)
+    qtbot.keyClicks(field, "1200")  # a number: the message goes, and the year it belongs to becomes required
+    settled()
+    assert not message.has_message() and year.required and "*" in year.label.text()
+    # The field above is corrected meanwhile (from another window, as it were): its message goes too.
+    child(editor, QLineEdit, "input_credit_code").setText(GOOD_CODE)
+    settled()
+    assert not code.has_message()
+    child(editor, QLineEdit, "input_credit_code").setText("123")
+    settled()
+    assert code.has_message()
+
+
+def test_saving_a_final_record_asks_whether_it_stays_final(qtbot, session):
+    from tests.office.conftest import enterprise
+
+    (saved,) = seed(qtbot, session, "enterprise", [enterprise(1)], final=True)
+    editor = editor_for(qtbot, session, "enterprise", saved)
+    field = child(editor, QLineEdit, "input_employees")
+    type_text(qtbot, field, "88")
+    qtbot.keyClick(field, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)  # Ctrl+S, as a clerk saves
+    qtbot.waitUntil(lambda: editor.findChild(QMessageBox, "keepFinalBox") is not None, timeout=3000)
+    box = editor.findChild(QMessageBox, "keepFinalBox")
+    assert editor.record["status"] == "final"  # nothing changed until answered
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        click(qtbot, box.findChild(QPushButton, "keepFinal"))
+    assert editor.record["status"] == "final" and editor.record["version_count"] == 2
+    # Reopening as a draft is the other answer.
+    qtbot.waitUntil(lambda: editor.findChild(QMessageBox, "keepFinalBox") is None, timeout=3000)
+    editor.activateWindow()
+    qtbot.waitUntil(editor.isActiveWindow, timeout=2000)
+    type_text(qtbot, field, "9")
+    qtbot.keyClick(field, Qt.Key.Key_S, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: editor.findChild(QMessageBox, "keepFinalBox") is not None, timeout=3000)
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        click(qtbot, editor.findChild(QMessageBox, "keepFinalBox").findChild(QPushButton, "reopenDraft"))
+    assert editor.record["status"] == "draft" and editor.record["version_count"] == 3
+
+
+def test_date_picker_opens_at_the_date_typed(qtbot, session):
+    editor = editor_for(qtbot, session, "enterprise")
+    field = editor.view.row_for("founded_date").widget
+    type_text(qtbot, field.edit, "2019年3月8日")
+    field.button.menu().aboutToShow.emit()  # what opening the calendar does first
+    assert (field.calendar.yearShown(), field.calendar.monthShown()) == (2019, 3)
+    assert field.calendar.selectedDate().day() == 8
+
+
+def test_typing_while_a_save_is_made_is_kept_when_the_office_locks(qtbot, session):
+    from desktop.gui.tasks import busy
+    from desktop.services.autosave import Autosave
+
+    editor = editor_for(qtbot, session, "enterprise")
+    name = child(editor, QLineEdit, "input_name")
+    type_text(qtbot, name, "安徽先存")
+    click(qtbot, child(editor, QPushButton, "saveDraft"))  # submitted; the writer makes it meanwhile
+    type_text(qtbot, name, "后改科技有限公司")  # typed before the save is back
+    editor.stop()  # the office locks now
+    qtbot.waitUntil(lambda: busy() == 0, timeout=10000)
+    saved = session.records.query(form="enterprise")
+    assert [r["title"] for r in saved] == ["安徽先存"]
+    kept = Autosave(session.office)
+    # Offered again at the next unlock, as changes to the record just saved (not a second one).
+    assert kept.get("enterprise", saved[0]["record_id"]) == {"name": "安徽先存后改科技有限公司"}
+    assert kept.get("enterprise", None) is None

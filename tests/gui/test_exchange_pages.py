@@ -7,13 +7,21 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-from openpyxl import Workbook
+from openpyxl import Workbook, load_workbook
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QCheckBox, QFileDialog, QLabel, QLineEdit, QPushButton, QTableWidget
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QFileDialog,
+    QGroupBox,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTableWidget,
+)
 
 from desktop.services.exchange.tables import cell, sheets_of
 from desktop.services.exchange.verify import verify_export
-from tests.gui.helpers import child, click, click_nav, type_text
+from tests.gui.helpers import child, click, click_nav, seed, type_text
 from tests.office.conftest import enterprise
 
 
@@ -37,9 +45,8 @@ def set_text(qtbot, line: QLineEdit, text: str) -> None:
 
 def test_export_verifies_and_a_tampered_copy_does_not(qtbot, unlocked, tmp_path):
     window = unlocked.window
-    records = window.session.records
     for i in range(4):
-        records.add("enterprise", enterprise(i), final=i % 2 == 0)
+        seed(qtbot, window.session, "enterprise", [enterprise(i)], final=i % 2 == 0)
     click_nav(qtbot, window, "export")
     page = window.pages.currentWidget()
     assert page.objectName() == "exportPage"
@@ -84,6 +91,9 @@ def test_template_from_the_screen_imports_back(qtbot, unlocked, tmp_path):
     click_nav(qtbot, window, "import")
     page = window.pages.currentWidget()
     assert page.objectName() == "importPage"
+    # The template comes first on the page: above the workbook to import.
+    template_box, import_box = page.findChild(QGroupBox, "templateBox"), page.findChild(QGroupBox, "importBox")
+    assert template_box.geometry().top() < import_box.geometry().top()
     assert page.template_form.currentData() == "enterprise"
     assert page.template_name() == "企业导入模板.xlsx"
     click(qtbot, child(page, QPushButton, "templateButton"))
@@ -93,6 +103,27 @@ def test_template_from_the_screen_imports_back(qtbot, unlocked, tmp_path):
     assert template.exists()
     assert child(page, QLineEdit, "importFile").text() == str(template)  # ready to import
 
+    # Before importing, the page says what it will read: the example row is not among it.
+    qtbot.waitUntil(lambda: page.preview is not None, timeout=10000)
+    sheets = child(page, QTableWidget, "previewSheets")
+    assert [sheets.item(0, c).text() for c in range(3)] == ["企业", "企业", "0"]
+    assert "示例" in sheets.item(0, 3).text()
+    with qtbot.waitSignal(page.finished, timeout=20000):
+        click(qtbot, child(page, QPushButton, "importButton"))
+    assert "没有可导入的行" in page.message.text()
+    assert window.session.records.count() == 0
+
+    # A record written under the example row is read, and shown before it is imported.
+    form = window.session.registry.form("enterprise")
+    book = load_workbook(template)
+    data = enterprise(1)
+    book["企业"].append([None, None, None] + [cell(form, f, data.get(f.id), data) for f in sheets_of(form)[0].fields])
+    book.save(template)
+    with qtbot.waitSignal(page.previewed, timeout=10000):
+        page.start_preview()
+    assert sheets.item(0, 2).text() == "1" and "将读取 1 条记录" in child(page, QLabel, "previewNote").text()
+    rows = child(page, QTableWidget, "previewRows")
+    assert rows.isVisible() and rows.rowCount() == 1 and rows.item(0, 3).text() == data["name"]
     click(qtbot, child(page, QCheckBox, "importFinal"))
     with qtbot.waitSignal(page.finished, timeout=20000):
         click(qtbot, child(page, QPushButton, "importButton"))
@@ -100,6 +131,7 @@ def test_template_from_the_screen_imports_back(qtbot, unlocked, tmp_path):
     assert "已导入 1 条记录（定稿）" in page.message.text()
     assert not child(page, QTableWidget, "importProblems").isVisible()
     assert window.session.records.count(form="enterprise", status="final") == 1
+    assert window.session.records.query()[0]["title"] == data["name"]  # the row below, not the example
     assert window.nav_item("form:enterprise").text().endswith("(1)")  # the navigation heard of it
 
 

@@ -101,15 +101,16 @@ def test_wizard_unlock_enter_find_finalize_dashboard(qtbot, controller, tmp_path
     code = child(editor, QLineEdit, "input_credit_code")
     qtbot.keyClicks(code, WRONG_CODE)
     message = child(editor, QLabel, "message_credit_code")
-    qtbot.waitUntil(lambda: message.isVisible() and "校验位" in message.text(), timeout=5000)
+    qtbot.waitUntil(lambda: message.has_message() and "校验位" in message.text(), timeout=5000)
 
     code.clear()
     qtbot.keyClicks(code, GOOD_CODE)
-    qtbot.waitUntil(lambda: not message.isVisible(), timeout=5000)
+    qtbot.waitUntil(lambda: not message.has_message(), timeout=5000)
     choose(qtbot, child(editor, QComboBox, "input_sector"), "quantum")
     choose(qtbot, child(editor, QComboBox, "input_direction"), "quantum_communication")
     choose(qtbot, child(editor, QComboBox, "input_ownership"), "private")
-    click(qtbot, child(editor, QPushButton, "saveDraft"))
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        click(qtbot, child(editor, QPushButton, "saveDraft"))
     assert editor.record_id is not None, editor.summary_title.text()
     assert editor.record["status"] == "draft"
     click(qtbot, child(editor, QPushButton, "closeEditor"))
@@ -122,7 +123,8 @@ def test_wizard_unlock_enter_find_finalize_dashboard(qtbot, controller, tmp_path
     table = page.table
     rect = table.visualRect(page.model.index(0, 0))
     qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
-    click(qtbot, child(page, QPushButton, "finalizeRecord"))
+    with qtbot.waitSignal(window.bulk.finished, timeout=20000):
+        click(qtbot, child(page, QPushButton, "finalizeRecord"))
     assert page.model.state.rows[0]["status"] == "final"
     # 定稿 declares a final version of the same data: that is what the outbox sends.
     draft, final = window.session.records.versions(page.model.state.rows[0]["record_id"])

@@ -21,7 +21,7 @@ from desktop.services.sync_office import enroll_office
 from desktop.store.office import Office
 from sync.client import enroll
 from tests.conftest import PASSPHRASE, ROOT
-from tests.gui.helpers import child, click, click_nav, type_text
+from tests.gui.helpers import child, click, click_nav, off_gui, seed, type_text
 from tests.office.conftest import enterprise
 from tests.office.test_sync_lock import STUCK_SYNC
 from tests.sync.servers import ProvinceServer
@@ -55,7 +55,8 @@ def sync_page(qtbot, window):
 
 def test_enroll_with_a_new_key_from_the_sync_page(qtbot, window, province):
     # The province already holds this office's key (an enrolment whose reply was lost).
-    enroll(province.url, code_for(province), device_key(window.session.office), org_unit="340104")
+    key = off_gui(qtbot, window.session.office, device_key)  # (the GUI thread never waits for the writer)
+    enroll(province.url, code_for(province), key, org_unit="340104")
     page = sync_page(qtbot, window)
     type_text(qtbot, child(page, QLineEdit, "enrollEndpoint"), province.url)
     type_text(qtbot, child(page, QLineEdit, "enrollCode"), code_for(province))
@@ -72,8 +73,9 @@ def test_enroll_with_a_new_key_from_the_sync_page(qtbot, window, province):
 
 def test_sync_now_says_a_sync_is_already_running(qtbot, window, province):
     office = window.session.office
-    enroll_office(office, province.url, code_for(province))
-    window.session.records.add("enterprise", enterprise(3), final=True)
+    code = code_for(province)
+    off_gui(qtbot, office, lambda clone: enroll_office(clone, province.url, code))
+    seed(qtbot, window.session, "enterprise", [enterprise(3)], final=True)
     other = subprocess.Popen([sys.executable, "-c", STUCK_SYNC, str(office.paths.root), PASSPHRASE],
                              stdout=subprocess.PIPE, text=True, env=dict(os.environ, PYTHONPATH=str(ROOT)))
     try:

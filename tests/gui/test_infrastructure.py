@@ -92,7 +92,8 @@ def test_settings_are_typed_declared_and_saved_atomically(tmp_path):
     # A damaged file or a wrong type falls back to the defaults instead of stopping the app.
     (tmp_path / "settings.json").write_text('{"idle_lock_minutes": true, "page_size": 7')
     assert Settings.load(tmp_path).get("idle_lock_minutes") == 10
-    assert {s.name for s in REGISTRY} <= set(LABELS)
+    # The dialog shows what a clerk should change, each with a label; the rest stays out of it.
+    assert {s.name for s in REGISTRY if s.for_clerk} == set(LABELS) == {"language", "idle_lock_minutes"}
 
 
 def test_idle_watcher_fires_without_input_and_restarts_on_input(qtbot):
@@ -108,3 +109,16 @@ def test_passphrase_strength():
     assert strength("1234567") == 0 and strength("12345678") == 0 and strength("aaaaaaaaaaaa") == 0
     assert strength("correct horse") >= 2
     assert strength("我们的办公室在蜀山区，2024年搬到了新楼!") == 4
+
+
+def test_count_axes_tick_on_whole_numbers():
+    from PySide6.QtCharts import QValueAxis
+
+    from desktop.gui.dashboard import whole_ticks
+
+    for top in (0, 1, 3, 7, 12, 38, 149, 2999):
+        axis = QValueAxis()
+        whole_ticks(axis, top)
+        step = (axis.max() - axis.min()) / (axis.tickCount() - 1)
+        assert axis.min() == 0 and axis.max() >= max(top, 1), top
+        assert step >= 1 and step == int(step) and axis.tickCount() <= 6, (top, step)  # 0, 2, 4, 6, 8 for 7

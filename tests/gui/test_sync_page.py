@@ -4,48 +4,18 @@ responsive throughout."""
 
 from __future__ import annotations
 
-import re
 import time
-from collections.abc import Iterator
-from pathlib import Path
 
-import pytest
 from PySide6.QtWidgets import QLabel, QLineEdit, QPushButton, QTableWidget
 
 from desktop.gui.app import AppController, sync_screen
-from desktop.gui.tasks import busy
 from desktop.services.outbox import OfficeOutbox
 from desktop.services.sync_office import enroll_office
 from desktop.store.office import Office
 from tests.conftest import PASSPHRASE
-from tests.gui.helpers import child, click, click_nav, type_text
+from tests.gui.conftest import new_code
+from tests.gui.helpers import child, click, click_nav, off_gui, seed, type_text
 from tests.office.conftest import enterprise
-from tests.sync.servers import ProvinceServer
-
-
-@pytest.fixture
-def province(tmp_path: Path) -> Iterator[ProvinceServer]:
-    server = ProvinceServer(tmp_path / "province")
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def window(office_dir: Path, checker, qtbot) -> Iterator:
-    """The main window of the office in ``office_dir`` with the real sync screen."""
-    controller = AppController(office_dir, checker=checker, sync_page=sync_screen)
-    shown = controller.open_main(Office.unlock(office_dir, None, PASSPHRASE))
-    yield shown
-    qtbot.waitUntil(lambda: busy() == 0, timeout=20000)
-    controller._close_session()
-
-
-def new_code(province: ProvinceServer) -> tuple[str, str]:
-    out = province.cli("enroll-code", "--org-unit", "340104")
-    code = re.search(r"Enrollment code:\s+(\S+)", out).group(1)
-    key_id = re.search(r"Province key id:\s+(\S+)", out).group(1)
-    return code, key_id
 
 
 def open_sync(qtbot, window):
@@ -66,7 +36,9 @@ def test_enroll_through_the_form_then_sync_final_records(qtbot, window, province
     assert "https://" in child(page, QLabel, "enrollMessage").text()  # said before anything is sent
     child(page, QLineEdit, "enrollEndpoint").clear()
     type_text(qtbot, child(page, QLineEdit, "enrollEndpoint"), province.url)
-    type_text(qtbot, child(page, QLineEdit, "enrollCode"), code)
+    # Typed as read out on the phone, with the input method in full-width mode: still the code.
+    typed = "".join(chr(ord(c) + 0xFEE0) if c.isalnum() else " " for c in code.lower())
+    type_text(qtbot, child(page, QLineEdit, "enrollCode"), typed)
     type_text(qtbot, child(page, QLineEdit, "enrollKeyId"), key_id)
     click(qtbot, child(page, QPushButton, "enrollButton"))
     device = child(page, QLabel, "deviceId")
@@ -76,8 +48,8 @@ def test_enroll_through_the_form_then_sync_final_records(qtbot, window, province
     assert sync_button.isEnabled()
 
     records = window.session.records
-    finals = [records.add("enterprise", enterprise(i), final=True).record_id for i in range(3)]
-    draft = records.add("enterprise", {"name": "草稿企业"}).record_id
+    finals = seed(qtbot, window.session, "enterprise", [enterprise(i) for i in range(3)], final=True)
+    (draft,) = seed(qtbot, window.session, "enterprise", [{"name": "草稿企业"}])
     click_nav(qtbot, window, "dashboard")
     page = open_sync(qtbot, window)  # shown again: counted again
     assert "3" in child(page, QLabel, "pendingCount").text()
@@ -104,8 +76,8 @@ def test_enroll_through_the_form_then_sync_final_records(qtbot, window, province
 
 def test_dead_endpoint_is_a_clear_message_and_cancel_stops_it(qtbot, window, province):
     code, _ = new_code(province)
-    enroll_office(window.session.office, province.url, code)
-    record = window.session.records.add("enterprise", enterprise(5), final=True).record_id
+    off_gui(qtbot, window.session.office, lambda office: enroll_office(office, province.url, code))
+    (record,) = seed(qtbot, window.session, "enterprise", [enterprise(5)], final=True)
     province.stop()  # the network is down from here on
     page = open_sync(qtbot, window)
     sync_button, cancel = child(page, QPushButton, "syncNow"), child(page, QPushButton, "syncCancel")

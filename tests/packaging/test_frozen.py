@@ -34,6 +34,12 @@ def test_frozen_self_test_passes_without_any_network(bundle, tmp_path):
     assert "self-test passed" in result.stdout
 
 
+def test_the_bundle_carries_qt_chinese_strings(bundle):
+    # Where the frozen Qt looks for its translations: file dialogs and calendars speak Chinese.
+    found = [p.relative_to(bundle).as_posix() for p in bundle.rglob("qtbase_zh_CN.qm")]
+    assert any(p.endswith("PySide6/Qt/translations/qtbase_zh_CN.qm") for p in found), found
+
+
 @pytest.mark.skipif(not all(shutil.which(t) for t in ("Xvfb", "xdotool", "import", "strace")),
                     reason="Xvfb, xdotool, ImageMagick and strace are installed by make test")
 def test_frozen_window_opens_and_reaches_no_network(bundle, tmp_path):

@@ -11,7 +11,8 @@ NAME = "国盾量子通信技术股份有限公司"
 
 
 def _all_bytes(office_dir):
-    return b"".join(p.read_bytes() for p in office_dir.rglob("*") if p.is_file())
+    # The sign-in list is the one file that names users, on purpose (see desktop.store.signin).
+    return b"".join(p.read_bytes() for p in office_dir.rglob("*") if p.is_file() and p.name != "signin.json")
 
 
 def test_record_text_never_in_any_file(office, office_dir):
@@ -27,6 +28,14 @@ def test_record_text_never_in_any_file(office, office_dir):
     office.close()
     everything = _all_bytes(office_dir)
     assert NAME.encode("utf-8") not in everything
+
+
+def test_the_sign_in_list_names_users_only_and_can_be_turned_off(office, office_dir):
+    listed = (office_dir / "signin.json").read_text(encoding="utf-8")
+    assert "张三" in listed and "admin" not in listed and "蜀山区科技局" not in listed
+    office.set_signin_listed(False)
+    assert "张三" not in (office_dir / "signin.json").read_text(encoding="utf-8")
+    assert "张三".encode() not in b"".join(p.read_bytes() for p in office_dir.rglob("*") if p.is_file())
 
 
 def test_plain_sqlite_cannot_read(office_dir):

@@ -59,7 +59,6 @@ def test_records_made_final_before_final_versions_get_one(office_dir):
     from desktop.services.outbox import OfficeOutbox
     from desktop.services.records import RecordService
     from desktop.store.chain import append_history
-    from desktop.store.connection import write_transaction
     from desktop.store.integrity import check_store
     from desktop.store.office import Office
     from tests.office.conftest import enterprise
@@ -67,21 +66,26 @@ def test_records_made_final_before_final_versions_get_one(office_dir):
     office = Office.unlock(office_dir, None, PASSPHRASE)
     service = RecordService(office, default_checker(office.paths.root))
     ids = [service.add("enterprise", enterprise(i)).record_id for i in range(4)]
-    with write_transaction(office.db) as db:
+
+    def the_old_way(db):
         for record_id in ids[:3]:
             row = next(db.query("SELECT current_version_id AS v FROM records WHERE record_id = ?", [record_id]))
             version = next(db.query("SELECT content_hash FROM versions WHERE version_id = ?", [row["v"]]))
             db.execute("UPDATE records SET status = 'final' WHERE record_id = ?", [record_id])
             append_history(db, record_id, row["v"], "status", "final", "张三", "2026-01-01T00:00:00Z", {}, version["content_hash"])
+
+    office.write(the_old_way)
     # ids[0] stays final (kept out of the queue for a moment); ids[1] and ids[2] are queued,
     # and ids[2]'s version is already in a batch.
-    with write_transaction(office.db) as db:
-        db.execute("UPDATE records SET status = 'draft' WHERE record_id = ?", [ids[0]])
+    office.write(lambda db: db.execute("UPDATE records SET status = 'draft' WHERE record_id = ?", [ids[0]]))
     OfficeOutbox(office).enqueue_final()
-    with write_transaction(office.db) as db:
+
+    def batched_and_unmigrated(db):
         db.execute("UPDATE records SET status = 'final' WHERE record_id = ?", [ids[0]])
         db.execute("UPDATE outbox SET state = 'batched', batch_sequence = 1 WHERE record_id = ?", [ids[2]])
         db.execute("DELETE FROM _migrations WHERE number = 5")
+
+    office.write(batched_and_unmigrated)
     before = {r: service.get(r)["current_version_id"] for r in ids}
     office.close()
 

@@ -3,7 +3,12 @@
 Nothing typed is lost: every change is written to the encrypted autosave table shortly
 after it is made (and every few seconds while editing), so a crash, a power cut or an idle
 lock leaves the contents to be offered again at the next start. A clean save or an
-explicit discard removes them.
+explicit discard removes them. Saves and autosaves are jobs for the office's writer: the
+window goes on taking typing while they are made.
+
+The layout holds still while the clerk works: messages sit in lines kept for them (see
+``form_view``), and the list of problems appears below the form, after a save attempt,
+never above the fields.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import datetime as dt
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -33,12 +38,15 @@ from desktop.gui.i18n import language, pick
 from desktop.gui.labels import status_label
 from desktop.gui.record_list import RecordPicker
 from desktop.gui.session import Session
-from desktop.services.records import RecordInvalid
+from desktop.gui.tasks import Task
 from forms.problems import Problem
 
 VALIDATE_DELAY_MS = 300
 AUTOSAVE_DELAY_MS = 800
 PATH_ROLE = Qt.ItemDataRole.UserRole + 1
+SUMMARY_ROWS = 3
+# Statuses whose record the province has, or will get: saving one asks what it becomes.
+SENT_OR_READY = ("final", "queued", "synced")
 
 
 class RecordEditor(QWidget):
@@ -61,6 +69,12 @@ class RecordEditor(QWidget):
         self.show_all = False
         self.touched: set[str] = set()
         self.problems: list[Problem] = []
+        self.saving: Task | None = None
+        self.autosaving: Task | None = None
+        # The record autosaves go with, as the writer sees it (a new record gets its id there).
+        self.target: dict[str, str | None] = {"record_id": record_id}
+        self.close_after_save = False
+        self.focused_once = False
 
         self.heading = QLabel(objectName="editorHeading")
         self.heading.setStyleSheet("font-size: 18px; font-weight: 600")
@@ -82,8 +96,11 @@ class RecordEditor(QWidget):
         self.summary_list.itemActivated.connect(self._jump)
         self.summary_list.itemClicked.connect(self._jump)
         summary_box = QVBoxLayout(self.summary)
+        summary_box.setContentsMargins(8, 4, 8, 4)
         summary_box.addWidget(self.summary_title)
         summary_box.addWidget(self.summary_list)
+        rows = self.summary_list.fontMetrics().height() + 6
+        self.summary_list.setFixedHeight(SUMMARY_ROWS * rows + 2 * self.summary_list.frameWidth())
         self.summary.hide()
 
         context = EditorContext(choose_record=self._choose_record, record_title=self._record_title)
@@ -93,6 +110,8 @@ class RecordEditor(QWidget):
         self.view.setStyleSheet("#formView { background: #ffffff; }")
         scroll = QScrollArea(objectName="editorScroll", widgetResizable=True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # A scroll bar that came and went would change the width of every field.
+        scroll.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
         scroll.setWidget(self.view)
         self.scroll = scroll
 
@@ -118,8 +137,8 @@ class RecordEditor(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(head)
         layout.addWidget(self.returned)
-        layout.addWidget(self.summary)
         layout.addWidget(scroll, 1)
+        layout.addWidget(self.summary)
         layout.addLayout(footer)
 
         self.validate_timer = QTimer(self, singleShot=True, interval=VALIDATE_DELAY_MS)
@@ -168,8 +187,22 @@ class RecordEditor(QWidget):
         chain = self.view.tab_chain() + [self.save_button, self.final_button]
         for first, second in zip(chain, chain[1:], strict=False):
             QWidget.setTabOrder(first, second)
-        if chain:
-            chain[0].setFocus()
+
+    def first_field(self) -> QWidget | None:
+        chain = self.view.tab_chain()
+        return chain[0] if chain else None
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if not self.focused_once:
+            # Focus only lands on a widget that is shown: the cursor waits in the first field.
+            self.focused_once = True
+            QTimer.singleShot(0, self._focus_first)
+
+    def _focus_first(self) -> None:
+        first = self.first_field()
+        if first is not None and first.isVisible():
+            first.setFocus(Qt.FocusReason.OtherFocusReason)
 
     # -- editing ----------------------------------------------------------------------
     def data(self) -> dict[str, Any]:
@@ -192,21 +225,37 @@ class RecordEditor(QWidget):
         self.autosave_timer.start()
 
     def flush_autosave(self) -> None:
-        """Write the current contents to the encrypted autosave slot if they changed."""
+        """Submit the current contents to the encrypted autosave slot if they changed.
+
+        The writer runs jobs in order, so the newest contents always land last: after an
+        earlier autosave, and after a save still being made (which empties the slot).
+        """
         self.autosave_timer.stop()
         if not self.unsaved_in_autosave:
             return
-        if self.session.writer_busy:
-            self.autosave_timer.start()  # try again once the background write is done
-            return
-        try:
-            self.session.autosave.put(self.form.id, self.record_id, self.data())
-        except OfficeError as exc:
-            self.autosave_label.setText(exc.message(language()))
-            return
         self.unsaved_in_autosave = False
-        self.autosave_label.setText(self.tr("Unsaved changes kept safe at {time}").format(
-            time=dt.datetime.now().strftime("%H:%M:%S")))
+        autosave, form_id, target, data = self.session.autosave, self.form.id, self.target, self.data()
+
+        def keep(db: Any) -> None:
+            # The slot is decided when the job runs: a new record saved just before (its
+            # job ran first) has its id by then, so the typing goes with that record.
+            autosave.put_job(form_id, target["record_id"], data)(db)
+
+        task = self.session.write(keep, self)
+        self.autosaving = task.success(lambda _r: self._autosaved(task)).failure(lambda exc: self._autosave_failed(task, exc))
+        task.start()
+
+    def _autosaved(self, task: Task) -> None:
+        if self.autosaving is task:
+            self.autosaving = None
+            self.autosave_label.setText(self.tr("Unsaved changes kept safe at {time}").format(
+                time=dt.datetime.now().strftime("%H:%M:%S")))
+
+    def _autosave_failed(self, task: Task, exc: BaseException) -> None:
+        if self.autosaving is task:
+            self.autosaving = None
+        self.unsaved_in_autosave = True  # tried again with the next change or beat
+        self.autosave_label.setText(exc.message(language()) if isinstance(exc, OfficeError) else str(exc))
 
     def validate(self) -> list[Problem]:
         """Run the forms engine on what is typed and show its messages inline."""
@@ -226,10 +275,13 @@ class RecordEditor(QWidget):
             return self.show_all or path in self.touched or any(t.startswith(path + "[") for t in self.touched)
 
         self.view.show_problems(by_path, show)
-        if self.show_all:
+        if self.show_all and self.summary.isVisible():
             self._fill_summary(self.problems)
 
     def _fill_summary(self, problems: list[Problem]) -> None:
+        # Items added since the last save attempt and not touched yet wait, here as beside them.
+        waiting = self.view.fresh_prefixes()
+        problems = [p for p in problems if not any(p.path.startswith(prefix) for prefix in waiting)]
         self.summary_list.clear()
         errors = [p for p in problems if p.severity == "error"]
         for p in sorted(problems, key=lambda p: p.severity != "error"):
@@ -240,9 +292,6 @@ class RecordEditor(QWidget):
             self.summary_title.setText(self.tr("%n problem(s) to fix before this can be saved. Click one to go to the field.", "", len(errors)))
         else:
             self.summary_title.setText(self.tr("Saved. Please check these warnings:"))
-        # As tall as its lines (up to five), so a short list leaves room for the form.
-        rows = min(max(self.summary_list.count(), 1), 5)
-        self.summary_list.setFixedHeight(rows * self.summary_list.sizeHintForRow(0) + 2 * self.summary_list.frameWidth() + 4)
         self.summary.setVisible(bool(problems))
 
     def _jump(self, item: QListWidgetItem) -> None:
@@ -253,9 +302,20 @@ class RecordEditor(QWidget):
             target.setFocus()
 
     # -- saving -----------------------------------------------------------------------
-    def save(self, final: bool = False) -> bool:
-        """Save as a new version (draft, or final); returns whether it was saved."""
+    def save(self, final: bool = False, *, asked: bool = False) -> bool:
+        """Check and submit the record as a new version (draft, or final).
+
+        Returns whether a save was submitted; ``saved`` is emitted once the writer has made
+        it. Saving a record that is final or already with the province as a draft first
+        asks whether it stays final (sent again) or is reopened as a draft.
+        """
+        if self.saving is not None:
+            return False
+        if not final and not asked and self.record is not None and self.record["status"] in SENT_OR_READY:
+            self._ask_keep_final()
+            return False
         self.show_all = True
+        self.view.clear_fresh()
         problems = self.validate()
         tolerated = set() if final else self.session.draft_tolerated
         blocking = [p for p in problems if p.severity == "error" and p.code not in tolerated]
@@ -263,40 +323,103 @@ class RecordEditor(QWidget):
             self._fill_summary(problems)
             self._jump(self.summary_list.item(0))
             return False
-        try:
-            saved = self._write(final)
-        except RecordInvalid as exc:
-            self.problems = [Problem(**p) for p in exc.problems]
-            self._show_problems()
-            self._fill_summary(self.problems)
-            return False
-        except OfficeError as exc:
-            show_error(self, exc)
-            return False
-        self.session.autosave.discard(self.form.id, self.record_id)
-        self.record_id = saved.record_id
-        self.record = self.session.records.get(saved.record_id)
-        self.session.autosave.discard(self.form.id, self.record_id)
-        self.dirty = False
+        records = self.session.records
+        if final and not self.dirty and self.record is not None and self.record["status"] == "draft":
+            job: Any = records.status_job(self.record_id or "", "final")  # checked above: nothing new to version
+        else:
+            checked, blocking_dicts = records.check(self.form.id, self.data(), final=final,
+                                                    form_version=self.form.version, record_id=self.record_id)
+            if blocking_dicts:
+                self.problems = [Problem(**p) for p in checked.problems]
+                self._show_problems()
+                self._fill_summary(self.problems)
+                return False
+            job = records.save_job(checked, final=final, record_id=self.record_id)
+        self._submit(job, problems)
+        return True
+
+    def _submit(self, save: Any, problems: list[Problem]) -> None:
+        form_id, before, target = self.form.id, self.record_id, self.target
+        autosave = self.session.autosave
+        submitted = self.data()
+
+        def job(db: Any) -> Any:
+            saved = save(db)
+            # The kept typing goes with the save it led to, in the same transaction.
+            autosave.discard_job(form_id, before)(db)
+            record_id = getattr(saved, "record_id", before)
+            autosave.discard_job(form_id, record_id)(db)
+            target["record_id"] = record_id  # autosaves queued after this one belong to it
+            return saved if saved is not None else record_id
+
+        self._saving(True)
+        # What is saved leaves the autosave slot with the save; typing from here on is new.
+        self.autosave_timer.stop()
         self.unsaved_in_autosave = False
+        self.saving = self.session.write(job, self).success(
+            lambda saved: self._saved(saved, submitted, problems)).failure(self._save_failed).start()
+
+    def _saving(self, busy: bool) -> None:
+        for button in (self.save_button, self.final_button):
+            button.setEnabled(not busy)
+        if busy:
+            self.autosave_label.setText(self.tr("Saving…"))
+
+    def _saved(self, saved: Any, submitted: dict[str, Any], problems: list[Problem]) -> None:
+        self.saving = None
+        self._saving(False)
+        record_id = saved if isinstance(saved, str) else saved.record_id
+        self.record_id = record_id
+        self.record = self.session.records.get(record_id)
+        # Typing that arrived while the save was made is still unsaved.
+        self.dirty = self.data() != submitted
+        self.unsaved_in_autosave = self.dirty
         self.autosave_label.setText(self.tr("Saved as version {n} at {time}").format(
             n=self.record["version_count"], time=dt.datetime.now().strftime("%H:%M:%S")))
         self._show_header()
-        warnings = [Problem(**w) for w in saved.warnings] if saved.warnings else [p for p in problems if p.severity == "warning"]
+        warnings_raw = getattr(saved, "warnings", None)
+        warnings = [Problem(**w) for w in warnings_raw] if warnings_raw else [p for p in problems if p.severity == "warning"]
         if warnings:
             self._fill_summary(warnings)
         else:
             self.summary.hide()
-        self.saved.emit(saved.record_id)
-        return True
+        if self.dirty:
+            self.autosave_timer.start()
+        self.saved.emit(record_id)
+        if self.close_after_save:
+            self._close()
 
-    def _write(self, final: bool) -> Any:
-        records = self.session.records
-        if self.record_id is None:
-            return records.add(self.form.id, self.data(), final=final)
-        if final and not self.dirty and self.record and self.record["status"] == "draft":
-            return records.finalize(self.record_id)
-        return records.edit(self.record_id, self.data(), final=final)
+    def _save_failed(self, exc: BaseException) -> None:
+        self.saving = None
+        self.close_after_save = False
+        self._saving(False)
+        self.autosave_label.setText("")
+        self.unsaved_in_autosave = True  # what is typed goes back to the autosave slot
+        self.autosave_timer.start()
+        show_error(self, exc)
+
+    def _ask_keep_final(self) -> None:
+        """Saving a final or sent record: keep it final (sent again) or reopen it as a draft?"""
+        box = QMessageBox(QMessageBox.Icon.Question, self.tr("Save a final record"),
+                          self.tr("This record is final (or already with the province). Keep it final, so the "
+                                  "changed version is sent at the next sync, or reopen it as a draft?"), parent=self)
+        box.setObjectName("keepFinalBox")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        keep = box.addButton(self.tr("Keep final and send again"), QMessageBox.ButtonRole.AcceptRole)
+        keep.setObjectName("keepFinal")
+        draft = box.addButton(self.tr("Reopen as draft"), QMessageBox.ButtonRole.DestructiveRole)
+        draft.setObjectName("reopenDraft")
+        box.addButton(QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(keep)
+
+        def answered(button: Any) -> None:
+            if button is keep:
+                self.save(final=True, asked=True)
+            elif button is draft:
+                self.save(final=False, asked=True)
+
+        box.buttonClicked.connect(answered)
+        box.open()
 
     # -- closing ----------------------------------------------------------------------
     def request_close(self) -> None:
@@ -312,11 +435,12 @@ class RecordEditor(QWidget):
         box.addButton(self.tr("Keep editing"), QMessageBox.ButtonRole.RejectRole)
 
         def answered(button: Any) -> None:
-            if button is save and self.save(final=False):
-                self._close()
+            if button is save:
+                self.close_after_save = self.save(final=False)
             elif button is discard:
-                self.session.autosave.discard(self.form.id, self.record_id)
+                self.autosave_timer.stop()
                 self.dirty = self.unsaved_in_autosave = False
+                self.session.write(self.session.autosave.discard_job(self.form.id, self.record_id), self).start()
                 self._close()
 
         box.buttonClicked.connect(answered)
@@ -342,4 +466,3 @@ class RecordEditor(QWidget):
             return self.session.records.get(record_id).get("title") or record_id
         except OfficeError:
             return self.tr("(record not found: {id})").format(id=record_id[:8])
-

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from PySide6.QtCore import QDate, Qt, Signal
+from PySide6.QtCore import QDate, QRect, Qt, Signal
+from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPen
 from PySide6.QtWidgets import (
     QCalendarWidget,
     QCheckBox,
@@ -29,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.gui.i18n import pick
+from forms.validators import InvalidValue, parse_date
 
 
 class FieldWidget(QWidget):
@@ -40,7 +42,27 @@ class FieldWidget(QWidget):
         super().__init__(parent)
         self.form = form
         self.field = field
+        self.problem = ""  # the colour of the frame drawn around the input, "" for none
         self.setObjectName(f"field_{field.id}")
+
+    def set_problem(self, colour: str) -> None:
+        """Frame the input in ``colour`` (red: an error, amber: a warning; "" for none).
+
+        The frame is painted in the margin this widget always keeps, so it changes no size.
+        """
+        if colour != self.problem:
+            self.problem = colour
+            self.update()
+
+    def problem_rect(self) -> QRect:
+        target = self.focus_target()
+        return target.geometry() if target is not self else self.childrenRect()
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        if self.problem:
+            painter = QPainter(self)
+            painter.setPen(QPen(QColor(self.problem), 2))
+            painter.drawRect(self.problem_rect().adjusted(-1, -1, 1, 1))
 
     def value(self) -> Any:
         raise NotImplementedError
@@ -60,9 +82,12 @@ class FieldWidget(QWidget):
         return [self.focus_target()]
 
 
+MARGIN = 2  # room for the problem frame around the input
+
+
 def _row(widget: QWidget, *children: QWidget) -> None:
     layout = QHBoxLayout(widget)
-    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
     for child in children:
         layout.addWidget(child, 1 if isinstance(child, QLineEdit | QComboBox) else 0)
 
@@ -156,8 +181,13 @@ class DateField(TextField):
         layout.addStretch(1)
 
     def _sync_calendar(self) -> None:
-        day = QDate.fromString(self.edit.text().strip(), "yyyy-MM-dd")
-        self.calendar.setSelectedDate(day if day.isValid() else QDate.currentDate())
+        """Open the calendar at the date typed (in any form the engine reads), else today."""
+        try:
+            day = QDate.fromString(parse_date(self.edit.text()), "yyyy-MM-dd")
+        except InvalidValue:
+            day = QDate.currentDate()
+        self.calendar.setSelectedDate(day)
+        self.calendar.setCurrentPage(day.year(), day.month())
 
 
 class ChoiceField(FieldWidget):
@@ -218,7 +248,7 @@ class MultiChoiceField(FieldWidget):
     def __init__(self, form: Any, field: Any, parent: QWidget | None = None) -> None:
         super().__init__(form, field, parent)
         self.grid = QGridLayout(self)
-        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setContentsMargins(MARGIN, MARGIN, MARGIN, MARGIN)
         self.grid.setHorizontalSpacing(18)
         self.boxes: dict[Any, QCheckBox] = {}
         self.refresh({}, None)
@@ -260,6 +290,9 @@ class MultiChoiceField(FieldWidget):
 
     def focus_target(self) -> QWidget:
         return next(iter(self.boxes.values()), self)
+
+    def problem_rect(self) -> QRect:
+        return self.childrenRect()
 
     def tab_chain(self) -> list[QWidget]:
         return list(self.boxes.values()) or [self]
@@ -324,6 +357,9 @@ class RecordRefField(FieldWidget):
 
     def focus_target(self) -> QWidget:
         return self.pick_button
+
+    def problem_rect(self) -> QRect:
+        return self.shown.geometry()
 
     def tab_chain(self) -> list[QWidget]:
         return [self.pick_button, self.clear_button]

@@ -1,8 +1,14 @@
 """A form's fields laid out as rows: label, input, help, and the engine's message beneath.
 
 The same view lays out a whole record and each item of a repeat group. It hides fields
-that do not apply (relevance), refreshes dependent options, collects the raw values of the
-fields that apply, and shows the problems validation found beside the field they concern.
+that do not apply (relevance), marks the fields required for what is typed now with ``*``,
+refreshes dependent options, collects the raw values of the fields that apply, and shows
+the problems validation found beside the field they concern.
+
+Nothing a message does moves a field: every row keeps one line for its message whether or
+not there is one (a longer message is cut short there and shown whole as a tooltip), the
+input's frame only changes colour, and the label's column is as wide as it would be with
+the ``*``. Fields under the pointer stay where they are while problems come and go.
 """
 
 from __future__ import annotations
@@ -12,12 +18,14 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPainter, QPaintEvent
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QVBoxLayout,
     QWidget,
 )
@@ -25,8 +33,9 @@ from PySide6.QtWidgets import (
 from desktop.gui.editor.fields import SIMPLE_WIDGETS, FieldWidget, RecordRefField
 from desktop.gui.i18n import language, pick
 
-ERROR_STYLE = "color: #b3261e"
-WARNING_STYLE = "color: #8a5a00"
+ERROR_COLOUR = "#b3261e"
+WARNING_COLOUR = "#8a5a00"
+STAR = f"<span style='color:{ERROR_COLOUR}'>&nbsp;*</span>"
 
 
 @dataclass
@@ -44,15 +53,56 @@ def inline_text(problem: Any, field: Any) -> str:
     return text[len(prefix):] if text.startswith(prefix) else text
 
 
+class MessageLine(QLabel):
+    """The one line under a field kept for its message: always there, empty when all is well.
+
+    A message longer than the line is cut with "…" and shown whole as the tooltip, so the
+    line never grows and nothing below it moves.
+    """
+
+    def __init__(self, name: str) -> None:
+        super().__init__(objectName=name)
+        self.full = ""
+        font = self.font()
+        font.setPixelSize(12)
+        self.setFont(font)
+        self.setFixedHeight(self.fontMetrics().height() + 2)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+
+    def show_message(self, text: str, colour: str) -> None:
+        self.full = text
+        self.setToolTip(text)
+        self.setStyleSheet(f"color: {colour}")
+        self.setText(text)  # for readers and tests; painting cuts it to the line
+        self.update()
+
+    def has_message(self) -> bool:
+        return bool(self.full)
+
+    def paintEvent(self, event: QPaintEvent) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.setPen(self.palette().color(self.foregroundRole()))
+        shown = self.fontMetrics().elidedText(self.full, Qt.TextElideMode.ElideRight, self.width())
+        painter.drawText(self.rect(), int(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter), shown)
+
+
 class FieldRow:
     """One field's widgets in the layout."""
 
-    def __init__(self, field: Any, widget: FieldWidget | GroupField, index: int, label: QLabel, message: QLabel) -> None:
+    def __init__(self, field: Any, widget: FieldWidget | GroupField, index: int, label: QLabel, message: MessageLine) -> None:
         self.field = field
         self.widget = widget
         self.index = index
         self.label = label
         self.message = message
+        self.text = pick(field.label_zh, field.label_en)
+        self.required = False
+
+    def set_required(self, required: bool) -> None:
+        """Show ``*`` after the label while the field must be filled."""
+        if required != self.required or not self.label.text():
+            self.required = required
+            self.label.setText(self.text + (STAR if required else ""))
 
 
 class FormView(QWidget):
@@ -67,6 +117,7 @@ class FormView(QWidget):
         self.form = form
         self.context = context
         self.prefix = prefix
+        self.fresh = False  # a repeat item added but not touched yet
         self.layout_ = QFormLayout(self)
         self.layout_.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         self.layout_.setLabelAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -89,9 +140,10 @@ class FormView(QWidget):
         else:
             # The prefix changes when an earlier group item is removed, so read it late.
             widget.changed.connect(lambda fid=f.id: self.edited.emit(self.prefix + fid))
-        label = QLabel(pick(f.label_zh, f.label_en) + ("  *" if f.required else ""), objectName=f"label_{f.id}")
+        label = QLabel(objectName=f"label_{f.id}", textFormat=Qt.TextFormat.RichText)
         label.setBuddy(widget.focus_target())
-        label.setMinimumWidth(90)
+        # As wide as with its "*", so a field that becomes required moves no column.
+        label.setMinimumWidth(max(90, label.fontMetrics().horizontalAdvance(pick(f.label_zh, f.label_en) + "  *") + 4))
         # Right-aligned against its input, on the input's first line (QLabel itself
         # would centre a label that is shorter than the column).
         label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
@@ -99,12 +151,11 @@ class FormView(QWidget):
         help_text = pick(f.help_zh, f.help_en)
         if help_text:
             widget.setToolTip(help_text)
-        message = QLabel(objectName=f"message_{f.id}", wordWrap=True)
-        message.setVisible(False)
+        message = MessageLine(f"message_{f.id}")
         cell = QWidget()
         box = QVBoxLayout(cell)
-        box.setContentsMargins(0, 0, 0, 6)
-        box.setSpacing(2)
+        box.setContentsMargins(0, 0, 0, 0)
+        box.setSpacing(1)
         box.addWidget(widget)
         if help_text:
             hint = QLabel(help_text, wordWrap=True, objectName=f"help_{f.id}")
@@ -112,7 +163,9 @@ class FormView(QWidget):
             box.addWidget(hint)
         box.addWidget(message)
         self.layout_.addRow(label, cell)
-        self.rows.append(FieldRow(f, widget, self.layout_.rowCount() - 1, label, message))
+        row = FieldRow(f, widget, self.layout_.rowCount() - 1, label, message)
+        row.set_required(bool(f.required))
+        self.rows.append(row)
 
     # -- values -------------------------------------------------------------------------
     def values(self) -> dict[str, Any]:
@@ -133,11 +186,12 @@ class FormView(QWidget):
             row.widget.blockSignals(False)
 
     def update(self, data: dict[str, Any], item: dict[str, Any] | None = None) -> None:  # type: ignore[override]
-        """Apply relevance and dependent options for the record's current ``data``."""
+        """Apply relevance, required marks and dependent options for the record's current ``data``."""
         for row in self.rows:
             relevant = self.form.is_relevant(row.field, data, item)
             if self.layout_.isRowVisible(row.index) != relevant:
                 self.layout_.setRowVisible(row.index, relevant)
+            row.set_required(relevant and self.form.is_required(row.field, data, item))
             row.widget.refresh(data, item)
 
     # -- problems -----------------------------------------------------------------------
@@ -149,9 +203,10 @@ class FormView(QWidget):
             if isinstance(row.widget, GroupField):
                 row.widget.show_problems(by_path, show)
             errors = [p for p in problems if p.severity == "error"]
-            row.message.setStyleSheet(ERROR_STYLE if errors else WARNING_STYLE)
-            row.message.setText("\n".join(("⚠ " if p.severity == "warning" else "") + inline_text(p, row.field) for p in problems))
-            row.message.setVisible(bool(problems))
+            text = "；".join(("⚠ " if p.severity == "warning" else "") + inline_text(p, row.field) for p in problems)
+            row.message.show_message(text, ERROR_COLOUR if errors else WARNING_COLOUR)
+            if isinstance(row.widget, FieldWidget):
+                row.widget.set_problem(ERROR_COLOUR if errors else (WARNING_COLOUR if problems else ""))
 
     def row_for(self, path: str) -> FieldRow | None:
         """The row (maybe inside a group item) for a problem path."""
@@ -168,6 +223,20 @@ class FormView(QWidget):
         for row in self.rows:
             chain.extend(row.widget.tab_chain())
         return chain
+
+    def clear_fresh(self) -> None:
+        """Treat every repeat item as seen (after a save attempt every problem is shown)."""
+        for row in self.rows:
+            if isinstance(row.widget, GroupField):
+                row.widget.clear_fresh()
+
+    def fresh_prefixes(self) -> list[str]:
+        """Path prefixes of repeat items added but not yet touched (their problems wait)."""
+        found: list[str] = []
+        for row in self.rows:
+            if isinstance(row.widget, GroupField):
+                found.extend(row.widget.fresh_prefixes())
+        return found
 
 
 class GroupField(QWidget):
@@ -197,6 +266,7 @@ class GroupField(QWidget):
 
     def _add_clicked(self) -> None:
         view = self.add_item()
+        view.fresh = True  # nothing typed in it yet: no "required" messages until it is
         chain = view.tab_chain()
         if chain:
             chain[0].setFocus()
@@ -216,8 +286,10 @@ class GroupField(QWidget):
         head.addWidget(remove)
         layout.addLayout(head)
         view = FormView(self.form, self.field.fields, self.context, f"{self.path}[{len(self.items)}].")
+        view.fresh = False
         view.changed.connect(self.changed)
         view.edited.connect(self.edited)
+        view.edited.connect(lambda _path, v=view: setattr(v, "fresh", False))
         layout.addWidget(view)
         self.box.insertWidget(len(self.items), frame)
         entry = (frame, view, remove)
@@ -260,7 +332,18 @@ class GroupField(QWidget):
 
     def show_problems(self, by_path: dict[str, list[Any]], show: Callable[[str], bool]) -> None:
         for _frame, view, _remove in self.items:
-            view.show_problems(by_path, show)
+            view.show_problems(by_path, (lambda _path: False) if view.fresh else show)
+
+    def clear_fresh(self) -> None:
+        for _frame, view, _remove in self.items:
+            view.fresh = False
+            view.clear_fresh()
+
+    def fresh_prefixes(self) -> list[str]:
+        found: list[str] = []
+        for _frame, view, _remove in self.items:
+            found.extend([view.prefix] if view.fresh else view.fresh_prefixes())
+        return found
 
     def row_for(self, path: str) -> FieldRow | None:
         for _frame, view, _remove in self.items:

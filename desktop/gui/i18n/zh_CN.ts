@@ -92,6 +92,65 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
     </message>
 </context>
 <context>
+    <name>BulkActions</name>
+    <message numerus="yes">
+        <source>Checking %n record(s)…</source>
+        <translation>
+            <numerusform>正在检查 %n 条记录…</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Checked {done} of {total}; {final} marked final so far</source>
+        <translation>已检查 {done} / {total} 条，已定稿 {final} 条</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) marked final; they will be sent at the next sync.</source>
+        <translation>
+            <numerusform>%n 条记录已定稿，将在下次同步时上报。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n were final or sent already.</source>
+        <translation>
+            <numerusform>另有 %n 条原已定稿或已上报。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Cancelled before the end of the selection.</source>
+        <translation>未处理完所选记录就已取消。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n record(s) have problems and stay drafts:</source>
+        <translation>
+            <numerusform>%n 条记录有问题，仍为草稿：</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>{form} list.xlsx</source>
+        <translation>{form}列表.xlsx</translation>
+    </message>
+    <message>
+        <source>Save the list as an Excel workbook</source>
+        <translation>将列表保存为 Excel 工作簿</translation>
+    </message>
+    <message>
+        <source>Excel workbooks (*.xlsx)</source>
+        <translation>Excel 工作簿 (*.xlsx)</translation>
+    </message>
+    <message>
+        <source>Saving {name}…</source>
+        <translation>正在保存 {name}…</translation>
+    </message>
+    <message>
+        <source>Saving: {done} of {total} records</source>
+        <translation>正在保存：{done} / {total} 条记录</translation>
+    </message>
+    <message>
+        <source>Saved {n} records to {path}.</source>
+        <translation>已将 {n} 条记录保存到 {path}。</translation>
+    </message>
+</context>
+<context>
     <name>ChangePassphraseDialog</name>
     <message>
         <source>New passphrase for {user}</source>
@@ -504,10 +563,6 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>Excel 工作簿 (*.xlsx)</translation>
     </message>
     <message>
-        <source>Import a workbook</source>
-        <translation>导入工作簿</translation>
-    </message>
-    <message>
         <source>An .xlsx file in the layout of a template or an export</source>
         <translation>按模板或导出格式填写的 .xlsx 文件</translation>
     </message>
@@ -560,16 +615,8 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>默认情况下，只要有一行有问题就全部不导入：请按错误报告改正相应的行后重新导入。</translation>
     </message>
     <message>
-        <source>Templates</source>
-        <translation>导入模板</translation>
-    </message>
-    <message>
         <source>Save template…</source>
         <translation>下载模板…</translation>
-    </message>
-    <message>
-        <source>An empty workbook for one form: its column headers, drop-down lists for its choices and one example row to copy.</source>
-        <translation>某一表单的空白工作簿：含列标题、选项下拉列表和一行示例。</translation>
     </message>
     <message>
         <source>Import from Excel</source>
@@ -582,6 +629,56 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
     <message>
         <source>Reading {name}…</source>
         <translation>正在读取 {name}…</translation>
+    </message>
+    <message>
+        <source>1. Start from a template</source>
+        <translation>第一步：下载模板</translation>
+    </message>
+    <message>
+        <source>An empty workbook for one form: its column headers, drop-down lists for its choices and one grey example row, which is never imported.</source>
+        <translation>每个表单一个空白工作簿：含列名、选项下拉列表和一行灰色示例（示例行不会被导入）。</translation>
+    </message>
+    <message>
+        <source>2. Import a filled-in workbook</source>
+        <translation>第二步：导入填好的工作簿</translation>
+    </message>
+    <message>
+        <source>Goes to</source>
+        <translation>导入到</translation>
+    </message>
+    <message>
+        <source>Rows to read</source>
+        <translation>将读取行数</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>说明</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message numerus="yes">
+        <source>The import will read %n record(s)</source>
+        <translation>
+            <numerusform>将读取 %n 条记录</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>; the template&apos;s example row is skipped</source>
+        <translation>；模板的示例行会被跳过</translation>
+    </message>
+    <message>
+        <source>. Select a sheet to see its first rows.</source>
+        <translation>。选中工作表可查看其前几行。</translation>
+    </message>
+    <message>
+        <source>Not a sheet of any form: not imported</source>
+        <translation>不是任何表单的工作表：不导入</translation>
+    </message>
+    <message>
+        <source>Example row {rows} skipped</source>
+        <translation>第 {rows} 行为示例行，跳过</translation>
     </message>
     <message>
         <source>as final records</source>
@@ -626,6 +723,10 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
     <message>
         <source>The first {shown} of {all} problems are listed; the error report has all of them.</source>
         <translation>下表列出 {all} 处问题中的前 {shown} 处，错误报告中有全部问题。</translation>
+    </message>
+    <message>
+        <source>Import cancelled; nothing was imported.</source>
+        <translation>已取消导入，未导入任何记录。</translation>
     </message>
     <message>
         <source>{form} import template.xlsx</source>
@@ -707,10 +808,6 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>丢弃修改</translation>
     </message>
     <message>
-        <source>Marked final; it will be sent at the next sync.</source>
-        <translation>已定稿，将在下次同步时报送。</translation>
-    </message>
-    <message>
         <source>&amp;Office</source>
         <translation>办公室(&amp;O)</translation>
     </message>
@@ -743,8 +840,27 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>新建记录(&amp;N)</translation>
     </message>
     <message>
+        <source>&amp;Find in the list</source>
+        <translation>在列表中查找(&amp;F)</translation>
+    </message>
+    <message>
         <source>&amp;Overview</source>
         <translation>数据概览(&amp;O)</translation>
+    </message>
+</context>
+<context>
+    <name>NotFinalizedDialog</name>
+    <message>
+        <source>Records not marked final</source>
+        <translation>未能定稿的记录</translation>
+    </message>
+    <message>
+        <source>Record</source>
+        <translation>记录</translation>
+    </message>
+    <message>
+        <source>Why it was not marked final</source>
+        <translation>未能定稿的原因</translation>
     </message>
 </context>
 <context>
@@ -865,8 +981,28 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>已保存。请核对以下提示：</translation>
     </message>
     <message>
+        <source>Saving…</source>
+        <translation>正在保存…</translation>
+    </message>
+    <message>
         <source>Saved as version {n} at {time}</source>
         <translation>已于 {time} 保存为第 {n} 版</translation>
+    </message>
+    <message>
+        <source>Save a final record</source>
+        <translation>保存已定稿的记录</translation>
+    </message>
+    <message>
+        <source>This record is final (or already with the province). Keep it final, so the changed version is sent at the next sync, or reopen it as a draft?</source>
+        <translation>这条记录已定稿（或已上报省里）。保持定稿，修改后的版本将在下次同步时重新上报；还是改回草稿，稍后再定稿？</translation>
+    </message>
+    <message>
+        <source>Keep final and send again</source>
+        <translation>保持定稿并重新上报</translation>
+    </message>
+    <message>
+        <source>Reopen as draft</source>
+        <translation>改回草稿</translation>
     </message>
     <message>
         <source>Unsaved changes</source>
@@ -912,6 +1048,10 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>全部状态</translation>
     </message>
     <message>
+        <source>Clear filters</source>
+        <translation>清除筛选</translation>
+    </message>
+    <message>
         <source>Open</source>
         <translation>打开</translation>
     </message>
@@ -920,26 +1060,58 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>定稿</translation>
     </message>
     <message>
-        <source>Check the draft once more and mark it ready to sync</source>
-        <translation>再次校验草稿，并标记为可报送</translation>
+        <source>Check the selected drafts once more and mark them ready to sync</source>
+        <translation>再次检查所选草稿，并标记为可上报（定稿）</translation>
     </message>
     <message>
         <source>Versions</source>
         <translation>版本</translation>
     </message>
     <message>
+        <source>Save list as Excel…</source>
+        <translation>列表导出为 Excel…</translation>
+    </message>
+    <message>
+        <source>Every record of this list as filtered now, in the import template&apos;s layout</source>
+        <translation>按当前筛选导出本列表的全部记录，格式与导入模板相同</translation>
+    </message>
+    <message>
         <source>Rows in orange were returned by the province; hover for the reason.</source>
         <translation>橙色行为省级退回的记录，鼠标悬停可查看原因。</translation>
     </message>
     <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
         <source>All directions</source>
         <translation>全部方向</translation>
+    </message>
+    <message>
+        <source>text “{text}”</source>
+        <translation>文字“{text}”</translation>
+    </message>
+    <message>
+        <source>“{choice}”</source>
+        <translation>“{choice}”</translation>
+    </message>
+    <message>
+        <source>Filtered by {filters}: only matching records are listed.</source>
+        <translation>已按{filters}筛选：只列出符合条件的记录。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
     </message>
     <message numerus="yes">
         <source>%n record(s)</source>
         <translation>
             <numerusform>共 %n 条记录</numerusform>
         </translation>
+    </message>
+    <message>
+        <source>Mark final ({n})</source>
+        <translation>定稿（{n} 条）</translation>
     </message>
 </context>
 <context>
@@ -1091,14 +1263,6 @@ Keep it apart from this computer: whoever has the key and the computer can open 
         <source>Lock after idle minutes (0: never)</source>
         <translation>空闲多少分钟后锁定（0 为不锁定）</translation>
     </message>
-    <message>
-        <source>Keep unsaved typing every (seconds)</source>
-        <translation>暂存未保存内容的间隔（秒）</translation>
-    </message>
-    <message>
-        <source>Records loaded per page</source>
-        <translation>每页加载记录数</translation>
-    </message>
 </context>
 <context>
     <name>SettingsDialog</name>
@@ -1119,70 +1283,7 @@ Keep it apart from this computer: whoever has the key and the computer can open 
     </message>
 </context>
 <context>
-    <name>Status</name>
-    <message>
-        <source>Draft</source>
-        <translation>草稿</translation>
-    </message>
-    <message>
-        <source>Final</source>
-        <translation>已定稿</translation>
-    </message>
-    <message>
-        <source>Queued</source>
-        <translation>待同步</translation>
-    </message>
-    <message>
-        <source>Synced</source>
-        <translation>已同步</translation>
-    </message>
-    <message>
-        <source>Returned</source>
-        <translation>已退回</translation>
-    </message>
-</context>
-<context>
     <name>SyncPage</name>
-    <message>
-        <source>Connecting to the province</source>
-        <translation>正在连接省级端点</translation>
-    </message>
-    <message>
-        <source>Changing the device key</source>
-        <translation>正在更换设备密钥</translation>
-    </message>
-    <message>
-        <source>Packing a batch</source>
-        <translation>正在打包批次</translation>
-    </message>
-    <message>
-        <source>Sending</source>
-        <translation>正在发送</translation>
-    </message>
-    <message>
-        <source>Receipt received</source>
-        <translation>已收到回执</translation>
-    </message>
-    <message>
-        <source>Receipt kept</source>
-        <translation>回执已保存</translation>
-    </message>
-    <message>
-        <source>Realigning batch numbers with the province</source>
-        <translation>正在与省里核对批次序号</translation>
-    </message>
-    <message>
-        <source>Fetching updates</source>
-        <translation>正在获取更新</translation>
-    </message>
-    <message>
-        <source>Updates applied</source>
-        <translation>更新已应用</translation>
-    </message>
-    <message>
-        <source>Done</source>
-        <translation>完成</translation>
-    </message>
     <message>
         <source>This device</source>
         <translation>本设备</translation>
@@ -1355,14 +1456,6 @@ Keep it apart from this computer: whoever has the key and the computer can open 
 <context>
     <name>UsersDialog</name>
     <message>
-        <source>Administrator</source>
-        <translation>管理员</translation>
-    </message>
-    <message>
-        <source>Clerk</source>
-        <translation>填报员</translation>
-    </message>
-    <message>
         <source>Working…</source>
         <translation>正在处理…</translation>
     </message>
@@ -1377,6 +1470,10 @@ Keep it apart from this computer: whoever has the key and the computer can open 
     <message>
         <source>Role</source>
         <translation>角色</translation>
+    </message>
+    <message>
+        <source>Can sign in</source>
+        <translation>可否登录</translation>
     </message>
     <message>
         <source>Added</source>
@@ -1395,8 +1492,36 @@ Keep it apart from this computer: whoever has the key and the computer can open 
         <translation>设置口令…</translation>
     </message>
     <message>
-        <source>Only an administrator can add users or set other users&apos; passphrases.</source>
-        <translation>只有管理员可以添加用户或设置其他用户的口令。</translation>
+        <source>Disable</source>
+        <translation>停用</translation>
+    </message>
+    <message>
+        <source>The user can no longer sign in; what they entered stays. Set a new passphrase to enable them again.</source>
+        <translation>停用后该用户不能再登录，其录入的数据保留。为其设置新口令即可重新启用。</translation>
+    </message>
+    <message>
+        <source>List the users on the sign-in screen</source>
+        <translation>在登录界面列出用户</translation>
+    </message>
+    <message>
+        <source>The names are kept in a file beside the encrypted data, readable by anyone who can open the data folder. Turned off, each user types their name.</source>
+        <translation>用户名保存在加密数据旁的一个文件中，能打开数据文件夹的人都能看到。关闭后，每位用户登录时须自己输入用户名。</translation>
+    </message>
+    <message>
+        <source>Only an administrator can add, disable or enable users or set other users&apos; passphrases.</source>
+        <translation>只有管理员可以添加、停用或启用用户，或为其他用户设置口令。</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>Disabled</source>
+        <translation>已停用</translation>
+    </message>
+    <message>
+        <source>Enable with a new passphrase…</source>
+        <translation>设置新口令以启用…</translation>
     </message>
 </context>
 <context>

@@ -29,7 +29,7 @@ from desktop.services.exchange.tables import (
     parse_cell,
     sheets_of,
 )
-from desktop.services.exchange.template import LISTS_SHEET
+from desktop.services.exchange.template import LISTS_SHEET, is_example
 from desktop.services.exchange.workbook import SheetRow, WorkbookReader, open_workbook
 from desktop.services.records import RecordService
 from forms.model import Field, FormDefinition
@@ -142,6 +142,8 @@ def _read_sheet(reader: WorkbookReader, sheet: Sheet) -> tuple[list[_Row], list[
         raw = line.values
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
             continue
+        if key_col is not None and key_col < len(raw) and is_example(raw[key_col]):
+            continue  # the template's example row, marked as such: never imported
         row = _Row(sheet, number, f"#{number}", {})
         if key_col is not None and key_col < len(raw) and raw[key_col] is not None:
             if _flagged(row, line, key_col, RECORD_ID):

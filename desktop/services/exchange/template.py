@@ -1,5 +1,10 @@
 """An empty import sheet for one form: the export's headers, choice lists as data
-validation, and one example row a clerk can copy."""
+validation, and one example row a clerk can copy.
+
+The example row is marked as one (its record id ``EXAMPLE_ID``, its status cell, grey
+cells and a comment) and the import never reads it, even if it was left in the sheet or
+written over: the rows to import go below it.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +23,13 @@ from sync.fsutil import write_atomic
 
 LISTS_SHEET = "选项"
 EXAMPLE_ID = "示例-1"
-NOTE = "示例行（导入前请删除或改成真实数据）"
+EXAMPLE_STATUS = "示例（不导入）"
+NOTE = "这是示例行，导入时不会读取。请从下一行起填写要导入的记录。"
+
+
+def is_example(record_id: object) -> bool:
+    """Whether a row's record id marks it as the template's example row (never imported)."""
+    return isinstance(record_id, str) and record_id.strip() == EXAMPLE_ID
 
 
 def write_template(form: FormDefinition, target: Path) -> None:
@@ -39,6 +50,8 @@ def write_template(form: FormDefinition, target: Path) -> None:
         if sheet.group is None:
             record = {"record_id": EXAMPLE_ID, "status": "draft", "updated_at": ""}
             rows = [main_row(form, sheet, record, data)] if data else []
+            for row in rows:
+                row[1] = EXAMPLE_STATUS
         else:
             rows = group_rows(form, sheet, EXAMPLE_ID, data) if data else []
         for row in rows:
