@@ -15,9 +15,6 @@ from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from stdnum.cn import uscc as _uscc
-from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
-
 from forms.standard_numbers import (
     LEVELS as STANDARD_LEVELS,
 )
@@ -76,9 +73,14 @@ def _text(value: Any, what_zh: str, what_en: str) -> str:
 # -- unified social credit code ----------------------------------------------------------
 def validate_uscc(value: Any) -> str:
     """Validate an 18-character unified social credit code (GB 32100-2015) incl. its check character."""
+    # python-stdnum is loaded with the first credit code checked: a command that only reads
+    # records (and the registry, to name their forms) does not pay for it at start-up.
+    from stdnum.cn import uscc
+    from stdnum.exceptions import InvalidChecksum, InvalidLength, ValidationError
+
     code = compact_code(_text(value, "统一社会信用代码", "The credit code")).replace("-", "")
     try:
-        return str(_uscc.validate(code))
+        return str(uscc.validate(code))
     except InvalidLength:
         raise InvalidValue(
             "uscc_length",
