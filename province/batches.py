@@ -10,14 +10,18 @@ and bytes get the stored receipt back, other bytes under that id get 409.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from province import faults, log
+from province import faults, freshness, log
 from province.clock import utc_now
 from province.context import Province
 from province.db import Tx
+from province.limits import retry_after
 from sync import dsse
-from sync.encoding import DecodeError, parse_json_object
+from sync.control import RECEIPT_REQUEST_TYPE, ReceiptRequest
+from sync.encoding import DecodeError, JsonLimits, parse_json_object
 from sync.errors import (
     BatchConflict,
     BatchTooLarge,
@@ -25,7 +29,10 @@ from sync.errors import (
     DeviceMismatch,
     KeyRetired,
     MalformedPayload,
+    MalformedRequest,
+    NotFound,
     OrgUnitForbidden,
+    RateLimited,
     Revoked,
     SequenceGap,
 )
@@ -41,6 +48,11 @@ from sync.protocol import (
     Rejected,
 )
 from sync.receipts import batch_hash
+
+M = TypeVar("M")
+# A signed payload is parsed only after its signature verified, but an enrolled device is
+# still held to bounds: a batch of the largest size stays far inside them.
+PAYLOAD_LIMITS = JsonLimits(max_depth=32, max_values=500_000)
 
 
 @dataclass(frozen=True)
@@ -76,16 +88,26 @@ def verify_device_envelope(
 
     province.db.run(lookup, write=False)
     verified = dsse.verify(envelope, lambda k: found[k].key if k in found else None, payload_type)
-    return verified, found[verified.key_id]
+    owner = found[verified.key_id]
+    wait = province.devices.take(owner.device_id)
+    if wait:
+        raise RateLimited("too many requests from this device; slow down",
+                          retry_after=retry_after(wait))
+    return verified, owner
+
+
+def read_payload(verified: dsse.Verified, parse: Callable[[Any], M]) -> M:
+    """The verified payload as a message: canonical JSON within bounds, then strict fields."""
+    try:
+        return parse(parse_json_object(verified.payload, canonical=True, limits=PAYLOAD_LIMITS))
+    except DecodeError as exc:
+        raise MalformedPayload(f"payload: {exc}") from None
 
 
 def receive_batch(province: Province, body: bytes) -> tuple[int, bytes]:
     """Handle ``POST /v1/batches``; return (201 or 200, receipt envelope bytes) or raise."""
     verified, owner = verify_device_envelope(province, body, BATCH_TYPE)
-    try:
-        batch = BatchPayload.from_json(parse_json_object(verified.payload))
-    except DecodeError as exc:
-        raise MalformedPayload(f"payload: {exc}") from None
+    batch = read_payload(verified, BatchPayload.from_json)
     if batch.device_id != owner.device_id:
         raise DeviceMismatch("the batch names another device than the key's owner")
     if len(batch.versions) > province.settings.max_batch_versions:
@@ -221,3 +243,33 @@ def store_versions(
                        [v.record_id, org_unit, v.form_id, v.version_id, received_at])
         accepted.append(Accepted(v.version_id, v.record_id, v.content_hash, False))
     return accepted, rejected
+
+
+def fetch_receipt(province: Province, batch_id: str, body: bytes) -> bytes:
+    """Handle ``POST /v1/batches/{batch_id}/receipt``: the stored receipt, to its own device.
+
+    The request is signed by the device and carries a one-time nonce; a batch of another
+    device is answered exactly like one that does not exist.
+    """
+    verified, owner = verify_device_envelope(province, body, RECEIPT_REQUEST_TYPE)
+    request = read_payload(verified, ReceiptRequest.from_json)
+    if request.device_id != owner.device_id:
+        raise DeviceMismatch("the request names another device than the key's owner")
+    if request.batch_id != batch_id:
+        raise MalformedRequest("the signed batch_id is not the one in the path")
+    expires_at = freshness.check(province.signer, request.nonce,
+                                 province.settings.limits.nonce_lifetime)
+
+    def work(tx: Tx) -> bytes:
+        revoked = tx.scalar("SELECT revoked_at FROM devices WHERE device_id = ?",
+                            [owner.device_id])
+        if revoked is not None:
+            raise Revoked("this device was revoked by the province", revoked_at=revoked)
+        freshness.consume(tx, owner.device_id, request.nonce, expires_at)
+        found = tx.scalar("SELECT receipt FROM batches WHERE batch_id = ? AND device_id = ?",
+                          [batch_id, owner.device_id])
+        if found is None:
+            raise NotFound(f"this device has no batch {batch_id}")
+        return bytes(found)
+
+    return province.db.run(work)

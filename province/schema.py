@@ -107,6 +107,12 @@ CREATE INDEX record_versions_log ON record_versions (log_index);
 CREATE TABLE progress_cache (fingerprint TEXT PRIMARY KEY, computed_at TEXT NOT NULL,
     body TEXT NOT NULL);
 """),
+    # One-time nonces of signed read requests, once used (see province.freshness).
+    ("0003_used_nonces", """
+CREATE TABLE used_nonces (
+    nonce TEXT PRIMARY KEY, device_id TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE INDEX used_nonces_device ON used_nonces (device_id, expires_at);
+"""),
 ]
 
 

@@ -81,7 +81,7 @@ class _Run:
         self.store.finish_key_rotation()
         self.client.device_key = new_key
 
-    def send_outbox(self, max_versions: int) -> None:
+    def send_outbox(self, max_versions: int, max_bytes: int) -> None:
         while True:
             self.check_cancel()
             unacknowledged = self.store.unacknowledged_batches()
@@ -94,6 +94,12 @@ class _Run:
                 device = self.store.device()
                 sequence, previous = self.store.next_batch_position()
                 batch = build_batch(device.key, device.device_id, sequence, previous, versions)
+                # The province refuses a body over max_body_bytes, and a stored batch is never
+                # rebuilt: so halve it until it fits, before it is stored.
+                while len(batch.envelope) > max_bytes and len(versions) > 1:
+                    versions = versions[:len(versions) // 2]
+                    batch = build_batch(device.key, device.device_id, sequence, previous,
+                                        versions)
                 self.store.save_batch(batch)
                 self.emit("batch_built", batch.sequence)
             self.check_cancel()
@@ -214,7 +220,7 @@ def run_sync(
     client.device_id, client.device_key = device.device_id, device.key
     run.finish_key_rotation()
     run.total = store.pending_count()
-    run.send_outbox(config.max_batch_versions)
+    run.send_outbox(config.max_batch_versions, config.max_body_bytes)
     if pull:
         run.pull()
     run.emit("done")

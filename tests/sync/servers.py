@@ -129,6 +129,16 @@ class ProvinceServer:
         finally:
             db.close()
 
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """Change the province's database directly (to stage what no command can make)."""
+        from province.db import Database
+
+        db = Database(self.database_url or str(self.data_dir / "province.sqlite3"))
+        try:
+            return db.run(lambda tx: tx.execute(sql, params))
+        finally:
+            db.close()
+
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in self.logs if p.exists())
 
