@@ -45,6 +45,7 @@ from sync.protocol import (
     LogEntry,
     Reason,
     Receipt,
+    RecordVersion,
     Rejected,
 )
 from sync.receipts import batch_hash
@@ -143,22 +144,22 @@ def receive_batch(province: Province, body: bytes) -> tuple[int, bytes]:
             raise ChainMismatch("previous_batch_hash is not the hash of the last batch received",
                                 expected_sequence=next_sequence, previous_batch_hash=last_hash)
         check_org_units(tx, batch, org_unit)
-        # Lock the log now (always after the device row: one lock order, no deadlocks) so the
-        # index stored with the versions is the one the entry gets.
-        index = log.tree_size(tx, lock=True)
         received_at = utc_now()
-        accepted, rejected = store_versions(tx, batch, reasons, received_at, org_unit, index)
+        accepted, rejected = store_versions(tx, batch, reasons, received_at, org_unit)
+        tx.execute_many(
+            "INSERT INTO rejections (batch_id, position, version_id, record_id, reasons) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(batch.batch_id, position, item.version_id, item.record_id,
+              json.dumps([r.to_json() for r in item.reasons], ensure_ascii=False))
+             for position, item in enumerate(rejected)])
         faults.hit("after_versions")
+        # Only now the log: appending locks its counter row until commit, and every batch of
+        # every device waits for it, so nothing but the append and its bookkeeping follows.
         entry = LogEntry(batch.batch_id, batch.device_id, org_unit, batch.sequence, digest,
                          received_at, tuple(accepted), tuple(rejected))
-        appended, checkpoint, proof = log.append(tx, province.signer, entry.leaf(), batch.batch_id)
+        index, checkpoint, proof = log.append(tx, province.signer, entry.leaf(), batch.batch_id)
         receipt = province.signer.sign(
-            Receipt(entry, appended, checkpoint, tuple(proof)).to_json(), RECEIPT_TYPE).to_bytes()
-        for position, item in enumerate(rejected):
-            tx.execute("INSERT INTO rejections (batch_id, position, version_id, record_id, reasons)"
-                       " VALUES (?, ?, ?, ?, ?)",
-                       [batch.batch_id, position, item.version_id, item.record_id,
-                        json.dumps([r.to_json() for r in item.reasons], ensure_ascii=False)])
+            Receipt(entry, index, checkpoint, tuple(proof)).to_json(), RECEIPT_TYPE).to_bytes()
         tx.execute(
             "INSERT INTO batches (batch_id, device_id, sequence, batch_hash, envelope, receipt, "
             "received_at, log_index, accepted, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -197,15 +198,26 @@ def check_org_units(tx: Tx, batch: BatchPayload, org_unit: str) -> None:
 
 def store_versions(
     tx: Tx, batch: BatchPayload, reasons: dict[int, list[Reason]], received_at: str,
-    org_unit: str, log_index: int,
+    org_unit: str,
 ) -> tuple[list[Accepted], list[Rejected]]:
     """Insert the acceptable versions; sort every version into accepted or rejected.
 
     A version the province already holds (same id, record and content) is accepted as
     ``already_received`` and not stored again: that is what makes a rebuilt batch harmless.
+    Reads and writes are set-based (a few statements per batch, not a few per version).
     """
+    ids = sorted({v.version_id for v in batch.versions})
+    prior: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for version_id, record_id, digest in tx.rows(
+                "SELECT version_id, record_id, content_hash FROM record_versions "
+                f"WHERE version_id IN ({marks})", chunk):
+            prior[version_id] = (record_id, digest)
     accepted: list[Accepted] = []
     rejected: list[Rejected] = []
+    new: list[RecordVersion] = []
     seen: set[str] = set()
     for i, v in enumerate(batch.versions):
         if v.version_id in seen:
@@ -214,10 +226,8 @@ def store_versions(
                 "The same version appears twice in the batch."),)))
             continue
         seen.add(v.version_id)
-        prior = tx.one("SELECT record_id, content_hash FROM record_versions WHERE version_id = ?",
-                       [v.version_id])
-        if prior is not None:
-            if (prior[0], prior[1]) == (v.record_id, v.content_hash):
+        if v.version_id in prior:
+            if prior[v.version_id] == (v.record_id, v.content_hash):
                 accepted.append(Accepted(v.version_id, v.record_id, v.content_hash, True))
             else:
                 rejected.append(Rejected(v.version_id, v.record_id, (Reason(
@@ -227,21 +237,31 @@ def store_versions(
         if reasons.get(i):
             rejected.append(Rejected(v.version_id, v.record_id, tuple(reasons[i])))
             continue
-        tx.execute(
-            "INSERT INTO record_versions (version_id, record_id, form_id, form_version, org_unit, "
-            "status, data, content_hash, batch_id, device_id, received_at, log_index) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [v.version_id, v.record_id, v.form_id, v.form_version, v.org_unit, v.status,
-             json.dumps(v.data, ensure_ascii=False, sort_keys=True), v.content_hash,
-             batch.batch_id, batch.device_id, received_at, log_index])
-        updated = tx.execute(
-            "UPDATE records SET current_version_id = ?, form_id = ?, updated_at = ? "
-            "WHERE record_id = ?", [v.version_id, v.form_id, received_at, v.record_id])
-        if not updated:
-            tx.execute("INSERT INTO records (record_id, org_unit, form_id, current_version_id, "
-                       "updated_at) VALUES (?, ?, ?, ?, ?)",
-                       [v.record_id, org_unit, v.form_id, v.version_id, received_at])
+        new.append(v)
         accepted.append(Accepted(v.version_id, v.record_id, v.content_hash, False))
+    if not new:
+        return accepted, rejected
+    tx.execute_many(
+        "INSERT INTO record_versions (version_id, record_id, form_id, form_version, org_unit, "
+        "status, data, content_hash, batch_id, device_id, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(v.version_id, v.record_id, v.form_id, v.form_version, v.org_unit, v.status,
+          json.dumps(v.data, ensure_ascii=False, sort_keys=True), v.content_hash,
+          batch.batch_id, batch.device_id, received_at) for v in new])
+    # Each record's current version is its last in the batch; records are written in one
+    # order (by id) so two batches touching the same records cannot deadlock.
+    current = {v.record_id: v for v in new}
+    records = sorted(current.values(), key=lambda v: v.record_id)
+    written = tx.execute_many(
+        "INSERT INTO records (record_id, org_unit, form_id, current_version_id, updated_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET "
+        "current_version_id = excluded.current_version_id, form_id = excluded.form_id, "
+        "updated_at = excluded.updated_at WHERE records.org_unit = excluded.org_unit",
+        [(v.record_id, org_unit, v.form_id, v.version_id, received_at) for v in records])
+    if written != len(records):
+        # Another org unit's device created one of these record ids since check_org_units
+        # looked (both in flight at once): refuse the batch, as that check would have.
+        raise OrgUnitForbidden("a record of this batch belongs to another org unit")
     return accepted, rejected
 
 

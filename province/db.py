@@ -48,10 +48,14 @@ class Tx:
         cur = self.conn.execute(self._sql(sql), tuple(params))
         return int(cur.rowcount)
 
-    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Run one statement for each parameter row (pipelined on PostgreSQL)."""
-        if rows:
-            self.conn.cursor().executemany(self._sql(sql), [tuple(r) for r in rows])
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run one statement for each parameter row (pipelined on PostgreSQL: one round trip,
+        and one text, parsed once); return the number of rows it changed in all."""
+        if not rows:
+            return 0
+        cur = self.conn.cursor()
+        cur.executemany(self._sql(sql), [tuple(r) for r in rows])
+        return int(cur.rowcount)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query (bytes come back as ``bytes`` on both engines)."""

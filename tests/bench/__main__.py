@@ -6,7 +6,7 @@ import argparse
 import importlib
 
 SUITES = ["tests.bench.store", "tests.bench.exchange", "tests.bench.progress", "tests.sync.bench", "tests.bench.gui",
-          "tests.bench.bulk", "tests.bench.console"]
+          "tests.bench.bulk", "tests.bench.console", "tests.bench.province_load"]
 
 
 def main() -> None:

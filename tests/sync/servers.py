@@ -146,8 +146,10 @@ class ProvinceServer:
 class PostgresCluster:
     """A throwaway PostgreSQL cluster (initdb in a temp dir, run as the postgres user)."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable
+        """fsync on, as in production (off by default: the tests need speed, not disks)."""
         self.root = Path(tempfile.mkdtemp(prefix="anhui-pg-"))
         self.port = free_port()
         self.counter = 0
@@ -165,10 +167,17 @@ class PostgresCluster:
         self._run(str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres",
                   "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
         opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-                f"-c unix_socket_directories={self.root} -c fsync=off "
+                f"-c unix_socket_directories={self.root} "
+                f"-c fsync={'on' if self.durable else 'off'} "
                 "-c max_connections=200 -c shared_buffers=32MB")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-t", "60",
                   "-l", str(self.root / "pg.log"), "start")
+
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: open transactions are rolled back, connections
+        dropped), as an operator restarting PostgreSQL under load would."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast",
+                  "-w", "-t", "60", "-l", str(self.root / "pg.log"), "restart")
 
     def new_database(self) -> str:
         import psycopg
