@@ -267,6 +267,22 @@ def _bounded(kind: Callable[[str], Any], low: float, high: float, what: str) -> 
     return parse
 
 
+def _text(max_len: int) -> Callable[[str], str]:
+    """An argument of text: bytes the terminal could not decode are refused, not stored."""
+
+    def parse(text: str) -> str:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise argparse.ArgumentTypeError("is not valid text in the terminal's encoding "
+                                             "(UTF-8)") from None
+        if len(text) > max_len:
+            raise argparse.ArgumentTypeError(f"must be at most {max_len} characters")
+        return text
+
+    return parse
+
+
 def _limit_option(name: str) -> Callable[[str], Any]:
     def parse(text: str) -> Any:
         try:
@@ -307,7 +323,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("enroll-code", help="issue a one-time enrollment code for an org unit")
-    p.add_argument("--org-unit", required=True, help="6-digit code from the division table")
+    p.add_argument("--org-unit", required=True, type=_text(32),
+                   help="6-digit code from the division table")
     p.add_argument("--expires-hours", default=72.0,
                    type=_bounded(float, 1 / 60, 720, "--expires-hours"),
                    help="hours the code stays usable (at most 720)")
@@ -319,28 +336,29 @@ def build_parser() -> argparse.ArgumentParser:
     q = dsub.add_parser("list")
     q.add_argument("--json", action="store_true")
     q = dsub.add_parser("revoke")
-    q.add_argument("device_id")
-    q.add_argument("--reason", default="")
+    q.add_argument("device_id", type=_text(128))
+    q.add_argument("--reason", default="", type=_text(500))
     p.set_defaults(func=cmd_devices)
 
     p = sub.add_parser("batches", help="list received batches")
     bsub = p.add_subparsers(dest="batches_command", required=True)
     q = bsub.add_parser("list")
-    q.add_argument("--device")
+    q.add_argument("--device", type=_text(128))
     q.add_argument("--json", action="store_true")
     q = bsub.add_parser("show", help="a batch's rejected versions and reasons")
-    q.add_argument("batch_id")
+    q.add_argument("batch_id", type=_text(128))
     p.set_defaults(func=cmd_batches)
 
     p = sub.add_parser("records", help="review and return records")
     rsub = p.add_subparsers(dest="records_command", required=True)
     q = rsub.add_parser("list")
-    q.add_argument("--org-unit")
-    q.add_argument("--form")
+    q.add_argument("--org-unit", type=_text(128))
+    q.add_argument("--form", type=_text(128))
     q.add_argument("--json", action="store_true")
     q = rsub.add_parser("return", help="return a record to its office for correction")
-    q.add_argument("record_id")
-    q.add_argument("--reason", required=True)
+    q.add_argument("record_id", type=_text(128))
+    q.add_argument("--reason", required=True, type=_text(4000),
+                   help="shown to the office (at most 4,000 characters)")
     p.set_defaults(func=cmd_records)
 
     p = sub.add_parser("publish", help="publish form versions and reference data (files or folders)")

@@ -148,8 +148,19 @@ def add_update(tx: Tx, province: Province, kind: str, audience: str, subject: st
     return update_id
 
 
+MAX_RETURN_REASON = 4000  # what an office accepts in a record_returned update
+
+
 def return_record(province: Province, record_id: str, reason: str, actor: str = "cli") -> int:
-    """Return a record's current version to its office for correction; return the update id."""
+    """Return a record's current version to its office for correction; return the update id.
+
+    The reason must be 1 to 4,000 characters: an office refuses a longer one, and a return
+    it cannot read would stop its pulls.
+    """
+    reason = reason.strip()
+    if not 0 < len(reason) <= MAX_RETURN_REASON:
+        raise ValueError(f"the reason must be 1 to {MAX_RETURN_REASON} characters, "
+                         f"not {len(reason)}")
     return province.db.run(lambda tx: return_record_in(tx, province, record_id, reason, actor))
 
 

@@ -164,8 +164,6 @@ def enroll(
         raise InvalidReply(f"enrollment reply binds org unit {enrollment.org_unit}, not {org_unit}")
     if key_id(province_key) != enrollment.province_key_id:
         raise InvalidReply("enrollment reply names a key id that is not its key's")
-    if enrollment.org_unit != org_unit:
-        raise InvalidReply("enrollment reply is for another org unit than the one declared")
     if expected_province_key_id and expected_province_key_id.lower() != enrollment.province_key_id:
         raise UntrustedProvinceKey("the province key is not the one the operator named")
     return EnrollmentResult(enrollment.device_id, enrollment.org_unit,

@@ -30,11 +30,7 @@ MAX_PULL = 500
 
 @dataclass(frozen=True)
 class EnrollmentRequest:
-    """Signed by the *new device key*: "enroll me, this key, with this one-time code".
-
-    ``org_unit`` is the org unit the office was set up for; the province refuses a code bound
-    to another one without using it up, so a wrong code never locks the office out.
-    """
+    """Signed by the *new device key*: "enroll me, this key, with this one-time code"."""
 
     code: str
     public_key: str

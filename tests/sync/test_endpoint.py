@@ -288,6 +288,27 @@ def test_openapi_description_is_served(shared_province: ProvinceServer) -> None:
                  "/v1/province/keys", "/v1/devices/key-rotations"):
         assert path in spec["paths"], path
     assert "Envelope" in spec["components"]["schemas"]
+    # Every schema a $ref names is defined (schemathesis and code generators need them all).
+    refs: set[str] = set()
+
+    def collect(node: object) -> None:
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str):
+                refs.add(ref)
+            for value in node.values():
+                collect(value)
+        elif isinstance(node, list):
+            for value in node:
+                collect(value)
+
+    collect(spec)
+    assert "#/components/schemas/EnrollmentBody" in refs
+    for ref in refs:
+        assert ref.startswith("#/components/schemas/"), ref
+        assert ref.rsplit("/", 1)[1] in spec["components"]["schemas"], ref
+    for path in ("/v1/nonces", "/v1/enrollments/check", "/v1/batches/{batch_id}/receipt"):
+        assert path in spec["paths"], path
     checkpoint = requests.get(shared_province.url + "/v1/log/checkpoint", timeout=10).content
     keys = requests.get(shared_province.url + "/v1/province/keys", timeout=10).json()
     from sync.trust import ProvinceTrust

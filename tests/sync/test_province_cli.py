@@ -145,3 +145,15 @@ def test_serve_refuses_bad_limits(tmp_path: Path) -> None:
         done = server.cli_process("serve", "--port", "1", *args)
         assert done.returncode != 0 and message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+def test_admin_text_arguments_are_checked(tmp_path: Path) -> None:
+    server = ProvinceServer(tmp_path / "data")
+    for args, message in [
+            (["records", "return", "r-1", "--reason", "x" * 4001], "at most 4000"),
+            (["records", "return", "r-1", "--reason", "   "], "1 to 4000"),
+            (["devices", "revoke", "dev-\udcff"], "not valid text"),
+            (["records", "list", "--org-unit", "34\udc80"], "not valid text")]:
+        done = server.cli_process(*args)
+        assert done.returncode != 0 and message in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
