@@ -137,6 +137,8 @@ class BodyReader:
             raise MalformedRequest(f"unsupported Content-Encoding {encoding!r}; use gzip")
         self.gzip = encoding == "gzip"
         self.declared: int | None = None
+        # HTTP/1.1: without Content-Length a body comes only chunked; else there is none.
+        self.chunked = b"chunked" in headers.get(b"transfer-encoding", b"").lower()
         length = headers.get(b"content-length")
         if length is not None:
             text = length.decode("latin-1").strip()
@@ -162,7 +164,7 @@ class BodyReader:
         Twice the body: the bytes read and, for a moment, the copy handed to the route.
         """
         if self.declared is None:
-            return 2 * self.cap
+            return 2 * self.cap if self.chunked else 0
         return 2 * (self.allowed(self.declared) if self.gzip else self.declared)
 
     async def read(self, receive: Receive) -> bytes:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import resource
+import time
 from functools import cache
 from typing import Any
 
@@ -39,8 +40,8 @@ class GuardedH11Protocol(H11Protocol):
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         if len(self.connections) > _limits().max_connections:
-            # Refuse politely would need a request to answer; there is none yet.
-            logger.warning("connection refused: %d connections open", len(self.connections))
+            # Refusing politely would need a request to answer; there is none yet.
+            _warn_refused(len(self.connections))
             transport.abort()
             return
         self._arm_header_deadline()
@@ -86,6 +87,18 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_deadline()
         super().connection_lost(exc)
+
+
+_last_warning = [0.0]
+
+
+def _warn_refused(open_connections: int) -> None:
+    # Once a minute at most: a flood of connections must not become a flood of log lines.
+    now = time.monotonic()
+    if now - _last_warning[0] >= 60:
+        _last_warning[0] = now
+        logger.warning("connections refused: %d open, the limit is %d", open_connections - 1,
+                       _limits().max_connections)
 
 
 def raise_open_file_limit(wanted: int) -> None:

@@ -199,3 +199,30 @@ def test_the_office_client_waits_out_429_and_finishes(lone_server: ProvinceServe
         assert_consistent(lone_server, store)
     finally:
         lone_server.stop()
+
+
+def test_chunked_bodies_are_held_to_the_limits_and_gets_never_wait(
+        lone_server: ProvinceServer) -> None:
+    lone_server.start("--max-body-bytes", "100000", "--max-inflight-body-bytes", "200000")
+    try:
+        bomb = gzip.compress(b" " * (20 * MIB))
+
+        def chunks(data: bytes):  # type: ignore[no-untyped-def]
+            for i in range(0, len(data), 4096):
+                yield data[i:i + 4096]
+
+        # No Content-Length: the size is only known as the chunks arrive.
+        answer = requests.post(lone_server.url + "/v1/batches", data=chunks(bomb), timeout=60,
+                               headers={"Content-Encoding": "gzip"})
+        assert answer.status_code == 413 and answer.json()["error"]["max_body_bytes"] == 100000
+        plain = requests.post(lone_server.url + "/v1/enrollments", data=chunks(b"x" * 150_000),
+                              timeout=60)
+        assert plain.status_code == 413
+        assert plain.json()["error"]["code"] == "request_too_large"
+        # Requests without a body reserve nothing: many at once are all answered.
+        with ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(lambda _: requests.get(
+                lone_server.url + "/v1/log/checkpoint", timeout=30).status_code, range(64)))
+        assert set(statuses) == {200}
+    finally:
+        lone_server.stop()
