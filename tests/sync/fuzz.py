@@ -45,6 +45,7 @@ from sync.control import (
 from sync.encoding import canonical_json
 from sync.keys import Ed25519PrivateKey, generate_private_key, key_id, public_key_to_b64
 from sync.protocol import BATCH_TYPE
+from sync.receipts import batch_hash
 from tests.sync.offices import Device, enroll_device, issue_code, team_data
 from tests.sync.servers import ProvinceServer
 
@@ -168,6 +169,9 @@ class Target:
     device: Device
     new_key: Ed25519PrivateKey = field(default_factory=generate_private_key)
     batch_ids: list[str] = field(default_factory=list)
+    sequence: int = 0
+    """The last sequence the province accepted; batches mostly continue the chain."""
+    previous: str | None = None
 
 
 def messages(target: Target, url: str) -> st.SearchStrategy[tuple[str, str, dict[str, Any]]]:
@@ -177,10 +181,11 @@ def messages(target: Target, url: str) -> st.SearchStrategy[tuple[str, str, dict
     def nonce() -> str:
         return str(requests.post(url + "/v1/nonces", timeout=10).json()["nonce"])
 
-    batch = st.builds(lambda seq, prev, versions, bid: {
-        "protocol": 1, "batch_id": bid, "device_id": device.device_id, "sequence": seq,
-        "previous_batch_hash": prev, "versions": versions},
-        st.integers(1, 6), st.one_of(st.none(), hexes),
+    batch = st.builds(lambda chained, seq, prev, versions, bid: {
+        "protocol": 1, "batch_id": bid, "device_id": device.device_id,
+        "sequence": target.sequence + 1 if chained else seq,
+        "previous_batch_hash": target.previous if chained else prev, "versions": versions},
+        st.integers(0, 3).map(bool), st.integers(1, 6), st.one_of(st.none(), hexes),
         st.lists(record_version(device.org_unit), min_size=1, max_size=5), ids)
     pull = st.builds(lambda since, limit, rid, fresh: {
         "protocol": 1, "device_id": device.device_id, "since": since, "limit": limit,
@@ -189,7 +194,9 @@ def messages(target: Target, url: str) -> st.SearchStrategy[tuple[str, str, dict
     receipt = st.builds(lambda bid, fresh: {
         "protocol": 1, "device_id": device.device_id, "batch_id": bid,
         "nonce": nonce() if fresh else "1.00.00"},
-        st.one_of(ids, st.sampled_from(target.batch_ids or ["none"])), st.booleans())
+        st.one_of(ids, st.integers(0, 1000).map(
+            lambda i: target.batch_ids[i % len(target.batch_ids)] if target.batch_ids
+            else "none")), st.booleans())
     rotation = st.builds(lambda seq: {
         "protocol": 1, "device_id": device.device_id, "old_key_id": key_id(device.key),
         "new_key_id": key_id(target.new_key), "new_public_key": public_key_to_b64(target.new_key),
@@ -231,25 +238,28 @@ def mutated(draw: Callable[..., Any], message: dict[str, Any]) -> bytes:
 
 
 def _pick(draw: Callable[..., Any], obj: Any) -> tuple[Any, Any]:
-    """A (container, key) somewhere inside ``obj``: a field to change."""
-    container, key = obj, None
-    for _ in range(draw(st.integers(1, 4))):
+    """A (container, key) somewhere inside ``obj``: a field to change (key None if empty)."""
+    container = obj
+    depth = draw(st.integers(1, 4))
+    for level in range(depth):
         if isinstance(container, dict) and container:
-            key = draw(st.sampled_from(sorted(container)))
+            key: Any = draw(st.sampled_from(sorted(container)))
         elif isinstance(container, list) and container:
             key = draw(st.integers(0, len(container) - 1))
         else:
-            break
+            return container, None
         inner = container[key]
-        if not isinstance(inner, dict | list) or not inner or draw(st.booleans()):
-            break
+        if (level == depth - 1 or not isinstance(inner, dict | list) or not inner
+                or draw(st.booleans())):
+            return container, key
         container = inner
-    return container, key
+    return container, None
 
 
 def send_signed(url: str, target: Target, route: str, payload_type: str, body: bytes,
                 message: dict[str, Any]) -> requests.Response:
-    """Sign ``body`` as the device would (both keys for a rotation) and post it."""
+    """Sign ``body`` as the device would (both keys for a rotation) and post it; follow the
+    device's chain when the province accepts a batch."""
     device = target.device
     if route == "/v1/enrollments":
         key = generate_private_key()
@@ -264,8 +274,13 @@ def send_signed(url: str, target: Target, route: str, payload_type: str, body: b
     if route == "receipt":
         batch_id = message.get("batch_id")
         path = f"/v1/batches/{batch_id if isinstance(batch_id, str) and batch_id else 'x'}/receipt"
-    return requests.post(url + path, data=envelope, timeout=60,
-                         headers={"Content-Type": "application/json"})
+    response = requests.post(url + path, data=envelope, timeout=60,
+                             headers={"Content-Type": "application/json"})
+    if route == "/v1/batches" and response.status_code == 201:
+        sent = json.loads(body)
+        target.sequence, target.previous = sent["sequence"], batch_hash(envelope)
+        target.batch_ids.append(sent["batch_id"])
+    return response
 
 
 def fuzz_signed(server: ProvinceServer, examples: int, report: FuzzReport, *,
@@ -291,8 +306,6 @@ def fuzz_signed(server: ProvinceServer, examples: int, report: FuzzReport, *,
             code = reply.get("error", {}).get("code") if isinstance(reply, dict) else None
             if code not in ANY_ROUTE | ROUTE_CODES[route]:
                 problem = f"{route} answered an undocumented {response.status_code} {code!r}"
-        elif route == "/v1/batches" and isinstance(message.get("batch_id"), str):
-            target.batch_ids.append(message["batch_id"])
         report.record("signed", response.status_code, problem)
 
     _settings(examples, derandomize)(run)()
