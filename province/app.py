@@ -78,10 +78,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
 
 def complete_openapi(app: FastAPI) -> dict[str, Any]:
-    """The OpenAPI document with every schema a ``$ref`` names defined (cached)."""
+    """The sync API's OpenAPI document, every schema a ``$ref`` names defined (cached).
+
+    The staff console's pages are HTML behind a session, not part of the API offices use:
+    they are left out.
+    """
     if app.openapi_schema is None:
         spec = get_openapi(title=app.title, version=app.version, description=app.description,
-                           routes=app.routes)
+                           routes=router.routes)
         schemas = spec.setdefault("components", {}).setdefault("schemas", {})
         for model in m.REFERENCED:
             found = model.model_json_schema(ref_template="#/components/schemas/{model}")

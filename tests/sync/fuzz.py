@@ -5,6 +5,8 @@ Two generators, one report:
 - :func:`fuzz_openapi` lets schemathesis generate requests for every operation of the served
   OpenAPI document, valid by the schema and not, and checks every answer: never a 5xx, a
   status and a body the document declares, ``Allow`` on 405.
+- :func:`fuzz_console` does the same for the staff console's routes (HTML, outside the API
+  document), anonymous and signed in, checking only that no answer is a 5xx.
 - :func:`fuzz_signed` generates every signed message the province takes (batch,
   pull-request, receipt-request, device-key-rotation, enrollment-request) from Hypothesis
   strategies, mutates it (a field dropped, added or retyped; raw JSON no encoder writes: lone
@@ -129,6 +131,54 @@ def fuzz_openapi(url: str, examples: int, report: FuzzReport, *, derandomize: bo
 
             run = given(case=operation.as_strategy(mode))(call)
             # An operation without parameters has nothing invalid to send: Unsatisfiable.
+            with contextlib.suppress(Unsatisfiable):
+                _settings(examples, derandomize)(run)()
+
+
+def fuzz_console(server: ProvinceServer, examples: int, report: FuzzReport, *,
+                 derandomize: bool) -> None:
+    """Every route of the staff console, anonymous and signed in, ``examples`` each: no 5xx.
+
+    The console's pages are HTML, not part of the API document, so their schema is made here
+    from the routes themselves and only server errors are checked (a form without its CSRF
+    token, a page without a session, are refused as designed).
+    """
+    import schemathesis
+    from fastapi import FastAPI
+    from fastapi.openapi.utils import get_openapi
+    from hypothesis.errors import Unsatisfiable
+
+    from province import console
+    from tests.console.seed import PASSWORD, add_user
+
+    pages = FastAPI()
+    console.mount(pages)
+    schema = schemathesis.openapi.from_dict(get_openapi(title="console", version="1",
+                                                        routes=pages.routes))
+    add_user(server, "fuzz.admin", "admin")
+    anonymous, staff = requests.Session(), requests.Session()
+    login = staff.get(server.url + "/console/login", timeout=30).text
+    token = login.split('name="csrf" value="', 1)[1].split('"', 1)[0]
+    staff.post(server.url + "/console/login", timeout=30, data={
+        "csrf": token, "username": "fuzz.admin", "password": PASSWORD, "next": "/console/"})
+    checks = [schemathesis.checks.not_a_server_error]
+
+    def caller(session: requests.Session) -> Callable[[Any], None]:
+        def call(case: Any) -> None:
+            response = case.call(base_url=server.url, session=session, allow_redirects=False)
+            problem = None
+            try:
+                case.validate_response(response, checks=checks)
+            except BaseException as exc:
+                problem = f"{case.method} {case.formatted_path}: {str(exc)[:300]}"
+            report.record("console", response.status_code, problem)
+
+        return call
+
+    for result in schema.get_all_operations():
+        operation = result.ok()
+        for session in (anonymous, staff):
+            run = given(case=operation.as_strategy())(caller(session))
             with contextlib.suppress(Unsatisfiable):
                 _settings(examples, derandomize)(run)()
 
@@ -323,6 +373,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Fuzz the provincial endpoint over HTTP.")
     parser.add_argument("--openapi-examples", type=int, default=200,
                         help="schemathesis examples per operation and mode")
+    parser.add_argument("--console-examples", type=int, default=50,
+                        help="examples per console route, anonymous and signed in")
     parser.add_argument("--signed-examples", type=int, default=8000)
     parser.add_argument("--postgres", action="store_true", help="on PostgreSQL, not SQLite")
     args = parser.parse_args(argv)
@@ -344,6 +396,7 @@ def main(argv: list[str] | None = None) -> int:
         server = fuzz_server(Path(tmp), url)
         try:
             fuzz_openapi(server.url, args.openapi_examples, report, derandomize=False)
+            fuzz_console(server, args.console_examples, report, derandomize=False)
             fuzz_signed(server, args.signed_examples, report, derandomize=False)
         finally:
             server.stop()

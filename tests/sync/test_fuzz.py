@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.sync.conftest import TRIED
-from tests.sync.fuzz import FuzzReport, fuzz_openapi, fuzz_server, fuzz_signed
+from tests.sync.fuzz import FuzzReport, fuzz_console, fuzz_openapi, fuzz_server, fuzz_signed
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -29,6 +29,15 @@ def test_openapi_document_is_complete_and_every_answer_conforms(fuzz_target) -> 
     assert report.server_errors == 0, report.failures
     assert report.failures == []
     assert "unexpected error" not in fuzz_target.log_text()
+
+
+def test_console_routes_never_answer_5xx(fuzz_target) -> None:  # type: ignore[no-untyped-def]
+    report = FuzzReport()
+    fuzz_console(fuzz_target, 5, report, derandomize=True)
+    TRIED["schemathesis requests at the console"] += report.requests
+    assert report.requests > 50
+    assert report.server_errors == 0, report.failures
+    assert report.failures == []
 
 
 def test_signed_mutations_of_every_message_type(fuzz_target) -> None:  # type: ignore[no-untyped-def]
