@@ -28,8 +28,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None,
+def wait_http(url: str, timeout: float = 90.0, proc: subprocess.Popen[bytes] | None = None,
               verify: object = True) -> None:
+    # A server process starts in about a second on an idle machine and has taken over 30 s
+    # on a loaded one; a server that died is noticed at once through ``proc``.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
