@@ -19,7 +19,15 @@ from sync.encoding import canonical_json
 from sync.keys import generate_private_key, public_key_to_b64
 from sync.protocol import BATCH_TYPE
 from tests.sync.conftest import TRIED
-from tests.sync.offices import enroll_device, error_code, issue_code, post, stored, team_data
+from tests.sync.offices import (
+    enroll_device,
+    error_code,
+    issue_code,
+    post,
+    stored,
+    team_data,
+    version,
+)
 from tests.sync.servers import ProvinceServer
 
 LONE = "\\ud800"  # a JSON escape of a lone UTF-16 surrogate: valid JSON, not valid Unicode
@@ -55,6 +63,37 @@ def test_signed_payload_with_invalid_unicode_or_numbers_is_a_400(
     assert response.status_code == 400, response.text
     assert error_code(response) == "malformed_payload"
     assert stored(shared_province, device.device_id) == (0, 0)
+
+
+def _respellings(payload: bytes) -> dict[str, bytes]:
+    """Other spellings of the same payload: each parses to the same object."""
+    obj = json.loads(payload)
+    compact = {"ensure_ascii": False, "separators": (",", ":")}
+    return {
+        "spaces": json.dumps(obj, ensure_ascii=False, sort_keys=True).encode(),
+        "unsorted-keys": json.dumps(dict(reversed(obj.items())), **compact).encode(),
+        "u-escapes": json.dumps(obj, ensure_ascii=True, sort_keys=True,
+                                separators=(",", ":")).encode(),
+        "trailing-newline": payload + b"\n",
+        "exponent": payload.replace(b'"sequence":1', b'"sequence":1e0'),
+        "duplicate-key": payload.replace(b'{"batch_id"', b'{"batch_id":"x","batch_id"', 1),
+    }
+
+
+def test_signed_payload_in_another_spelling_is_refused(shared_province: ProvinceServer) -> None:
+    device = enroll_device(shared_province)
+    batch = device.batch([version(device.org_unit)], advance=False)
+    payload = dsse.parse(batch.envelope).payload
+    for name, spelling in _respellings(payload).items():
+        assert spelling != payload and json.loads(spelling) == json.loads(payload), name
+        response = post(shared_province, "/v1/batches",
+                        dsse.sign_bytes(spelling, BATCH_TYPE, [device.key]))
+        assert response.status_code == 400, (name, response.text)
+        assert error_code(response) == "malformed_payload", name
+        TRIED["signed payloads in a non-canonical spelling"] += 1
+    assert stored(shared_province, device.device_id) == (0, 0)
+    # The canonical spelling of the very same batch is taken.
+    assert post(shared_province, "/v1/batches", batch.envelope).status_code == 201
 
 
 @pytest.mark.parametrize("body", [
