@@ -49,8 +49,10 @@ def test_receipts_and_log_entries_reveal_nothing_to_others(shared_province: Prov
     entry = requests.get(f"{shared_province.url}/v1/log/entries/{index}", timeout=10)
     assert entry.status_code == 200
     assert set(entry.json()) == {"index", "leaf_hash", "leaf_size"}
-    for public in (entry.text, requests.get(f"{shared_province.url}/v1/log/checkpoint",
-                                            timeout=10).text):
+    listing = requests.get(f"{shared_province.url}/v1/log/entries", timeout=10)
+    assert listing.status_code == 404  # no listing of entries, to anyone
+    for public in (entry.text, listing.text,
+                   requests.get(f"{shared_province.url}/v1/log/checkpoint", timeout=10).text):
         assert SECRET not in public and victim.device_id not in public
         assert victim.org_unit not in public and batch_id not in public
     TRIED["unauthenticated reads of another office's receipt and log entry"] += 4
