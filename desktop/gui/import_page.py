@@ -201,11 +201,22 @@ class ImportPage(QWidget):
             return
         registry = self.session.registry
         self.preview_note.setText(self.tr("Reading {name}…").format(name=path.name))
-        self.preview_task = Task(lambda: preview_workbook(registry, path), self).success(
-            self._show_preview).failure(self._preview_failed).start()
+        # A workbook chosen while another is still being read wins: the older result is dropped.
+        task = Task(lambda: preview_workbook(registry, path), self)
+
+        def shown(sheets: list[SheetPreview]) -> None:
+            if self.preview_task is task:
+                self._show_preview(sheets)
+
+        def failed(exc: BaseException) -> None:
+            if self.preview_task is task:
+                self._preview_failed(exc)
+
+        self.preview_task = task.success(shown).failure(failed).start()
 
     def _clear_preview(self) -> None:
         self.preview = None
+        self.preview_task = None
         self.preview_note.setText("")
         self.sheets.hide()
         self.rows.hide()
