@@ -153,6 +153,7 @@ class ImportPage(QWidget):
         self.cancel_button = QPushButton(self.tr("Cancel"), objectName="importCancel", enabled=False)
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar(objectName="importProgress", textVisible=False)
+        self.progress.hide()  # an empty bar beside the buttons reads as a text box: shown while importing
         run_row = QHBoxLayout()
         run_row.addWidget(self.import_button)
         run_row.addWidget(self.cancel_button)
@@ -293,6 +294,7 @@ class ImportPage(QWidget):
         self.open_report.hide()
         self.report_note.hide()
         self.progress.setRange(0, 0)
+        self.progress.show()
         self.message.show_text("info", self.tr("Reading {name}…").format(name=path.name))
         office, checker, registry = self.session.office, self.session.checker, self.session.registry
         self.cancel_event = cancel = threading.Event()
@@ -330,6 +332,7 @@ class ImportPage(QWidget):
         self.result = last
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
+        self.progress.setVisible(last.imported > 0)  # a full bar would say done when nothing was
         bad_rows = len({(p.sheet, p.row) for p in last.problems})
         status = self.tr("as final records") if self.final.isChecked() else self.tr("as drafts")
         if not last.problems:
@@ -369,8 +372,7 @@ class ImportPage(QWidget):
                 shown=SHOWN_PROBLEMS, all=len(last.problems)))
 
     def _failed(self, exc: BaseException) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self.progress.hide()
         if isinstance(exc, WorkCancelled):
             self.message.show_text("info", self.tr("Import cancelled; nothing was imported."))
         else:
