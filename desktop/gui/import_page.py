@@ -153,7 +153,12 @@ class ImportPage(QWidget):
         self.cancel_button = QPushButton(self.tr("Cancel"), objectName="importCancel", enabled=False)
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar(objectName="importProgress", textVisible=False)
-        self.progress.hide()  # an empty bar beside the buttons reads as a text box: shown while importing
+        # An empty bar beside the buttons reads as a text box: shown while importing, and
+        # keeping its room while hidden so the buttons neither stretch nor move.
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
+        self.progress.hide()
         run_row = QHBoxLayout()
         run_row.addWidget(self.import_button)
         run_row.addWidget(self.cancel_button)
