@@ -86,7 +86,8 @@ class _Validation:
         return Problem(
             path,
             issue.code,
-            f"{label[0]}：{zh}",
+            # A validator's sentence may already begin with the field's name.
+            zh if zh.startswith(label[0]) else f"{label[0]}：{zh}",
             f"{label[1]}: {en}" if sentence else f"{label[1]} {en}",
             issue.severity,
         )

@@ -123,9 +123,11 @@ def export(province: Province, folder: Path) -> dict[str, str]:
         for form_id in sorted({r["form_id"] for r in records}):
             files[f"records-{form_id}.csv"] = _csv_bytes(
                 [r for r in records if r["form_id"] == form_id])
-        versions = tx.rows("SELECT version_id, record_id, form_id, form_version, org_unit, "
-                           "status, data, content_hash, batch_id, device_id, received_at, "
-                           "log_index FROM record_versions ORDER BY log_index, version_id")
+        versions = tx.rows("SELECT v.version_id, v.record_id, v.form_id, v.form_version, "
+                           "v.org_unit, v.status, v.data, v.content_hash, v.batch_id, "
+                           "v.device_id, v.received_at, b.log_index FROM record_versions v "
+                           "JOIN batches b ON b.batch_id = v.batch_id "
+                           "ORDER BY b.log_index, v.version_id")
         vkeys = ("version_id", "record_id", "form_id", "form_version", "org_unit", "status",
                  "data", "content_hash", "batch_id", "device_id", "received_at", "log_index")
         files["versions.jsonl"] = _jsonl([

@@ -41,6 +41,24 @@ class EnrollmentBody(BaseModel):
     request: Envelope = Field(description="enrollment-request envelope signed by that key.")
 
 
+class CodeCheckBody(BaseModel):
+    code: str = Field(description="The enrollment code as the operator gave it.", max_length=64)
+
+
+class CodeInfo(BaseModel):
+    org_unit: str = Field(description="The org unit the code is bound to.")
+    expires_at: str = Field(description="When the code stops working (province time).")
+
+
+class Nonce(BaseModel):
+    nonce: str = Field(description="Put it in one signed read request; it works once.")
+    expires_at: str = Field(description="When it stops working (province time).")
+
+
+class Health(BaseModel):
+    status: str
+
+
 class Config(BaseModel):
     protocol: int
     log_id: str
@@ -80,8 +98,9 @@ class ProvinceKeys(BaseModel):
 
 class LogEntryReply(BaseModel):
     index: int
-    leaf: str = Field(description="Base64 of the exact leaf bytes (canonical JSON of the entry).")
-    leaf_hash: str
+    leaf_hash: str = Field(description="RFC 6962 leaf hash (hex) of the entry.")
+    leaf_size: int = Field(description="Bytes of the leaf; the leaf itself is in the receipt "
+                                       "its device holds.")
 
 
 class InclusionReply(BaseModel):
@@ -97,10 +116,20 @@ class ConsistencyReply(BaseModel):
     proof: list[str]
 
 
+def json_body(schema: str, description: str) -> dict[str, Any]:
+    """``openapi_extra`` for an endpoint that reads its JSON body itself (as exact bytes)."""
+    return {"requestBody": {"required": True, "description": description, "content": {
+        "application/json": {"schema": {"$ref": f"#/components/schemas/{schema}"}}}}}
+
+
 def envelope_body(description: str) -> dict[str, Any]:
     """``openapi_extra`` for an endpoint whose request body is raw envelope bytes."""
-    return {"requestBody": {"required": True, "description": description, "content": {
-        "application/json": {"schema": {"$ref": "#/components/schemas/Envelope"}}}}}
+    return json_body("Envelope", description)
+
+
+# Models only named by ``$ref`` in ``openapi_extra``: FastAPI does not see them, so the app
+# adds them to the document's components itself.
+REFERENCED = (Envelope, Signature, Error, ErrorDetail, EnrollmentBody, CodeCheckBody)
 
 
 def errors(*codes: int) -> dict[int | str, dict[str, Any]]:

@@ -1,72 +1,33 @@
 """The provincial endpoint as a FastAPI application (served by uvicorn).
 
-Handlers read the raw body (bounded, gzip-aware), hand the exact bytes to the protocol code
-in a worker thread and answer with the exact signed bytes it returns. Errors are the typed
+The request guard (:mod:`province.guard`) wraps the whole app, so its limits apply to every
+route mounted here; the sync API's routes are in :mod:`province.api`. Errors are the typed
 protocol errors, rendered as ``{"error": {"code", "message", ...}}``; nothing else leaks.
 """
 
 from __future__ import annotations
 
-import base64
 import logging
 import os
-import zlib
 from typing import Any
 
-from fastapi import FastAPI, Query, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.responses import JSONResponse, Response
+from fastapi.openapi.utils import get_openapi
+from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from province import api_models as m
-from province import batches, console, enrollment, log, signing, updates
-from province.clock import utc_now
+from province import console
+from province.api import router
 from province.context import Province, Settings
-from sync.compact import BATCH_TYPES
-from sync.control import MAX_PULL, ServerConfig
-from sync.errors import (
-    BatchTooLarge,
-    InternalError,
-    MalformedRequest,
-    NotFound,
-    ProtocolError,
-)
-from sync.keys import key_id
+from province.guard import RequestGuard, error_response
+from province.limits import Limits
+from sync.errors import InternalError, MalformedRequest, ProtocolError
 from sync.protocol import PROTOCOL_VERSION
 
 logger = logging.getLogger("anhui_province")
-JSON = "application/json"
-
-
-def _raw(content: bytes, status: int = 200) -> Response:
-    return Response(content=content, status_code=status, media_type=JSON)
-
-
-async def read_body(request: Request, limit: int) -> bytes:
-    """The request body, gunzipped if sent so, never more than ``limit`` bytes either way."""
-    raw = bytearray()
-    async for chunk in request.stream():
-        raw += chunk
-        if len(raw) > limit:
-            raise BatchTooLarge(f"request body over {limit} bytes", max_body_bytes=limit)
-    encoding = request.headers.get("content-encoding", "identity").strip().lower()
-    if encoding in ("", "identity"):
-        return bytes(raw)
-    if encoding != "gzip":
-        raise MalformedRequest(f"unsupported Content-Encoding {encoding!r}; use gzip")
-    inflater = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        body = inflater.decompress(bytes(raw), limit + 1)
-    except zlib.error as exc:
-        raise MalformedRequest(f"body is not valid gzip: {exc}") from None
-    if len(body) > limit or inflater.unconsumed_tail:
-        raise BatchTooLarge(f"request body over {limit} bytes once decompressed",
-                            max_body_bytes=limit)
-    if not inflater.eof:
-        raise MalformedRequest("gzip body is truncated")
-    return body
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -78,137 +39,61 @@ def create_app(settings: Settings) -> FastAPI:
         title="Anhui future-industry data collection: provincial endpoint",
         version=f"protocol {PROTOCOL_VERSION}",
         description="Offices enroll, send signed batches and pull signed updates. "
-                    "Every message, field and error is described in docs/protocol.md.",
+                    "Every message, field, limit and error is described in docs/protocol.md.",
     )
     app.state.province = province
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    limit = settings.max_body_bytes
+    install_error_handlers(app)
+    app.include_router(router)
+    console.mount(app)
+    # Added last, so it is outermost: every request of every route meets the limits first.
+    app.add_middleware(RequestGuard, limits=settings.limits)
+    app.openapi = lambda: complete_openapi(app)  # type: ignore[method-assign]
+    return app
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every failure to a documented JSON error; headers such as ``Allow`` are kept."""
 
     @app.exception_handler(ProtocolError)
     async def protocol_error(request: Request, exc: ProtocolError) -> JSONResponse:
-        return JSONResponse(exc.body(), status_code=exc.status)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
-    async def bad_query(request: Request, exc: RequestValidationError) -> JSONResponse:
-        error = MalformedRequest(f"invalid parameters: {exc.errors()[:3]}")
-        return JSONResponse(error.body(), status_code=error.status)
+    async def bad_parameters(request: Request, exc: RequestValidationError) -> JSONResponse:
+        # Name the parameters, never echo their values (they may be megabytes long).
+        names = sorted({".".join(str(p) for p in e.get("loc", ())[1:]) for e in exc.errors()})
+        return error_response(MalformedRequest(f"invalid parameters: {', '.join(names)}"))
 
     @app.exception_handler(HTTPException)
     async def http_error(request: Request, exc: HTTPException) -> JSONResponse:
         code = "not_found" if exc.status_code == 404 else f"http_{exc.status_code}"
         body = {"error": {"code": code, "message": str(exc.detail)}}
-        return JSONResponse(body, status_code=exc.status_code)
+        return JSONResponse(body, status_code=exc.status_code, headers=exc.headers)
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> JSONResponse:
         logger.exception("unexpected error on %s %s", request.method, request.url.path)
-        error = InternalError("unexpected error; the province logged it")
-        return JSONResponse(error.body(), status_code=error.status)
+        return error_response(InternalError("unexpected error; the province logged it"))
 
-    @app.get("/healthz", tags=["service"], summary="Liveness")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
 
-    @app.get("/v1/config", tags=["service"], response_model=m.Config,
-             summary="What the province advertises (batch size, limits, current key)")
-    def config() -> dict[str, Any]:
-        log_id = province.db.run(log.log_id, write=False)
-        return ServerConfig(PROTOCOL_VERSION, log_id, key_id(province.signer.key()),
-                            settings.max_batch_versions, settings.max_body_bytes, MAX_PULL,
-                            utc_now(), tuple(BATCH_TYPES)).to_json()
+def complete_openapi(app: FastAPI) -> dict[str, Any]:
+    """The sync API's OpenAPI document, every schema a ``$ref`` names defined (cached).
 
-    @app.post("/v1/enrollments", tags=["enrollment"], status_code=201,
-              summary="Enroll a device key with a one-time code",
-              openapi_extra={"requestBody": {"required": True, "content": {JSON: {"schema": {
-                  "$ref": "#/components/schemas/EnrollmentBody"}}}}},
-              responses={201: {"model": m.Envelope, "description": "enrollment envelope"},
-                         200: {"model": m.Envelope, "description": "the same reply again"},
-                         **m.errors(400, 401, 403, 409, 410, 415)})
-    async def enroll(request: Request) -> Response:
-        body = await read_body(request, limit)
-        status, reply = await run_in_threadpool(enrollment.enroll, province, body)
-        return _raw(reply, status)
-
-    @app.post("/v1/batches", tags=["batches"], status_code=201,
-              summary="Send a signed batch; answered by a signed receipt",
-              openapi_extra=m.envelope_body("batch envelope signed by the device key"),
-              responses={201: {"model": m.Envelope, "description": "receipt envelope"},
-                         200: {"model": m.Envelope, "description": "the stored receipt (replay)"},
-                         **m.errors(400, 401, 403, 409, 413, 415, 503)})
-    async def send_batch(request: Request) -> Response:
-        body = await read_body(request, limit)
-        status, receipt = await run_in_threadpool(batches.receive_batch, province, body)
-        return _raw(receipt, status)
-
-    @app.get("/v1/batches/{batch_id}/receipt", tags=["batches"],
-             summary="The stored receipt of a batch",
-             responses={200: {"model": m.Envelope}, **m.errors(404)})
-    def receipt(batch_id: str) -> Response:
-        found = province.db.run(lambda tx: tx.scalar(
-            "SELECT receipt FROM batches WHERE batch_id = ?", [batch_id]), write=False)
-        if found is None:
-            raise NotFound(f"no batch {batch_id}")
-        return _raw(bytes(found))
-
-    @app.post("/v1/updates/pull", tags=["updates"], response_model=m.PullReply,
-              summary="Signed updates for the device's org unit after a cursor",
-              openapi_extra=m.envelope_body("pull-request envelope signed by the device key"),
-              responses=m.errors(400, 401, 403, 415))
-    async def pull(request: Request) -> JSONResponse:
-        body = await read_body(request, limit)
-        return JSONResponse(await run_in_threadpool(updates.pull, province, body))
-
-    @app.post("/v1/devices/key-rotations", tags=["enrollment"],
-              response_model=m.KeyRotationReply, summary="Rotate a device key",
-              openapi_extra=m.envelope_body("device-key-rotation envelope signed by old and new key"),
-              responses=m.errors(400, 401, 403, 409, 415))
-    async def rotate(request: Request) -> JSONResponse:
-        body = await read_body(request, limit)
-        return JSONResponse(await run_in_threadpool(enrollment.rotate_device_key, province, body))
-
-    @app.get("/v1/province/keys", tags=["keys"], response_model=m.ProvinceKeys,
-             summary="Province keys and the rotations that link them")
-    def province_keys() -> dict[str, Any]:
-        return province.db.run(signing.keys_reply, write=False)
-
-    @app.get("/v1/log/checkpoint", tags=["log"], summary="The newest signed checkpoint",
-             responses={200: {"model": m.Envelope}})
-    def checkpoint() -> Response:
-        return _raw(province.db.run(lambda tx: log.latest_checkpoint(tx, province.signer),
-                                    write=False))
-
-    @app.get("/v1/log/entries/{index}", tags=["log"], response_model=m.LogEntryReply,
-             summary="One log entry's exact leaf bytes", responses=m.errors(404))
-    def entry(index: int) -> dict[str, Any]:
-        found = province.db.run(lambda tx: log.entry(tx, index), write=False)
-        if found is None:
-            raise NotFound(f"no log entry {index}")
-        return {"index": index, "leaf": base64.b64encode(found[0]).decode(),
-                "leaf_hash": found[1].hex()}
-
-    @app.get("/v1/log/inclusion", tags=["log"], response_model=m.InclusionReply,
-             summary="Inclusion proof of an entry in a tree size", responses=m.errors(400, 404))
-    def inclusion(index: int = Query(ge=0), tree_size: int = Query(ge=1)) -> dict[str, Any]:
-        def work(tx: Any) -> dict[str, Any]:
-            if not index < tree_size <= log.tree_size(tx):
-                raise NotFound("index or tree_size is outside the log")
-            leaf, proof = log.inclusion(tx, index, tree_size)
-            return {"index": index, "tree_size": tree_size, "leaf_hash": leaf, "proof": proof}
-
-        return province.db.run(work, write=False)
-
-    @app.get("/v1/log/consistency", tags=["log"], response_model=m.ConsistencyReply,
-             summary="Consistency proof between two tree sizes", responses=m.errors(400, 404))
-    def consistency(first: int = Query(ge=0), second: int = Query(ge=0)) -> dict[str, Any]:
-        def work(tx: Any) -> dict[str, Any]:
-            if not first <= second <= log.tree_size(tx):
-                raise NotFound("tree sizes are outside the log")
-            return {"first": first, "second": second, "proof": log.consistency(tx, first, second)}
-
-        return province.db.run(work, write=False)
-
-    console.mount(app)
-    return app
+    The staff console's pages are HTML behind a session, not part of the API offices use:
+    they are left out.
+    """
+    if app.openapi_schema is None:
+        spec = get_openapi(title=app.title, version=app.version, description=app.description,
+                           routes=router.routes)
+        schemas = spec.setdefault("components", {}).setdefault("schemas", {})
+        for model in m.REFERENCED:
+            found = model.model_json_schema(ref_template="#/components/schemas/{model}")
+            for name, definition in found.pop("$defs", {}).items():
+                schemas.setdefault(name, definition)
+            schemas.setdefault(model.__name__, found)
+        app.openapi_schema = spec
+    return app.openapi_schema
 
 
 def app_from_env() -> FastAPI:
@@ -217,7 +102,6 @@ def app_from_env() -> FastAPI:
         os.environ.get("ANHUI_PROVINCE_HOME") or None,
         os.environ.get("ANHUI_PROVINCE_DATABASE_URL") or None,
         max_batch_versions=int(os.environ.get("ANHUI_PROVINCE_MAX_BATCH_VERSIONS", "500")),
-        max_body_bytes=int(os.environ.get("ANHUI_PROVINCE_MAX_BODY_BYTES", str(64 << 20))),
+        limits=Limits.from_env(),
     )
     return create_app(settings)
-

@@ -10,22 +10,30 @@ and bytes get the stored receipt back, other bytes under that id get 409.
 from __future__ import annotations
 
 import json
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
-from province import faults, log
+from province import faults, freshness, log
 from province.clock import utc_now
 from province.context import Province
 from province.db import Tx
+from province.limits import retry_after
 from sync import dsse
 from sync.compact import BATCH_TYPES, BATCH_V2_TYPE, RECEIPT_V2_TYPE, CompactReceipt, parse_batch
+from sync.control import RECEIPT_REQUEST_TYPE, ReceiptRequest
+from sync.encoding import DecodeError, JsonLimits, parse_json_object
 from sync.errors import (
     BatchConflict,
     BatchTooLarge,
     ChainMismatch,
     DeviceMismatch,
     KeyRetired,
+    MalformedPayload,
+    MalformedRequest,
+    NotFound,
     OrgUnitForbidden,
+    RateLimited,
     Revoked,
     SequenceGap,
 )
@@ -37,9 +45,15 @@ from sync.protocol import (
     LogEntry,
     Reason,
     Receipt,
+    RecordVersion,
     Rejected,
 )
 from sync.receipts import batch_hash
+
+M = TypeVar("M")
+# A signed payload is parsed only after its signature verified, but an enrolled device is
+# still held to bounds: a batch of the largest size stays far inside them.
+PAYLOAD_LIMITS = JsonLimits(max_depth=32, max_values=500_000)
 
 
 @dataclass(frozen=True)
@@ -76,14 +90,29 @@ def verify_device_envelope(
 
     province.db.run(lookup, write=False)
     verified = dsse.verify(envelope, lambda k: found[k].key if k in found else None, payload_type)
-    return verified, found[verified.key_id]
+    owner = found[verified.key_id]
+    wait = province.devices.take(owner.device_id)
+    if wait:
+        raise RateLimited("too many requests from this device; slow down",
+                          retry_after=retry_after(wait))
+    return verified, owner
+
+
+def read_payload(verified: dsse.Verified, parse: Callable[[Any], M]) -> M:
+    """The verified payload as a message: canonical JSON within bounds, then strict fields."""
+    try:
+        return parse(parse_json_object(verified.payload, canonical=True, limits=PAYLOAD_LIMITS))
+    except DecodeError as exc:
+        raise MalformedPayload(f"payload: {exc}") from None
 
 
 def receive_batch(province: Province, body: bytes) -> tuple[int, bytes]:
     """Handle ``POST /v1/batches``; return (201 or 200, receipt envelope bytes) or raise."""
     verified, owner = verify_device_envelope(province, body, BATCH_TYPES.values())
-    # Only now, with the signature checked, is a compressed payload inflated (bounded).
-    batch = parse_batch(verified.payload_type, verified.payload, max_bytes=province.settings.max_body_bytes)
+    # Only now, with the signature checked, is a compressed payload inflated (bounded), then
+    # read as strictly as any signed payload.
+    batch = parse_batch(verified.payload_type, verified.payload, max_bytes=province.settings.limits.max_body_bytes,
+                        limits=PAYLOAD_LIMITS)
     if batch.device_id != owner.device_id:
         raise DeviceMismatch("the batch names another device than the key's owner")
     if len(batch.versions) > province.settings.max_batch_versions:
@@ -119,26 +148,26 @@ def receive_batch(province: Province, body: bytes) -> tuple[int, bytes]:
             raise ChainMismatch("previous_batch_hash is not the hash of the last batch received",
                                 expected_sequence=next_sequence, previous_batch_hash=last_hash)
         check_org_units(tx, batch, org_unit)
-        # Lock the log now (always after the device row: one lock order, no deadlocks) so the
-        # index stored with the versions is the one the entry gets.
-        index = log.tree_size(tx, lock=True)
         received_at = utc_now()
-        accepted, rejected = store_versions(tx, batch, reasons, received_at, org_unit, index)
+        accepted, rejected = store_versions(tx, batch, reasons, received_at, org_unit)
+        tx.execute_many(
+            "INSERT INTO rejections (batch_id, position, version_id, record_id, reasons) "
+            "VALUES (?, ?, ?, ?, ?)",
+            [(batch.batch_id, position, item.version_id, item.record_id,
+              json.dumps([r.to_json() for r in item.reasons], ensure_ascii=False))
+             for position, item in enumerate(rejected)])
         faults.hit("after_versions")
+        # Only now the log: appending locks its counter row until commit, and every batch of
+        # every device waits for it, so nothing but the append and its bookkeeping follows.
         entry = LogEntry(batch.batch_id, batch.device_id, org_unit, batch.sequence, digest,
                          received_at, tuple(accepted), tuple(rejected))
-        appended, checkpoint, proof = log.append(tx, province.signer, entry.leaf(), batch.batch_id)
-        full = Receipt(entry, appended, checkpoint, tuple(proof))
+        index, checkpoint, proof = log.append(tx, province.signer, entry.leaf(), batch.batch_id)
+        full = Receipt(entry, index, checkpoint, tuple(proof))
         # A version 2 batch is answered by a compact receipt; the log holds the full entry.
         if verified.payload_type == BATCH_V2_TYPE:
             receipt = province.signer.sign(CompactReceipt.of(full, batch).to_json(), RECEIPT_V2_TYPE).to_bytes()
         else:
             receipt = province.signer.sign(full.to_json(), RECEIPT_TYPE).to_bytes()
-        for position, item in enumerate(rejected):
-            tx.execute("INSERT INTO rejections (batch_id, position, version_id, record_id, reasons)"
-                       " VALUES (?, ?, ?, ?, ?)",
-                       [batch.batch_id, position, item.version_id, item.record_id,
-                        json.dumps([r.to_json() for r in item.reasons], ensure_ascii=False)])
         tx.execute(
             "INSERT INTO batches (batch_id, device_id, sequence, batch_hash, envelope, receipt, "
             "received_at, log_index, accepted, rejected) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -177,15 +206,26 @@ def check_org_units(tx: Tx, batch: BatchPayload, org_unit: str) -> None:
 
 def store_versions(
     tx: Tx, batch: BatchPayload, reasons: dict[int, list[Reason]], received_at: str,
-    org_unit: str, log_index: int,
+    org_unit: str,
 ) -> tuple[list[Accepted], list[Rejected]]:
     """Insert the acceptable versions; sort every version into accepted or rejected.
 
     A version the province already holds (same id, record and content) is accepted as
     ``already_received`` and not stored again: that is what makes a rebuilt batch harmless.
+    Reads and writes are set-based (a few statements per batch, not a few per version).
     """
+    ids = sorted({v.version_id for v in batch.versions})
+    prior: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        marks = ",".join("?" * len(chunk))
+        for version_id, record_id, digest in tx.rows(
+                "SELECT version_id, record_id, content_hash FROM record_versions "
+                f"WHERE version_id IN ({marks})", chunk):
+            prior[version_id] = (record_id, digest)
     accepted: list[Accepted] = []
     rejected: list[Rejected] = []
+    new: list[RecordVersion] = []
     seen: set[str] = set()
     for i, v in enumerate(batch.versions):
         if v.version_id in seen:
@@ -194,10 +234,8 @@ def store_versions(
                 "The same version appears twice in the batch."),)))
             continue
         seen.add(v.version_id)
-        prior = tx.one("SELECT record_id, content_hash FROM record_versions WHERE version_id = ?",
-                       [v.version_id])
-        if prior is not None:
-            if (prior[0], prior[1]) == (v.record_id, v.content_hash):
+        if v.version_id in prior:
+            if prior[v.version_id] == (v.record_id, v.content_hash):
                 accepted.append(Accepted(v.version_id, v.record_id, v.content_hash, True))
             else:
                 rejected.append(Rejected(v.version_id, v.record_id, (Reason(
@@ -207,19 +245,59 @@ def store_versions(
         if reasons.get(i):
             rejected.append(Rejected(v.version_id, v.record_id, tuple(reasons[i])))
             continue
-        tx.execute(
-            "INSERT INTO record_versions (version_id, record_id, form_id, form_version, org_unit, "
-            "status, data, content_hash, batch_id, device_id, received_at, log_index) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [v.version_id, v.record_id, v.form_id, v.form_version, v.org_unit, v.status,
-             json.dumps(v.data, ensure_ascii=False, sort_keys=True), v.content_hash,
-             batch.batch_id, batch.device_id, received_at, log_index])
-        updated = tx.execute(
-            "UPDATE records SET current_version_id = ?, form_id = ?, updated_at = ? "
-            "WHERE record_id = ?", [v.version_id, v.form_id, received_at, v.record_id])
-        if not updated:
-            tx.execute("INSERT INTO records (record_id, org_unit, form_id, current_version_id, "
-                       "updated_at) VALUES (?, ?, ?, ?, ?)",
-                       [v.record_id, org_unit, v.form_id, v.version_id, received_at])
+        new.append(v)
         accepted.append(Accepted(v.version_id, v.record_id, v.content_hash, False))
+    if not new:
+        return accepted, rejected
+    tx.execute_many(
+        "INSERT INTO record_versions (version_id, record_id, form_id, form_version, org_unit, "
+        "status, data, content_hash, batch_id, device_id, received_at) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [(v.version_id, v.record_id, v.form_id, v.form_version, v.org_unit, v.status,
+          json.dumps(v.data, ensure_ascii=False, sort_keys=True), v.content_hash,
+          batch.batch_id, batch.device_id, received_at) for v in new])
+    # Each record's current version is its last in the batch; records are written in one
+    # order (by id) so two batches touching the same records cannot deadlock.
+    current = {v.record_id: v for v in new}
+    records = sorted(current.values(), key=lambda v: v.record_id)
+    written = tx.execute_many(
+        "INSERT INTO records (record_id, org_unit, form_id, current_version_id, updated_at) "
+        "VALUES (?, ?, ?, ?, ?) ON CONFLICT (record_id) DO UPDATE SET "
+        "current_version_id = excluded.current_version_id, form_id = excluded.form_id, "
+        "updated_at = excluded.updated_at WHERE records.org_unit = excluded.org_unit",
+        [(v.record_id, org_unit, v.form_id, v.version_id, received_at) for v in records])
+    if written != len(records):
+        # Another org unit's device created one of these record ids since check_org_units
+        # looked (both in flight at once): refuse the batch, as that check would have.
+        raise OrgUnitForbidden("a record of this batch belongs to another org unit")
     return accepted, rejected
+
+
+def fetch_receipt(province: Province, batch_id: str, body: bytes) -> bytes:
+    """Handle ``POST /v1/batches/{batch_id}/receipt``: the stored receipt, to its own device.
+
+    The request is signed by the device and carries a one-time nonce; a batch of another
+    device is answered exactly like one that does not exist.
+    """
+    verified, owner = verify_device_envelope(province, body, RECEIPT_REQUEST_TYPE)
+    request = read_payload(verified, ReceiptRequest.from_json)
+    if request.device_id != owner.device_id:
+        raise DeviceMismatch("the request names another device than the key's owner")
+    if request.batch_id != batch_id:
+        raise MalformedRequest("the signed batch_id is not the one in the path")
+    expires_at = freshness.check(province.signer, request.nonce,
+                                 province.settings.limits.nonce_lifetime)
+
+    def work(tx: Tx) -> bytes:
+        revoked = tx.scalar("SELECT revoked_at FROM devices WHERE device_id = ?",
+                            [owner.device_id])
+        if revoked is not None:
+            raise Revoked("this device was revoked by the province", revoked_at=revoked)
+        freshness.consume(tx, owner.device_id, request.nonce, expires_at)
+        found = tx.scalar("SELECT receipt FROM batches WHERE batch_id = ? AND device_id = ?",
+                          [batch_id, owner.device_id])
+        if found is None:
+            raise NotFound(f"this device has no batch {batch_id}")
+        return bytes(found)
+
+    return province.db.run(work)

@@ -8,15 +8,18 @@ the default SQLite database) and ``--database-url`` (env ``ANHUI_PROVINCE_DATABA
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import getpass
 import json
+import math
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from province.context import DEFAULT_MAX_BATCH_VERSIONS, Province, Settings
+from province.limits import Limits, parse_limit
 from sync.errors import ProtocolError
 
 
@@ -39,19 +42,30 @@ def _open(args: argparse.Namespace) -> Province:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from province.server import PROTOCOL, raise_open_file_limit
+
+    if bool(args.tls_cert) != bool(args.tls_key):
+        raise ValueError("--tls-cert and --tls-key go together")
+    limits = dataclasses.replace(Limits.from_env(), **{
+        f.name: getattr(args, f.name) for f in dataclasses.fields(Limits)
+        if getattr(args, f.name) is not None})
     settings = Settings.make(args.data_dir, args.database_url,
-                             max_batch_versions=args.max_batch_versions)
+                             max_batch_versions=args.max_batch_versions, limits=limits)
     # Open once here so migrations and key creation happen before any worker starts, and so
     # a misconfiguration is reported plainly instead of from inside a worker.
     Province.open(settings).close()
     os.environ["ANHUI_PROVINCE_HOME"] = str(settings.data_dir)
     os.environ["ANHUI_PROVINCE_DATABASE_URL"] = settings.database_url
     os.environ["ANHUI_PROVINCE_MAX_BATCH_VERSIONS"] = str(settings.max_batch_versions)
+    os.environ.update(limits.to_env())
+    # Each connection holds a descriptor: leave room for max_connections and the database.
+    raise_open_file_limit(limits.max_connections + 256)
     tls = {}
     if args.tls_cert:
         tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
     uvicorn.run("province.app:app_from_env", factory=True, host=args.host, port=args.port,
-                workers=args.workers, log_level=args.log_level, **tls)  # type: ignore[arg-type]
+                workers=args.workers, log_level=args.log_level, http=PROTOCOL,
+                timeout_keep_alive=5, **tls)  # type: ignore[arg-type]
     return 0
 
 
@@ -59,7 +73,7 @@ def cmd_enroll_code(args: argparse.Namespace) -> int:
     from province.enrollment import issue_code
 
     province = _open(args)
-    code, expires = issue_code(province, args.org_unit, args.expires_hours)
+    code, expires = issue_code(province, args.org_unit.strip(), args.expires_hours)
     from province.actions import record
 
     province.db.run(lambda tx: record(tx, _actor(), "code.issue", args.org_unit, "",
@@ -240,6 +254,45 @@ def cmd_key(args: argparse.Namespace) -> int:
     return 0
 
 
+def _bounded(kind: Callable[[str], Any], low: float, high: float, what: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{what} must be a number, not {text!r}") from None
+        if not (math.isfinite(value) and low <= value <= high):
+            raise argparse.ArgumentTypeError(f"{what} must be between {low:g} and {high:g}")
+        return value
+
+    return parse
+
+
+def _text(max_len: int) -> Callable[[str], str]:
+    """An argument of text: bytes the terminal could not decode are refused, not stored."""
+
+    def parse(text: str) -> str:
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise argparse.ArgumentTypeError("is not valid text in the terminal's encoding "
+                                             "(UTF-8)") from None
+        if len(text) > max_len:
+            raise argparse.ArgumentTypeError(f"must be at most {max_len} characters")
+        return text
+
+    return parse
+
+
+def _limit_option(name: str) -> Callable[[str], Any]:
+    def parse(text: str) -> Any:
+        try:
+            return parse_limit(name, text)
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return parse
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="anhui-province",
                                      description="Provincial endpoint for anhui-collect offices.")
@@ -253,17 +306,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("serve", help="run the HTTP service")
     p.add_argument("--host", default="127.0.0.1")
-    p.add_argument("--port", type=int, default=8750)
-    p.add_argument("--workers", type=int, default=1, help="server processes sharing the database")
+    p.add_argument("--port", type=_bounded(int, 0, 65535, "--port"), default=8750)
+    p.add_argument("--workers", type=_bounded(int, 1, 256, "--workers"), default=1,
+                   help="server processes sharing the database")
     p.add_argument("--tls-cert", help="PEM certificate chain (serve https)")
     p.add_argument("--tls-key", help="PEM private key of the certificate")
-    p.add_argument("--max-batch-versions", type=int, default=DEFAULT_MAX_BATCH_VERSIONS)
-    p.add_argument("--log-level", default="info")
+    p.add_argument("--max-batch-versions", type=_bounded(int, 1, 100_000, "--max-batch-versions"),
+                   default=DEFAULT_MAX_BATCH_VERSIONS)
+    p.add_argument("--log-level", default="info",
+                   choices=["critical", "error", "warning", "info", "debug", "trace"])
+    limits = p.add_argument_group("request limits (each also ANHUI_PROVINCE_<NAME>)")
+    for f in dataclasses.fields(Limits):
+        limits.add_argument("--" + f.name.replace("_", "-"), type=_limit_option(f.name),
+                            default=None, metavar="N",
+                            help=f"{f.metadata['help']} (default {f.default})")
     p.set_defaults(func=cmd_serve)
 
     p = sub.add_parser("enroll-code", help="issue a one-time enrollment code for an org unit")
-    p.add_argument("--org-unit", required=True)
-    p.add_argument("--expires-hours", type=float, default=72.0)
+    p.add_argument("--org-unit", required=True, type=_text(32),
+                   help="6-digit code from the division table")
+    p.add_argument("--expires-hours", default=72.0,
+                   type=_bounded(float, 1 / 60, 720, "--expires-hours"),
+                   help="hours the code stays usable (at most 720)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_enroll_code)
 
@@ -272,28 +336,29 @@ def build_parser() -> argparse.ArgumentParser:
     q = dsub.add_parser("list")
     q.add_argument("--json", action="store_true")
     q = dsub.add_parser("revoke")
-    q.add_argument("device_id")
-    q.add_argument("--reason", default="")
+    q.add_argument("device_id", type=_text(128))
+    q.add_argument("--reason", default="", type=_text(500))
     p.set_defaults(func=cmd_devices)
 
     p = sub.add_parser("batches", help="list received batches")
     bsub = p.add_subparsers(dest="batches_command", required=True)
     q = bsub.add_parser("list")
-    q.add_argument("--device")
+    q.add_argument("--device", type=_text(128))
     q.add_argument("--json", action="store_true")
     q = bsub.add_parser("show", help="a batch's rejected versions and reasons")
-    q.add_argument("batch_id")
+    q.add_argument("batch_id", type=_text(128))
     p.set_defaults(func=cmd_batches)
 
     p = sub.add_parser("records", help="review and return records")
     rsub = p.add_subparsers(dest="records_command", required=True)
     q = rsub.add_parser("list")
-    q.add_argument("--org-unit")
-    q.add_argument("--form")
+    q.add_argument("--org-unit", type=_text(128))
+    q.add_argument("--form", type=_text(128))
     q.add_argument("--json", action="store_true")
     q = rsub.add_parser("return", help="return a record to its office for correction")
-    q.add_argument("record_id")
-    q.add_argument("--reason", required=True)
+    q.add_argument("record_id", type=_text(128))
+    q.add_argument("--reason", required=True, type=_text(4000),
+                   help="shown to the office (at most 4,000 characters)")
     p.set_defaults(func=cmd_records)
 
     p = sub.add_parser("publish", help="publish form versions and reference data (files or folders)")

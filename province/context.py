@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import platformdirs
 
 from province.db import Database
+from province.limits import Limits, RateLimiter
 from province.schema import migrate
 from province.signing import Signer, ensure_key
 from province.validation import Validator
 
 DEFAULT_MAX_BATCH_VERSIONS = 500
-DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 DB_FILE = "province.sqlite3"
 
 
@@ -31,15 +31,15 @@ class Settings:
     data_dir: Path
     database_url: str
     max_batch_versions: int = DEFAULT_MAX_BATCH_VERSIONS
-    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def make(cls, data_dir: str | os.PathLike[str] | None = None,
-             database_url: str | None = None, **kwargs: int) -> Settings:
+             database_url: str | None = None, **kwargs: int | Limits) -> Settings:
         """Settings with the defaults filled in: the SQLite file lives in the data dir."""
         folder = Path(data_dir) if data_dir else default_data_dir()
         url = database_url or os.environ.get("ANHUI_PROVINCE_DATABASE_URL") or str(folder / DB_FILE)
-        return cls(folder, url, **kwargs)
+        return cls(folder, url, **kwargs)  # type: ignore[arg-type]
 
 
 @dataclass
@@ -49,6 +49,8 @@ class Province:
     signer: Signer
     validator: Validator
     key_id: str
+    devices: RateLimiter
+    """Signed requests per device (charged once the signature verified)."""
 
     @classmethod
     def open(cls, settings: Settings) -> Province:
@@ -59,7 +61,9 @@ class Province:
         migrate(db)
         key_id = ensure_key(settings.data_dir, db)
         validator = Validator(db, settings.data_dir / "published")
-        return cls(settings, db, Signer(settings.data_dir), validator, key_id)
+        limits = settings.limits
+        return cls(settings, db, Signer(settings.data_dir), validator, key_id,
+                   RateLimiter(limits.rate_per_device, limits.burst_per_device))
 
     def close(self) -> None:
         self.db.close()

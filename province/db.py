@@ -27,6 +27,10 @@ Row = tuple[Any, ...]
 ATTEMPTS = 6
 
 
+class DatabaseUnreachable(ServiceUnavailable):
+    """The database cannot be reached or opened; the message says which one and why."""
+
+
 class Tx:
     """A transaction: run SQL, read rows."""
 
@@ -44,10 +48,14 @@ class Tx:
         cur = self.conn.execute(self._sql(sql), tuple(params))
         return int(cur.rowcount)
 
-    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
-        """Run one statement for each parameter row (pipelined on PostgreSQL)."""
-        if rows:
-            self.conn.cursor().executemany(self._sql(sql), [tuple(r) for r in rows])
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> int:
+        """Run one statement for each parameter row (pipelined on PostgreSQL: one round trip,
+        and one text, parsed once); return the number of rows it changed in all."""
+        if not rows:
+            return 0
+        cur = self.conn.cursor()
+        cur.executemany(self._sql(sql), [tuple(r) for r in rows])
+        return int(cur.rowcount)
 
     def rows(self, sql: str, params: Sequence[Any] = ()) -> list[Row]:
         """All rows of a query (bytes come back as ``bytes`` on both engines)."""
@@ -90,6 +98,18 @@ class Database:
         return "PostgreSQL " + re.sub(r"//[^@/]*@", "//", self.url)
 
     def _connect(self) -> Any:
+        try:
+            return self._open()
+        except (sqlite3.Error, OSError) as exc:
+            raise DatabaseUnreachable(f"cannot open the database ({self.describe()}): "
+                                      f"{_first_line(exc)}") from exc
+        except Exception as exc:
+            if not _is_connection_error(exc):
+                raise
+            raise DatabaseUnreachable(f"cannot connect to the database ({self.describe()}): "
+                                      f"{_first_line(exc)}") from exc
+
+    def _open(self) -> Any:
         if self.dialect == "postgres":
             import psycopg
 
@@ -156,9 +176,16 @@ class Database:
             except Exception as exc:
                 # A lost connection is retried too: if it broke during COMMIT the work may have
                 # happened, and every work function recognises its own earlier effect.
-                if not (_is_transient(exc) or _is_connection_error(exc)):
+                unreachable = isinstance(exc, DatabaseUnreachable)
+                if not (unreachable or _is_transient(exc) or _is_connection_error(exc)):
                     raise
                 if attempt == ATTEMPTS - 1:
+                    if unreachable:
+                        raise
+                    if _is_connection_error(exc):
+                        raise DatabaseUnreachable(
+                            f"lost the connection to the database ({self.describe()}): "
+                            f"{_first_line(exc)}") from exc
                     raise ServiceUnavailable("the database stayed busy; retry later") from exc
                 time.sleep(0.02 * (2**attempt))
         raise AssertionError("unreachable")
@@ -170,6 +197,11 @@ class Database:
                 _close_quietly(self._pool.get_nowait())
             except queue.Empty:
                 return
+
+
+def _first_line(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _close_quietly(conn: Any) -> None:

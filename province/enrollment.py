@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from typing import Any
 
 from province import log
-from province.batches import find_device_key, verify_device_envelope
+from province.batches import find_device_key, read_payload, verify_device_envelope
 from province.clock import in_hours, utc_now
 from province.context import Province
 from province.db import Tx
@@ -25,7 +26,7 @@ from sync.control import (
     Enrollment,
     EnrollmentRequest,
 )
-from sync.encoding import DecodeError, parse_json_object, sha256_hex
+from sync.encoding import DecodeError, JsonLimits, parse_json_object, sha256_hex
 from sync.errors import (
     BadSignature,
     DeviceMismatch,
@@ -45,6 +46,14 @@ from sync.keys import key_id, public_key_from_b64, public_key_raw, public_key_to
 
 # Crockford's base32 alphabet without look-alikes; 16 characters are 80 bits.
 ALPHABET = "ABCDEFGHJKMNPQRSTVWXYZ23456789"
+# The longest a code may stay usable: a code is a bearer secret, so it should not linger.
+MAX_EXPIRES_HOURS = 30 * 24
+# An enrollment body is a key and one envelope: nothing larger is ever parsed.
+REQUEST_LIMITS = JsonLimits(max_depth=5, max_values=64, max_number_chars=0)
+
+
+class CodeRefused(ValueError):
+    """An enrollment code the operator asked for cannot be issued; the message says why."""
 
 
 def normalise_code(code: str) -> str:
@@ -53,7 +62,20 @@ def normalise_code(code: str) -> str:
 
 
 def issue_code(province: Province, org_unit: str, expires_hours: float) -> tuple[str, str]:
-    """Create a one-time code for ``org_unit``; return it (shown once) and its expiry."""
+    """Create a one-time code for ``org_unit``; return it (shown once) and its expiry.
+
+    The org unit must be one of the division table's (as published), and the expiry a
+    positive number of hours up to :data:`MAX_EXPIRES_HOURS`.
+    """
+    if not 0 < expires_hours <= MAX_EXPIRES_HOURS:  # also refuses NaN
+        raise CodeRefused(f"the expiry must be more than 0 and at most {MAX_EXPIRES_HOURS} "
+                          f"hours, not {expires_hours}")
+    unit = province.validator.registry().org_unit(org_unit)
+    if unit is None:
+        raise CodeRefused(f"{org_unit!r} is not an org unit code of the division table "
+                          "(6 digits, e.g. 340104 for 蜀山区)")
+    if unit.retired:
+        raise CodeRefused(f"org unit {org_unit} ({unit.name}) is retired in the division table")
     raw = "".join(secrets.choice(ALPHABET) for _ in range(16))
     code = "-".join(raw[i:i + 4] for i in range(0, 16, 4))
     expires = in_hours(expires_hours)
@@ -64,10 +86,42 @@ def issue_code(province: Province, org_unit: str, expires_hours: float) -> tuple
     return code, expires
 
 
+def _code_row(tx: Tx, code_hash: str, *, lock: bool = False) -> tuple[Any, ...]:
+    row = tx.one("SELECT org_unit, expires_at, used_at, public_key, reply FROM enrollment_codes "
+                 "WHERE code_hash = ?" + (" FOR UPDATE" if lock else ""), [code_hash])
+    if row is None:
+        raise EnrollmentCodeUnknown("no such enrollment code")
+    return row
+
+
+def check_code(province: Province, body: bytes) -> dict[str, str]:
+    """Handle ``POST /v1/enrollments/check``: the org unit and expiry of an unused code.
+
+    Lets an office see whom a code is for before it sends its key; nothing changes.
+    """
+    try:
+        fields = Fields(parse_json_object(body, limits=REQUEST_LIMITS), error=MalformedRequest)
+        code = fields.text("code", max_len=64)
+        fields.done()
+    except DecodeError as exc:
+        raise MalformedRequest(f"body: {exc}") from None
+    code_hash = sha256_hex(normalise_code(code).encode())
+
+    def work(tx: Tx) -> dict[str, str]:
+        org_unit, expires_at, used_at, _key, _reply = _code_row(tx, code_hash)
+        if used_at is not None:
+            raise EnrollmentCodeUsed("this enrollment code was already used", used_at=used_at)
+        if utc_now() >= expires_at:
+            raise EnrollmentCodeExpired("this enrollment code has expired", expired_at=expires_at)
+        return {"org_unit": org_unit, "expires_at": expires_at}
+
+    return province.db.run(work, write=False)
+
+
 def enroll(province: Province, body: bytes) -> tuple[int, bytes]:
     """Handle ``POST /v1/enrollments``; return (201 or 200, signed enrollment reply)."""
     try:
-        outer = Fields(parse_json_object(body), error=MalformedRequest)
+        outer = Fields(parse_json_object(body, limits=REQUEST_LIMITS), error=MalformedRequest)
         public_b64 = outer.text("public_key", max_len=44)
         request_env = outer.mapping("request")
         outer.done()
@@ -78,20 +132,13 @@ def enroll(province: Province, body: bytes) -> tuple[int, bytes]:
         raise MalformedRequest(f"public_key: {exc}") from None
     kid = key_id(device_key)
     verified = dsse.verify(request_env, {kid: device_key}.get, ENROLLMENT_REQUEST_TYPE)
-    try:
-        request = EnrollmentRequest.from_json(parse_json_object(verified.payload))
-    except DecodeError as exc:
-        raise MalformedPayload(f"payload: {exc}") from None
+    request = read_payload(verified, EnrollmentRequest.from_json)
     if request.public_key != public_b64:
         raise BadSignature("the request is signed for another key")
     code_hash = sha256_hex(normalise_code(request.code).encode())
 
     def work(tx: Tx) -> tuple[int, bytes]:
-        row = tx.one("SELECT org_unit, expires_at, used_at, public_key, reply "
-                     "FROM enrollment_codes WHERE code_hash = ? FOR UPDATE", [code_hash])
-        if row is None:
-            raise EnrollmentCodeUnknown("no such enrollment code")
-        org_unit, expires_at, used_at, used_key, reply = row
+        org_unit, expires_at, used_at, used_key, reply = _code_row(tx, code_hash, lock=True)
         if used_at is not None:
             if used_key is not None and bytes(used_key) == public_key_raw(device_key):
                 return 200, bytes(reply)
@@ -127,10 +174,7 @@ def enroll(province: Province, body: bytes) -> tuple[int, bytes]:
 def rotate_device_key(province: Province, body: bytes) -> dict[str, object]:
     """Handle ``POST /v1/devices/key-rotations``: the old key hands over to the new one."""
     verified, owner = verify_device_envelope(province, body, DEVICE_KEY_ROTATION_TYPE)
-    try:
-        rotation = DeviceKeyRotation.from_json(parse_json_object(verified.payload))
-    except DecodeError as exc:
-        raise MalformedPayload(f"payload: {exc}") from None
+    rotation = read_payload(verified, DeviceKeyRotation.from_json)
     old_key = province.db.run(lambda tx: find_device_key(tx, rotation.old_key_id), write=False)
     if (rotation.device_id != owner.device_id or old_key is None
             or old_key.device_id != owner.device_id):

@@ -21,6 +21,17 @@ class Nodes:
         self.tx = tx
         self.cache: dict[tuple[int, int], bytes] = {}
 
+    def prefetch(self, keys: list[tuple[int, int]]) -> None:
+        """Read the given nodes in one query (those that exist)."""
+        wanted = [k for k in dict.fromkeys(keys) if k not in self.cache]
+        if not wanted:
+            return
+        where = " OR ".join(["(level = ? AND node_index = ?)"] * len(wanted))
+        for level, index, value in self.tx.rows(
+                f"SELECT level, node_index, hash FROM log_nodes WHERE {where}",
+                [x for key in wanted for x in key]):
+            self.cache[(int(level), int(index))] = bytes(value)
+
     def get(self, level: int, index: int) -> bytes:
         key = (level, index)
         if key not in self.cache:
@@ -49,13 +60,29 @@ def sign_checkpoint(tx: Tx, signer: Signer, size: int, root: bytes) -> dsse.Enve
     return signer.sign(checkpoint.to_json(), CHECKPOINT_TYPE)
 
 
+def frontier(size: int) -> list[tuple[int, int]]:
+    """The perfect subtrees ``(level, index)`` a tree of ``size`` leaves is made of, left to
+    right: all an append, the new root and the new leaf's audit path need from storage."""
+    nodes, start = [], 0
+    for level in reversed(range(size.bit_length())):
+        if size >> level & 1:
+            nodes.append((level, start >> level))
+            start += 1 << level
+    return nodes
+
+
 def append(tx: Tx, signer: Signer, leaf: bytes, batch_id: str) -> tuple[int, dsse.Envelope, list[str]]:
-    """Append one entry; return its index, the new signed checkpoint and its inclusion proof."""
+    """Append one entry; return its index, the new signed checkpoint and its inclusion proof.
+
+    Locks the log's counter row until the transaction ends, so it reads what it needs in one
+    query and writes in a few: every batch of every device waits on this lock.
+    """
     index = tree_size(tx, lock=True)
     nodes = Nodes(tx)
-    for level, node_index, value in merkle.nodes_for_append(index, merkle.leaf_hash(leaf), nodes.get):
-        tx.execute("INSERT INTO log_nodes (level, node_index, hash) VALUES (?, ?, ?)",
-                   [level, node_index, value])
+    nodes.prefetch(frontier(index) + frontier(index + 1))
+    added = merkle.nodes_for_append(index, merkle.leaf_hash(leaf), nodes.get)
+    tx.execute_many("INSERT INTO log_nodes (level, node_index, hash) VALUES (?, ?, ?)", added)
+    for level, node_index, value in added:
         nodes.cache[(level, node_index)] = value
     tx.execute("INSERT INTO log_entries (log_index, leaf, leaf_hash, batch_id) VALUES (?, ?, ?, ?)",
                [index, leaf, merkle.leaf_hash(leaf), batch_id])

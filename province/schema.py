@@ -107,6 +107,21 @@ CREATE INDEX record_versions_log ON record_versions (log_index);
 CREATE TABLE progress_cache (fingerprint TEXT PRIMARY KEY, computed_at TEXT NOT NULL,
     body TEXT NOT NULL);
 """),
+    # One-time nonces of signed read requests, once used (see province.freshness).
+    ("0003_used_nonces", """
+CREATE TABLE used_nonces (
+    nonce TEXT PRIMARY KEY, device_id TEXT NOT NULL, expires_at TEXT NOT NULL);
+CREATE INDEX used_nonces_device ON used_nonces (device_id, expires_at);
+"""),
+    # A version's place in the log is its batch's (batches.log_index): storing it with each
+    # version meant taking the log's lock before storing the versions.
+    ("0004_versions_without_log_index", """
+DROP INDEX record_versions_log;
+DROP INDEX record_versions_record;
+ALTER TABLE record_versions DROP COLUMN log_index;
+CREATE INDEX record_versions_record ON record_versions (record_id);
+CREATE INDEX record_versions_batch ON record_versions (batch_id);
+"""),
 ]
 
 

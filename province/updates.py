@@ -14,15 +14,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from province import actions
-from province.batches import verify_device_envelope
+from province import actions, freshness
+from province.batches import read_payload, verify_device_envelope
 from province.clock import utc_now
 from province.context import Province
 from province.db import Tx
 from province.validation import materialise
 from sync.control import PULL_REQUEST_TYPE, UPDATE_TYPE, PullRequest, Update
 from sync.encoding import DecodeError, parse_json_object, sha256_hex
-from sync.errors import DeviceMismatch, KeyRetired, MalformedPayload, NotFound, Revoked
+from sync.errors import DeviceMismatch, KeyRetired, NotFound, Revoked
 
 CSV_NAME = re.compile(r"^([a-z][a-z0-9_]*)\.v([1-9][0-9]{0,5})\.csv$")
 
@@ -148,8 +148,19 @@ def add_update(tx: Tx, province: Province, kind: str, audience: str, subject: st
     return update_id
 
 
+MAX_RETURN_REASON = 4000  # what an office accepts in a record_returned update
+
+
 def return_record(province: Province, record_id: str, reason: str, actor: str = "cli") -> int:
-    """Return a record's current version to its office for correction; return the update id."""
+    """Return a record's current version to its office for correction; return the update id.
+
+    The reason must be 1 to 4,000 characters: an office refuses a longer one, and a return
+    it cannot read would stop its pulls.
+    """
+    reason = reason.strip()
+    if not 0 < len(reason) <= MAX_RETURN_REASON:
+        raise ValueError(f"the reason must be 1 to {MAX_RETURN_REASON} characters, "
+                         f"not {len(reason)}")
     return province.db.run(lambda tx: return_record_in(tx, province, record_id, reason, actor))
 
 
@@ -185,24 +196,28 @@ class StaleVersion(ValueError):
 
 
 def pull(province: Province, body: bytes) -> dict[str, Any]:
-    """Handle ``POST /v1/updates/pull``: the signed updates an enrolled device may see."""
+    """Handle ``POST /v1/updates/pull``: the signed updates an enrolled device may see.
+
+    The request's nonce is used up in the same transaction, so a captured pull request
+    cannot be sent again later to read the updates published since.
+    """
     verified, owner = verify_device_envelope(province, body, PULL_REQUEST_TYPE)
-    try:
-        request = PullRequest.from_json(parse_json_object(verified.payload))
-    except DecodeError as exc:
-        raise MalformedPayload(f"payload: {exc}") from None
+    request = read_payload(verified, PullRequest.from_json)
     if request.device_id != owner.device_id:
         raise DeviceMismatch("the request names another device than the key's owner")
     if owner.retired_from_sequence is not None:
         raise KeyRetired("this key was rotated away; sign with the new key",
                          retired_from_sequence=owner.retired_from_sequence)
+    expires_at = freshness.check(province.signer, request.nonce,
+                                 province.settings.limits.nonce_lifetime)
 
     def work(tx: Tx) -> dict[str, Any]:
         device = tx.one("SELECT org_unit, revoked_at FROM devices WHERE device_id = ?",
                         [owner.device_id])
         assert device is not None
         if device[1] is not None:
-            raise Revoked("this device was revoked by the province")
+            raise Revoked("this device was revoked by the province", revoked_at=device[1])
+        freshness.consume(tx, owner.device_id, request.nonce, expires_at)
         # Read the counter first: every id up to it is committed (ids commit in order).
         last = int(tx.scalar("SELECT value FROM counters WHERE name = 'updates'"))
         rows = tx.rows("SELECT update_id, envelope FROM updates WHERE update_id > ? AND "
@@ -215,5 +230,5 @@ def pull(province: Province, body: bytes) -> dict[str, Any]:
         return {"updates": [json.loads(bytes(r[1])) for r in rows], "next_since": next_since,
                 "more": more}
 
-    return province.db.run(work, write=False)
+    return province.db.run(work)
 

@@ -22,15 +22,17 @@ from sync.control import (
     ENROLLMENT_TYPE,
     MAX_PULL,
     PULL_REQUEST_TYPE,
+    RECEIPT_REQUEST_TYPE,
     UPDATE_TYPE,
     Enrollment,
     EnrollmentRequest,
     PullRequest,
+    ReceiptRequest,
     ServerConfig,
     Update,
 )
 from sync.encoding import DecodeError, canonical_json, parse_json_object
-from sync.errors import InvalidReply, ProtocolError, UntrustedProvinceKey
+from sync.errors import InvalidReply, ProtocolError, StaleRequest, UntrustedProvinceKey
 from sync.keys import Ed25519PrivateKey, key_id, public_key_from_b64, public_key_to_b64
 from sync.office import SignedUpdate
 from sync.protocol import Checkpoint, Receipt
@@ -56,6 +58,14 @@ class EnrollmentResult:
 
 
 @dataclass(frozen=True)
+class CodeInfo:
+    """Whom an unused enrollment code is for, as the province says (unsigned: a hint)."""
+
+    org_unit: str
+    expires_at: str
+
+
+@dataclass(frozen=True)
 class VerifiedReceipt:
     """A receipt that verified, its checkpoint, and the exact bytes to keep."""
 
@@ -78,6 +88,33 @@ def _json(data: bytes) -> Any:
         return json.loads(data)
     except ValueError:
         raise InvalidReply("reply is not JSON") from None
+
+
+def check_enrollment_code(
+    endpoint: str,
+    code: str,
+    *,
+    options: TransportOptions | None = None,
+    cancel: threading.Event | None = None,
+) -> CodeInfo:
+    """Ask the province whom an enrollment code is for, before sending any key.
+
+    Changes nothing at the province. Raises ``EnrollmentCodeUnknown``, ``EnrollmentCodeUsed``
+    or ``EnrollmentCodeExpired`` as enrolling would. The answer is not signed (the province
+    key is not pinned yet): it lets the office stop early; the province enforces the org unit
+    again when the office enrolls (:func:`enroll` declares it).
+    """
+    body = canonical_json({"code": code.strip().upper()})
+    transport = Transport(endpoint, options, cancel=cancel)
+    try:
+        reply = _json(transport.request("POST", "/v1/enrollments/check", body=body).body)
+    finally:
+        transport.close()
+    org_unit = reply.get("org_unit") if isinstance(reply, dict) else None
+    expires_at = reply.get("expires_at") if isinstance(reply, dict) else None
+    if not isinstance(org_unit, str) or not isinstance(expires_at, str):
+        raise InvalidReply("code check reply has no org_unit and expires_at")
+    return CodeInfo(org_unit, expires_at)
 
 
 def enroll(
@@ -209,11 +246,14 @@ class ProvinceClient:
         return VerifiedReceipt(receipt, checkpoint, reply.body, replayed=reply.status == 200)
 
     def fetch_receipt(self, batch_id: str, envelope: bytes | None = None) -> VerifiedReceipt:
-        """The stored receipt of a batch the province holds (``NotFound`` otherwise).
+        """The stored receipt of one of this device's batches (``NotFound`` otherwise).
 
         A version 2 (compact) receipt is checked only together with the batch's ``envelope``.
         """
-        reply = self.transport.request("GET", f"/v1/batches/{batch_id}/receipt")
+        device_id, key = self._device()
+        reply = self._signed_read(
+            f"/v1/batches/{batch_id}/receipt", RECEIPT_REQUEST_TYPE,
+            lambda nonce: ReceiptRequest(device_id, batch_id, nonce).to_json(), key)
         receipt, checkpoint = self._with_trust(
             lambda: verify_receipt(reply.body, self.trust.lookup, batch_envelope=envelope)
         )
@@ -227,14 +267,40 @@ class ProvinceClient:
         except ProtocolError as exc:
             raise InvalidReply(f"config: {exc.message}") from None
 
+    def _device(self) -> tuple[str, Ed25519PrivateKey]:
+        if self.device_id is None or self.device_key is None:
+            raise ValueError("this request needs an enrolled device")
+        return self.device_id, self.device_key
+
+    def nonce(self) -> str:
+        """A one-time nonce from the province for the next signed read request."""
+        reply = _json(self.transport.request("POST", "/v1/nonces").body)
+        nonce = reply.get("nonce") if isinstance(reply, dict) else None
+        if not isinstance(nonce, str):
+            raise InvalidReply("nonce reply has no nonce")
+        return nonce
+
+    def _signed_read(self, path: str, payload_type: str,
+                     message: Callable[[str], dict[str, Any]], key: Ed25519PrivateKey) -> Any:
+        # A nonce works once, so every try is signed afresh with a new one (a resend of the
+        # same bytes after a lost answer would be refused as a replay). A nonce that aged
+        # while the request waited is answered stale_request: sign once more.
+        def fresh() -> bytes:
+            return dsse.sign_bytes(canonical_json(message(self.nonce())), payload_type, [key])
+
+        try:
+            return self.transport.request("POST", path, body=fresh)
+        except StaleRequest:
+            return self.transport.request("POST", path, body=fresh)
+
     def pull_updates(self, since: int, limit: int = MAX_PULL) -> PullResult:
         """Signed updates after ``since`` for this device's org unit, each verified."""
-        if self.device_id is None or self.device_key is None:
-            raise ValueError("pulling needs an enrolled device")
-        request = PullRequest(self.device_id, since, limit, str(uuid.uuid4()))
-        body = dsse.sign_bytes(canonical_json(request.to_json()), PULL_REQUEST_TYPE,
-                               [self.device_key])
-        reply = _json(self.transport.request("POST", "/v1/updates/pull", body=body).body)
+        device_id, key = self._device()
+        request_id = str(uuid.uuid4())
+        response = self._signed_read(
+            "/v1/updates/pull", PULL_REQUEST_TYPE,
+            lambda nonce: PullRequest(device_id, since, limit, request_id, nonce).to_json(), key)
+        reply = _json(response.body)
         if not isinstance(reply, dict) or not isinstance(reply.get("updates"), list):
             raise InvalidReply("pull reply has no updates list")
         updates: list[SignedUpdate] = []

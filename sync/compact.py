@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync import dsse
-from sync.encoding import DecodeError, canonical_json, parse_json_object
+from sync.encoding import DEFAULT_LIMITS, DecodeError, JsonLimits, canonical_json, parse_json_object
 from sync.errors import BatchTooLarge, MalformedPayload
 from sync.fields import HEX64, Fields
 from sync.protocol import (
@@ -54,8 +54,9 @@ def batch_payload(batch: BatchPayload, version: int, encoded: Sequence[bytes] | 
     return gzip.compress(data, compresslevel=6, mtime=0) if version == 2 else data
 
 
-def parse_batch(payload_type: str, payload: bytes, *, max_bytes: int, max_versions: int = 100_000) -> BatchPayload:
-    """The batch in a verified payload of either version.
+def parse_batch(payload_type: str, payload: bytes, *, max_bytes: int, max_versions: int = 100_000,
+                limits: JsonLimits = DEFAULT_LIMITS) -> BatchPayload:
+    """The batch in a verified payload of either version: canonical JSON within ``limits``.
 
     A version 2 payload is decompressed to at most ``max_bytes`` (the same bound the
     province puts on a request body), so a small payload cannot expand without limit.
@@ -63,7 +64,8 @@ def parse_batch(payload_type: str, payload: bytes, *, max_bytes: int, max_versio
     version = 2 if payload_type == BATCH_V2_TYPE else 1
     data = gunzip(payload, max_bytes) if version == 2 else payload
     try:
-        return BatchPayload.from_json(parse_json_object(data), max_versions=max_versions, version=version)
+        return BatchPayload.from_json(parse_json_object(data, canonical=True, limits=limits),
+                                      max_versions=max_versions, version=version)
     except DecodeError as exc:
         raise MalformedPayload(f"payload: {exc}") from None
 

@@ -16,11 +16,13 @@ from sync.protocol import PROTOCOL_VERSION, payload_type
 ENROLLMENT_REQUEST_TYPE = payload_type("enrollment-request")
 ENROLLMENT_TYPE = payload_type("enrollment")
 PULL_REQUEST_TYPE = payload_type("pull-request")
+RECEIPT_REQUEST_TYPE = payload_type("receipt-request")
 UPDATE_TYPE = payload_type("update")
 DEVICE_KEY_ROTATION_TYPE = payload_type("device-key-rotation")
 PROVINCE_KEY_ROTATION_TYPE = payload_type("province-key-rotation")
 
 B64_KEY = re.compile(r"^[A-Za-z0-9+/]{43}=$")
+NONCE = re.compile(r"^[0-9a-z][0-9a-z.]{0,127}$")
 CODE = re.compile(r"^[A-Z0-9-]{8,64}$")
 UPDATE_KINDS = ("form_version", "reference_data", "record_returned")
 MAX_PULL = 500
@@ -88,16 +90,21 @@ class Enrollment:
 
 @dataclass(frozen=True)
 class PullRequest:
-    """Signed by the device: "updates after ``since``, at most ``limit`` of them"."""
+    """Signed by the device: "updates after ``since``, at most ``limit`` of them".
+
+    ``nonce`` is one the province issued (``POST /v1/nonces``); it works once, so a captured
+    request cannot be replayed to read later updates.
+    """
 
     device_id: str
     since: int
     limit: int
     request_id: str
+    nonce: str
 
     def to_json(self) -> dict[str, Any]:
         return {"protocol": PROTOCOL_VERSION, "device_id": self.device_id, "since": self.since,
-                "limit": self.limit, "request_id": self.request_id}
+                "limit": self.limit, "request_id": self.request_id, "nonce": self.nonce}
 
     @classmethod
     def from_json(cls, obj: Any) -> PullRequest:
@@ -105,7 +112,31 @@ class PullRequest:
         f.protocol()
         msg = cls(f.text("device_id", max_len=128, pattern=ID), f.integer("since"),
                   f.integer("limit", minimum=1, maximum=MAX_PULL),
-                  f.text("request_id", max_len=128, pattern=ID))
+                  f.text("request_id", max_len=128, pattern=ID),
+                  f.text("nonce", max_len=128, pattern=NONCE))
+        f.done()
+        return msg
+
+
+@dataclass(frozen=True)
+class ReceiptRequest:
+    """Signed by the device: "the receipt of my batch ``batch_id``", with a one-time nonce."""
+
+    device_id: str
+    batch_id: str
+    nonce: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"protocol": PROTOCOL_VERSION, "device_id": self.device_id,
+                "batch_id": self.batch_id, "nonce": self.nonce}
+
+    @classmethod
+    def from_json(cls, obj: Any) -> ReceiptRequest:
+        f = Fields(obj)
+        f.protocol()
+        msg = cls(f.text("device_id", max_len=128, pattern=ID),
+                  f.text("batch_id", max_len=128, pattern=ID),
+                  f.text("nonce", max_len=128, pattern=NONCE))
         f.done()
         return msg
 

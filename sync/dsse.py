@@ -18,12 +18,22 @@ from typing import Any
 
 from cryptography.exceptions import InvalidSignature
 
-from sync.encoding import DecodeError, b64decode, b64encode, canonical_json, parse_json_object
+from sync.encoding import (
+    DecodeError,
+    JsonLimits,
+    b64decode,
+    b64encode,
+    canonical_json,
+    parse_json_object,
+)
 from sync.errors import BadSignature, MalformedEnvelope, UnknownKey, UnsupportedPayloadType
 from sync.keys import Ed25519PrivateKey, Ed25519PublicKey, key_id
 
 MAX_SIGNATURES = 4
 _KEYS = {"payload", "payloadType", "signatures"}
+# An envelope is three fields and up to four signatures: a text with more structure than
+# that is refused before any of it is built into objects.
+ENVELOPE_LIMITS = JsonLimits(max_depth=3, max_values=32, max_number_chars=0)
 
 KeyLookup = Callable[[str], Ed25519PublicKey | None]
 
@@ -87,7 +97,8 @@ def parse(data: bytes | Mapping[str, Any]) -> Envelope:
     envelope embedded in another message) is checked the same way minus the byte form.
     """
     try:
-        obj = parse_json_object(data, canonical=True) if isinstance(data, bytes) else dict(data)
+        obj = (parse_json_object(data, canonical=True, limits=ENVELOPE_LIMITS)
+               if isinstance(data, bytes) else dict(data))
     except DecodeError as exc:
         raise MalformedEnvelope(f"envelope: {exc}") from None
     if set(obj) != _KEYS:

@@ -11,11 +11,16 @@ import base64
 import binascii
 import hashlib
 import json
+import math
+import re
 from typing import Any
 
 from forms.canonical import canonical_json
+from sync import jsonlimits
+from sync.jsonlimits import DEFAULT_LIMITS, JsonLimitError, JsonLimits
 
-__all__ = ["b64decode", "b64encode", "canonical_json", "parse_json_object", "sha256_hex"]
+__all__ = ["JsonLimits", "b64decode", "b64encode", "canonical_json", "parse_json_object",
+           "sha256_hex"]
 
 
 class DecodeError(ValueError):
@@ -49,6 +54,21 @@ def b64decode(text: object) -> bytes:
     return raw
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _check_scalar_values(text: str, value: Any) -> None:
+    # A \uD800-\uDFFF escape is valid JSON but only a *pair* of them is a character; a lone
+    # one decodes to a string that cannot be written as UTF-8 (nor stored, nor hashed).
+    # Re-encoding the parsed value checks every key and string at C speed.
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):
+        try:
+            json.dumps(value, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise DecodeError("JSON string holds a lone UTF-16 surrogate (not a Unicode "
+                              "character)") from None
+
+
 def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     result: dict[str, Any] = {}
     for key, value in pairs:
@@ -62,21 +82,39 @@ def _no_constant(name: str) -> Any:
     raise DecodeError(f"{name} is not valid JSON")
 
 
-def parse_json_object(data: bytes, *, canonical: bool = False) -> dict[str, Any]:
-    """Parse UTF-8 JSON that must be an object, refusing duplicate keys and NaN/Infinity.
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise DecodeError(f"JSON number {text} is out of range")
+    return value
 
-    With ``canonical=True`` the bytes must also be exactly :func:`canonical_json` of the
-    result, which makes the byte string the one and only spelling of the message.
+
+def parse_json_object(data: bytes, *, canonical: bool = False,
+                      limits: JsonLimits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """Parse UTF-8 JSON that must be an object, within ``limits``, refusing what is not data.
+
+    Refused: invalid UTF-8, lone surrogate escapes, duplicate keys, NaN/Infinity, numbers that
+    overflow or are longer than ``limits.max_number_chars``, nesting or value counts over the
+    limits (checked by a scan before any object is built). With ``canonical=True`` the bytes
+    must also be exactly :func:`canonical_json` of the result, which makes the byte string
+    the one and only spelling of the message.
     """
     try:
+        jsonlimits.check(data, limits)
+    except JsonLimitError as exc:
+        raise DecodeError(str(exc)) from None
+    try:
         text = data.decode("utf-8")
-        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant)
     except UnicodeDecodeError:
         raise DecodeError("not UTF-8") from None
+    try:
+        value = json.loads(text, object_pairs_hook=_no_duplicates, parse_constant=_no_constant,
+                           parse_float=_finite_float)
     except json.JSONDecodeError as exc:
         raise DecodeError(f"not JSON: {exc.msg} at {exc.pos}") from None
     except RecursionError:
         raise DecodeError("JSON nested too deeply") from None
+    _check_scalar_values(text, value)
     if not isinstance(value, dict):
         raise DecodeError("JSON value must be an object")
     if canonical and canonical_json(value) != data:

@@ -139,11 +139,17 @@ class ChainMismatch(SequenceGap):
     code = "chain_mismatch"
 
 
-class BatchTooLarge(ProtocolError):
+class RequestTooLarge(ProtocolError):
+    """A request body over ``max_body_bytes``, before or after decompression."""
+
+    code = "request_too_large"
+    status = 413
+
+
+class BatchTooLarge(RequestTooLarge):
     """More record versions or more bytes than the province advertises."""
 
     code = "batch_too_large"
-    status = 413
 
 
 class EnrollmentCodeUnknown(Forbidden):
@@ -199,6 +205,35 @@ class NotFound(ProtocolError):
     status = 404
 
 
+class StaleRequest(ProtocolError):
+    """A signed read request whose nonce is unknown, expired or already used; sign a new one."""
+
+    code = "stale_request"
+    status = 401
+
+
+class RequestTimeout(ProtocolError):
+    """The request's headers or body did not arrive in time."""
+
+    code = "request_timeout"
+    status = 408
+
+
+class RateLimited(ProtocolError):
+    """Too many requests from this address or device; retry after ``retry_after`` seconds."""
+
+    code = "rate_limited"
+    status = 429
+
+    @property
+    def retry_after(self) -> float:
+        """Seconds to wait before the next request."""
+        try:
+            return max(0.0, float(self.details.get("retry_after", 1)))
+        except (TypeError, ValueError):
+            return 1.0
+
+
 class ServiceUnavailable(ProtocolError):
     """The province is busy or its database is unreachable; retry later."""
 
@@ -218,10 +253,10 @@ ERRORS: dict[str, type[ProtocolError]] = {
     for cls in (
         MalformedRequest, MalformedEnvelope, UnsupportedPayloadType, Unauthorized, UnknownKey,
         BadSignature, KeyRetired, MalformedPayload, Forbidden, DeviceMismatch, Revoked,
-        OrgUnitForbidden, BatchConflict, SequenceGap, ChainMismatch, BatchTooLarge,
-        EnrollmentCodeUnknown, EnrollmentCodeExpired, EnrollmentCodeUsed,
-        EnrollmentOrgUnitMismatch, KeyAlreadyEnrolled,
-        RotationConflict, NotFound, ServiceUnavailable, InternalError,
+        OrgUnitForbidden, BatchConflict, SequenceGap, ChainMismatch, RequestTooLarge,
+        BatchTooLarge, EnrollmentCodeUnknown, EnrollmentCodeExpired, EnrollmentCodeUsed,
+        EnrollmentOrgUnitMismatch, KeyAlreadyEnrolled, RotationConflict, NotFound, StaleRequest,
+        RequestTimeout, RateLimited, ServiceUnavailable, InternalError,
     )
 }
 

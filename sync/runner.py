@@ -102,7 +102,7 @@ class _Run:
             while True:
                 self.check_cancel()
                 if not waiting:
-                    built = self.build(config.max_batch_versions, max_bytes, version)
+                    built = self.build(config, max_bytes, version)
                     waiting = [built] if built is not None else []
                 if flight is None:
                     if not waiting:
@@ -132,15 +132,22 @@ class _Run:
         result = self.client.send_batch(batch.envelope)
         return result, self.newer_checkpoint(known, result.checkpoint, result.receipt.checkpoint.to_bytes())
 
-    def build(self, max_versions: int, max_bytes: int, version: int) -> StoredBatch | None:
+    def build(self, config: ServerConfig, max_bytes: int, version: int) -> StoredBatch | None:
         """Sign the next batch of pending versions and store it (None when nothing is pending)."""
-        versions = self.store.pending_versions(max_versions)
+        versions = self.store.pending_versions(config.max_batch_versions)
         if not versions:
             return None
         device = self.store.device()
         sequence, previous = self.store.next_batch_position()
         batch = build_batch(device.key, device.device_id, sequence, previous, versions, version=version,
                             max_bytes=max_bytes)
+        # The province refuses a body over max_body_bytes, and a stored batch is never
+        # rebuilt: so one that still does not fit (a version's envelope overhead, say) is
+        # halved until it does, before it is stored.
+        while len(batch.envelope) > config.max_body_bytes and len(batch.version_ids) > 1:
+            versions = versions[: len(batch.version_ids) // 2]
+            batch = build_batch(device.key, device.device_id, sequence, previous, versions, version=version,
+                                max_bytes=max_bytes)
         self.store.save_batch(batch)
         self.emit("batch_built", batch.sequence)
         return batch

@@ -1,7 +1,7 @@
 """HTTP to the province with ``requests``: TLS, gzip, timeouts, bounded retries with jitter.
 
 Retries happen only where repeating cannot change the outcome: network errors, timeouts and
-5xx answers. Every request the protocol makes is idempotent (a batch is resent as the same
+5xx answers; a ``429`` is waited out as its ``Retry-After`` asks. Every request the protocol makes is idempotent (a batch is resent as the same
 bytes, enrollment with the same code and key answers the same), so repeating is always safe;
 a 4xx is a decision by the province and is never retried.
 """
@@ -13,7 +13,7 @@ import ipaddress
 import json
 import random
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +41,10 @@ class TransportOptions:
     gzip_min_bytes: int = 1024
     allow_insecure_http: bool = False
     """Plain http is refused except to loopback unless this is set (for tests only)."""
+    rate_limit_waits: int = 20
+    """Times one request waits as a ``429``'s ``Retry-After`` asks, before giving up."""
+    max_retry_after: float = 300.0
+    """Longest wait a ``Retry-After`` may ask for; a longer one ends the request at once."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +62,16 @@ def backoff_delay(attempt: int, base: float, cap: float, rng: random.Random | No
     """
     step = min(cap, base * (2 ** attempt))
     return step / 2 + (rng or random).uniform(0, step / 2)
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Seconds from a ``Retry-After`` header (delay-seconds form), or None if absent or odd.
+
+    The HTTP-date form is not read: it would judge the wait by this machine's clock.
+    """
+    if value is None or not value.strip().isdigit() or len(value.strip()) > 9:
+        return None
+    return float(value.strip())
 
 
 def _is_loopback(host: str) -> bool:
@@ -104,28 +118,27 @@ class Transport:
         method: str,
         path: str,
         *,
-        body: bytes | None = None,
+        body: bytes | Callable[[], bytes] | None = None,
         params: Mapping[str, Any] | None = None,
     ) -> Response:
         """Send one request, retrying transient failures; return a 2xx response or raise.
 
-        Raises the typed :class:`ProtocolError` for a 4xx, :class:`TransportError` once
-        retries are exhausted, :class:`Cancelled` when the cancel flag is set.
+        A ``429`` is waited out as its ``Retry-After`` says (up to ``rate_limit_waits`` times
+        and ``max_retry_after`` seconds), a ``503``'s ``Retry-After`` lengthens the backoff.
+        Raises the typed :class:`ProtocolError` for another 4xx, :class:`TransportError` once
+        retries are exhausted, :class:`Cancelled` when the cancel flag is set. A callable
+        ``body`` is called for each try (a request that must be signed afresh each time).
         """
-        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
-        data = body
-        if body is not None:
-            headers["Content-Type"] = "application/json"
-            if len(body) >= self.options.gzip_min_bytes:
-                data = gzip.compress(body, compresslevel=6, mtime=0)
-                headers["Content-Encoding"] = "gzip"
+        encoded = None if callable(body) else self._encode(body)
         last: str = ""
-        for attempt in range(self.options.attempts):
+        attempt = waits = 0
+        delay = 0.0
+        while attempt < self.options.attempts:
             if self.cancel.is_set():
                 raise Cancelled("cancelled")
-            if attempt:
-                self._wait(backoff_delay(attempt - 1, self.options.backoff_base,
-                                         self.options.backoff_max))
+            if delay:
+                self._wait(delay)
+            headers, data = encoded or self._encode(body() if callable(body) else None)
             self.attempts_made += 1
             try:
                 reply = self.session.request(
@@ -142,16 +155,45 @@ class Transport:
             except (requests.ConnectionError, requests.Timeout,
                     requests.exceptions.ChunkedEncodingError) as exc:
                 last = f"{type(exc).__name__}: {exc}"
+                attempt += 1
+                delay = self._backoff(attempt)
                 continue
             if len(content) > MAX_RESPONSE_BYTES:
                 raise TransportError("response too large")
             if 200 <= reply.status_code < 300:
                 return Response(reply.status_code, content, reply.headers)
+            asked = retry_after_seconds(reply.headers.get("Retry-After"))
+            if reply.status_code == 429:
+                # The province asks this office to slow down: waiting as asked is not a
+                # failure, so it does not use up a try (but is itself bounded).
+                waits += 1
+                wait = 1.0 if asked is None else asked
+                if waits > self.options.rate_limit_waits or wait > self.options.max_retry_after:
+                    raise self._error(reply.status_code, content)
+                delay = wait + random.uniform(0, min(1.0, wait / 4))
+                continue
             if reply.status_code >= 500:
                 last = f"HTTP {reply.status_code}"
+                attempt += 1
+                delay = self._backoff(attempt)
+                if asked is not None:
+                    delay = max(delay, min(asked, self.options.max_retry_after))
                 continue
             raise self._error(reply.status_code, content)
         raise TransportError(f"{method} {path} failed after {self.options.attempts} tries: {last}")
+
+    def _encode(self, body: bytes | None) -> tuple[dict[str, str], bytes | None]:
+        headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
+        if body is None:
+            return headers, None
+        headers["Content-Type"] = "application/json"
+        if len(body) < self.options.gzip_min_bytes:
+            return headers, body
+        headers["Content-Encoding"] = "gzip"
+        return headers, gzip.compress(body, compresslevel=6, mtime=0)
+
+    def _backoff(self, attempt: int) -> float:
+        return backoff_delay(attempt - 1, self.options.backoff_base, self.options.backoff_max)
 
     @staticmethod
     def _error(status: int, content: bytes) -> ProtocolError:

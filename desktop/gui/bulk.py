@@ -68,7 +68,12 @@ class NotFinalizedDialog(QDialog):
         layout.addWidget(QLabel(summary, wordWrap=True, objectName="notFinalizedSummary"))
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
-        self.resize(860, 480)
+        # As tall as its rows need (a few reasons leave no empty table), up to 480 pixels.
+        shown = sum(self.table.rowHeight(r) for r in range(min(len(failed), 12)))
+        table_height = self.table.horizontalHeader().sizeHint().height() + shown + 2 * self.table.frameWidth() + 4
+        self.resize(860, min(480, table_height + 120))
+        # Focus on Close, not on the first cell (which then looks like a button).
+        buttons.button(QDialogButtonBox.StandardButton.Close).setFocus()
 
 
 class BulkActions(QObject):

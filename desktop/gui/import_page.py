@@ -153,6 +153,12 @@ class ImportPage(QWidget):
         self.cancel_button = QPushButton(self.tr("Cancel"), objectName="importCancel", enabled=False)
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar(objectName="importProgress", textVisible=False)
+        # An empty bar beside the buttons reads as a text box: shown while importing, and
+        # keeping its room while hidden so the buttons neither stretch nor move.
+        policy = self.progress.sizePolicy()
+        policy.setRetainSizeWhenHidden(True)
+        self.progress.setSizePolicy(policy)
+        self.progress.hide()
         run_row = QHBoxLayout()
         run_row.addWidget(self.import_button)
         run_row.addWidget(self.cancel_button)
@@ -201,11 +207,22 @@ class ImportPage(QWidget):
             return
         registry = self.session.registry
         self.preview_note.setText(self.tr("Reading {name}…").format(name=path.name))
-        self.preview_task = Task(lambda: preview_workbook(registry, path), self).success(
-            self._show_preview).failure(self._preview_failed).start()
+        # A workbook chosen while another is still being read wins: the older result is dropped.
+        task = Task(lambda: preview_workbook(registry, path), self)
+
+        def shown(sheets: list[SheetPreview]) -> None:
+            if self.preview_task is task:
+                self._show_preview(sheets)
+
+        def failed(exc: BaseException) -> None:
+            if self.preview_task is task:
+                self._preview_failed(exc)
+
+        self.preview_task = task.success(shown).failure(failed).start()
 
     def _clear_preview(self) -> None:
         self.preview = None
+        self.preview_task = None
         self.preview_note.setText("")
         self.sheets.hide()
         self.rows.hide()
@@ -282,6 +299,7 @@ class ImportPage(QWidget):
         self.open_report.hide()
         self.report_note.hide()
         self.progress.setRange(0, 0)
+        self.progress.show()
         self.message.show_text("info", self.tr("Reading {name}…").format(name=path.name))
         office, checker, registry = self.session.office, self.session.checker, self.session.registry
         self.cancel_event = cancel = threading.Event()
@@ -319,6 +337,7 @@ class ImportPage(QWidget):
         self.result = last
         self.progress.setRange(0, 1)
         self.progress.setValue(1)
+        self.progress.setVisible(last.imported > 0)  # a full bar would say done when nothing was
         bad_rows = len({(p.sheet, p.row) for p in last.problems})
         status = self.tr("as final records") if self.final.isChecked() else self.tr("as drafts")
         if not last.problems:
@@ -358,8 +377,7 @@ class ImportPage(QWidget):
                 shown=SHOWN_PROBLEMS, all=len(last.problems)))
 
     def _failed(self, exc: BaseException) -> None:
-        self.progress.setRange(0, 1)
-        self.progress.setValue(0)
+        self.progress.hide()
         if isinstance(exc, WorkCancelled):
             self.message.show_text("info", self.tr("Import cancelled; nothing was imported."))
         else:

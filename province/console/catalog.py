@@ -99,9 +99,10 @@ def catch_up(province: Province) -> int:
             upto = min(size - 1, done + BATCHES_PER_STEP)
             rows = tx.rows(
                 "SELECT v.record_id, v.version_id, v.form_id, v.form_version, r.org_unit, "
-                "v.data, v.received_at, v.log_index FROM record_versions v JOIN records r "
+                "v.data, v.received_at, b.log_index FROM batches b JOIN record_versions v "
+                "ON v.batch_id = b.batch_id JOIN records r "
                 "ON r.record_id = v.record_id AND r.current_version_id = v.version_id "
-                "WHERE v.log_index > ? AND v.log_index <= ?", [done, upto])
+                "WHERE b.log_index > ? AND b.log_index <= ?", [done, upto])
             indexed = [index_row(registry, row) for row in rows]
             touched = _keys_of(tx, [r[0] for r in indexed])
             tx.execute_many(UPSERT, indexed)
@@ -298,9 +299,9 @@ def versions(province: Province, record_id: str) -> list[dict[str, Any]]:
     """Every version of a record, oldest first, with the batch that brought it."""
     rows = province.db.run(lambda tx: tx.rows(
         "SELECT v.version_id, v.form_id, v.form_version, v.status, v.data, v.content_hash, "
-        "v.batch_id, v.device_id, v.received_at, v.log_index, b.sequence, b.batch_hash "
+        "v.batch_id, v.device_id, v.received_at, b.log_index, b.sequence, b.batch_hash "
         "FROM record_versions v JOIN batches b ON b.batch_id = v.batch_id "
-        "WHERE v.record_id = ? ORDER BY v.log_index, v.version_id", [record_id]), write=False)
+        "WHERE v.record_id = ? ORDER BY b.log_index, v.version_id", [record_id]), write=False)
     keys = ("version_id", "form_id", "form_version", "status", "data", "content_hash",
             "batch_id", "device_id", "received_at", "log_index", "sequence", "batch_hash")
     out = []

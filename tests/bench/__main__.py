@@ -27,7 +27,7 @@ from tests.bench.data import copy_office, grow, new_office
 from tests.bench.report import Row, render
 
 SUITES = ("store", "cli", "gui", "sync", "exchange")
-SECTIONS = ["tests.bench.progress", "tests.bench.bulk", "tests.bench.console"]
+SECTIONS = ["tests.bench.progress", "tests.bench.bulk", "tests.bench.console", "tests.bench.province_load"]
 
 
 def rows() -> list[Row]:

@@ -76,8 +76,8 @@ def fill(province: Province, versions: int, seed: int = 7, platform_names: int =
         made = 0
         current: dict[str, tuple[str, str, str]] = {}
         with cur.copy("COPY record_versions (version_id, record_id, form_id, form_version, "
-                      "org_unit, status, data, content_hash, batch_id, device_id, received_at, "
-                      "log_index) FROM STDIN") as copy:
+                      "org_unit, status, data, content_hash, batch_id, device_id, received_at) "
+                      "FROM STDIN") as copy:
             for index in range(batches):
                 unit = units[index % len(units)]
                 batch_id = f"bench-{index}"
@@ -99,7 +99,7 @@ def fill(province: Province, versions: int, seed: int = 7, platform_names: int =
                     version_id = str(uuid.UUID(int=rng.getrandbits(128)))
                     copy.write_row([version_id, record_id, form_id, 1, unit, "final",
                                     json.dumps(data, ensure_ascii=False, sort_keys=True),
-                                    "0" * 64, batch_id, devices[unit], at, index])
+                                    "0" * 64, batch_id, devices[unit], at])
                     current[record_id] = (version_id, at, form_id)
                     made += 1
         with cur.copy("COPY batches (batch_id, device_id, sequence, batch_hash, envelope, "

@@ -93,6 +93,8 @@ def test_duplicates_against_the_store_and_within_the_sheet(office, tmp_path):
     problems = {(p.row, p.column) for p in last.problems}
     assert problems == {(5, "统一社会信用代码"), (8, "统一社会信用代码")}  # enterprise 3 is in the store
     assert "与本表第 3 行重复" in next(p.message for p in last.problems if p.row == 8)
+    # The column is named beside the message, which does not name it again.
+    assert next(p.message for p in last.problems if p.row == 5).startswith("与已有记录重复：")
     assert last.imported == 5
 
 

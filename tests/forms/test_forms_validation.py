@@ -56,6 +56,9 @@ def test_messages_name_the_field_in_both_languages(registry: forms.Registry) -> 
     (problem,) = result.for_path("name")
     assert problem.message_zh == "企业名称：必须填写。"
     assert problem.message_en == "Enterprise name is required."
+    # A validator's sentence that begins with the field's name is not prefixed with it again.
+    (problem,) = check(registry, "enterprise", valid("enterprise", credit_code="9134")).for_path("credit_code")
+    assert problem.message_zh == "统一社会信用代码应为18位，当前为4位。"
 
 
 def test_text_is_kept_as_typed_and_identifiers_are_normalised(registry: forms.Registry) -> None:

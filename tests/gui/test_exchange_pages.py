@@ -172,3 +172,37 @@ def test_a_bad_row_imports_nothing_and_is_named(qtbot, unlocked, tmp_path):
     assert page.message.kind == "warn" and "已导入 2 条记录（草稿）" in page.message.text()
     assert table.rowCount() == 1
     assert window.session.records.count(status="draft") == 2
+
+
+def test_the_preview_says_what_is_wrong_with_a_file_and_follows_the_last_one_chosen(qtbot, unlocked, tmp_path):
+    """A file that is not a workbook is named as such before any import; when another file
+    is chosen while a long one is still being read, the preview shows the one chosen last."""
+    window = unlocked.window
+    click_nav(qtbot, window, "import")
+    page = window.pages.currentWidget()
+    form = window.session.registry.form("enterprise")
+    sheet = sheets_of(form)[0]
+    long_list = tmp_path / "企业.xlsx"
+    book = Workbook()
+    book.active.title = sheet.name
+    book.active.append(sheet.headers)
+    for i in range(2000):
+        data = enterprise(i)
+        book.active.append([None, None, None] + [cell(form, f, data.get(f.id), data) for f in sheet.fields])
+    book.save(long_list)
+    junk = tmp_path / "名单.xlsx"
+    junk.write_bytes(b"<html><body>not a workbook</body></html>")
+
+    line = child(page, QLineEdit, "importFile")
+    set_text(qtbot, line, str(long_list))
+    with qtbot.waitSignal(page.previewed, timeout=30000):
+        page.start_preview()
+    assert [s.rows for s in page.preview] == [2000]
+    page.start_preview()  # read again, and while it is read the clerk picks another file
+    set_text(qtbot, line, str(junk))
+    with qtbot.waitSignal(page.previewed, timeout=10000):
+        page.start_preview()
+    qtbot.wait(3000)  # the long list's answer arrives meanwhile and is not shown
+    note = child(page, QLabel, "previewNote").text()
+    assert page.preview is None and "Excel" in note and "Traceback" not in note, note
+    assert not child(page, QTableWidget, "previewSheets").isVisible()

@@ -15,7 +15,7 @@ from tests.conftest import PASSPHRASE
 from tests.gui.conftest import GOOD_CODE, WRONG_CODE
 from tests.gui.helpers import child, choose, click, click_nav, type_text
 
-NAME = "安徽星河量子通信科技有限公司"
+NAME = "安徽星河量子通信科技有限公司（合肥），第１号；研发：一部"  # kept as typed, full-width marks and digits
 
 
 def run_wizard(qtbot, controller: AppController, tmp_path) -> None:
@@ -129,6 +129,7 @@ def test_wizard_unlock_enter_find_finalize_dashboard(qtbot, controller, tmp_path
     # 定稿 declares a final version of the same data: that is what the outbox sends.
     draft, final = window.session.records.versions(page.model.state.rows[0]["record_id"])
     assert (draft["status"], final["status"], final["content_hash"]) == ("draft", "final", draft["content_hash"])
+    assert NAME.encode() in final["data"].encode()  # the name as typed, byte for byte
 
     after = dashboard_numbers(qtbot, window)
     assert after["final"] == "1" and after["total"] == "31" and after["drafts"] == "30"

@@ -62,6 +62,9 @@ def test_a_draft_finalized_and_synced_arrives_final_with_its_text_as_typed(offic
     assert held["office_status"] == "final" and held["state"] == "received"
     assert (held["data"]["name"], held["data"]["address"]) == (NAME, ADDRESS)
     assert held["content_hash"] == versions[1]["content_hash"]
+    (stored,) = province.query("SELECT data FROM record_versions WHERE version_id = ?", (held["version_id"],))
+    raw = stored[0] if isinstance(stored[0], bytes) else stored[0].encode()
+    assert NAME.encode() in raw and ADDRESS.encode() in raw  # in the province's database, byte for byte
 
     # An export: the JSON Lines, the CSV and the workbook hold the text byte for byte.
     out = tmp_path / "export"

@@ -47,6 +47,15 @@ def issue_code(server: ProvinceServer, org_unit: str, hours: float = 1.0) -> str
     return str(json.loads(out)["code"])
 
 
+def expire_code(server: ProvinceServer, code: str) -> None:
+    """Move a code's expiry into the past (no operator can issue an expired code)."""
+    from province.enrollment import normalise_code
+    from sync.encoding import sha256_hex
+
+    server.execute("UPDATE enrollment_codes SET expires_at = '2000-01-01T00:00:00.000000Z' "
+                 "WHERE code_hash = ?", (sha256_hex(normalise_code(code).encode()),))
+
+
 @dataclass
 class Device:
     server: ProvinceServer

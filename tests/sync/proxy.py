@@ -12,11 +12,21 @@ import http.client
 import os
 import signal
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# decide(method, path, n) -> "pass" | "drop" | "kill"; n counts requests to that path from 1.
+# decide(method, path, n) -> "pass" | "drop" | "kill" | "reset" | "delay:<seconds>"; n counts
+# requests to that path from 1. "drop" forwards and throws the answer away, "reset" hangs up
+# before forwarding (the province never sees the request), "delay" waits before forwarding.
 Decide = Callable[[str, str, int], str]
+
+
+class _Server(ThreadingHTTPServer):
+    # Many offices connect at once in the load tests; the default backlog of 5 would make
+    # the kernel drop their connection attempts (a fault of the test, not of the province).
+    request_queue_size = 256
+    daemon_threads = True
 HOP = {"connection", "keep-alive", "transfer-encoding", "host", "content-length"}
 
 
@@ -31,6 +41,7 @@ class LossyProxy:
         self.bytes_down = 0
         """Response body bytes as sent on the wire (gzipped when the province gzips)."""
         self.kill_pid: int | None = None
+        self.actions: collections.Counter[str] = collections.Counter()
         self._lock = threading.Lock()
         proxy = self
 
@@ -46,8 +57,7 @@ class LossyProxy:
             def do_POST(self) -> None:
                 proxy.handle(self)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", 0), Handler)
         self.port = self.server.server_address[1]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
@@ -64,6 +74,12 @@ class LossyProxy:
             self.counts[key] += 1
             self.bytes_up += len(body or b"")
             action = self.decide(h.command, key, self.counts[key])
+            self.actions[action.partition(":")[0]] += 1
+        if action == "reset":
+            h.close_connection = True
+            return
+        if action.startswith("delay:"):
+            time.sleep(float(action.partition(":")[2]))
         upstream = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
         try:
             headers = {k: v for k, v in h.headers.items() if k.lower() not in HOP}
@@ -72,6 +88,10 @@ class LossyProxy:
             content = reply.read()
             reply_headers = [(k, v) for k, v in reply.getheaders() if k.lower() not in HOP]
             status = reply.status
+        except (OSError, http.client.HTTPException):
+            # The province went away mid-request (a killed worker): so does the answer.
+            h.close_connection = True
+            return
         finally:
             upstream.close()
         with self._lock:

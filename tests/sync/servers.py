@@ -28,8 +28,10 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def wait_http(url: str, timeout: float = 30.0, proc: subprocess.Popen[bytes] | None = None,
+def wait_http(url: str, timeout: float = 90.0, proc: subprocess.Popen[bytes] | None = None,
               verify: object = True) -> None:
+    # A server process starts in about a second on an idle machine and has taken over 30 s
+    # on a loaded one; a server that died is noticed at once through ``proc``.
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
@@ -129,6 +131,16 @@ class ProvinceServer:
         finally:
             db.close()
 
+    def execute(self, sql: str, params: tuple[object, ...] = ()) -> int:
+        """Change the province's database directly (to stage what no command can make)."""
+        from province.db import Database
+
+        db = Database(self.database_url or str(self.data_dir / "province.sqlite3"))
+        try:
+            return db.run(lambda tx: tx.execute(sql, params))
+        finally:
+            db.close()
+
     def log_text(self) -> str:
         return "\n".join(p.read_text(errors="replace") for p in self.logs if p.exists())
 
@@ -136,8 +148,10 @@ class ProvinceServer:
 class PostgresCluster:
     """A throwaway PostgreSQL cluster (initdb in a temp dir, run as the postgres user)."""
 
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, durable: bool = False) -> None:
         self.bindir = bindir
+        self.durable = durable
+        """fsync on, as in production (off by default: the tests need speed, not disks)."""
         self.root = Path(tempfile.mkdtemp(prefix="anhui-pg-"))
         self.port = free_port()
         self.counter = 0
@@ -155,10 +169,17 @@ class PostgresCluster:
         self._run(str(self.bindir / "initdb"), "-D", str(data), "-U", "postgres",
                   "--auth=trust", "--no-sync", "-E", "UTF8", "--locale=C")
         opts = (f"-c listen_addresses=127.0.0.1 -c port={self.port} "
-                f"-c unix_socket_directories={self.root} -c fsync=off "
+                f"-c unix_socket_directories={self.root} "
+                f"-c fsync={'on' if self.durable else 'off'} "
                 "-c max_connections=200 -c shared_buffers=32MB")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o", opts, "-w", "-t", "60",
                   "-l", str(self.root / "pg.log"), "start")
+
+    def restart(self) -> None:
+        """Restart the server (fast shutdown: open transactions are rolled back, connections
+        dropped), as an operator restarting PostgreSQL under load would."""
+        self._run(str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m", "fast",
+                  "-w", "-t", "60", "-l", str(self.root / "pg.log"), "restart")
 
     def new_database(self) -> str:
         import psycopg

@@ -6,11 +6,12 @@ import json
 
 import pytest
 
-from sync.client import enroll
+from sync.client import check_enrollment_code, enroll
 from sync.errors import (
     EnrollmentCodeExpired,
     EnrollmentCodeUnknown,
     EnrollmentCodeUsed,
+    EnrollmentOrgUnitMismatch,
     KeyRetired,
     RotationConflict,
     UntrustedProvinceKey,
@@ -18,7 +19,15 @@ from sync.errors import (
 from sync.keys import generate_private_key, key_id
 from sync.office import build_key_rotation
 from sync.trust import ProvinceTrust
-from tests.sync.offices import FAST, Device, enroll_device, issue_code, stored, version
+from tests.sync.offices import (
+    FAST,
+    Device,
+    enroll_device,
+    expire_code,
+    issue_code,
+    stored,
+    version,
+)
 from tests.sync.servers import ProvinceServer
 
 
@@ -42,7 +51,8 @@ def test_code_works_once_and_a_lost_reply_can_be_fetched_again(
 
 
 def test_expired_code_is_refused_and_creates_nothing(shared_province: ProvinceServer) -> None:
-    code = issue_code(shared_province, "340104", hours=0)
+    code = issue_code(shared_province, "340104")
+    expire_code(shared_province, code)
     before = len(json.loads(shared_province.cli("devices", "list", "--json")))
     with pytest.raises(EnrollmentCodeExpired) as refused:
         enroll(shared_province.url, code, generate_private_key(), org_unit="340104", options=FAST)
@@ -112,3 +122,58 @@ def test_province_key_rotation_is_followed_from_the_pinned_key(province: Provinc
         other.trust = stranger
         with pytest.raises(UntrustedProvinceKey):
             other.checkpoint()
+
+
+def test_a_code_for_another_org_unit_is_refused_and_stays_usable(
+        shared_province: ProvinceServer) -> None:
+    """The office declares its org unit; a code bound to another is refused before anything
+    is written, so the right office can still use it and the refused one can enroll with the
+    right code using the same key (no "key already enrolled" lock-out)."""
+    code = issue_code(shared_province, "340102")
+    key = generate_private_key()
+    assert check_enrollment_code(shared_province.url, code, options=FAST).org_unit == "340102"
+    with pytest.raises(EnrollmentOrgUnitMismatch) as refused:
+        enroll(shared_province.url, code, key, org_unit="340104", options=FAST)
+    assert refused.value.status == 409 and refused.value.code_org_unit == "340102"
+    assert shared_province.query("SELECT used_at, device_id FROM enrollment_codes WHERE "
+                                 "org_unit = '340102' AND used_at IS NULL") != []
+    assert key_id(key) not in [r[0] for r in shared_province.query("SELECT key_id FROM device_keys")]
+    # The same key enrolls with a code of its own org unit...
+    mine = enroll(shared_province.url, issue_code(shared_province, "340104"), key,
+                  org_unit="340104", options=FAST)
+    assert mine.org_unit == "340104"
+    # ...and the first code still works for the office it was meant for.
+    theirs = enroll(shared_province.url, code, generate_private_key(), org_unit="340102",
+                    options=FAST)
+    assert theirs.org_unit == "340102"
+    with pytest.raises(EnrollmentCodeUsed):
+        check_enrollment_code(shared_province.url, code, options=FAST)
+
+
+def test_code_check_names_unknown_and_expired_codes(shared_province: ProvinceServer) -> None:
+    with pytest.raises(EnrollmentCodeUnknown):
+        check_enrollment_code(shared_province.url, "AAAA-BBBB-CCCC-DDDD", options=FAST)
+    code = issue_code(shared_province, "340111")
+    info = check_enrollment_code(shared_province.url, code.lower(), options=FAST)
+    assert info.org_unit == "340111" and info.expires_at.endswith("Z")
+    expire_code(shared_province, code)
+    with pytest.raises(EnrollmentCodeExpired):
+        check_enrollment_code(shared_province.url, code, options=FAST)
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--org-unit", "999999"], "not an org unit code"),
+    (["--org-unit", "蜀山区"], "not an org unit code"),
+    (["--org-unit", "340104", "--expires-hours", "0"], "between"),
+    (["--org-unit", "340104", "--expires-hours", "-3"], "between"),
+    (["--org-unit", "340104", "--expires-hours", "nan"], "between"),
+    (["--org-unit", "340104", "--expires-hours", "1e9"], "between"),
+    (["--org-unit", "340104", "--expires-hours", "soon"], "must be a number"),
+])
+def test_enroll_code_refuses_bad_operator_input(shared_province: ProvinceServer,
+                                                args: list[str], message: str) -> None:
+    before = shared_province.query("SELECT COUNT(*) FROM enrollment_codes")[0][0]
+    done = shared_province.cli_process("enroll-code", *args)
+    assert done.returncode != 0
+    assert message in done.stderr and "Traceback" not in done.stderr
+    assert shared_province.query("SELECT COUNT(*) FROM enrollment_codes")[0][0] == before

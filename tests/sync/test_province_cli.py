@@ -112,3 +112,48 @@ def test_rotate_key_keeps_the_chain(tmp_path: Path) -> None:
     assert len(trust.extend(list(reversed(reply["rotations"])))) == 2
     assert third in trust.keys
     assert not (province.data_dir / "province-key.next.pem").exists()
+
+
+@pytest.mark.parametrize("url, expected", [
+    ("postgresql://postgres:SECRET@127.0.0.1:{port}/anhui", "cannot connect to the database "
+     "(PostgreSQL postgresql://127.0.0.1:{port}/anhui)"),
+    ("{tmp}/not-a-folder/x/province.sqlite3", "cannot open the database (SQLite {tmp}"),
+    ("{tmp}/garbage.sqlite3", "cannot open the database (SQLite {tmp}/garbage.sqlite3)"),
+])
+def test_database_problems_are_named_as_such(tmp_path: Path, url: str, expected: str) -> None:
+    from tests.sync.servers import free_port
+
+    port = free_port()  # nothing listens there
+    (tmp_path / "not-a-folder").write_text("a file where a folder should be")
+    (tmp_path / "garbage.sqlite3").write_bytes(b"not a database" * 100)
+    server = ProvinceServer(tmp_path / "data", url.format(port=port, tmp=tmp_path))
+    for command in (["devices", "list"], ["enroll-code", "--org-unit", "340104"],
+                    ["serve", "--port", str(free_port())]):
+        done = server.cli_process(*command)
+        assert done.returncode == 1, (command, done.stdout, done.stderr)
+        assert expected.format(port=port, tmp=tmp_path) in done.stderr, done.stderr
+        assert "Traceback" not in done.stderr and "SECRET" not in done.stderr
+
+
+def test_serve_refuses_bad_limits(tmp_path: Path) -> None:
+    server = ProvinceServer(tmp_path / "data")
+    for args, message in [(["--max-body-bytes", "-1"], "between 0"),
+                          (["--header-timeout", "0"], "greater than 0"),
+                          (["--rate-per-device", "lots"], "must be a number"),
+                          (["--workers", "0"], "between 1"),
+                          (["--tls-cert", "x.pem"], "go together")]:
+        done = server.cli_process("serve", "--port", "1", *args)
+        assert done.returncode != 0 and message in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
+
+
+def test_admin_text_arguments_are_checked(tmp_path: Path) -> None:
+    server = ProvinceServer(tmp_path / "data")
+    for args, message in [
+            (["records", "return", "r-1", "--reason", "x" * 4001], "at most 4000"),
+            (["records", "return", "r-1", "--reason", "   "], "1 to 4000"),
+            (["devices", "revoke", "dev-\udcff"], "not valid text"),
+            (["records", "list", "--org-unit", "34\udc80"], "not valid text")]:
+        done = server.cli_process(*args)
+        assert done.returncode != 0 and message in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr

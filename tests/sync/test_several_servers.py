@@ -3,7 +3,6 @@ concurrent offices, the same batch raced through two processes, one consistent l
 
 from __future__ import annotations
 
-import base64
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -67,9 +66,9 @@ def test_two_processes_share_one_database(province: ProvinceServer, tmp_path: Pa
     trust = ProvinceTrust([k["public_key"] for k in keys["keys"]])
     checkpoint = verify_checkpoint(
         requests.get(first_url + "/v1/log/checkpoint", timeout=10).content, trust.lookup)
-    leaves = [merkle.leaf_hash(base64.b64decode(requests.get(
-        f"{urls[i % 2]}/v1/log/entries/{i}", timeout=10).json()["leaf"]))
-        for i in range(checkpoint.tree_size)]
+    leaves = [bytes.fromhex(requests.get(f"{urls[i % 2]}/v1/log/entries/{i}",
+                                         timeout=10).json()["leaf_hash"])
+              for i in range(checkpoint.tree_size)]
     assert merkle.root_from_leaves(leaves).hex() == checkpoint.root_hash
     assert checkpoint.tree_size == province.query("SELECT COUNT(*) FROM batches")[0][0]
 

@@ -216,8 +216,14 @@ def _problems(row: _Row, problem: dict[str, Any]) -> RowProblem:
     path = str(problem.get("path") or "")
     top = path.split("[")[0].split(".")[0]
     form: FormDefinition = row.sheet.form
-    column = header(form.field(top)) if top and form.has_field(top) else path
-    return RowProblem(row.sheet.name, row.number, column, str(problem.get("message_zh", "")), str(problem.get("message_en", "")))
+    if not (top and form.has_field(top)):
+        return RowProblem(row.sheet.name, row.number, path, str(problem.get("message_zh", "")), str(problem.get("message_en", "")))
+    f = form.field(top)
+    # The column is named beside the message, so the message need not begin with it again.
+    zh, en = str(problem.get("message_zh", "")), str(problem.get("message_en", ""))
+    zh = zh.removeprefix(f"{f.label_zh}：")
+    en = en.removeprefix(f"{f.label_en}: ")
+    return RowProblem(row.sheet.name, row.number, header(f), zh, en)
 
 
 def _write_report(source: Path, problems: list[RowProblem], target: Path) -> None:

@@ -1,0 +1,112 @@
+"""Running the endpoint under uvicorn, with the connection limits an ASGI app cannot enforce.
+
+uvicorn closes an idle keep-alive connection, but a connection that sends part of a request's
+headers (or nothing at all) is kept forever, and every such connection holds a socket. The
+protocol class here gives each connection ``header_timeout`` seconds to deliver a request's
+headers and closes connections over ``max_connections`` as soon as they are accepted, so
+stalled clients can neither pile up nor starve the process of file descriptors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import resource
+import time
+from functools import cache
+from typing import Any
+
+import h11
+from uvicorn.protocols.http.h11_impl import H11Protocol
+
+from province.limits import Limits
+
+logger = logging.getLogger("anhui_province")
+
+
+@cache
+def _limits() -> Limits:
+    # Worker processes get their limits through the environment (see province.cli serve).
+    return Limits.from_env()
+
+
+class GuardedH11Protocol(H11Protocol):
+    """uvicorn's h11 protocol with a header deadline and a cap on open connections."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_deadline: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        if len(self.connections) > _limits().max_connections:
+            # Refusing politely would need a request to answer; there is none yet.
+            _warn_refused(len(self.connections))
+            transport.abort()
+            return
+        self._arm_header_deadline()
+
+    def _waiting_for_headers(self) -> bool:
+        return self.cycle is None or self.cycle.response_complete
+
+    def _arm_header_deadline(self) -> None:
+        if self.header_deadline is None:
+            self.header_deadline = self.loop.call_later(_limits().header_timeout,
+                                                        self._header_deadline_passed)
+
+    def _disarm_header_deadline(self) -> None:
+        if self.header_deadline is not None:
+            self.header_deadline.cancel()
+            self.header_deadline = None
+
+    def _header_deadline_passed(self) -> None:
+        self.header_deadline = None
+        if self._waiting_for_headers() and not self.transport.is_closing():
+            if self.conn.our_state is h11.IDLE and self.conn.their_state is h11.IDLE:
+                # Nothing (or only part of a request line) arrived: just hang up.
+                self.transport.close()
+            else:
+                self.transport.abort()
+
+    def data_received(self, data: bytes) -> None:
+        # Bytes between requests start (not restart) the clock: a client trickling a header
+        # one byte at a time still has to finish within header_timeout.
+        if self._waiting_for_headers():
+            self._arm_header_deadline()
+        super().data_received(data)
+        if not self._waiting_for_headers():
+            self._disarm_header_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        # The keep-alive timer now watches the idle connection; the next request's headers
+        # get a fresh header deadline when their first byte arrives.
+        if self.transport is not None and not self.transport.is_closing():
+            self._disarm_header_deadline()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._disarm_header_deadline()
+        super().connection_lost(exc)
+
+
+_last_warning = [0.0]
+
+
+def _warn_refused(open_connections: int) -> None:
+    # Once a minute at most: a flood of connections must not become a flood of log lines.
+    now = time.monotonic()
+    if now - _last_warning[0] >= 60:
+        _last_warning[0] = now
+        logger.warning("connections refused: %d open, the limit is %d", open_connections - 1,
+                       _limits().max_connections)
+
+
+def raise_open_file_limit(wanted: int) -> None:
+    """Let the process hold ``wanted`` descriptors if the hard limit allows (sockets count)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = wanted if hard == resource.RLIM_INFINITY else min(wanted, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+
+
+PROTOCOL = f"{GuardedH11Protocol.__module__}:{GuardedH11Protocol.__name__}"
