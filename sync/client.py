@@ -17,7 +17,13 @@ from functools import partial
 from typing import Any
 
 from sync import dsse
-from sync.chainhead import CHAIN_HEAD_REQUEST_TYPE, ChainHead, ChainHeadRequest, HistoryHead, verify_chain_head
+from sync.chainhead import (
+    CHAIN_HEAD_REQUEST_TYPE,
+    ChainHead,
+    ChainHeadRequest,
+    HistoryHead,
+    verify_chain_head,
+)
 from sync.control import (
     ENROLLMENT_REQUEST_TYPE,
     ENROLLMENT_TYPE,

@@ -15,9 +15,9 @@ from typing import Any
 from desktop.services.device import device_key, enrollment, replace_device_key
 from desktop.services.records import change_status
 from desktop.services.updates import write_published_file
+from desktop.store.chain import head
 from desktop.store.clock import utc_now
 from desktop.store.office import Office
-from desktop.store.chain import head
 from sync import dsse
 from sync.chainhead import HistoryHead
 from sync.control import DeviceKeyRotation
