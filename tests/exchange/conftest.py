@@ -24,7 +24,12 @@ from desktop.services.records import RecordService
 from desktop.services.sync_office import enroll_office, sync_office
 from desktop.store.office import Office
 from forms.examples import example
-from sync.keys import Ed25519PrivateKey, generate_private_key, public_key_from_b64, public_key_to_pem
+from sync.keys import (
+    Ed25519PrivateKey,
+    generate_private_key,
+    public_key_from_b64,
+    public_key_to_pem,
+)
 from sync.office import build_key_rotation
 from tests.conftest import PASSPHRASE
 from tests.office.conftest import enterprise

@@ -38,7 +38,7 @@ def exported(office, tmp_path):
     return out, service
 
 
-def test_untouched_export_verifies_on_a_machine_with_no_office(exported, tmp_path):
+def test_unenrolled_export_verifies_but_says_nothing_anchors_it(exported, tmp_path):
     out, _ = exported
     copy = tmp_path / "elsewhere" / "copy"
     shutil.copytree(out, copy)
@@ -48,8 +48,9 @@ def test_untouched_export_verifies_on_a_machine_with_no_office(exported, tmp_pat
         capture_output=True, text=True, cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "ANHUI_COLLECT_HOME": str(empty_home), "HOME": str(empty_home)},
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "核验通过" in result.stdout
+    # Internally consistent, but nothing in it is signed by the province: a distinct exit code.
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "核验通过" in result.stdout and "未锚定" in result.stdout
     assert not empty_home.exists()
 
 

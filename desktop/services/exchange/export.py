@@ -180,6 +180,10 @@ def _export_sync(office: Office, folder: ExportFolder) -> dict[str, Any]:
     chain_head = outbox.chain_head()
     if chain_head:
         folder.write("sync/chain-head.json", chain_head)
+    # Form versions and reference lists the province published, signed: the auditor's copy
+    # of the app lays the tables out with the same forms the office used.
+    for u in office.db.query("SELECT update_id, envelope FROM updates WHERE kind IN ('form_version', 'reference_data') ORDER BY update_id"):
+        folder.write(f"sync/updates/{u['update_id']:06d}.json", bytes(u["envelope"]))
     proofs = outbox.consistency_proofs()
     if proofs:
         folder.write("sync/consistency.jsonl", b"".join(

@@ -108,15 +108,16 @@ def check_chain(folder: Path, db: sqlite3.Connection, office_id: str, attested: 
         if attested is not None and seq == attested.get("seq"):
             attested_seen = True
             if prev != attested.get("hash"):
-                report.add(where, "历史在省级签名确认之后被改写（与省里签回的历史末端不符）",
-                           "history was rewritten after the province signed its head back")
+                report.add(where, f"历史在省里签回其末端（第 {seq} 条）之后被改写",
+                           f"history was rewritten after the province signed its head back (entry {seq})")
         detail = _detail(h.get("detail"))
         db.execute("INSERT OR REPLACE INTO state (record_id, version_id, status, at, reason, form_id) VALUES (?, ?, ?, ?, ?, ?)",
                    [h.get("record_id"), h.get("version_id"), h.get("status"), h.get("at"), detail.get("reason"),
                     row[1] if row else None])
     if not attested_seen:
-        report.add("history/chain.jsonl", f"历史比省里签回的末端（第 {attested.get('seq') if attested else '?'} 条）短：历史被截短",
-                   f"history is shorter than the head the province signed back (entry {attested.get('seq') if attested else '?'}): truncated")
+        seq_attested = attested.get("seq") if attested else "?"
+        report.add("history/chain.jsonl", f"历史在省里签回其末端（第 {seq_attested} 条）之后被改写或截短",
+                   f"history was rewritten after the province signed its head back (entry {seq_attested}): it is shorter now")
     return seq, prev
 
 

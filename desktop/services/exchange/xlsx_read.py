@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import PurePosixPath
@@ -69,6 +70,8 @@ class _Parser:
             yield
         except expat.ExpatError as exc:
             raise XlsxError(f"broken XML: {exc}") from None
+        except (zipfile.BadZipFile, zlib.error, EOFError, OSError) as exc:
+            raise XlsxError(f"damaged workbook: {exc}") from None
 
 
 def _local(name: str) -> str:
