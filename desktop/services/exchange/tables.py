@@ -100,9 +100,30 @@ def cell(form: FormDefinition, f: Field, value: Any, data: dict[str, Any], item:
     return str(value)
 
 
+# (form, field id, code, parent code) -> label. Forms are immutable once loaded, and each
+# entry keeps its form alive, so the id cannot be reused while the entry exists.
+_labels: dict[tuple[int, str, str, Any], tuple[FormDefinition, Any]] = {}
+LABEL_CACHE = 20_000
+
+
 def _label(form: FormDefinition, f: Field, code: Any, data: dict[str, Any], item: dict[str, Any] | None) -> Any:
+    if not isinstance(code, str):
+        return code
+    parent = None
+    if f.parent is not None:
+        parent = item[f.parent] if item is not None and f.parent in item else data.get(f.parent)
+        if not isinstance(parent, str | int | None):
+            parent = repr(parent)
+    key = (id(form), f.id, code, parent)
+    hit = _labels.get(key)
+    if hit is not None:
+        return hit[1]
     found, _ = form.find_choice(f, code, data, item)
-    return found.label("zh") if found else code
+    label = found.label("zh") if found else code
+    if len(_labels) >= LABEL_CACHE:
+        _labels.clear()
+    _labels[key] = (form, label)
+    return label
 
 
 def beijing_time(utc: str) -> dt.datetime | str:

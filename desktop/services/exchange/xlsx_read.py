@@ -44,7 +44,9 @@ class _Parser:
     """Feeds XML to expat and collects finished elements through callbacks."""
 
     def __init__(self) -> None:
-        self.p = expat.ParserCreate(namespace_separator=" ")
+        # No namespace processing: a sheet written as usual names its elements plainly, and
+        # a prefixed one ("x:c") is read the same after the prefix is cut.
+        self.p = expat.ParserCreate()
         self.p.EntityDeclHandler = self._refuse
         self.p.StartElementHandler = self.start
         self.p.EndElementHandler = self.end
@@ -75,7 +77,7 @@ class _Parser:
 
 
 def _local(name: str) -> str:
-    return name.rsplit(" ", 1)[-1]
+    return name if ":" not in name else name.rsplit(":", 1)[-1]
 
 
 class _SheetParser(_Parser):
