@@ -19,6 +19,7 @@ from desktop.services.exchange.report import VerifyReport
 from desktop.services.exchange.sheets import sheet_csv_name
 from desktop.services.exchange.tables import Cell, Sheet, csv_text, xlsx_value
 from desktop.services.exchange.xlsx_read import Workbook, XCell, XlsxError
+from forms.cells import formula_safe
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 MAX_CSV_FIELD = 1 << 24
@@ -31,6 +32,8 @@ def excel_serial(value: dt.date | dt.datetime) -> float:
 
 
 def _xlsx_matches(expected: Cell, found: XCell | None) -> bool:
+    if isinstance(expected, str) and found is not None and found.kind == "s":
+        return found.text == formula_safe(expected)
     if expected is None:
         return found is None or (found.kind == "s" and found.text == "")
     if found is None or found.formula:
@@ -110,9 +113,8 @@ class SheetCheck:
         want_csv = expected if header else [csv_text(v) for v in expected]
         if csv_row is None:
             self.report.add(f"{self.csv_rel}:{n}", "缺少此行", "row is missing")
-        else:
-            width = max(len(csv_row), len(want_csv))
-            for col in range(width):
+        elif csv_row != want_csv:
+            for col in range(max(len(csv_row), len(want_csv))):
                 got = csv_row[col] if col < len(csv_row) else ""
                 want = want_csv[col] if col < len(want_csv) else ""
                 if got != want:
@@ -122,7 +124,7 @@ class SheetCheck:
         if cells is None:
             self.report.add(f"{self.xlsx_where}:{n}", "缺少此行", "row is missing")
             return
-        for col in sorted(set(cells) | set(range(len(expected)))):
+        for col in range(max(len(expected), max(cells, default=-1) + 1)):
             found = cells.get(col)
             want_cell = expected[col] if col < len(expected) else None
             if found is not None and found.formula:
