@@ -1,4 +1,5 @@
-"""The export streams: 20,000 records export under a data-size limit in a child process.
+"""The export and its verification stream: 20,000 records each under a data-size limit in a
+child process.
 
 The child unlocks the office first (the key derivation alone takes 64 MiB, and is not the
 export's), then resets its peak-memory mark, caps its data segment (``RLIMIT_DATA``) at what
@@ -16,7 +17,6 @@ import sys
 import textwrap
 
 from desktop.services.checking import RecordChecker
-from desktop.services.exchange.verify import verify_export
 from desktop.services.records import RecordService
 from tests.bench.exchange import _enterprise
 from tests.conftest import PASSPHRASE, ROOT
@@ -34,20 +34,27 @@ CHILD = textwrap.dedent("""
             if line.startswith(key + ":"):
                 return int(line.split()[1]) * 1024
 
-    office = Office.unlock(Path(sys.argv[1]), None, sys.argv[3])
-    registry = default_checker(office.paths.root).registry
+    from desktop.services.exchange.verify import verify_export
+
+    mode, folder, out = sys.argv[1:4]
+    if mode == "export":
+        office = Office.unlock(Path(folder), None, sys.argv[4])
+        registry = default_checker(office.paths.root).registry
     import xlsxwriter  # noqa: F401 - loaded before the mark, like everything else
     open("/proc/self/clear_refs", "w").write("5")  # reset the peak-RSS mark
     base = status("VmHWM")
     limit = status("VmData") + 64 * 2**20
     resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
-    list(export_office(office, registry, Path(sys.argv[2])))
+    if mode == "export":
+        list(export_office(office, registry, Path(out)))
+    else:
+        assert verify_export(Path(out)).ok
     print("RISE", status("VmHWM") - base)
 """)
 
 
-def export(office_dir, out) -> int:
-    run = subprocess.run([sys.executable, "-c", CHILD, str(office_dir), str(out), PASSPHRASE],
+def child(mode: str, office_dir, out) -> int:
+    run = subprocess.run([sys.executable, "-c", CHILD, mode, str(office_dir), str(out), PASSPHRASE],
                          capture_output=True, text=True, timeout=900, cwd=ROOT, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
     assert run.returncode == 0, run.stdout + run.stderr
     return int(run.stdout.rsplit("RISE", 1)[1].split()[0])
@@ -58,11 +65,12 @@ def fill(service: RecordService, start: int, stop: int) -> None:
         service.add_many("enterprise", [_enterprise(i) for i in range(first, min(stop, first + 5000))])
 
 
-def test_twenty_thousand_records_export_under_a_memory_limit(office, tmp_path):
+def test_twenty_thousand_records_export_and_verify_under_a_memory_limit(office, tmp_path):
     # Set-up, not what is measured: clean data saved without duplicate checks.
     fill(RecordService(office, RecordChecker()), 0, 20_000)
-    rise = export(office.paths.root, tmp_path / "big")
+    rise = child("export", office.paths.root, tmp_path / "big")
     manifest = json.loads((tmp_path / "big" / "manifest.json").read_text("utf-8"))
     assert manifest["counts"]["records"]["enterprise"] == 20_000
     assert rise < 48 * MIB, rise / MIB
-    assert verify_export(tmp_path / "big").ok
+    # Verification streams too (its cross-references go through an index on disk).
+    assert child("verify", office.paths.root, tmp_path / "big") < 48 * MIB
