@@ -72,6 +72,9 @@ def test_untouched_export_passes_anchored_on_a_machine_with_no_office(audited, t
     stranger.write_bytes(public_key_to_pem(generate_private_key().public_key()))
     refused = run_verify(copy, "--province-key", str(stranger), home=home)
     assert refused.returncode == 1 and "keys/enrollment.json" in refused.stderr
+    # A key that is neither a PEM file nor the id of a key in the export: a clear message.
+    nonsense = run_verify(copy, "--province-key", "0" * 64, home=home)
+    assert nonsense.returncode not in (0, 3) and "--province-key" in nonsense.stderr and "Traceback" not in nonsense.stderr
 
 
 def _synced_version(forger: Forger, record_prefix: str = "") -> dict:

@@ -45,9 +45,13 @@ def jsonl(folder: Path, rel: str, report: VerifyReport) -> Iterator[tuple[int, d
     except OSError:
         return  # reported as missing by the file check
     with fh:
-        for n, line in enumerate(fh, start=1):
+        n = 0
+        while line := fh.readline(MAX_LINE + 1):
+            n += 1
             if len(line) > MAX_LINE:
                 report.add(f"{rel}:{n}", "该行过长", "line too long")
+                while line and not line.endswith(b"\n"):  # skip the rest of it, a chunk at a time
+                    line = fh.readline(MAX_LINE)
                 continue
             try:
                 row = json.loads(line)
