@@ -225,7 +225,9 @@ def parse_cell(form: FormDefinition, f: Field, raw: Any, data: dict[str, Any], i
             return raw.isoformat()
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)  # a code typed as a number, e.g. a six-digit stock code
-    return str(raw).strip()
+    # Free text goes to the forms engine as it stands in the cell (the engine decides what
+    # to normalise), so an export's text comes back exactly; codes and the like are trimmed.
+    return str(raw) if f.type in ("text", "textarea") else str(raw).strip()
 
 
 def _code(form: FormDefinition, f: Field, text: str, data: dict[str, Any], item: dict[str, Any] | None) -> str:
