@@ -49,6 +49,7 @@ class Audited:
     device_private: Ed25519PrivateKey
     draft_id: str
     edited_id: str
+    province_dir: Path  # the province's data (copy it before changing anything)
 
     def copy(self, dest: Path) -> Path:
         shutil.copytree(self.export, dest)
@@ -103,7 +104,7 @@ def audited(tmp_path_factory: pytest.TempPathFactory):
         pem = root / "province-key.pem"
         pem.write_bytes(public_key_to_pem(public_key_from_b64(current["public_key"])))
         yield Audited(out, province_out, pem, keys["current_key_id"], first_key_id, root / "office",
-                      device_key(office), draft, ids[1])
+                      device_key(office), draft, ids[1], root / "province")
     finally:
         office.close()
         province.stop()

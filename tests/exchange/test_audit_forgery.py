@@ -17,7 +17,7 @@ import pytest
 from desktop.services.exchange.verify import verify_export
 from sync import dsse, merkle
 from sync.encoding import canonical_json, parse_json_object
-from sync.keys import generate_private_key, key_id, public_key_to_pem
+from sync.keys import generate_private_key, key_id, public_key_from_b64, public_key_to_pem
 from sync.protocol import (
     CHECKPOINT_TYPE,
     RECEIPT_TYPE,
@@ -30,6 +30,7 @@ from sync.protocol import (
 from sync.receipts import batch_hash
 from tests.conftest import ROOT
 from tests.exchange.forger import Forger
+from tests.sync.servers import ProvinceServer
 
 
 def run_verify(folder: Path, *args: str, home: Path) -> subprocess.CompletedProcess[str]:
@@ -245,3 +246,22 @@ def test_province_statements_cannot_be_rewritten(audited, tmp_path, rel):
     (folder / rel).write_bytes(canonical_json(envelope))
     Forger(folder, audited.device_private).sign()
     assert f"{rel}: " in verify_pinned(audited, folder)
+
+
+def test_a_province_key_rotated_after_the_last_sync_is_linked_by_the_province_export(audited, tmp_path):
+    province = ProvinceServer(tmp_path / "province")
+    shutil.copytree(audited.province_dir, province.data_dir)
+    province.cli("rotate-key")
+    newest = province.cli("key").strip()
+    province_export = tmp_path / "province-export"
+    province.cli("export", "--out", str(province_export))
+    published = json.loads((province_export / "province-keys.json").read_bytes())
+    pem = tmp_path / "newest.pem"
+    pem.write_bytes(public_key_to_pem(public_key_from_b64(
+        next(k["public_key"] for k in published["keys"] if k["key_id"] == newest))))
+    # The office never heard of the newest key: its export alone cannot link it.
+    alone = verify_export(audited.export, province_key=str(pem))
+    assert "keys/enrollment.json: enrollment is not signed by a trusted province key" in named(alone)
+    # The province's export carries the rotation statement, signed by both keys.
+    linked = verify_export(audited.export, province_key=str(pem), against=province_export)
+    assert linked.ok and linked.anchored, named(linked)

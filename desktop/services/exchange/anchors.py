@@ -128,13 +128,38 @@ def _candidates(folder: Path, enrollment: bytes | None, rotations: list) -> dict
     return keys
 
 
-def province_trust(folder: Path, pin: str | None, report: VerifyReport) -> Anchors:
+def _published_keys(province_export: Path | None, report: VerifyReport) -> tuple[list, dict[str, Ed25519PublicKey]]:
+    """The rotation statements and keys in a province export's ``province-keys.json``.
+
+    A province that rotated its key after the office last synced has statements the office
+    never saw; each is signed by both keys, so where it comes from does not matter.
+    """
+    if province_export is None:
+        return [], {}
+    rel = f"{province_export}/province-keys.json"
+    rotations, keys = [], {}
+    try:
+        published = parse_json_object((province_export / "province-keys.json").read_bytes())
+        for item in published.get("keys") or []:
+            key = public_key_from_b64(item["public_key"])
+            keys[key_id(key)] = key
+        for n, item in enumerate(published.get("rotations") or []):
+            envelope = dsse.parse(item)
+            rotations.append((f"{rel}:rotations[{n}]", envelope,
+                              ProvinceKeyRotation.from_json(parse_json_object(envelope.payload))))
+    except (OSError, ProtocolError, DecodeError, ValueError, KeyError, TypeError) as exc:
+        report.add(rel, f"省级公钥列表无法读取：{exc}", f"province key list unreadable: {exc}")
+    return rotations, keys
+
+
+def province_trust(folder: Path, pin: str | None, report: VerifyReport, province_export: Path | None = None) -> Anchors:
     """Start from the pinned key (or, unanchored, the key the enrollment names) and follow
-    the rotation statements it can verify."""
+    the rotation statements it can verify (the export's, and the province export's if given)."""
     anchors = Anchors()
     enrollment = _envelope_file(folder, "keys/enrollment.json")
-    rotations = _province_rotations(folder, report)
-    candidates = _candidates(folder, enrollment, rotations)
+    published, published_keys = _published_keys(province_export, report)
+    rotations = _province_rotations(folder, report) + published
+    candidates = {**published_keys, **_candidates(folder, enrollment, rotations)}
     root: Ed25519PublicKey | None
     if pin is not None:
         root = pinned_key(pin, candidates)

@@ -70,7 +70,7 @@ def verify_export(folder: Path, *, province_key: str | None = None, against: Pat
     manifest, manifest_bytes = _manifest(folder, report)
     if manifest is None:
         return report
-    anchors = province_trust(folder, province_key, report)
+    anchors = province_trust(folder, province_key, report, Path(against) if against is not None else None)
     check_enrollment(folder, anchors, manifest, report)
     _check_signature(folder, manifest_bytes, manifest, check_device_keys(folder, anchors, report), report)
     check_chain_head(folder, anchors, report)
