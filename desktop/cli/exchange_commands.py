@@ -98,6 +98,12 @@ def cmd_verify(args: argparse.Namespace) -> int:
         f"{checked.get('batches', 0)} batches and {checked.get('receipts', 0)} receipts agree; every table cell matches its record.",
     )
     _say_head(report)
+    filters = report.filters
+    if filters and (not filters.get("all_forms") or filters.get("since")):
+        forms = "、".join(str(f) for f in filters.get("forms") or [])  # type: ignore[attr-defined]
+        since = filters.get("since") or "—"
+        say(f"注意：这是筛选过的导出（表单：{forms}；修改日期不早于：{since}），其余记录不在其中。",
+            f"Note: a filtered export (forms: {forms}; changed on or after: {since}); other records are not in it.")
     if report.unsynced:
         sample = "、".join(report.unsynced_sample)
         say(f"尚未经省里确认的记录 {report.unsynced} 条（从未同步或同步后又修改）：{sample}",

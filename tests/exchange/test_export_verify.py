@@ -170,3 +170,14 @@ def test_workbook_is_laid_out_for_people(exported):
         column = next((i for i, h in enumerate(headers) if h.startswith(f.label("zh"))), None)
         values = [r[column] for r in rows if column is not None and r[column] is not None]
         assert all(hasattr(v, "year") for v in values), f.id
+
+
+def test_a_filtered_export_verifies_and_says_it_is_filtered(exported, tmp_path):
+    _, service = exported
+    out = tmp_path / "only-enterprises"
+    list(export_office(service.office, service.checker.registry, out, forms=["enterprise"], since="2000-01-01"))  # type: ignore[attr-defined]
+    report = verify_export(out)
+    assert report.ok and report.checked["history"] > 0
+    result = subprocess.run([sys.executable, "-m", "desktop.cli", "verify-export", str(out)], capture_output=True,
+                            text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 3 and "筛选过的导出（表单：enterprise；修改日期不早于：2000-01-01）" in result.stdout

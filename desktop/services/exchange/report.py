@@ -18,6 +18,8 @@ class VerifyReport:
     """The province key everything was checked against (pinned, or found in the folder)."""
     head: dict[str, object] | None = None
     """The province's chain-head statement: device, last sequence, province time."""
+    filters: dict[str, object] = field(default_factory=dict)
+    """The export's filters (forms, since): records outside them are not in it, by design."""
     unsynced: int = 0
     unsynced_sample: list[str] = field(default_factory=list)
 

@@ -167,6 +167,8 @@ def _registry(folder: Path, anchors: Anchors, scratch: Path, report: VerifyRepor
 def _check_records(folder: Path, manifest: dict[str, Any], registry: Registry, db: Any, report: VerifyReport) -> None:
     filters = manifest["filters"]
     forms = [f for f in filters.get("forms") or [] if isinstance(f, str)]
+    report.filters = {"forms": forms, "since": filters.get("since"),
+                      "all_forms": set(forms) >= {f.id for f in registry.forms()}}
     try:
         book: Workbook | None = Workbook(str(folder / WORKBOOK))
     except XlsxError as exc:
