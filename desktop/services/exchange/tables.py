@@ -5,7 +5,7 @@ labels (with the unit, e.g. "产值（万元）"); each repeat group becomes its
 record id. Cells hold what a person reads (choice labels, 是/否); ``parse_cell`` turns them
 back into the codes and numbers the forms engine takes.
 
-Text is written formula-safe (``forms.cells``): a leading ``=``, ``+``, ``-``, ``@``, tab or
+Text is written formula-safe (``forms.spreadsheet``): a leading ``=``, ``+``, ``-``, ``@``, tab or
 carriage return gets a quote, which ``parse_cell`` removes again, so nothing is lost. Dates
 are date cells; the last-change time is Beijing time and says so in its header.
 """
@@ -18,8 +18,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.services.records import STATUS_ZH
-from forms.cells import formula_safe, restore_cell
 from forms.model import Field, FormDefinition
+from forms.spreadsheet import formula_safe, restore_formula_safe
 
 RECORD_ID = "记录编号"
 ITEM_NO = "序号"
@@ -200,7 +200,7 @@ class CellError(ValueError):
 def parse_cell(form: FormDefinition, f: Field, raw: Any, data: dict[str, Any], item: dict[str, Any] | None = None) -> Any:
     """A cell back as the value the forms engine takes (None for an empty cell)."""
     if isinstance(raw, str):
-        raw = restore_cell(raw)
+        raw = restore_formula_safe(raw)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if f.type == "choice":

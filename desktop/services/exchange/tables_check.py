@@ -19,7 +19,7 @@ from desktop.services.exchange.report import VerifyReport
 from desktop.services.exchange.sheets import sheet_csv_name
 from desktop.services.exchange.tables import Cell, Sheet, csv_text, xlsx_value
 from desktop.services.exchange.xlsx_read import Workbook, XCell, XlsxError
-from forms.cells import formula_safe
+from forms.spreadsheet import formula_safe
 
 EXCEL_EPOCH = dt.datetime(1899, 12, 30)
 MAX_CSV_FIELD = 1 << 24
