@@ -22,6 +22,19 @@ from desktop.services.exchange.sheets import Workbook, sheet_csv_name
 from desktop.services.exchange.tables import group_rows, main_row, sheets_of
 from desktop.store.chain import entry_hash, genesis_hash
 from forms.canonical import canonical_json, content_hash
+from sync import dsse, merkle
+from sync.encoding import canonical_json as wire_json
+from sync.encoding import parse_json_object
+from sync.protocol import (
+    CHECKPOINT_TYPE,
+    RECEIPT_TYPE,
+    Accepted,
+    BatchPayload,
+    Checkpoint,
+    LogEntry,
+    Receipt,
+)
+from sync.receipts import batch_hash
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -114,3 +127,15 @@ class Forger:
         data = json.dumps(self.manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
         (self.folder / MANIFEST).write_bytes(data)
         (self.folder / SIGNATURE).write_bytes(self.key.sign(data))
+
+
+def forge_receipt(batch: bytes, key: Ed25519PrivateKey) -> bytes:
+    """A receipt for ``batch`` signed by ``key``, as a forger holding some other key would make it."""
+    payload = BatchPayload.from_json(parse_json_object(dsse.parse(batch).payload))
+    accepted = tuple(Accepted(v.version_id, v.record_id, v.content_hash, False) for v in payload.versions)
+    entry = LogEntry(payload.batch_id, payload.device_id, "340104", payload.sequence, batch_hash(batch),
+                     "2025-01-01T00:00:00.000000Z", accepted, ())
+    root = merkle.leaf_hash(entry.leaf())
+    checkpoint = dsse.sign(wire_json(Checkpoint("forged-log", 1, root.hex(), entry.received_at).to_json()),
+                           CHECKPOINT_TYPE, [key])
+    return dsse.sign_bytes(wire_json(Receipt(entry, 0, checkpoint, ()).to_json()), RECEIPT_TYPE, [key])

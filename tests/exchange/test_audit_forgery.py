@@ -15,21 +15,11 @@ from pathlib import Path
 import pytest
 
 from desktop.services.exchange.verify import verify_export
-from sync import dsse, merkle
+from sync import dsse
 from sync.encoding import canonical_json, parse_json_object
 from sync.keys import generate_private_key, key_id, public_key_from_b64, public_key_to_pem
-from sync.protocol import (
-    CHECKPOINT_TYPE,
-    RECEIPT_TYPE,
-    Accepted,
-    BatchPayload,
-    Checkpoint,
-    LogEntry,
-    Receipt,
-)
-from sync.receipts import batch_hash
 from tests.conftest import ROOT
-from tests.exchange.forger import Forger
+from tests.exchange.forger import Forger, forge_receipt
 from tests.sync.servers import ProvinceServer
 
 
@@ -102,17 +92,6 @@ def test_fresh_key_rebuild_is_refused(audited, tmp_path):
     assert f"version {target['version_id']}" in problems or target["version_id"] in problems
 
 
-def _forge_receipt(batch: bytes, key) -> bytes:
-    payload = BatchPayload.from_json(parse_json_object(dsse.parse(batch).payload))
-    accepted = tuple(Accepted(v.version_id, v.record_id, v.content_hash, False) for v in payload.versions)
-    entry = LogEntry(payload.batch_id, payload.device_id, "340104", payload.sequence, batch_hash(batch),
-                     "2025-01-01T00:00:00.000000Z", accepted, ())
-    root = merkle.leaf_hash(entry.leaf())
-    checkpoint = dsse.sign(canonical_json(Checkpoint("forged-log", 1, root.hex(), entry.received_at).to_json()),
-                           CHECKPOINT_TYPE, [key])
-    return dsse.sign_bytes(canonical_json(Receipt(entry, 0, checkpoint, ()).to_json()), RECEIPT_TYPE, [key])
-
-
 def test_changed_synced_record_with_a_receipt_forged_under_an_added_province_key(audited, tmp_path):
     folder = audited.copy(tmp_path / "f")
     forger = Forger(folder, audited.device_private)
@@ -129,7 +108,7 @@ def test_changed_synced_record_with_a_receipt_forged_under_an_added_province_key
     province_key = generate_private_key()
     (folder / "keys/province-3.pem").write_bytes(public_key_to_pem(province_key))
     receipt = sorted(folder.glob(f"sync/receipts/*-batch-{last.stem}.json"))[-1]
-    receipt.write_bytes(_forge_receipt(batch, province_key))
+    receipt.write_bytes(forge_receipt(batch, province_key))
     forger.sign()
     problems = verify_pinned(audited, folder)
     assert f"{receipt.relative_to(folder).as_posix()}: receipt is not signed by a trusted province key" in problems
@@ -163,6 +142,19 @@ def test_edited_table_cells_are_named_by_file_row_and_column(audited, tmp_path):
     problems = verify_pinned(audited, folder)
     assert f"records/enterprise.csv:3:{header[column]}: cell differs from the record" in problems
     assert ":2:记录编号: cell differs from the record" in problems and "records/records.xlsx[" in problems
+
+
+def test_files_an_export_never_writes_are_refused_even_when_listed(audited, tmp_path):
+    # Signed into the manifest by the office, a file nothing checks would read as part of
+    # the audited data: a second, different table, or a note claiming something.
+    folder = audited.copy(tmp_path / "f")
+    shutil.copy(folder / "records/enterprise.csv", folder / "records/enterprise.2024.csv")
+    (folder / "records/说明.txt").write_text("本导出已经省里核验", encoding="utf-8")
+    (folder / "sync/receipts/extra.json").write_bytes(b"{}")
+    Forger(folder, audited.device_private).sign()
+    problems = verify_pinned(audited, folder)
+    for rel in ("records/enterprise.2024.csv", "records/说明.txt", "sync/receipts/extra.json"):
+        assert f"{rel}: file is not part of an export" in problems, rel
 
 
 def test_older_version_shown_as_current(audited, tmp_path):

@@ -13,6 +13,7 @@ throw-away SQLite index on disk.
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,15 @@ from sync.errors import ProtocolError
 from sync.keys import key_id
 
 MAX_MANIFEST = 64 << 20
+# Every file an export writes outside records/ (whose files follow the forms it holds). A
+# file the manifest lists but nothing here checks would pass on the office's word alone.
+LAYOUT = re.compile(
+    r"keys/(?:device|device-enrolled|province-\d+)\.pem"
+    r"|keys/(?:enrollment|device-rotation-\d{6,}|province-rotation-\d+)\.json"
+    r"|history/(?:versions|chain)\.jsonl"
+    r"|sync/(?:batches/\d{6,}|receipts/\d{6,}-batch-\d{6,}|updates/\d{6,}|checkpoint|chain-head)\.json"
+    r"|sync/consistency\.jsonl"
+)
 
 __all__ = ["PinError", "VerifyReport", "verify_export"]
 
@@ -86,7 +96,8 @@ def verify_export(folder: Path, *, province_key: str | None = None, against: Pat
         report.checked["history"] = seq
         if manifest.get("history_head") != {"seq": seq, "hash": digest}:
             report.add("manifest.json", "清单记载的历史末端与历史链不符", "the manifest's history head differs from the history chain")
-        _check_records(folder, manifest, registry, db, report)
+        record_files = _check_records(folder, manifest, registry, db, report)
+        _check_layout(manifest, record_files, report)
         check_sync(folder, anchors, db, report)
         _unsynced(db, report)
         if against is not None:
@@ -164,7 +175,16 @@ def _registry(folder: Path, anchors: Anchors, scratch: Path, report: VerifyRepor
     return load_registry(published_dir(scratch))
 
 
-def _check_records(folder: Path, manifest: dict[str, Any], registry: Registry, db: Any, report: VerifyReport) -> None:
+def _check_layout(manifest: dict[str, Any], record_files: set[str], report: VerifyReport) -> None:
+    for rel in sorted(manifest["files"]):
+        if rel not in record_files and not LAYOUT.fullmatch(rel):
+            report.add(rel, "导出格式中没有此文件：清单虽列出，却无从核对其内容",
+                       "file is not part of an export: listed in the manifest, but nothing can check its content")
+
+
+def _check_records(folder: Path, manifest: dict[str, Any], registry: Registry, db: Any,
+                   report: VerifyReport) -> set[str]:
+    """Check records, tables and counts; return the files under records/ that were checked."""
     filters = manifest["filters"]
     forms = [f for f in filters.get("forms") or [] if isinstance(f, str)]
     report.filters = {"forms": forms, "since": filters.get("since"),
@@ -176,9 +196,10 @@ def _check_records(folder: Path, manifest: dict[str, Any], registry: Registry, d
         book = None
     seen: dict[str, int] = {}
     expected_sheets: set[str] = set()
+    checked = {WORKBOOK}
     try:
         for form_id in forms:
-            seen[form_id] = _check_form(folder, form_id, registry, book, db, expected_sheets, report)
+            seen[form_id] = _check_form(folder, form_id, registry, book, db, expected_sheets, checked, report)
     finally:
         if book is not None:
             for name in sorted(set(book.sheets) - expected_sheets):
@@ -186,10 +207,12 @@ def _check_records(folder: Path, manifest: dict[str, Any], registry: Registry, d
             book.close()
     counts = (manifest.get("counts") or {}).get("records") or {}
     check_record_counts(db, forms, filters.get("since"), seen, counts, report)
+    return checked
 
 
 def _check_form(folder: Path, form_id: str, registry: Registry, book: Workbook | None, db: Any,
-                expected_sheets: set[str], report: VerifyReport) -> int:
+                expected_sheets: set[str], checked: set[str], report: VerifyReport) -> int:
+    checked.add(f"records/{form_id}.jsonl")
     try:
         latest = registry.form(form_id)
     except UnknownForm:
@@ -198,6 +221,7 @@ def _check_form(folder: Path, form_id: str, registry: Registry, book: Workbook |
     sheets = sheets_of(latest)
     expected_sheets.update(s.name for s in sheets)
     checks = [SheetCheck(folder, book, form_id, s, report) for s in sheets]
+    checked.update(c.csv_rel for c in checks)
     n = 0
     for line, row in jsonl(folder, f"records/{form_id}.jsonl", report):
         n += 1
