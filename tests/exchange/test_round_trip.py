@@ -22,7 +22,8 @@ from tests.conftest import PASSPHRASE
 from tests.exchange.records_strategy import record
 from tests.office.conftest import enterprise
 
-EXAMPLES = int(os.environ.get("ROUND_TRIP_EXAMPLES", "200"))
+# Examples per form: 30 by default, 210 round trips across the 7 forms.
+PER_FORM = max(1, -(-int(os.environ.get("ROUND_TRIP_EXAMPLES", "210")) // 7))
 REGISTRY = default_checker(None).registry
 FORMS = [f.id for f in REGISTRY.forms()]
 _serial = itertools.count(1000)
@@ -58,29 +59,33 @@ def _save(service: RecordService, form_id: str, data: dict) -> dict | None:
     return None
 
 
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.data_too_large])
-@given(st.data())
-def test_export_then_import_gives_the_same_records(offices, data):
+@pytest.mark.parametrize("form_id", FORMS)
+def test_export_then_import_gives_the_same_records(offices, form_id):
     root, source, target = offices
-    form_id = data.draw(st.sampled_from(FORMS))
     form = REGISTRY.form(form_id)
-    drawn = data.draw(record(form, example(form_id) or {}))
-    since = utc_now()
-    saved = _save(source, form_id, drawn)
-    if saved is None:
-        return
-    out = root / f"export-{next(_serial)}"
-    list(export_office(source.office, REGISTRY, out, forms=[form_id], since=since))
-    before = {r["record_id"] for r in target.query(form=form_id, limit=10**6)}
-    last = list(import_workbook(target, REGISTRY, out / WORKBOOK))[-1]
-    assert not last.problems, [(p.sheet, p.row, p.column, p.message) for p in last.problems]
-    new = [r["record_id"] for r in target.query(form=form_id, limit=10**6) if r["record_id"] not in before]
-    assert len(new) == 1
-    assert canonical_json(target.current_data(new[0])) == canonical_json(saved)
+    done = 0
 
+    @settings(max_examples=PER_FORM, deadline=None, derandomize=True, database=None,
+              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+    @given(st.data())
+    def round_trip(data: st.DataObject) -> None:
+        nonlocal done
+        drawn = data.draw(record(form, example(form_id) or {}))
+        since = utc_now()
+        saved = _save(source, form_id, drawn)
+        if saved is None:
+            return
+        out = root / f"export-{next(_serial)}"
+        list(export_office(source.office, REGISTRY, out, forms=[form_id], since=since))
+        before = {r["record_id"] for r in target.query(form=form_id, limit=10**6)}
+        last = list(import_workbook(target, REGISTRY, out / WORKBOOK))[-1]
+        assert not last.problems, [(p.sheet, p.row, p.column, p.message) for p in last.problems]
+        new = [r["record_id"] for r in target.query(form=form_id, limit=10**6) if r["record_id"] not in before]
+        assert len(new) == 1
+        assert canonical_json(target.current_data(new[0])) == canonical_json(saved)
+        done += 1
 
-def test_enough_examples_across_every_form():
-    # The property above draws its form first; at 200 examples every form is drawn many times.
-    assert EXAMPLES >= 200 or os.environ.get("ROUND_TRIP_EXAMPLES")
-    assert len(FORMS) == 7
+    round_trip()
+    # Only records the engine accepted make a round trip; across the 7 forms that is at
+    # least 200 (hypothesis runs derandomized, so this count is the same every run).
+    assert done >= PER_FORM - 1, done
