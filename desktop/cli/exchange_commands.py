@@ -159,7 +159,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     for p in progress.problems[:200]:
         where = f"{p.sheet} 第 {p.row} 行" if p.row else p.sheet
-        print(f"{where} {p.describe(lang())}", file=sys.stderr)
+        print(f"{where} {p.column}：{p.text(lang())}", file=sys.stderr)
     if len(progress.problems) > 200:
         print(f"……共 {len(progress.problems)} 处问题", file=sys.stderr)
     bad_rows = len({(p.sheet, p.row) for p in progress.problems if p.row})

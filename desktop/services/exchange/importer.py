@@ -49,17 +49,6 @@ class RowProblem:
     def text(self, lang: str = "zh") -> str:
         return self.message_en if lang == "en" and self.message_en else self.message
 
-    def describe(self, lang: str = "zh") -> str:
-        """Column and message, naming the field once: the forms engine's messages often
-        start with the field's label already ("统一社会信用代码：…")."""
-        text = self.text(lang)
-        if not self.column:
-            return text
-        label = self.column.split("（")[0].split(" (")[0]
-        if text.startswith((f"{label}：", f"{label}:", f"{self.column}：", f"{self.column}:")):
-            return text
-        return f"{self.column}：{text}" if lang == "zh" else f"{self.column}: {text}"
-
 
 @dataclass
 class ImportProgress:
@@ -241,7 +230,7 @@ def _write_report(source: Path, problems: list[RowProblem], target: Path) -> Non
     """
     by_cell: dict[tuple[str, int], list[str]] = {}
     for p in problems:
-        by_cell.setdefault((p.sheet, p.row), []).append(p.describe())
+        by_cell.setdefault((p.sheet, p.row), []).append(f"{p.column}：{p.message}" if p.column else p.message)
     red = PatternFill("solid", fgColor="FFC7CE")
     book = Workbook(write_only=True)
     with open_workbook(source) as reader:
