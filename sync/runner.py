@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sync import dsse
+from sync.chainhead import ChainHead
 from sync.client import ProvinceClient, VerifiedReceipt
 from sync.encoding import parse_json_object
 from sync.errors import Cancelled, InvalidReply, NotFound, SequenceGap
@@ -30,7 +31,7 @@ class SyncProgress:
 
     step: str
     """config | key_rotation | batch_built | sending | receipt_received | receipt_saved |
-    recovering | pulling | updates_applied | done"""
+    recovering | pulling | updates_applied | chain_head | done"""
     done: int
     total: int
     sequence: int | None = None
@@ -145,9 +146,29 @@ class _Run:
                                    "it lost entries (restored from a backup?)") from None
             if not verify_consistency(small, large, proof):
                 raise InvalidReply("the province's log is not an extension of the one seen before")
+            # Kept with both signed tree heads, so an auditor can check the same offline.
             if large is old:
+                self.store.save_consistency(new_envelope, previous, proof)
                 return
+            self.store.save_consistency(previous, new_envelope, proof)
         self.store.save_checkpoint(new_envelope)
+
+    def confirm_chain_head(self) -> ChainHead:
+        """Ask the province where this device's chain ends and keep its signed statement.
+
+        Asked last, once everything is sent and pulled, so the statement covers the whole
+        sync; a province whose chain for this device ends elsewhere than the office's is
+        refused (nothing is kept), as is a log that is not an extension of the one seen.
+        """
+        self.emit("chain_head")
+        head, checkpoint, body = self.client.chain_head(self.store.history_head())
+        sequence, previous = self.store.next_batch_position()
+        if (head.last_sequence, head.last_batch_hash) != (sequence - 1, previous):
+            raise InvalidReply(f"the province says this device's chain ends at sequence "
+                               f"{head.last_sequence}; this office's ends at {sequence - 1}")
+        self.check_log(checkpoint, head.checkpoint.to_bytes())
+        self.store.save_chain_head(body)
+        return head
 
     def recover(self, batch: StoredBatch, gap: SequenceGap) -> None:
         """Bring the office's chain back in line with the province's, or give up loudly."""
@@ -223,5 +244,6 @@ def run_sync(
     run.send_outbox(config.max_batch_versions, config.max_body_bytes)
     if pull:
         run.pull()
+    run.confirm_chain_head()
     run.emit("done")
     return run.summary
