@@ -8,13 +8,14 @@ TEST_STAMP := $(VENV)/.installed-test
 # Debian packages the app and the test suite need: Qt's runtime libraries, a CJK font
 # for rendering Chinese, Xvfb/xdotool/ImageMagick/strace to start the frozen app on a
 # virtual screen (screenshot, no network at start), PostgreSQL for the province's
-# production database, LibreOffice to read exports back in tests, and Chromium with its
-# WebDriver for the province console's browser tests and screenshots.
+# production database, LibreOffice to read exports back in tests, openssl and jq to follow the
+# auditor's guide by hand, and Chromium with its WebDriver for the province console's browser
+# tests and screenshots.
 SYSTEM_PACKAGES_RUN := libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3 \
 	libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 \
 	libxcb-render-util0 libxcb-image0 fonts-noto-cjk
 SYSTEM_PACKAGES_TEST := $(SYSTEM_PACKAGES_RUN) xvfb xauth xdotool imagemagick strace postgresql libreoffice-calc-nogui \
-	chromium chromium-driver
+	openssl jq chromium chromium-driver
 
 .PHONY: run test lint bench fuzz screenshots console-screenshots console-assets translations package package-test clean system-run system-test
 

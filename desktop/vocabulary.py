@@ -33,6 +33,7 @@ SYNC_STEPS: dict[str, Words] = {
     "recovering": ("正在与省里核对批次序号", "Realigning batch numbers with the province"),
     "pulling": ("正在获取更新", "Fetching updates"),
     "updates_applied": ("更新已应用", "Updates applied"),
+    "chain_head": ("正在取得省里对已收数据的签名确认", "Getting the province's confirmation of what it holds"),
     "done": ("完成", "Done"),
 }
 

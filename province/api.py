@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from province import api_models as m
-from province import batches, enrollment, freshness, log, signing, updates
+from province import batches, chain_heads, enrollment, freshness, log, signing, updates
 from province.clock import utc_now
 from province.context import Province
 from sync.compact import BATCH_TYPES
@@ -131,6 +131,16 @@ async def rotate(request: Request) -> JSONResponse:
     body = await request.body()
     return JSONResponse(await run_in_threadpool(enrollment.rotate_device_key,
                                                 _province(request), body))
+
+
+@router.post("/v1/devices/chain-head", tags=["batches"],
+             summary="The province's signed statement of where the device's chain ends",
+             openapi_extra=m.envelope_body("chain-head-request envelope signed by the device key"),
+             responses={200: {"model": m.Envelope, "description": "chain-head envelope"},
+                        **m.errors(400, 401, 403, 413, 415, 429, 503)})
+async def chain_head(request: Request) -> Response:
+    body = await request.body()
+    return _raw(await run_in_threadpool(chain_heads.chain_head, _province(request), body))
 
 
 @router.get("/v1/province/keys", tags=["keys"], response_model=m.ProvinceKeys,

@@ -17,6 +17,13 @@ from functools import partial
 from typing import Any
 
 from sync import dsse
+from sync.chainhead import (
+    CHAIN_HEAD_REQUEST_TYPE,
+    ChainHead,
+    ChainHeadRequest,
+    HistoryHead,
+    verify_chain_head,
+)
 from sync.control import (
     ENROLLMENT_REQUEST_TYPE,
     ENROLLMENT_TYPE,
@@ -183,7 +190,7 @@ class ProvinceClient:
         device_key: Ed25519PrivateKey | None = None,
         options: TransportOptions | None = None,
         cancel: threading.Event | None = None,
-        on_new_province_keys: Callable[[list[str]], None] | None = None,
+        on_new_province_keys: Callable[[list[str], list[bytes]], None] | None = None,
     ) -> None:
         self.transport = Transport(endpoint, options, cancel=cancel)
         self.trust = trust
@@ -209,7 +216,8 @@ class ProvinceClient:
         """Fetch the province's key rotation announcements and trust verified successors.
 
         Returns the key ids newly trusted; ``on_new_province_keys`` gets the full trusted list
-        (base64) so the office can persist it.
+        (base64) and the verified rotation statements, so the office can persist both (an
+        audit export carries the statements, which lead from the pinned key to the others).
         """
         reply = _json(self.transport.request("GET", "/v1/province/keys").body)
         rotations = reply.get("rotations") if isinstance(reply, dict) else None
@@ -217,7 +225,7 @@ class ProvinceClient:
             raise InvalidReply("province keys reply has no rotations list")
         added = self.trust.extend(rotations)
         if added and self.on_new_province_keys is not None:
-            self.on_new_province_keys(self.trust.public_keys_b64())
+            self.on_new_province_keys(self.trust.public_keys_b64(), self.trust.rotations)
         return added
 
     def _with_trust(self, check: Callable[[], Any]) -> Any:
@@ -331,6 +339,22 @@ class ProvinceClient:
             raise InvalidReply(f"update: {exc}") from None
         return SignedUpdate(update.update_id, update.kind, update.audience, update.published_at,
                             update.body, envelope.to_bytes())
+
+    def chain_head(self, history: HistoryHead) -> tuple[ChainHead, Checkpoint, bytes]:
+        """The province's signed statement of this device's chain head, with its checkpoint.
+
+        ``history`` is the office's history head, which the province signs back as reported.
+        """
+        if self.device_id is None or self.device_key is None:
+            raise ValueError("asking for the chain head needs an enrolled device")
+        request = ChainHeadRequest(self.device_id, history, str(uuid.uuid4()))
+        body = dsse.sign_bytes(canonical_json(request.to_json()), CHAIN_HEAD_REQUEST_TYPE,
+                               [self.device_key])
+        reply = self.transport.request("POST", "/v1/devices/chain-head", body=body).body
+        head, checkpoint = self._with_trust(lambda: verify_chain_head(reply, self.trust.lookup))
+        if head.device_id != self.device_id or head.history != history:
+            raise InvalidReply("chain head is for another device or another history head")
+        return head, checkpoint, reply
 
     # -- keys -------------------------------------------------------------------------
     def rotate_device_key(self, statement: bytes) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from sync import dsse
+from sync.chainhead import HistoryHead
 from sync.compact import BATCH_TYPES, batch_payload
 from sync.control import DEVICE_KEY_ROTATION_TYPE, DeviceKeyRotation
 from sync.encoding import canonical_json
@@ -114,8 +115,9 @@ class OfficeSyncStore(Protocol):
         """Trusted province public keys (base64): the pinned one plus verified successors."""
         ...
 
-    def trust_province_keys(self, keys: list[str]) -> None:
-        """Persist the full list of trusted province keys after a verified rotation."""
+    def trust_province_keys(self, keys: list[str], rotations: Sequence[bytes] = ()) -> None:
+        """Persist the full list of trusted province keys after a verified rotation, and the
+        verified rotation statements that lead to them (kept for audit exports)."""
         ...
 
     def pending_count(self) -> int:
@@ -156,6 +158,18 @@ class OfficeSyncStore(Protocol):
 
     def save_checkpoint(self, envelope: bytes) -> None:
         """Remember the newest signed checkpoint seen."""
+        ...
+
+    def save_consistency(self, older: bytes, newer: bytes, proof: list[str]) -> None:
+        """Keep a verified consistency proof between two signed checkpoints (envelope bytes)."""
+        ...
+
+    def history_head(self) -> HistoryHead:
+        """The office's own history head (last entry and its hash), reported to the province."""
+        ...
+
+    def save_chain_head(self, envelope: bytes) -> None:
+        """Keep the newest verified chain-head statement (envelope bytes)."""
         ...
 
     def rebase(self, next_sequence: int, previous_batch_hash: str | None) -> None:

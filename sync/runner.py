@@ -14,6 +14,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from sync.chainhead import ChainHead
 from sync.client import ProvinceClient, VerifiedReceipt
 from sync.compact import BATCH_TYPES
 from sync.control import ServerConfig
@@ -32,7 +33,7 @@ class SyncProgress:
 
     step: str
     """config | key_rotation | batch_built | sending | receipt_received | receipt_saved |
-    recovering | pulling | updates_applied | done"""
+    recovering | pulling | updates_applied | chain_head | done"""
     done: int
     total: int
     sequence: int | None = None
@@ -56,6 +57,9 @@ class SyncSummary:
 
 
 ProgressCallback = Callable[[SyncProgress], None]
+# The newest checkpoint's envelope, and the consistency proof that showed it (older and newer
+# envelope, proof), when one was needed.
+LogStep = tuple[bytes, tuple[bytes, bytes, list[str]] | None]
 
 
 class _Run:
@@ -98,7 +102,7 @@ class _Run:
         max_bytes = batch_bytes(config)
         waiting = self.store.unacknowledged_batches()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-send") as sender:
-            flight: tuple[StoredBatch, Future[tuple[VerifiedReceipt, bytes]]] | None = None
+            flight: tuple[StoredBatch, Future[tuple[VerifiedReceipt, LogStep]]] | None = None
             while True:
                 self.check_cancel()
                 if not waiting:
@@ -118,15 +122,15 @@ class _Run:
                     waiting = self.store.unacknowledged_batches()
                     continue
                 if waiting and not self.client.cancel.is_set():
-                    flight = self.send(sender, waiting.pop(0), newest)
+                    flight = self.send(sender, waiting.pop(0), newest[0])
                 self.record(batch, result, newest)
 
     def send(self, sender: ThreadPoolExecutor, batch: StoredBatch, known: bytes | None
-             ) -> tuple[StoredBatch, Future[tuple[VerifiedReceipt, bytes]]]:
+             ) -> tuple[StoredBatch, Future[tuple[VerifiedReceipt, LogStep]]]:
         self.emit("sending", batch.sequence)
         return batch, sender.submit(self.exchange, batch, known)
 
-    def exchange(self, batch: StoredBatch, known: bytes | None) -> tuple[VerifiedReceipt, bytes]:
+    def exchange(self, batch: StoredBatch, known: bytes | None) -> tuple[VerifiedReceipt, LogStep]:
         """Send a batch, verify the receipt and that the log extends ``known``: network and
         checks only (the office's store is written on its own thread, in ``record``)."""
         result = self.client.send_batch(batch.envelope)
@@ -152,7 +156,7 @@ class _Run:
         self.emit("batch_built", batch.sequence)
         return batch
 
-    def record(self, batch: StoredBatch, result: VerifiedReceipt, newest: bytes | None = None) -> None:
+    def record(self, batch: StoredBatch, result: VerifiedReceipt, newest: LogStep | None = None) -> None:
         """Store a verified receipt (and the newest checkpoint) and count it."""
         self.emit("receipt_received", batch.sequence)
         if newest is None:
@@ -170,7 +174,7 @@ class _Run:
         )
         self.emit("receipt_saved", batch.sequence)
 
-    def newer_checkpoint(self, known: bytes | None, new: Checkpoint, new_envelope: bytes) -> bytes:
+    def newer_checkpoint(self, known: bytes | None, new: Checkpoint, new_envelope: bytes) -> LogStep:
         """The newer of the known checkpoint and ``new``, once the province proved the larger
         tree extends the smaller; refuse a province whose log is not an extension of the one
         this office saw before.
@@ -179,10 +183,10 @@ class _Run:
         asked for whichever of the two trees is smaller.
         """
         if known is None:
-            return new_envelope
+            return new_envelope, None
         old = verify_checkpoint(known, self.client.trust.lookup)
         if old == new:
-            return known
+            return known, None
         small, large = sorted((old, new), key=lambda c: c.tree_size)
         try:
             proof = self.client.consistency_proof(small.tree_size, large.tree_size)
@@ -191,9 +195,15 @@ class _Run:
                                "it lost entries (restored from a backup?)") from None
         if not verify_consistency(small, large, proof):
             raise InvalidReply("the province's log is not an extension of the one seen before")
-        return known if large is old else new_envelope
+        # The proof is kept with both signed tree heads, so an auditor can check it offline.
+        if large is old:
+            return known, (new_envelope, known, proof)
+        return new_envelope, (known, new_envelope, proof)
 
-    def remember(self, envelope: bytes) -> None:
+    def remember(self, step: LogStep) -> None:
+        envelope, proven = step
+        if proven is not None:
+            self.store.save_consistency(*proven)
         if envelope != self.checkpoint:
             self.store.save_checkpoint(envelope)
             self.checkpoint = envelope
@@ -201,6 +211,23 @@ class _Run:
     def check_log(self, new: Checkpoint, new_envelope: bytes) -> None:
         """Refuse a province whose log is not an extension of the one seen before; keep the newer."""
         self.remember(self.newer_checkpoint(self.checkpoint, new, new_envelope))
+
+    def confirm_chain_head(self) -> ChainHead:
+        """Ask the province where this device's chain ends and keep its signed statement.
+
+        Asked last, once everything is sent and pulled, so the statement covers the whole
+        sync; a province whose chain for this device ends elsewhere than the office's is
+        refused (nothing is kept), as is a log that is not an extension of the one seen.
+        """
+        self.emit("chain_head")
+        head, checkpoint, body = self.client.chain_head(self.store.history_head())
+        sequence, previous = self.store.next_batch_position()
+        if (head.last_sequence, head.last_batch_hash) != (sequence - 1, previous):
+            raise InvalidReply(f"the province says this device's chain ends at sequence "
+                               f"{head.last_sequence}; this office's ends at {sequence - 1}")
+        self.check_log(checkpoint, head.checkpoint.to_bytes())
+        self.store.save_chain_head(body)
+        return head
 
     def recover(self, batch: StoredBatch, gap: SequenceGap) -> None:
         """Bring the office's chain back in line with the province's, or give up loudly."""
@@ -285,5 +312,6 @@ def run_sync(
     run.send_outbox(config)
     if pull:
         run.pull()
+    run.confirm_chain_head()
     run.emit("done")
     return run.summary

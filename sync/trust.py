@@ -22,6 +22,8 @@ class ProvinceTrust:
 
     def __init__(self, keys: Iterable[Ed25519PublicKey | str]) -> None:
         self.keys: dict[str, Ed25519PublicKey] = {}
+        self.rotations: list[bytes] = []
+        """Every rotation statement verified by :meth:`extend` (canonical envelope bytes)."""
         for key in keys:
             public = public_key_from_b64(key) if isinstance(key, str) else key
             self.keys[key_id(public)] = public
@@ -69,5 +71,7 @@ class ProvinceTrust:
                 if body.new_key_id not in self.keys:
                     self.keys[body.new_key_id] = new
                     added.append(body.new_key_id)
+                if envelope.to_bytes() not in self.rotations:
+                    self.rotations.append(envelope.to_bytes())
                 progress = True
         return added

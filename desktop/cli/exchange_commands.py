@@ -5,9 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from desktop.cli.common import common_options, lang, open_office, record_checker, say
 from desktop.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from desktop.services.exchange.verify import VerifyReport
 
 # The exchange services (openpyxl) are imported by the command that runs, not at start-up:
 # every other command would pay for them.
@@ -22,6 +26,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=cmd_export)
     p = sub.add_parser("verify-export", help="check an export offline (no database, no passphrase)")
     p.add_argument("folder", type=Path)
+    p.add_argument("--province-key", metavar="PEM_OR_KEY_ID",
+                   help="the province's public key (PEM file) or key id, as the province publishes it")
+    p.add_argument("--against", type=Path, metavar="PROVINCE_EXPORT",
+                   help="the province's export folder (anhui-province export) to cross-check the batches with")
     p.set_defaults(handler=cmd_verify)
 
 
@@ -65,21 +73,70 @@ def _date(text: str) -> str:
         raise InvalidInput(f"日期“{text}”格式不对，应为 YYYY-MM-DD。", f"'{text}' is not a date (YYYY-MM-DD).") from None
 
 
-def cmd_verify(args: argparse.Namespace) -> int:
-    from desktop.services.exchange.verify import verify_export
+# Exit codes of verify-export: a pass anchored in the province's key, a failure, and a
+# pass that trusted a key found in the folder (the auditor must still compare its id).
+VERIFIED, FAILED, UNANCHORED = 0, 1, 3
 
-    report = verify_export(args.folder)
-    if report.ok:
-        checked = report.checked
-        say(
-            f"核验通过：{checked.get('files', 0)} 个文件、{checked.get('versions', 0)} 个版本、{checked.get('history', 0)} 条历史、{checked.get('receipts', 0)} 份回执均与签名清单一致。",
-            f"Verified: {checked.get('files', 0)} files, {checked.get('versions', 0)} versions, {checked.get('history', 0)} history entries and {checked.get('receipts', 0)} receipts match the signed manifest.",
-        )
-        return 0
-    for where, zh, en in report.problems:
-        print(f"{where}: {zh if lang() == 'zh' else en}", file=sys.stderr)
-    say(f"核验未通过：发现 {len(report.problems)} 处问题。", f"Verification FAILED: {len(report.problems)} problem(s).")
-    return 1
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from desktop.services.exchange.verify import PinError, verify_export
+
+    try:
+        report = verify_export(args.folder, province_key=args.province_key, against=args.against)
+    except PinError:
+        raise InvalidInput(
+            f"--province-key “{args.province_key}”不是可读的 Ed25519 公钥（PEM 文件），也不是导出中任何省级公钥的编号。",
+            f"--province-key '{args.province_key}' is neither a readable Ed25519 public key (PEM file) nor the id of a province key in the export.",
+        ) from None
+    if not report.ok:
+        for where, zh, en in report.problems:
+            print(f"{where}: {zh if lang() == 'zh' else en}", file=sys.stderr)
+        if report.more_problems:
+            print(f"…… +{report.more_problems}", file=sys.stderr)
+        n = len(report.problems) + report.more_problems
+        say(f"核验未通过：发现 {n} 处问题。", f"Verification FAILED: {n} problem(s).")
+        return FAILED
+    checked = report.checked
+    say(
+        f"核验通过：{checked.get('files', 0)} 个文件、{checked.get('versions', 0)} 个版本、{checked.get('history', 0)} 条历史、"
+        f"{checked.get('batches', 0)} 个批次、{checked.get('receipts', 0)} 份回执均一致，表格与记录逐格相符。",
+        f"Verified: {checked.get('files', 0)} files, {checked.get('versions', 0)} versions, {checked.get('history', 0)} history entries, "
+        f"{checked.get('batches', 0)} batches and {checked.get('receipts', 0)} receipts agree; every table cell matches its record.",
+    )
+    _say_head(report)
+    filters = report.filters
+    if filters and (not filters.get("all_forms") or filters.get("since")):
+        forms = "、".join(str(f) for f in filters.get("forms") or [])  # type: ignore[attr-defined]
+        since = filters.get("since") or "—"
+        say(f"注意：这是筛选过的导出（表单：{forms}；修改日期不早于：{since}），其余记录不在其中。",
+            f"Note: a filtered export (forms: {forms}; changed on or after: {since}); other records are not in it.")
+    if report.unsynced:
+        sample = "、".join(report.unsynced_sample)
+        say(f"尚未经省里确认的记录 {report.unsynced} 条（从未同步或同步后又修改）：{sample}",
+            f"{report.unsynced} records not confirmed by the province (never synced, or changed since): {', '.join(report.unsynced_sample)}")
+    if args.against is not None:
+        say(f"与省级导出比对：省里持有本设备的 {checked.get('province_batches', 0)} 个批次全部在本导出中，逐字节相同。",
+            f"Against the province's export: all {checked.get('province_batches', 0)} batches it holds for this device are here, byte for byte.")
+    if report.anchored:
+        say(f"信任起点：省级公钥 {report.trusted_key_id}。", f"Anchored in province key {report.trusted_key_id}.")
+        return VERIFIED
+    if report.trusted_key_id is None:
+        say("未锚定：导出中没有省里签发的内容（本设备从未登记或同步），完整性只能由办公室自述。",
+            "UNANCHORED: nothing in this export is signed by the province (never enrolled or synced); completeness rests on the office's word.")
+    elif not args.province_key:
+        say(f"未锚定：信任的是导出中登记回执所载的省级公钥 {report.trusted_key_id}。请向省里核对此编号，或用 --province-key 指定省里公布的公钥再核验。",
+            f"UNANCHORED: trusted the province key named in the export's enrollment, {report.trusted_key_id}. Compare this id with the one the province publishes, or pass --province-key.")
+    else:
+        say("未锚定：本设备从未与省里同步，省里尚未确认任何内容。", "UNANCHORED: this device never synced; the province has confirmed nothing yet.")
+    return UNANCHORED
+
+
+def _say_head(report: VerifyReport) -> None:
+    head = report.head
+    if head is None:
+        return
+    say(f"完整性：截至最后一次同步（省里时间 {head['issued_at']}），省里收到本设备的第 1–{head['last_sequence']} 批，全部在本导出中。",
+        f"Complete up to the last sync at {head['issued_at']} (province time): batches 1–{head['last_sequence']} the province received from this device are all here.")
 
 
 def register_import(sub: argparse._SubParsersAction) -> None:

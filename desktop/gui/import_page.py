@@ -103,6 +103,7 @@ class ImportPage(QWidget):
         self.result: ImportProgress | None = None
         self.preview: list[SheetPreview] | None = None
         self.preview_task: Task | None = None
+        self.preview_cancel: threading.Event | None = None
 
         # -- the template, first ----------------------------------------------------------
         templates = QGroupBox(self.tr("1. Start from a template"), objectName="templateBox")
@@ -208,7 +209,9 @@ class ImportPage(QWidget):
         registry = self.session.registry
         self.preview_note.setText(self.tr("Reading {name}…").format(name=path.name))
         # A workbook chosen while another is still being read wins: the older result is dropped.
-        task = Task(lambda: preview_workbook(registry, path), self)
+        self._stop_preview()
+        cancel = self.preview_cancel = threading.Event()
+        task = Task(lambda: preview_workbook(registry, path, cancel=cancel), self)
 
         def shown(sheets: list[SheetPreview]) -> None:
             if self.preview_task is task:
@@ -220,7 +223,14 @@ class ImportPage(QWidget):
 
         self.preview_task = task.success(shown).failure(failed).start()
 
+    def _stop_preview(self) -> None:
+        # The reading of a workbook no longer wanted stops at its next row, freeing the pool.
+        if self.preview_cancel is not None:
+            self.preview_cancel.set()
+            self.preview_cancel = None
+
     def _clear_preview(self) -> None:
+        self._stop_preview()
         self.preview = None
         self.preview_task = None
         self.preview_note.setText("")
@@ -229,6 +239,7 @@ class ImportPage(QWidget):
 
     def _show_preview(self, sheets: list[SheetPreview]) -> None:
         self.preview_task = None
+        self.preview_cancel = None
         self.preview = sheets
         lang = language()
         total = sum(s.rows for s in sheets if s.form_zh is not None and not s.group)
@@ -314,7 +325,8 @@ class ImportPage(QWidget):
             self.cancel_button.setEnabled(False)
 
     def stop(self) -> None:
-        """Before the office is locked or closed: a running import stops at its next step."""
+        """Before the office is locked or closed: a running import or preview stops at its next step."""
+        self._stop_preview()
         self.cancel()
 
     def _step(self, step: ImportProgress) -> None:

@@ -9,15 +9,20 @@ are stored together with the record status changes they cause.
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
 from desktop.services.device import device_key, enrollment, replace_device_key
 from desktop.services.records import change_status
 from desktop.services.updates import write_published_file
-from desktop.store.chain import append_history_many
+from desktop.store.chain import append_history_many, head
 from desktop.store.clock import utc_now
 from desktop.store.office import Office
-from sync.keys import Ed25519PrivateKey, private_key_from_pem, private_key_to_pem
+from sync import dsse
+from sync.chainhead import HistoryHead
+from sync.control import DeviceKeyRotation
+from sync.encoding import parse_json_object
+from sync.keys import Ed25519PrivateKey, private_key_from_pem, private_key_to_pem, public_key_to_b64
 from sync.office import DeviceCredentials, SignedUpdate, StoredBatch
 from sync.protocol import Receipt, RecordVersion
 
@@ -75,12 +80,14 @@ class OfficeOutbox:
     def province_keys(self) -> list[str]:
         return [r["public_key"] for r in self.db.query("SELECT public_key FROM province_keys ORDER BY position")]
 
-    def trust_province_keys(self, keys: list[str]) -> None:
+    def trust_province_keys(self, keys: list[str], rotations: Sequence[bytes] = ()) -> None:
         def job(db: Any) -> None:
             db.execute("DELETE FROM province_keys")
             now = utc_now()
             for position, key in enumerate(keys, start=1):
                 db.execute("INSERT INTO province_keys (position, public_key, added_at) VALUES (?, ?, ?)", [position, key, now])
+            for statement in rotations:
+                db.execute("INSERT OR IGNORE INTO province_key_rotations (statement, saved_at) VALUES (?, ?)", [statement, now])
 
         self.office.write(job)
 
@@ -192,6 +199,23 @@ class OfficeOutbox:
 
         self.office.write(job)
 
+    def save_consistency(self, older: bytes, newer: bytes, proof: list[str]) -> None:
+        def job(db: Any) -> None:
+            db.execute("INSERT INTO log_consistency (older, newer, proof, saved_at) VALUES (?, ?, ?, ?)",
+                       [older, newer, json.dumps(proof), utc_now()])
+
+        self.office.write(job)
+
+    def history_head(self) -> HistoryHead:
+        seq, digest = head(self.db)
+        return HistoryHead(seq, digest)
+
+    def save_chain_head(self, envelope: bytes) -> None:
+        def job(db: Any) -> None:
+            db.execute("INSERT OR REPLACE INTO chain_head (id, envelope, saved_at) VALUES (1, ?, ?)", [envelope, utc_now()])
+
+        self.office.write(job)
+
     def rebase(self, next_sequence: int, previous_batch_hash: str | None) -> None:
         def job(db: Any) -> None:
             dropped = [r["sequence"] for r in db.query("SELECT sequence FROM batches WHERE acknowledged_at IS NULL")]
@@ -256,10 +280,16 @@ class OfficeOutbox:
         pending = self.pending_key_rotation()
         if pending is None:
             return
+        new_key, statement = pending
+        old_public = public_key_to_b64(device_key(self.office))
+        from_sequence = DeviceKeyRotation.from_json(parse_json_object(dsse.parse(statement).payload)).from_sequence
 
         def job(db: Any) -> None:
-            # The new key and the end of the rotation are saved together.
-            replace_device_key(self.office, pending[0])
+            # The new key and the end of the rotation are saved together, with the statement
+            # kept for audit exports: the chain of device keys from the enrolled one.
+            replace_device_key(self.office, new_key)
+            db.execute("INSERT OR IGNORE INTO device_key_rotations (from_sequence, old_public_key, statement, finished_at) "
+                       "VALUES (?, ?, ?, ?)", [from_sequence, old_public, statement, utc_now()])
             db.execute("DELETE FROM key_rotation WHERE id = 1")
 
         self.office.write(job)
@@ -267,6 +297,19 @@ class OfficeOutbox:
     # -- reading for screens and exports ---------------------------------------------
     def receipts(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT id, sequence, batch_id, received_at, accepted, rejected, receipt FROM receipts ORDER BY id"))
+
+    def chain_head(self) -> bytes | None:
+        row = next(self.db.query("SELECT envelope FROM chain_head WHERE id = 1"), None)
+        return bytes(row["envelope"]) if row else None
+
+    def consistency_proofs(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT older, newer, proof FROM log_consistency ORDER BY id"))
+
+    def device_key_rotations(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT from_sequence, old_public_key, statement FROM device_key_rotations ORDER BY from_sequence"))
+
+    def province_key_rotations(self) -> list[bytes]:
+        return [bytes(r["statement"]) for r in self.db.query("SELECT statement FROM province_key_rotations ORDER BY saved_at, rowid")]
 
     def batches(self) -> list[dict[str, Any]]:
         return list(self.db.query("SELECT sequence, batch_id, batch_hash, created_at, acknowledged_at, envelope FROM batches ORDER BY sequence"))

@@ -221,7 +221,39 @@ def _m6_disabled_users(db: sqlite_utils.Database) -> None:
     )
 
 
-def _m7_indexed_lookups(db: sqlite_utils.Database) -> None:
+def _m7_audit_anchors(db: sqlite_utils.Database) -> None:
+    # What an audit export needs to be checked from the province's key alone: the newest
+    # chain-head statement, the consistency proofs checked between signed checkpoints, and
+    # every key rotation statement (device and province) with the keys they link.
+    db.executescript(
+        """
+        CREATE TABLE chain_head (
+            id INTEGER PRIMARY KEY CHECK (id = 1),
+            envelope BLOB NOT NULL,
+            saved_at TEXT NOT NULL
+        );
+        CREATE TABLE log_consistency (
+            id INTEGER PRIMARY KEY,
+            older BLOB NOT NULL,
+            newer BLOB NOT NULL,
+            proof TEXT NOT NULL,
+            saved_at TEXT NOT NULL
+        );
+        CREATE TABLE device_key_rotations (
+            from_sequence INTEGER PRIMARY KEY,
+            old_public_key TEXT NOT NULL,
+            statement BLOB NOT NULL,
+            finished_at TEXT NOT NULL
+        );
+        CREATE TABLE province_key_rotations (
+            statement BLOB PRIMARY KEY,
+            saved_at TEXT NOT NULL
+        );
+        """
+    )
+
+
+def _m8_indexed_lookups(db: sqlite_utils.Database) -> None:
     # Saving, searching, listing and syncing must cost the same in an office of 100
     # records and of 100,000: duplicate checks read keys kept beside each record
     # (desktop.store.keys), one- and two-character searches have their own index
@@ -315,7 +347,8 @@ MIGRATIONS: list[Migration] = [
     (4, "indexes for duplicate lookups", _m4_lookup_indexes),
     (5, "final records show final versions", _m5_final_versions),
     (6, "users can be disabled", _m6_disabled_users),
-    (7, "duplicate keys, short-term search and list indexes", _m7_indexed_lookups),
+    (7, "audit anchors: chain head, consistency proofs, key rotations", _m7_audit_anchors),
+    (8, "duplicate keys, short-term search and list indexes", _m8_indexed_lookups),
 ]
 
 

@@ -38,7 +38,7 @@ def exported(office, tmp_path):
     return out, service
 
 
-def test_untouched_export_verifies_on_a_machine_with_no_office(exported, tmp_path):
+def test_unenrolled_export_verifies_but_says_nothing_anchors_it(exported, tmp_path):
     out, _ = exported
     copy = tmp_path / "elsewhere" / "copy"
     shutil.copytree(out, copy)
@@ -48,8 +48,9 @@ def test_untouched_export_verifies_on_a_machine_with_no_office(exported, tmp_pat
         capture_output=True, text=True, cwd=tmp_path,
         env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "ANHUI_COLLECT_HOME": str(empty_home), "HOME": str(empty_home)},
     )
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "核验通过" in result.stdout
+    # Internally consistent, but nothing in it is signed by the province: a distinct exit code.
+    assert result.returncode == 3, result.stdout + result.stderr
+    assert "核验通过" in result.stdout and "未锚定" in result.stdout
     assert not empty_home.exists()
 
 
@@ -144,3 +145,39 @@ def test_cancelled_export_leaves_nothing_behind(office, tmp_path):
     assert (tmp_path / "out.partial").exists()
     steps.close()  # what a Cancel button does
     assert not (tmp_path / "out.partial").exists() and not (tmp_path / "out").exists()
+
+
+def test_workbook_is_laid_out_for_people(exported):
+    from openpyxl import load_workbook
+
+    out, service = exported
+    book = load_workbook(out / "records" / "records.xlsx")
+    ws = book["企业"] if "企业" in book.sheetnames else book.worksheets[0]
+    headers = [c.value for c in ws[1]]
+    assert ws.freeze_panes == "B2" and ws.auto_filter.ref == f"A1:{ws.cell(1, len(headers)).column_letter}{ws.max_row}"
+    assert "最后修改（北京时间）" in headers and all(c.font.b for c in ws[1])
+    rows = list(ws.iter_rows(min_row=2, values_only=True))
+    updated = headers.index("最后修改（北京时间）")
+    record = service.get(rows[0][0])
+    utc = record["updated_at"]
+    assert rows[0][updated].strftime("%H") == f"{(int(utc[11:13]) + 8) % 24:02d}"  # a date cell, in UTC+8
+    credit = headers.index("统一社会信用代码")
+    assert all(isinstance(r[credit], str) for r in rows)  # identifiers stay text, never 9.13E+17
+    widths = {k: v.width for k, v in ws.column_dimensions.items()}
+    assert widths["A"] >= 36 and max(widths.values()) <= 61  # record ids fit; nothing absurdly wide
+    dates = [f for f in service.checker.registry.form("enterprise").fields if f.type == "date"]  # type: ignore[attr-defined]
+    for f in dates:
+        column = next((i for i, h in enumerate(headers) if h.startswith(f.label("zh"))), None)
+        values = [r[column] for r in rows if column is not None and r[column] is not None]
+        assert all(hasattr(v, "year") for v in values), f.id
+
+
+def test_a_filtered_export_verifies_and_says_it_is_filtered(exported, tmp_path):
+    _, service = exported
+    out = tmp_path / "only-enterprises"
+    list(export_office(service.office, service.checker.registry, out, forms=["enterprise"], since="2000-01-01"))  # type: ignore[attr-defined]
+    report = verify_export(out)
+    assert report.ok and report.checked["history"] > 0
+    result = subprocess.run([sys.executable, "-m", "desktop.cli", "verify-export", str(out)], capture_output=True,
+                            text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
+    assert result.returncode == 3 and "筛选过的导出（表单：enterprise；修改日期不早于：2000-01-01）" in result.stdout

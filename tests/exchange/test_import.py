@@ -68,6 +68,7 @@ def test_three_bad_rows_import_nothing_and_are_reported_exactly(sheet, tmp_path)
     flagged = {n for n, row in enumerate(rows[1:], start=2) if row[errors_col]}
     assert flagged == set(bad)
     assert "校验位" in rows[1235][errors_col]
+    assert rows[1235][errors_col].count("统一社会信用代码：") == 1  # the field is named once
 
 
 def test_partial_imports_the_other_rows(sheet):

@@ -134,11 +134,14 @@ def tiny_rows_sheet(tmp_path_factory) -> Path:
     return path
 
 
+# The peak of this process's own memory (VmHWM): ru_maxrss would also count the pytest
+# process it was forked from, whose size depends on the tests that ran before.
 PEAK = """
-import resource, sys
+import sys
 from desktop.cli.main import main
 code = main(sys.argv[1:])
-print("peak_rss_kib", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, file=sys.stderr)
+hwm = next(line.split()[1] for line in open("/proc/self/status") if line.startswith("VmHWM:"))
+print("peak_rss_kib", hwm, file=sys.stderr)
 sys.exit(code)
 """
 

@@ -199,9 +199,11 @@ def test_the_preview_says_what_is_wrong_with_a_file_and_follows_the_last_one_cho
         page.start_preview()
     assert [s.rows for s in page.preview] == [2000]
     page.start_preview()  # read again, and while it is read the clerk picks another file
+    first = page.preview_cancel
     set_text(qtbot, line, str(junk))
     with qtbot.waitSignal(page.previewed, timeout=10000):
         page.start_preview()
+    assert first is not None and first.is_set()  # the long list's reading was told to stop
     qtbot.wait(3000)  # the long list's answer arrives meanwhile and is not shown
     note = child(page, QLabel, "previewNote").text()
     assert page.preview is None and "Excel" in note and "Traceback" not in note, note

@@ -180,7 +180,7 @@ def test_migration_backfills_keys_and_short_search(tmp_path) -> None:
 
     office, _ = Office.create(tmp_path / "office", org_unit="340104", office_name="测试", admin="张三",
                               passphrase=PASSPHRASE)
-    # Roll the store back to before migration 7 as an older release left it.
+    # Roll the store back to before migration 8 as an older release left it.
     service = RecordService(office, default_checker(office.paths.root))
     saved = service.add("enterprise", enterprise(1, name="合肥储能科技有限公司"))
     script = (
@@ -192,15 +192,15 @@ def test_migration_backfills_keys_and_short_search(tmp_path) -> None:
         "CREATE INDEX records_form_updated ON records (form_id, updated_at); "
         "CREATE INDEX outbox_state ON outbox (state, queued_at); "
         "CREATE INDEX versions_credit_code ON versions (json_extract(data, '$.credit_code')); "
-        "DELETE FROM _migrations WHERE number = 7"
+        "DELETE FROM _migrations WHERE number = 8"
     )
     # Through the office's writer, its only writable connection, one statement at a time.
     office.write(lambda db: [db.execute(statement) for statement in script.split("; ")])
     office.close()
     reopened = Office.unlock(tmp_path / "office", None, PASSPHRASE)
     try:
-        assert any(n == 7 for n, _, _ in MIGRATIONS)
-        assert list((tmp_path / "office" / "backups").glob("*before-migration-7*"))
+        assert any(n == 8 for n, _, _ in MIGRATIONS)
+        assert list((tmp_path / "office" / "backups").glob("*before-migration-8*"))
         service = RecordService(reopened, default_checker(reopened.paths.root))
         assert [r["record_id"] for r in service.query(search="储能")] == [saved.record_id]
         assert service.counts_by("form_id") == {"enterprise": 1} and service.count(status="draft") == 1

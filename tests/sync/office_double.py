@@ -13,6 +13,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from sync.chainhead import HistoryHead
 from sync.keys import Ed25519PrivateKey, private_key_from_pem, private_key_to_pem
 from sync.office import DeviceCredentials, SignedUpdate, StoredBatch
 from sync.protocol import Receipt, RecordVersion
@@ -99,7 +100,7 @@ class OfficeDouble:
     def province_keys(self) -> list[str]:
         return list(json.loads(self.get("province_keys") or "[]"))
 
-    def trust_province_keys(self, keys: list[str]) -> None:
+    def trust_province_keys(self, keys: list[str], rotations: Any = ()) -> None:
         with self._tx() as c:
             self.put(c, "province_keys", json.dumps(keys))
 
@@ -168,6 +169,17 @@ class OfficeDouble:
     def save_checkpoint(self, envelope: bytes) -> None:
         with self._tx() as c:
             self.put(c, "checkpoint", envelope.decode())
+
+    def save_consistency(self, older: bytes, newer: bytes, proof: list[str]) -> None:
+        with self._tx() as c:
+            self.put(c, "consistency", json.dumps([older.decode(), newer.decode(), proof]))
+
+    def history_head(self) -> HistoryHead:
+        return HistoryHead(0, "0" * 64)  # the double keeps no record history
+
+    def save_chain_head(self, envelope: bytes) -> None:
+        with self._tx() as c:
+            self.put(c, "chain_head", envelope.decode())
 
     def rebase(self, next_sequence: int, previous_batch_hash: str | None) -> None:
         with self._tx() as c:

@@ -104,7 +104,7 @@ def test_province_key_rotation_is_followed_from_the_pinned_key(province: Provinc
     device = enroll_device(province)
     pinned = device.enrollment.province_key_id
     learned: list[list[str]] = []
-    with device.client(on_new_province_keys=learned.append) as client:
+    with device.client(on_new_province_keys=lambda keys, rotations: learned.append(keys)) as client:
         client.send_batch(device.batch([version(device.org_unit)]).envelope)
         out = province.cli("rotate-key")
         assert pinned in out

@@ -2,14 +2,12 @@
 
 ``export_office`` is a generator yielding ``Progress``; it writes into ``<out>.partial`` and
 renames the folder only when the signed manifest is complete, so a half-written export is
-never mistaken for a finished one. See docs/audit.md for the layout.
+never mistaken for a finished one. Every file is streamed from the database row by row, so
+memory stays flat however many records the office holds. See docs/audit.md for the layout.
 """
 
 from __future__ import annotations
 
-import csv
-import hashlib
-import io
 import json
 import os
 import shutil
@@ -18,12 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from desktop.errors import InvalidInput
 from desktop.services.device import device_key, enrollment
+from desktop.services.exchange.files import ExportFolder
+from desktop.services.exchange.sheets import Workbook, sheet_csv_name
 from desktop.services.exchange.tables import group_rows, main_row, sheets_of
 from desktop.services.outbox import OfficeOutbox
 from desktop.store.chain import head
@@ -34,9 +30,13 @@ from forms.registry import Registry
 from sync.keys import key_id, public_key_from_b64, public_key_to_pem
 
 FORMAT = "anhui-collect-export"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MANIFEST = "manifest.json"
 SIGNATURE = "manifest.sig"
+WORKBOOK = "records/records.xlsx"
+RECORD_FIELDS = ("record_id", "version_id", "number", "form_version", "status", "status_reason",
+                 "org_unit", "content_hash", "updated_at")
+PROGRESS_EVERY = 1000
 
 
 @dataclass
@@ -69,36 +69,33 @@ def export_office(office: Office, registry: Registry, out: Path, *, forms: list[
 
 def _write(office: Office, registry: Registry, out: Path, staging: Path, form_ids: list[str],
            since: str | None) -> Iterator[Progress]:
-    writer = _Writer(staging)
+    folder = ExportFolder(staging)
     counts: dict[str, Any] = {"records": {}}
     total = _count(office, form_ids, since)
     done = 0
-    workbook = Workbook(write_only=True)
+    book = Workbook(folder, WORKBOOK)
     try:
         for form_id in form_ids:
-            for progress_done in _export_form(office, registry, form_id, since, workbook, writer, counts):
-                done += progress_done
+            for step in _export_form(office, registry, form_id, since, book, folder, counts):
+                done += step
                 yield Progress("records", done, total, form_id)
+        book.close()
     except BaseException:
-        # A write-only workbook holds open temp files until saved or closed.
-        for ws in workbook.worksheets:
-            ws.close()
+        book.abandon()
+        folder.close_all()
         raise
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    writer.write("records/records.xlsx", buffer.getvalue())
     yield Progress("history", done, total)
-    counts.update(_export_history(office, writer))
+    counts.update(_export_history(office, folder))
     yield Progress("sync", done, total)
-    counts.update(_export_sync(office, writer))
+    counts.update(_export_sync(office, folder))
     yield Progress("keys", done, total)
     key = device_key(office)
-    _export_keys(office, writer, key)
-    manifest = _manifest(office, writer, counts, key, form_ids, since)
+    _export_keys(office, folder, key)
+    manifest = _manifest(office, folder, counts, key, form_ids, since)
     manifest_bytes = json.dumps(manifest, ensure_ascii=False, indent=2, sort_keys=True).encode("utf-8") + b"\n"
-    (staging / MANIFEST).write_bytes(manifest_bytes)
-    (staging / SIGNATURE).write_bytes(key.sign(manifest_bytes))
-    _fsync_tree(staging)
+    folder.write(MANIFEST, manifest_bytes)
+    folder.write(SIGNATURE, key.sign(manifest_bytes))
+    _fsync_dirs(staging)
     if out.exists():
         out.rmdir()
     os.replace(staging, out)
@@ -119,26 +116,13 @@ def _where(form_ids: list[str], since: str | None) -> tuple[str, list[Any]]:
     return "WHERE " + " AND ".join(clauses), params
 
 
-class _Writer:
-    """Writes files under the export folder and remembers their hashes for the manifest."""
-
-    def __init__(self, root: Path) -> None:
-        self.root = root
-        self.files: dict[str, dict[str, Any]] = {}
-
-    def write(self, rel: str, data: bytes) -> None:
-        path = self.root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-        self.files[rel] = {"sha256": hashlib.sha256(data).hexdigest(), "size": len(data)}
-
-
-def _export_form(office: Office, registry: Registry, form_id: str, since: str | None, workbook: Workbook,
-                 writer: _Writer, counts: dict[str, Any]) -> Iterator[int]:
+def _export_form(office: Office, registry: Registry, form_id: str, since: str | None, book: Workbook,
+                 folder: ExportFolder, counts: dict[str, Any]) -> Iterator[int]:
     latest = registry.form(form_id)
     sheets = sheets_of(latest)
-    tables: list[list[list[Any]]] = [[s.headers] for s in sheets]
-    jsonl = io.BytesIO()
+    writers = [book.add_sheet(s, sheet_csv_name(form_id, s)) for s in sheets]
+    jsonl_rel = f"records/{form_id}.jsonl"
+    jsonl = folder.open(jsonl_rel)
     where, params = _where([form_id], since)
     rows = office.db.query(
         "SELECT r.record_id, r.status, r.status_reason, r.updated_at, r.org_unit, v.version_id, v.number, "
@@ -146,85 +130,99 @@ def _export_form(office: Office, registry: Registry, form_id: str, since: str | 
         "ORDER BY r.created_at, r.record_id",
         params,
     )
+    forms = {latest.version: latest}
     n = 0
     for record in rows:
         data = json.loads(record["data"])
-        form = registry.form(form_id, record["form_version"]) if record["form_version"] != latest.version else latest
-        tables[0].append(main_row(form, sheets[0], record, data))
-        for sheet, table in zip(sheets[1:], tables[1:], strict=True):
-            table.extend(group_rows(form, sheet, record["record_id"], data))
-        jsonl.write(canonical_json({k: record[k] for k in ("record_id", "version_id", "number", "form_version", "status",
-                                                           "status_reason", "org_unit", "content_hash")} | {"form_id": form_id, "data": data}))
-        jsonl.write(b"\n")
+        version = record["form_version"]
+        form = forms.get(version) or forms.setdefault(version, registry.form(form_id, version))
+        writers[0].append(main_row(form, sheets[0], record, data))
+        for sheet, writer in zip(sheets[1:], writers[1:], strict=True):
+            for row in group_rows(form, sheet, record["record_id"], data):
+                writer.append(row)
+        jsonl.write(_with_data({k: record[k] for k in RECORD_FIELDS} | {"form_id": form_id}, record["data"]))
         n += 1
-        if n % 1000 == 0:
-            yield 1000
-    for sheet, table in zip(sheets, tables, strict=True):
-        ws = workbook.create_sheet(sheet.name)
-        ws.freeze_panes = "B2"
-        ws.append([_bold(ws, h) for h in table[0]])
-        for row in table[1:]:
-            ws.append(row)
-        suffix = "" if sheet.group is None else f".{sheet.group.id}"
-        writer.write(f"records/{form_id}{suffix}.csv", _csv(table))
-    writer.write(f"records/{form_id}.jsonl", jsonl.getvalue())
+        if n % PROGRESS_EVERY == 0:
+            yield PROGRESS_EVERY
+    folder.finish(jsonl_rel)
     counts["records"][form_id] = n
-    yield n % 1000
+    yield n % PROGRESS_EVERY
 
 
-def _bold(ws: Any, text: str) -> WriteOnlyCell:
-    c = WriteOnlyCell(ws, value=text)
-    c.font = Font(bold=True)
-    return c
+def _with_data(row: dict[str, Any], data: str) -> bytes:
+    """One JSON Lines line of ``row`` with the stored data spliced in, never re-encoded.
+
+    Versions store their data as canonical JSON text already; parsing and re-encoding 100,000
+    of them would double the export's cost. In canonical JSON a key can only appear as
+    ``"data":null`` where it is that key (quotes inside strings are escaped).
+    """
+    row["data"] = None
+    return canonical_json(row).replace(b'"data":null', b'"data":' + data.encode("utf-8"), 1) + b"\n"
 
 
-def _csv(table: list[list[Any]]) -> bytes:
-    # UTF-8 with a BOM: Excel on Chinese Windows then reads it as UTF-8, not GBK.
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\r\n").writerows(["" if v is None else v for v in row] for row in table)
-    return b"\xef\xbb\xbf" + text.getvalue().encode("utf-8")
-
-
-def _export_history(office: Office, writer: _Writer) -> dict[str, Any]:
-    versions = io.BytesIO()
+def _export_history(office: Office, folder: ExportFolder) -> dict[str, Any]:
+    versions = folder.open("history/versions.jsonl")
     n_versions = 0
     for v in office.db.query("SELECT * FROM versions ORDER BY rowid"):
-        versions.write(canonical_json(dict(v, data=json.loads(v["data"]))) + b"\n")
+        versions.write(_with_data(dict(v), v["data"]))
         n_versions += 1
-    chain = io.BytesIO()
+    folder.finish("history/versions.jsonl")
+    chain = folder.open("history/chain.jsonl")
     n_history = 0
     for h in office.db.query("SELECT * FROM history ORDER BY seq"):
         chain.write(canonical_json(h) + b"\n")
         n_history += 1
-    writer.write("history/versions.jsonl", versions.getvalue())
-    writer.write("history/chain.jsonl", chain.getvalue())
+    folder.finish("history/chain.jsonl")
     return {"versions": n_versions, "history": n_history}
 
 
-def _export_sync(office: Office, writer: _Writer) -> dict[str, Any]:
+def _export_sync(office: Office, folder: ExportFolder) -> dict[str, Any]:
     outbox = OfficeOutbox(office)
-    batches = outbox.batches()
-    for b in batches:
-        writer.write(f"sync/batches/{b['sequence']:06d}.json", bytes(b["envelope"]))
-    receipts = outbox.receipts()
-    for r in receipts:
-        writer.write(f"sync/receipts/{r['id']:06d}-batch-{r['sequence']:06d}.json", bytes(r["receipt"]))
+    n_batches = n_receipts = 0
+    for b in office.db.query("SELECT sequence, envelope FROM batches ORDER BY sequence"):
+        folder.write(f"sync/batches/{b['sequence']:06d}.json", bytes(b["envelope"]))
+        n_batches += 1
+    for r in office.db.query("SELECT id, sequence, receipt FROM receipts ORDER BY id"):
+        folder.write(f"sync/receipts/{r['id']:06d}-batch-{r['sequence']:06d}.json", bytes(r["receipt"]))
+        n_receipts += 1
     checkpoint = outbox.last_checkpoint()
     if checkpoint:
-        writer.write("sync/checkpoint.json", checkpoint)
-    return {"batches": len(batches), "receipts": len(receipts)}
+        folder.write("sync/checkpoint.json", checkpoint)
+    chain_head = outbox.chain_head()
+    if chain_head:
+        folder.write("sync/chain-head.json", chain_head)
+    # Form versions and reference lists the province published, signed: the auditor's copy
+    # of the app lays the tables out with the same forms the office used.
+    for u in office.db.query("SELECT update_id, envelope FROM updates WHERE kind IN ('form_version', 'reference_data') ORDER BY update_id"):
+        folder.write(f"sync/updates/{u['update_id']:06d}.json", bytes(u["envelope"]))
+    proofs = outbox.consistency_proofs()
+    if proofs:
+        folder.write("sync/consistency.jsonl", b"".join(
+            canonical_json({"older": json.loads(p["older"]), "newer": json.loads(p["newer"]),
+                            "proof": json.loads(p["proof"])}) + b"\n" for p in proofs))
+    return {"batches": n_batches, "receipts": n_receipts}
 
 
-def _export_keys(office: Office, writer: _Writer, key: Any) -> None:
-    writer.write("keys/device.pem", public_key_to_pem(key))
-    for n, b64 in enumerate(OfficeOutbox(office).province_keys(), start=1):
-        writer.write(f"keys/province-{n}.pem", public_key_to_pem(public_key_from_b64(b64)))
+def _export_keys(office: Office, folder: ExportFolder, key: Any) -> None:
+    outbox = OfficeOutbox(office)
+    folder.write("keys/device.pem", public_key_to_pem(key))
+    for n, b64 in enumerate(outbox.province_keys(), start=1):
+        folder.write(f"keys/province-{n}.pem", public_key_to_pem(public_key_from_b64(b64)))
+    for n, statement in enumerate(outbox.province_key_rotations(), start=1):
+        folder.write(f"keys/province-rotation-{n}.json", statement)
     enrolled = enrollment(office)
-    if enrolled is not None:
-        writer.write("keys/enrollment.json", enrolled.reply)
+    if enrolled is None:
+        return
+    folder.write("keys/enrollment.json", enrolled.reply)
+    rotations = outbox.device_key_rotations()
+    first = public_key_from_b64(rotations[0]["old_public_key"]) if rotations else key.public_key()
+    folder.write("keys/device-enrolled.pem", public_key_to_pem(first))
+    for r in rotations:
+        folder.write(f"keys/device-rotation-{r['from_sequence']:06d}.json", bytes(r["statement"]))
 
 
-def _manifest(office: Office, writer: _Writer, counts: dict[str, Any], key: Any, form_ids: list[str], since: str | None) -> dict[str, Any]:
+def _manifest(office: Office, folder: ExportFolder, counts: dict[str, Any], key: Any, form_ids: list[str],
+              since: str | None) -> dict[str, Any]:
     seq, chain_hash = head(office.db)
     enrolled = enrollment(office)
     return {
@@ -237,12 +235,15 @@ def _manifest(office: Office, writer: _Writer, counts: dict[str, Any], key: Any,
         "filters": {"forms": form_ids, "since": since},
         "history_head": {"seq": seq, "hash": chain_hash},
         "counts": counts,
-        "files": dict(sorted(writer.files.items())),
+        "files": dict(sorted(folder.files.items())),
     }
 
 
-def _fsync_tree(root: Path) -> None:
-    for path in root.rglob("*"):
-        if path.is_file():
-            with open(path, "rb") as fh:
-                os.fsync(fh.fileno())
+def _fsync_dirs(root: Path) -> None:
+    # Files are fsynced as they close; the directories must be too before the rename.
+    for path in [root, *(p for p in root.rglob("*") if p.is_dir())]:
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -7,10 +7,12 @@ sheet or an example row left in is seen before anything is imported.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from desktop.errors import WorkCancelled
 from desktop.services.exchange.tables import RECORD_ID, sheets_of
 from desktop.services.exchange.template import LISTS_SHEET, is_example
 from desktop.services.exchange.workbook import SheetRow, open_workbook
@@ -36,8 +38,13 @@ class SheetPreview:
         return self.form_en if lang == "en" else self.form_zh
 
 
-def preview_workbook(registry: Registry, path: Path, shown: int = SHOWN_ROWS) -> list[SheetPreview]:
-    """Read ``path`` the way the import will (the same checked reader) and say what it found."""
+def preview_workbook(registry: Registry, path: Path, shown: int = SHOWN_ROWS,
+                     cancel: threading.Event | None = None) -> list[SheetPreview]:
+    """Read ``path`` the way the import will (the same checked reader) and say what it found.
+
+    Counting the rows reads the whole sheet; ``cancel`` (set when the clerk picks another
+    file or leaves) stops the reading at the next row with WorkCancelled.
+    """
     layouts = {s.name: s for form in registry.forms() for s in sheets_of(form)}
     found = []
     with open_workbook(path) as reader:
@@ -51,15 +58,17 @@ def preview_workbook(registry: Registry, path: Path, shown: int = SHOWN_ROWS) ->
             zh, en = layout.form.label("zh"), layout.form.label("en")
             if layout.group is not None:
                 zh, en = f"{zh} · {layout.group.label('zh')}", f"{en} · {layout.group.label('en')}"
-            found.append(_read(reader.rows(name), SheetPreview(name, zh, en, layout.group is not None), shown))
+            found.append(_read(reader.rows(name), SheetPreview(name, zh, en, layout.group is not None), shown, cancel))
     return found
 
 
-def _read(rows: Any, sheet: SheetPreview, shown: int) -> SheetPreview:
+def _read(rows: Any, sheet: SheetPreview, shown: int, cancel: threading.Event | None) -> SheetPreview:
     first: SheetRow | None = next(rows, None)
     sheet.headers = [_text(v) for v in first.values] if first else []
     key = sheet.headers.index(RECORD_ID) if RECORD_ID in sheet.headers else None
     for row in rows:
+        if cancel is not None and cancel.is_set():
+            raise WorkCancelled()
         raw = row.values
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in raw):
             continue

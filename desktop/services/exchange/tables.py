@@ -4,6 +4,10 @@ A form becomes a sheet whose columns are its top-level fields, headed by their C
 labels (with the unit, e.g. "产值（万元）"); each repeat group becomes its own sheet keyed by
 record id. Cells hold what a person reads (choice labels, 是/否); ``parse_cell`` turns them
 back into the codes and numbers the forms engine takes.
+
+Text is written formula-safe (``forms.spreadsheet``): a leading ``=``, ``+``, ``-``, ``@``, tab or
+carriage return gets a quote, which ``parse_cell`` removes again, so nothing is lost. Dates
+are date cells; the last-change time is Beijing time and says so in its header.
 """
 
 from __future__ import annotations
@@ -15,11 +19,15 @@ from typing import Any
 
 from desktop.services.records import STATUS_ZH
 from forms.model import Field, FormDefinition
+from forms.spreadsheet import formula_safe, restore_formula_safe
 
 RECORD_ID = "记录编号"
 ITEM_NO = "序号"
 STATUS = "状态"
-UPDATED = "最后修改"
+UPDATED = "最后修改（北京时间）"
+BEIJING = dt.timezone(dt.timedelta(hours=8))
+# Excel keeps 15 significant digits; a number needing more is written as text, never rounded.
+EXACT_DIGITS = 15
 META_HEADERS = [RECORD_ID, STATUS, UPDATED]
 STATUS_FROM_ZH = {v: k for k, v in STATUS_ZH.items()}
 MULTI_SEP = "、"
@@ -65,10 +73,18 @@ def sheet_title(text: str) -> str:
 
 
 # -- out ------------------------------------------------------------------------------
-def cell(form: FormDefinition, f: Field, value: Any, data: dict[str, Any], item: dict[str, Any] | None = None) -> Any:
-    """The cell for one value: numbers stay numbers, codes become labels, nothing is cut."""
+Cell = str | int | float | dt.date | dt.datetime | None
+
+
+def cell(form: FormDefinition, f: Field, value: Any, data: dict[str, Any], item: dict[str, Any] | None = None) -> Cell:
+    """The cell for one value: numbers stay numbers, dates are dates, codes become labels."""
     if value is None or value == "" or value == []:
         return None
+    if f.type == "date" and isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            return value
     if f.type == "choice":
         return _label(form, f, value, data, item)
     if f.type == "multi_choice" and isinstance(value, list):
@@ -84,26 +100,91 @@ def cell(form: FormDefinition, f: Field, value: Any, data: dict[str, Any], item:
     return str(value)
 
 
+# (form, field id, code, parent code) -> label. Forms are immutable once loaded, and each
+# entry keeps its form alive, so the id cannot be reused while the entry exists.
+_labels: dict[tuple[int, str, str, Any], tuple[FormDefinition, Any]] = {}
+LABEL_CACHE = 20_000
+
+
 def _label(form: FormDefinition, f: Field, code: Any, data: dict[str, Any], item: dict[str, Any] | None) -> Any:
+    if not isinstance(code, str):
+        return code
+    parent = None
+    if f.parent is not None:
+        parent = item[f.parent] if item is not None and f.parent in item else data.get(f.parent)
+        if not isinstance(parent, str | int | None):
+            parent = repr(parent)
+    key = (id(form), f.id, code, parent)
+    hit = _labels.get(key)
+    if hit is not None:
+        return hit[1]
     found, _ = form.find_choice(f, code, data, item)
-    return found.label("zh") if found else code
+    label = found.label("zh") if found else code
+    if len(_labels) >= LABEL_CACHE:
+        _labels.clear()
+    _labels[key] = (form, label)
+    return label
 
 
-def main_row(form: FormDefinition, sheet: Sheet, record: dict[str, Any], data: dict[str, Any]) -> list[Any]:
-    return [record["record_id"], STATUS_ZH.get(record["status"], record["status"]), record["updated_at"][:19].replace("T", " ")] + [
+def beijing_time(utc: str) -> dt.datetime | str:
+    """A stored UTC time (``...Z``) as Beijing wall-clock time, to the second."""
+    try:
+        moment = dt.datetime.fromisoformat(utc.replace("Z", "+00:00"))
+    except ValueError:
+        return utc
+    if moment.tzinfo is None:
+        return utc
+    return moment.astimezone(BEIJING).replace(tzinfo=None, microsecond=0)
+
+
+def main_row(form: FormDefinition, sheet: Sheet, record: dict[str, Any], data: dict[str, Any]) -> list[Cell]:
+    return [record["record_id"], STATUS_ZH.get(record["status"], record["status"]), beijing_time(record["updated_at"])] + [
         cell(form, f, data.get(f.id), data) for f in sheet.fields
     ]
 
 
-def group_rows(form: FormDefinition, sheet: Sheet, record_id: str, data: dict[str, Any]) -> list[list[Any]]:
+def group_rows(form: FormDefinition, sheet: Sheet, record_id: str, data: dict[str, Any]) -> list[list[Cell]]:
     assert sheet.group is not None
     items = data.get(sheet.group.id)
     if not isinstance(items, list):
         return []
-    return [
-        [record_id, n] + [cell(form, f, item.get(f.id), data, item) for f in sheet.fields]
-        for n, item in enumerate(items, start=1) if isinstance(item, dict)
-    ]
+    rows: list[list[Cell]] = []
+    for n, item in enumerate(items, start=1):
+        if isinstance(item, dict):
+            rows.append([record_id, n, *(cell(form, f, item.get(f.id), data, item) for f in sheet.fields)])
+    return rows
+
+
+def csv_text(value: Cell) -> str:
+    """How a cell is written to CSV: formula-safe text, ISO dates, exact numbers."""
+    if value is None:
+        return ""
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, str):
+        return formula_safe(value)
+    return str(value)
+
+
+def exact_in_excel(number: int | float) -> bool:
+    """Whether Excel holds this number exactly (else it is written as text)."""
+    try:
+        return float(f"{number:.{EXACT_DIGITS}g}") == number and abs(number) < 1e300
+    except (OverflowError, ValueError):
+        return False
+
+
+def xlsx_value(value: Cell) -> tuple[str, Any]:
+    """How a cell is written to XLSX: ("string", text), ("number", n), ("date", d), ("datetime", t)."""
+    if isinstance(value, dt.datetime):
+        return "datetime", value
+    if isinstance(value, dt.date):
+        return "date", value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return ("number", value) if exact_in_excel(value) else ("string", str(value))
+    return "string", formula_safe(str(value)) if value is not None else ""
 
 
 # -- in -------------------------------------------------------------------------------
@@ -118,6 +199,8 @@ class CellError(ValueError):
 
 def parse_cell(form: FormDefinition, f: Field, raw: Any, data: dict[str, Any], item: dict[str, Any] | None = None) -> Any:
     """A cell back as the value the forms engine takes (None for an empty cell)."""
+    if isinstance(raw, str):
+        raw = restore_formula_safe(raw)
     if raw is None or (isinstance(raw, str) and not raw.strip()):
         return None
     if f.type == "choice":
@@ -142,7 +225,9 @@ def parse_cell(form: FormDefinition, f: Field, raw: Any, data: dict[str, Any], i
             return raw.isoformat()
     if isinstance(raw, float) and raw.is_integer():
         raw = int(raw)  # a code typed as a number, e.g. a six-digit stock code
-    return str(raw).strip()
+    # Free text goes to the forms engine as it stands in the cell (the engine decides what
+    # to normalise), so an export's text comes back exactly; codes and the like are trimmed.
+    return str(raw) if f.type in ("text", "textarea") else str(raw).strip()
 
 
 def _code(form: FormDefinition, f: Field, text: str, data: dict[str, Any], item: dict[str, Any] | None) -> str:

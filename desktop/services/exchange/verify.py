@@ -1,86 +1,135 @@
 """Check an audit export offline: no office database, no passphrase, no network.
 
-Everything is checked and every mismatch is named (a file, a record, a receipt), so an
-auditor sees the whole extent of a problem rather than the first of it.
+Trust starts from the province key the auditor gives (``province_key``), never from a key
+in the folder; without one, the check still runs from the key the enrollment names, and the
+report says it is unanchored. Everything is recomputed: the history from its versions, each
+record's current state from the history, the CSV and XLSX tables from the records, the
+counts from the tables, completeness from the province's chain-head statement. Every
+mismatch is named (a file, a row and column, a record, a receipt), and memory stays flat
+however large the export: large files are streamed and cross-references go through a
+throw-away SQLite index on disk.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from dataclasses import dataclass, field
+import re
+import tempfile
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
-from desktop.services.exchange.export import FORMAT, MANIFEST, SIGNATURE
-from desktop.store.chain import entry_hash, genesis_hash
-from forms.canonical import content_hash
-from sync import errors as sync_errors
+from desktop.services.exchange.against import check_against
+from desktop.services.exchange.anchors import (
+    Anchors,
+    PinError,
+    check_chain_head,
+    check_device_keys,
+    check_enrollment,
+    province_trust,
+    read_pem,
+)
+from desktop.services.exchange.export import FORMAT, MANIFEST, SIGNATURE, WORKBOOK
+from desktop.services.exchange.files import file_digest
+from desktop.services.exchange.history_check import (
+    check_chain,
+    check_record_counts,
+    check_record_row,
+    check_versions,
+    jsonl,
+    open_index,
+)
+from desktop.services.exchange.report import VerifyReport
+from desktop.services.exchange.sync_check import check_sync
+from desktop.services.exchange.tables import group_rows, main_row, sheets_of
+from desktop.services.exchange.tables_check import SheetCheck
+from desktop.services.exchange.xlsx_read import Workbook, XlsxError
+from desktop.services.updates import published_dir, write_published_file
+from forms.errors import UnknownForm
+from forms.registry import Registry, load_registry
+from sync import dsse
+from sync.control import UPDATE_TYPE, Update
+from sync.encoding import DecodeError, parse_json_object
+from sync.errors import ProtocolError
 from sync.keys import key_id
-from sync.receipts import verify_checkpoint, verify_receipt
-from sync.trust import ProvinceTrust
+
+MAX_MANIFEST = 64 << 20
+# Every file an export writes outside records/ (whose files follow the forms it holds). A
+# file the manifest lists but nothing here checks would pass on the office's word alone.
+LAYOUT = re.compile(
+    r"keys/(?:device|device-enrolled|province-\d+)\.pem"
+    r"|keys/(?:enrollment|device-rotation-\d{6,}|province-rotation-\d+)\.json"
+    r"|history/(?:versions|chain)\.jsonl"
+    r"|sync/(?:batches/\d{6,}|receipts/\d{6,}-batch-\d{6,}|updates/\d{6,}|checkpoint|chain-head)\.json"
+    r"|sync/consistency\.jsonl"
+)
+
+__all__ = ["PinError", "VerifyReport", "verify_export"]
 
 
-@dataclass
-class VerifyReport:
-    problems: list[tuple[str, str, str]] = field(default_factory=list)  # (where, zh, en)
-    checked: dict[str, int] = field(default_factory=dict)
+def verify_export(folder: Path, *, province_key: str | None = None, against: Path | None = None) -> VerifyReport:
+    """Verify the export in ``folder``; the report lists every problem found.
 
-    @property
-    def ok(self) -> bool:
-        return not self.problems
-
-    def add(self, where: str, zh: str, en: str) -> None:
-        self.problems.append((where, zh, en))
-
-
-def verify_export(folder: Path) -> VerifyReport:
-    """Verify the export in ``folder``; the report lists every problem found."""
+    ``province_key`` is a PEM file or a key id the auditor got from the province (raises
+    :class:`PinError` when it names no usable key); ``against`` is the folder of the
+    province's own export (``anhui-province export``) to cross-check the batches with.
+    """
     report = VerifyReport()
     folder = Path(folder)
-    manifest_path = folder / MANIFEST
-    try:
-        manifest_bytes = manifest_path.read_bytes()
-        manifest = json.loads(manifest_bytes)
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise ValueError("not an anhui-collect export manifest")
-    except (OSError, ValueError) as exc:
-        report.add(MANIFEST, f"清单无法读取：{exc}", f"manifest cannot be read: {exc}")
+    manifest, manifest_bytes = _manifest(folder, report)
+    if manifest is None:
         return report
-    device = _device_key(folder, report)
-    _check_signature(folder, manifest_bytes, manifest, device, report)
+    anchors = province_trust(folder, province_key, report, Path(against) if against is not None else None)
+    check_enrollment(folder, anchors, manifest, report)
+    _check_signature(folder, manifest_bytes, manifest, check_device_keys(folder, anchors, report), report)
+    check_chain_head(folder, anchors, report)
     _check_files(folder, manifest, report)
-    versions = _check_history(folder, manifest, report)
-    _check_records(folder, manifest, versions, report)
-    _check_sync(folder, device, versions, report)
+    db = open_index()
+    try:
+        with tempfile.TemporaryDirectory(prefix="anhui-verify-") as scratch:
+            registry = _registry(folder, anchors, Path(scratch), report)
+        report.checked["versions"] = check_versions(folder, db, report)
+        office_id = str((manifest.get("office") or {}).get("office_id"))
+        attested = anchors.head.history.to_json() if anchors.head else None
+        seq, digest = check_chain(folder, db, office_id, attested, report)
+        report.checked["history"] = seq
+        if manifest.get("history_head") != {"seq": seq, "hash": digest}:
+            report.add("manifest.json", "清单记载的历史末端与历史链不符", "the manifest's history head differs from the history chain")
+        record_files = _check_records(folder, manifest, registry, db, report)
+        _check_layout(manifest, record_files, report)
+        check_sync(folder, anchors, db, report)
+        _unsynced(db, report)
+        if against is not None:
+            check_against(folder, Path(against), anchors, report)
+    finally:
+        db.close()
+    report.anchored = anchors.anchored and anchors.enrollment is not None and anchors.head is not None
     return report
 
 
-def _read(folder: Path, rel: str, report: VerifyReport) -> bytes | None:
+def _manifest(folder: Path, report: VerifyReport) -> tuple[dict[str, Any] | None, bytes]:
     try:
-        return (folder / rel).read_bytes()
-    except OSError:
-        return None  # already reported as missing by the file check
-
-
-def _device_key(folder: Path, report: VerifyReport) -> Ed25519PublicKey | None:
-    try:
-        key = load_pem_public_key((folder / "keys/device.pem").read_bytes())
+        path = folder / MANIFEST
+        if path.stat().st_size > MAX_MANIFEST:
+            raise ValueError("too large")
+        data = path.read_bytes()
+        manifest = json.loads(data)
+        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
+            raise ValueError("not an anhui-collect export manifest")
+        if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("filters"), dict):
+            raise ValueError("no file list or filters")
     except (OSError, ValueError) as exc:
-        report.add("keys/device.pem", f"设备公钥无法读取：{exc}", f"device public key unreadable: {exc}")
-        return None
-    if not isinstance(key, Ed25519PublicKey):
-        report.add("keys/device.pem", "设备公钥不是 Ed25519 密钥", "device public key is not Ed25519")
-        return None
-    return key
+        report.add(MANIFEST, f"清单无法读取：{exc}", f"manifest cannot be read: {exc}")
+        return None, b""
+    return manifest, data
 
 
-def _check_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, Any], device: Ed25519PublicKey | None, report: VerifyReport) -> None:
+def _check_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, Any], anchored_key: Any,
+                     report: VerifyReport) -> None:
+    device = read_pem(folder / "keys/device.pem")
     if device is None:
+        report.add("keys/device.pem", "设备公钥无法读取", "device public key unreadable")
         return
     try:
         device.verify((folder / SIGNATURE).read_bytes(), manifest_bytes)
@@ -88,126 +137,116 @@ def _check_signature(folder: Path, manifest_bytes: bytes, manifest: dict[str, An
         report.add(SIGNATURE, "清单签名文件缺失", "manifest signature file is missing")
     except InvalidSignature:
         report.add(SIGNATURE, "清单签名不符：清单被改动或不是此设备签发", "manifest signature does not verify: altered or not signed by this device")
-    if manifest.get("device", {}).get("key_id") != key_id(device):
+    if (manifest.get("device") or {}).get("key_id") != key_id(device):
         report.add("keys/device.pem", "设备公钥与清单记载的不一致", "device key differs from the one the manifest names")
+    if anchored_key is not None and key_id(anchored_key) != key_id(device):
+        report.add("keys/device.pem", "签署清单的不是省里登记（及其轮换）的设备密钥",
+                   "the manifest is not signed by the device key the province enrolled (or its rotations)")
 
 
 def _check_files(folder: Path, manifest: dict[str, Any], report: VerifyReport) -> None:
-    raw = manifest.get("files")
-    files: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    files: dict[str, Any] = manifest["files"]
+    root = folder.resolve()
     for rel, meta in sorted(files.items()):
         path = folder / rel
-        if ".." in Path(rel).parts or not path.is_file():
+        if ".." in Path(rel).parts or not path.resolve().is_relative_to(root) or not path.is_file():
             report.add(rel, "文件缺失", "file is missing")
             continue
-        data = path.read_bytes()
-        if len(data) != meta.get("size") or hashlib.sha256(data).hexdigest() != meta.get("sha256"):
+        if not isinstance(meta, dict) or file_digest(path) != {"sha256": meta.get("sha256"), "size": meta.get("size")}:
             report.add(rel, "文件内容与清单记载的哈希不符（被改动）", "file does not match its hash in the manifest (altered)")
-    present = {str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file()}
+    present = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()}
     for extra in sorted(present - set(files) - {MANIFEST, SIGNATURE}):
         report.add(extra, "清单中没有此文件（被添加）", "file is not in the manifest (added)")
     report.checked["files"] = len(files)
 
 
-def _jsonl(folder: Path, rel: str, report: VerifyReport) -> list[dict[str, Any]]:
-    data = _read(folder, rel, report)
-    rows = []
-    for n, line in enumerate((data or b"").splitlines(), start=1):
+def _registry(folder: Path, anchors: Anchors, scratch: Path, report: VerifyReport) -> Registry:
+    """The packaged forms plus form versions and reference data the province signed."""
+    for path in sorted(folder.glob("sync/updates/*.json")):
+        rel = path.relative_to(folder).as_posix()
         try:
-            row = json.loads(line)
-            if not isinstance(row, dict):
-                raise ValueError("not an object")
-            rows.append(row)
-        except ValueError:
-            report.add(f"{rel}:{n}", "该行不是合法 JSON", "line is not valid JSON")
-    return rows
-
-
-def _check_history(folder: Path, manifest: dict[str, Any], report: VerifyReport) -> dict[str, dict[str, Any]]:
-    versions: dict[str, dict[str, Any]] = {}
-    for v in _jsonl(folder, "history/versions.jsonl", report):
-        vid = str(v.get("version_id"))
-        try:
-            ok = content_hash(v["form_id"], v["form_version"], v["data"]) == v["content_hash"]
-        except (KeyError, TypeError, ValueError):
-            ok = False
-        if not ok:
-            report.add(f"版本 {vid}（记录 {v.get('record_id')}）", "内容与其哈希不符", "content does not match its hash")
-        versions[vid] = v
-    prev = genesis_hash(str(manifest.get("office", {}).get("office_id")))
-    seq = 0
-    for h in _jsonl(folder, "history/chain.jsonl", report):
-        seq += 1
-        where = f"历史 {h.get('seq')}（记录 {h.get('record_id')}）"
-        version = versions.get(str(h.get("version_id")))
-        try:
-            digest = entry_hash(dict(h, content_hash=version["content_hash"] if version else None))
-        except KeyError:
-            digest = ""
-        if h.get("seq") != seq or h.get("prev_hash") != prev or digest != h.get("entry_hash"):
-            report.add(where, "历史链断开：条目被改动、删除或重排", "history chain broken: entry altered, removed or reordered")
-            break
-        prev = h["entry_hash"]
-    head = manifest.get("history_head", {})
-    if report.ok and (head.get("seq") != seq or head.get("hash") != prev):
-        report.add("history/chain.jsonl", "历史链末端与清单不符（历史被截短）", "history head differs from the manifest (truncated)")
-    report.checked["versions"], report.checked["history"] = len(versions), seq
-    return versions
-
-
-def _check_records(folder: Path, manifest: dict[str, Any], versions: dict[str, dict[str, Any]], report: VerifyReport) -> None:
-    counts = manifest.get("counts", {}).get("records", {})
-    for form_id, expected in sorted(counts.items()):
-        rows = _jsonl(folder, f"records/{form_id}.jsonl", report)
-        for row in rows:
-            version = versions.get(str(row.get("version_id")))
-            try:
-                ok = version is not None and content_hash(form_id, row["form_version"], row["data"]) == row["content_hash"] == version["content_hash"]
-            except (KeyError, TypeError, ValueError):
-                ok = False
-            if not ok:
-                report.add(f"记录 {row.get('record_id')}（{form_id}）", "记录与其版本历史不符", "record does not match its version history")
-        if len(rows) != expected:
-            report.add(f"records/{form_id}.jsonl", f"记录数 {len(rows)} 与清单的 {expected} 不符", f"{len(rows)} records, manifest says {expected}")
-        report.checked[f"records:{form_id}"] = len(rows)
-
-
-def _province_trust(folder: Path) -> ProvinceTrust:
-    keys = []
-    for pem in sorted(folder.glob("keys/province-*.pem")):
-        key = load_pem_public_key(pem.read_bytes())
-        if isinstance(key, Ed25519PublicKey):
-            keys.append(key)
-    return ProvinceTrust(keys)
-
-
-def _check_sync(folder: Path, device: Ed25519PublicKey | None, versions: dict[str, dict[str, Any]], report: VerifyReport) -> None:
-    receipts = sorted(folder.glob("sync/receipts/*.json"))
-    if not receipts:
-        return
-    try:
-        trust = _province_trust(folder)
-    except ValueError as exc:
-        report.add("keys/", f"省级公钥无法读取：{exc}", f"province keys unreadable: {exc}")
-        return
-    for path in receipts:
-        rel = str(path.relative_to(folder))
-        sequence = path.stem.rsplit("-", 1)[-1]
-        batch = _read(folder, f"sync/batches/{sequence}.json", report)
-        try:
-            # A compact receipt names versions by their place in the batch: checked together.
-            receipt, _ = verify_receipt(path.read_bytes(), trust.lookup, batch_envelope=batch)
-        except sync_errors.SyncError as exc:
-            report.add(rel, f"回执验证失败：{exc}", f"receipt does not verify: {exc}")
+            payload = dsse.verify(path.read_bytes(), anchors.lookup, UPDATE_TYPE).payload
+            update = Update.from_json(parse_json_object(payload))
+        except (OSError, ProtocolError, DecodeError) as exc:
+            report.add(rel, f"更新不是受信任的省级密钥签发的：{exc}", f"update is not signed by a trusted province key: {exc}")
             continue
-        for accepted in receipt.accepted:
-            version = versions.get(accepted.version_id)
-            if version is None or version["content_hash"] != accepted.content_hash:
-                report.add(f"{rel}：版本 {accepted.version_id}", "省里收到的版本与导出的历史不符", "the version the province received differs from the exported history")
-    checkpoint = _read(folder, "sync/checkpoint.json", report)
-    if checkpoint is not None:
+        if update.kind in ("form_version", "reference_data"):
+            write_published_file(scratch, update.kind, update.body)
+    return load_registry(published_dir(scratch))
+
+
+def _check_layout(manifest: dict[str, Any], record_files: set[str], report: VerifyReport) -> None:
+    for rel in sorted(manifest["files"]):
+        if rel not in record_files and not LAYOUT.fullmatch(rel):
+            report.add(rel, "导出格式中没有此文件：清单虽列出，却无从核对其内容",
+                       "file is not part of an export: listed in the manifest, but nothing can check its content")
+
+
+def _check_records(folder: Path, manifest: dict[str, Any], registry: Registry, db: Any,
+                   report: VerifyReport) -> set[str]:
+    """Check records, tables and counts; return the files under records/ that were checked."""
+    filters = manifest["filters"]
+    forms = [f for f in filters.get("forms") or [] if isinstance(f, str)]
+    report.filters = {"forms": forms, "since": filters.get("since"),
+                      "all_forms": set(forms) >= {f.id for f in registry.forms()}}
+    try:
+        book: Workbook | None = Workbook(str(folder / WORKBOOK))
+    except XlsxError as exc:
+        report.add(WORKBOOK, f"工作簿无法读取：{exc}", f"workbook cannot be read: {exc}")
+        book = None
+    seen: dict[str, int] = {}
+    expected_sheets: set[str] = set()
+    checked = {WORKBOOK}
+    try:
+        for form_id in forms:
+            seen[form_id] = _check_form(folder, form_id, registry, book, db, expected_sheets, checked, report)
+    finally:
+        if book is not None:
+            for name in sorted(set(book.sheets) - expected_sheets):
+                report.add(f"{WORKBOOK}[{name}]", "多出的工作表", "unexpected sheet")
+            book.close()
+    counts = (manifest.get("counts") or {}).get("records") or {}
+    check_record_counts(db, forms, filters.get("since"), seen, counts, report)
+    return checked
+
+
+def _check_form(folder: Path, form_id: str, registry: Registry, book: Workbook | None, db: Any,
+                expected_sheets: set[str], checked: set[str], report: VerifyReport) -> int:
+    checked.add(f"records/{form_id}.jsonl")
+    try:
+        latest = registry.form(form_id)
+    except UnknownForm:
+        report.add(f"records/{form_id}.jsonl", "未知的表单，无法核对表格", "unknown form: tables cannot be checked")
+        return 0
+    sheets = sheets_of(latest)
+    expected_sheets.update(s.name for s in sheets)
+    checks = [SheetCheck(folder, book, form_id, s, report) for s in sheets]
+    checked.update(c.csv_rel for c in checks)
+    n = 0
+    for line, row in jsonl(folder, f"records/{form_id}.jsonl", report):
+        n += 1
+        where = f"records/{form_id}.jsonl:{line}（记录 {row.get('record_id')}）"
+        check_record_row(db, form_id, row, where, report)
         try:
-            verify_checkpoint(checkpoint, trust.lookup)
-        except sync_errors.SyncError as exc:
-            report.add("sync/checkpoint.json", f"检查点签名无效：{exc}", f"checkpoint does not verify: {exc}")
-    report.checked["receipts"] = len(receipts)
+            form = registry.form(form_id, row["form_version"])
+            data = row["data"]
+            rows = [[main_row(form, sheets[0], row, data)]] + [group_rows(form, s, row["record_id"], data) for s in sheets[1:]]
+        except (UnknownForm, KeyError, TypeError, AttributeError, ValueError) as exc:
+            report.add(where, f"无法按表单排成表格：{exc}", f"cannot be laid out as its form's tables: {exc}")
+            continue
+        for check, sheet_rows in zip(checks, rows, strict=True):
+            for cells in sheet_rows:
+                check.compare(cells)
+    for check in checks:
+        check.finish()
+    return n
+
+
+def _unsynced(db: Any, report: VerifyReport) -> None:
+    """Records whose current version no verified receipt confirms: listed, never hidden."""
+    query = "FROM state WHERE version_id NOT IN (SELECT version_id FROM accepted)"
+    report.unsynced = db.execute(f"SELECT count(*) {query}").fetchone()[0]
+    report.unsynced_sample = [r[0] for r in db.execute(f"SELECT record_id {query} ORDER BY record_id LIMIT 20")]
+    for (rid,) in db.execute(f"SELECT record_id {query} AND status = 'synced' LIMIT 100"):
+        report.add(f"记录 {rid}", "标为“已同步”，却没有省级回执确认其当前版本",
+                   "marked synced, but no province receipt confirms its current version")

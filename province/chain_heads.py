@@ -1,0 +1,47 @@
+"""``POST /v1/devices/chain-head``: the province signs where a device's batch chain ends.
+
+The answer lets an office prove, offline, that its audit export holds every batch the
+province received from it. Nothing is stored: the statement is made from the device's row
+and the log's newest checkpoint, read in that order so the checkpoint always covers the
+device's last batch (a batch and its checkpoint commit together).
+"""
+
+from __future__ import annotations
+
+from province import log
+from province.batches import verify_device_envelope
+from province.clock import utc_now
+from province.context import Province
+from province.db import Tx
+from sync import dsse
+from sync.chainhead import CHAIN_HEAD_REQUEST_TYPE, CHAIN_HEAD_TYPE, ChainHead, ChainHeadRequest
+from sync.encoding import DecodeError, parse_json_object
+from sync.errors import DeviceMismatch, KeyRetired, MalformedPayload, Revoked
+
+
+def chain_head(province: Province, body: bytes) -> bytes:
+    """Verify the device's request and answer with a signed ``chain-head`` envelope."""
+    verified, owner = verify_device_envelope(province, body, CHAIN_HEAD_REQUEST_TYPE)
+    try:
+        request = ChainHeadRequest.from_json(parse_json_object(verified.payload))
+    except DecodeError as exc:
+        raise MalformedPayload(f"payload: {exc}") from None
+    if request.device_id != owner.device_id:
+        raise DeviceMismatch("the request names another device than the key's owner")
+    if owner.retired_from_sequence is not None:
+        raise KeyRetired("this key was rotated away; sign with the new key",
+                         retired_from_sequence=owner.retired_from_sequence)
+
+    def work(tx: Tx) -> bytes:
+        device = tx.one("SELECT org_unit, revoked_at, next_sequence, last_batch_hash "
+                        "FROM devices WHERE device_id = ?", [owner.device_id])
+        assert device is not None  # device_keys references devices
+        org_unit, revoked_at, next_sequence, last_hash = device
+        if revoked_at is not None:
+            raise Revoked("this device was revoked by the province", revoked_at=revoked_at)
+        checkpoint = dsse.parse(log.latest_checkpoint(tx, province.signer))
+        head = ChainHead(owner.device_id, org_unit, int(next_sequence) - 1, last_hash or None,
+                         request.history, checkpoint, utc_now())
+        return province.signer.sign(head.to_json(), CHAIN_HEAD_TYPE).to_bytes()
+
+    return province.db.run(work, write=False)
