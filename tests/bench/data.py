@@ -10,10 +10,14 @@ from __future__ import annotations
 
 import random
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from desktop.services.checking import default_checker
 from desktop.services.records import RecordService
+from desktop.store.connection import open_database
 from desktop.store.office import Office
 
 PASS = "benchmark passphrase"
@@ -64,7 +68,9 @@ def grow(office: Office, start: int, stop: int) -> None:
 
 def copy_office(office: Office, target: Path) -> Path:
     """A copy of the office's folder (its WAL folded in first), to spend on one measurement."""
-    office.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+    office.write(lambda db: None)  # every write finished before the files are copied
+    with _own_connection(office) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     shutil.copytree(office.paths.root, target)
     return target
 
@@ -78,9 +84,19 @@ def plain_copy(office: Office, target: Path) -> Path:
                   encrypted=False)[0].close()
     database = target / "office.db"
     database.unlink()
-    office.db.execute("ATTACH DATABASE ? AS plain KEY ''", [str(database)])
-    try:
-        office.db.execute("SELECT sqlcipher_export('plain')").fetchall()
-    finally:
-        office.db.execute("DETACH DATABASE plain")
+    with _own_connection(office) as db:
+        db.execute("ATTACH DATABASE ? AS plain KEY ''", [str(database)])
+        db.execute("SELECT sqlcipher_export('plain')").fetchall()
+        db.execute("DETACH DATABASE plain")
     return target
+
+
+@contextmanager
+def _own_connection(office: Office) -> Iterator[Any]:
+    # A connection of its own with the office's key: the office's readers refuse writes,
+    # and the writer's transaction can neither attach a database nor checkpoint.
+    db = open_database(office.paths.database, office._key or None)
+    try:
+        yield db
+    finally:
+        db.conn.close()

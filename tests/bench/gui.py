@@ -128,16 +128,22 @@ def child(data_dir: Path) -> int:
     return app.exec()
 
 
-def _start(args: list[str]) -> dict[str, float]:
+def _start(args: list[str], expected: set[str]) -> dict[str, float]:
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen"), "PYTHONPATH": str(ROOT)}
     started = time.time()
-    out = subprocess.run([sys.executable, *args], env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
-    if out.returncode != 0:
-        raise RuntimeError(f"start-up run failed ({out.returncode}): {out.stdout[-400:]} {out.stderr[-800:]}")
+    out = subprocess.run([sys.executable, "-X", "faulthandler", *args], env=env, cwd=ROOT, capture_output=True,
+                         text=True, timeout=600)
     marks = {}
     for line in out.stdout.splitlines():
         label, _, stamp = line.partition(" ")
         marks[label] = (float(stamp) - started) * 1000
+    if out.returncode != 0:
+        if not expected <= marks.keys():
+            raise RuntimeError(f"start-up run failed ({out.returncode}): {out.stdout[-400:]} {out.stderr[-800:]}")
+        # Every mark was reached, so the times stand; the failure on the way out is reported,
+        # not hidden.
+        print(f"warning: the app exited with {out.returncode} after its last mark: {out.stderr[-1500:]}",
+              file=sys.stderr, flush=True)
     return marks
 
 
@@ -146,8 +152,8 @@ def measure(data_dir: Path) -> dict[str, float]:
     numbers after the key was derived."""
     rounds: dict[str, list[float]] = {"bare": [], "unlock": [], "main": [], "numbers": [], "progress": []}
     for _ in range(STARTS):
-        rounds["bare"].append(_start(["-c", BARE])["main"])
-        marks = _start(["-m", "tests.bench.gui", "--child", str(data_dir)])
+        rounds["bare"].append(_start(["-c", BARE], {"main"})["main"])
+        marks = _start(["-m", "tests.bench.gui", "--child", str(data_dir)], {"unlock", "key", "main", "numbers", "progress"})
         rounds["unlock"].append(marks["unlock"])
         rounds["main"].append(marks["main"] - marks["key"])
         rounds["numbers"].append(marks["numbers"] - marks["key"])

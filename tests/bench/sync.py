@@ -56,7 +56,7 @@ def measure(office_dir: Path, work: Path) -> dict[str, float]:
         code = re.search(r"Enrollment code:\s+(\S+)", province.cli("enroll-code", "--org-unit", "340104"))
         assert code is not None
         enroll_office(office, province.url, code.group(1))
-        office.db.execute("UPDATE device SET endpoint = ?", [f"http://127.0.0.1:{port}"])
+        office.write(lambda db: db.execute("UPDATE device SET endpoint = ?", [f"http://127.0.0.1:{port}"]))
         raw = _raw_versions(office)
         raw_bytes = sum(len(r) for r in raw)
         gzipped = len(gzip.compress(b"\n".join(raw), compresslevel=6))

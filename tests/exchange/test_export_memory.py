@@ -18,7 +18,7 @@ import textwrap
 
 from desktop.services.checking import RecordChecker
 from desktop.services.records import RecordService
-from tests.bench.exchange import _enterprise
+from tests.bench.data import enterprise
 from tests.conftest import PASSPHRASE, ROOT
 
 MIB = 1 << 20
@@ -62,7 +62,7 @@ def child(mode: str, office_dir, out) -> int:
 
 def fill(service: RecordService, start: int, stop: int) -> None:
     for first in range(start, stop, 5000):
-        service.add_many("enterprise", [_enterprise(i) for i in range(first, min(stop, first + 5000))])
+        service.add_many("enterprise", [enterprise(i) for i in range(first, min(stop, first + 5000))])
 
 
 def test_twenty_thousand_records_export_and_verify_under_a_memory_limit(office, tmp_path):
