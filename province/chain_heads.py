@@ -9,23 +9,19 @@ device's last batch (a batch and its checkpoint commit together).
 from __future__ import annotations
 
 from province import log
-from province.batches import verify_device_envelope
+from province.batches import read_payload, verify_device_envelope
 from province.clock import utc_now
 from province.context import Province
 from province.db import Tx
 from sync import dsse
 from sync.chainhead import CHAIN_HEAD_REQUEST_TYPE, CHAIN_HEAD_TYPE, ChainHead, ChainHeadRequest
-from sync.encoding import DecodeError, parse_json_object
-from sync.errors import DeviceMismatch, KeyRetired, MalformedPayload, Revoked
+from sync.errors import DeviceMismatch, KeyRetired, Revoked
 
 
 def chain_head(province: Province, body: bytes) -> bytes:
     """Verify the device's request and answer with a signed ``chain-head`` envelope."""
     verified, owner = verify_device_envelope(province, body, CHAIN_HEAD_REQUEST_TYPE)
-    try:
-        request = ChainHeadRequest.from_json(parse_json_object(verified.payload))
-    except DecodeError as exc:
-        raise MalformedPayload(f"payload: {exc}") from None
+    request = read_payload(verified, ChainHeadRequest.from_json)
     if request.device_id != owner.device_id:
         raise DeviceMismatch("the request names another device than the key's owner")
     if owner.retired_from_sequence is not None:

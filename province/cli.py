@@ -42,7 +42,7 @@ def _open(args: argparse.Namespace) -> Province:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from province.server import PROTOCOL, raise_open_file_limit
+    from province.server import BACKLOG, PROTOCOL, raise_open_file_limit
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise ValueError("--tls-cert and --tls-key go together")
@@ -59,13 +59,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.environ["ANHUI_PROVINCE_MAX_BATCH_VERSIONS"] = str(settings.max_batch_versions)
     os.environ.update(limits.to_env())
     # Each connection holds a descriptor: leave room for max_connections and the database.
-    raise_open_file_limit(limits.max_connections + 256)
+    raise_open_file_limit(limits.max_connections + 4 * BACKLOG + 256)
     tls = {}
     if args.tls_cert:
         tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
     uvicorn.run("province.app:app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level, http=PROTOCOL,
-                timeout_keep_alive=5, **tls)  # type: ignore[arg-type]
+                timeout_keep_alive=5, backlog=BACKLOG, **tls)  # type: ignore[arg-type]
     return 0
 
 

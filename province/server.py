@@ -110,3 +110,10 @@ def raise_open_file_limit(wanted: int) -> None:
 
 
 PROTOCOL = f"{GuardedH11Protocol.__module__}:{GuardedH11Protocol.__name__}"
+
+BACKLOG = 64
+"""Connections the kernel queues for a process before it accepts them. The event loop
+accepts up to this many per turn, and a connection over ``max_connections`` is closed a few
+turns after it was accepted, so a process busy with other work while a flood arrives holds
+at most ``max_connections + 4 * BACKLOG`` sockets for a moment (uvicorn's default of 2,048
+would let such a burst exhaust the open-file limit)."""

@@ -136,9 +136,13 @@ class Transport:
         while attempt < self.options.attempts:
             if self.cancel.is_set():
                 raise Cancelled("cancelled")
+            # A body signed afresh is made before the wait: making it may itself ask the
+            # province for something (a nonce), and the wait is for this request's own turn.
+            # Made after, a rate-limited office spent the awaited turn on the nonce and was
+            # refused again, every time.
+            headers, data = encoded or self._encode(body() if callable(body) else None)
             if delay:
                 self._wait(delay)
-            headers, data = encoded or self._encode(body() if callable(body) else None)
             self.attempts_made += 1
             try:
                 reply = self.session.request(

@@ -73,18 +73,30 @@ def _date(text: str) -> str:
         raise InvalidInput(f"日期“{text}”格式不对，应为 YYYY-MM-DD。", f"'{text}' is not a date (YYYY-MM-DD).") from None
 
 
-# Exit codes of verify-export: a pass anchored in the province's key, a failure, and a
-# pass that trusted a key found in the folder (the auditor must still compare its id).
-VERIFIED, FAILED, UNANCHORED = 0, 1, 3
+# Exit codes of verify-export: a pass anchored in the province's key, a failure, a check that
+# could not start (a wrong argument: nothing was judged), and a pass that trusted a key found
+# in the folder (the auditor must still compare its id).
+VERIFIED, FAILED, NOT_RUN, UNANCHORED = 0, 1, 2, 3
+
+
+class VerifyNotRun(InvalidInput):
+    """verify-export was given something it cannot check with: not a verdict on the export."""
+
+    exit_code = NOT_RUN
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from desktop.services.exchange.verify import PinError, verify_export
 
+    if not args.folder.is_dir():
+        raise VerifyNotRun(f"找不到导出文件夹 {args.folder}。", f"No export folder at {args.folder}.")
+    if args.against is not None and not args.against.is_dir():
+        raise VerifyNotRun(f"找不到省级导出文件夹 {args.against}（--against）。",
+                           f"No province export folder at {args.against} (--against).")
     try:
         report = verify_export(args.folder, province_key=args.province_key, against=args.against)
     except PinError:
-        raise InvalidInput(
+        raise VerifyNotRun(
             f"--province-key “{args.province_key}”不是可读的 Ed25519 公钥（PEM 文件），也不是导出中任何省级公钥的编号。",
             f"--province-key '{args.province_key}' is neither a readable Ed25519 public key (PEM file) nor the id of a province key in the export.",
         ) from None

@@ -47,8 +47,10 @@ ENTERPRISES = [
     ("安徽安科生物工程（集团）股份有限公司", "life_science", "cell_gene", ["high_tech"], 12800),
     ("合肥天地互联卫星网络有限公司", "future_network", "satellite_internet", ["tech_sme"], 3300),
 ]
-# (index into ENTERPRISES, status, reason when returned)
-STATUSES = {0: "synced", 1: "synced", 2: "synced", 5: "synced", 9: "synced", 10: "queued", 3: "final", 6: "final",
+# (index into ENTERPRISES, status, reason when returned). None is "synced" here: only a real
+# sync (the screenshots' own, with the province's receipt) makes a record synced, or the
+# office's audit export would rightly fail to verify.
+STATUSES = {0: "final", 1: "final", 2: "final", 5: "final", 9: "final", 10: "queued", 3: "final", 6: "final",
             11: "final", 15: "final", 12: "returned", 14: "returned"}
 REASONS = {12: "产值所属年度与营业收入口径不一致，请按2025年度核实后重报。",
            14: "统一社会信用代码与营业执照不符，请核对。"}
@@ -92,7 +94,7 @@ def fill(office: Office, checker: RecordChecker, seed: int = 7) -> RecordService
     for index in range(len(ENTERPRISES)):
         status = STATUSES.get(index, "draft")
         saved = service.add("enterprise", enterprise(index, rng), final=status != "draft")
-        steps = {"final": [], "queued": ["queued"], "synced": ["queued", "synced"], "returned": ["queued", "returned"]}
+        steps = {"final": [], "queued": ["queued"], "returned": ["queued", "returned"]}
         for step in steps.get(status, []):
             service.set_status(saved.record_id, step, reason=REASONS.get(index) if step == "returned" else None,
                                actor="province" if step == "returned" else None)

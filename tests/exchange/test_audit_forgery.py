@@ -65,7 +65,10 @@ def test_untouched_export_passes_anchored_on_a_machine_with_no_office(audited, t
     assert refused.returncode == 1 and "keys/enrollment.json" in refused.stderr
     # A key that is neither a PEM file nor the id of a key in the export: a clear message.
     nonsense = run_verify(copy, "--province-key", "0" * 64, home=home)
-    assert nonsense.returncode not in (0, 3) and "--province-key" in nonsense.stderr and "Traceback" not in nonsense.stderr
+    assert nonsense.returncode == 2 and "--province-key" in nonsense.stderr and "Traceback" not in nonsense.stderr
+    # No folder at all: the check did not run, which is no verdict on any export.
+    missing = run_verify(tmp_path / "nowhere", "--province-key", str(audited.province_key_pem), home=home)
+    assert missing.returncode == 2 and "nowhere" in missing.stderr and "Traceback" not in missing.stderr
 
 
 def _synced_version(forger: Forger, record_prefix: str = "") -> dict:

@@ -8,7 +8,8 @@ Two generators, one report:
 - :func:`fuzz_console` does the same for the staff console's routes (HTML, outside the API
   document), anonymous and signed in, checking only that no answer is a 5xx.
 - :func:`fuzz_signed` generates every signed message the province takes (batch,
-  pull-request, receipt-request, device-key-rotation, enrollment-request) from Hypothesis
+  pull-request, receipt-request, device-key-rotation, chain-head-request,
+  enrollment-request) from Hypothesis
   strategies, mutates it (a field dropped, added or retyped; raw JSON no encoder writes: lone
   surrogates, ``1e999``, 5,000-digit numbers, deep nesting, duplicate keys, non-canonical
   spellings), **signs the mutated bytes with a real enrolled key** so they get past the
@@ -38,6 +39,7 @@ from hypothesis import strategies as st
 
 from forms.canonical import content_hash
 from sync import dsse
+from sync.chainhead import CHAIN_HEAD_REQUEST_TYPE
 from sync.control import (
     DEVICE_KEY_ROTATION_TYPE,
     ENROLLMENT_REQUEST_TYPE,
@@ -62,6 +64,7 @@ ROUTE_CODES = {
     "receipt": {"stale_request", "device_mismatch", "device_revoked", "not_found"},
     "/v1/devices/key-rotations": {"device_mismatch", "device_revoked", "key_already_enrolled",
                                   "rotation_conflict"},
+    "/v1/devices/chain-head": {"key_retired", "device_mismatch", "device_revoked"},
     "/v1/enrollments": {"enrollment_code_unknown", "enrollment_code_used",
                         "enrollment_org_unit_mismatch", "key_already_enrolled",
                         "enrollment_code_expired"},
@@ -254,8 +257,12 @@ def messages(target: Target, url: str) -> st.SearchStrategy[tuple[str, str, dict
     enrollment = st.builds(lambda label, org: {
         "protocol": 1, "code": "ABCD-EFGH-JKMN-PQRS", "public_key": "", "label": label,
         "org_unit": org}, st.text(max_size=30), st.sampled_from(["340104", "340102", "999999"]))
+    chain_head = st.builds(lambda seq, digest, rid: {
+        "protocol": 1, "device_id": device.device_id, "history": {"seq": seq, "hash": digest},
+        "request_id": rid}, st.integers(0, 10**6), hexes, ids)
     return st.one_of(
         batch.map(lambda m: ("/v1/batches", BATCH_TYPE, m)),
+        chain_head.map(lambda m: ("/v1/devices/chain-head", CHAIN_HEAD_REQUEST_TYPE, m)),
         pull.map(lambda m: ("/v1/updates/pull", PULL_REQUEST_TYPE, m)),
         receipt.map(lambda m: ("receipt", RECEIPT_REQUEST_TYPE, m)),
         rotation.map(lambda m: ("/v1/devices/key-rotations", DEVICE_KEY_ROTATION_TYPE, m)),

@@ -288,6 +288,22 @@ def test_openapi_description_is_served(shared_province: ProvinceServer) -> None:
                  "/v1/province/keys", "/v1/devices/key-rotations"):
         assert path in spec["paths"], path
     assert "Envelope" in spec["components"]["schemas"]
+    # Every schema the document refers to is defined in it.
+    refs: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            if isinstance(node.get("$ref"), str):
+                refs.add(node["$ref"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    defined = {f"#/components/schemas/{name}" for name in spec["components"]["schemas"]}
+    assert refs and refs <= defined, sorted(refs - defined)
     # Every schema a $ref names is defined (schemathesis and code generators need them all).
     refs: set[str] = set()
 
