@@ -58,11 +58,22 @@ class Window:
 
     def contains(self, value: Any, as_of: dt.date, reporting_year: int) -> bool:
         """Whether ``value`` (an ISO date or a year) lies in the window; no value never does."""
+        where = self.place(value)
+        if isinstance(where, bool):
+            return where
+        if isinstance(where, int):
+            return where == reporting_year
+        return where[0] <= as_of.isoformat() < where[1]
+
+    def place(self, value: Any) -> bool | int | tuple[str, str]:
+        """Where ``value`` stands toward the window, as far as it can be said without the day
+        or the reporting year: in or out (a bool), a year to be compared with the reporting
+        year (an int), or the days ``[from, until)`` (ISO dates) the day must fall in."""
         year = _year_of(value)
         if year is None:
             return False
         if self.kind == "reporting_year":
-            return year == reporting_year
+            return year
         if self.kind == "from":
             assert self.start is not None
             if isinstance(value, int):
@@ -77,7 +88,7 @@ class Window:
             limit = day.replace(year=day.year + self.years)
         except ValueError:  # 29 February plus a number of years that is not a leap year
             limit = day.replace(year=day.year + self.years, day=28)
-        return day <= as_of < limit
+        return day.isoformat(), limit.isoformat()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"field": self.field}

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forms.errors import UnknownForm
+from province.console.tally import Tally
 from province.context import Province
 from province.db import Row, Tx
 
@@ -88,6 +89,7 @@ def catch_up(province: Province) -> int:
     if not province.db.run(behind, write=False):
         return 0
     registry = province.validator.registry()
+    tally = Tally(registry)
     total = 0
     while True:
         def step(tx: Tx) -> int | None:
@@ -109,6 +111,7 @@ def catch_up(province: Province) -> int:
             tx.execute_many(REFRESH_STATE, [[r[0]] for r in indexed])
             touched |= {(r[1], r[8]) for r in indexed if r[8] is not None}
             refresh_groups(tx, touched)
+            tally.refresh(tx, [r[0] for r in indexed])
             tx.execute("UPDATE meta SET value = ? WHERE key = 'console_indexed'", [str(upto)])
             return len(rows)
 

@@ -119,18 +119,19 @@ async def logout(request: Request, staff: SignedIn) -> Response:
 # -- 总览 -----------------------------------------------------------------------------------
 
 
-def _as_of(year: str) -> dt.date:
+def _reporting_year(year: str) -> int:
+    """The reporting year asked for (money figures of that year), else the last complete one."""
     today = dt.datetime.now(dt.UTC).date()
-    if year.isdigit() and 2024 <= int(year) < today.year:
-        return dt.date(int(year), 12, 31)
-    return today
+    if year.isdigit() and len(year) == 4 and 2024 <= int(year) <= today.year:
+        return int(year)
+    return today.year - 1
 
 
 @router.get("/")
 async def overview(request: Request, target: str = "", year: str = "") -> Response:
     province = province_of(request)
-    as_of = _as_of(year)
-    body = await run_in_threadpool(province_progress.cached, province, as_of)
+    reporting_year = _reporting_year(year)
+    body = await run_in_threadpool(province_progress.compute, province, None, reporting_year)
     targets = body["targets"]
     chosen = next((t for t in targets if t["code"] == target), targets[0] if targets else None)
     labels = _labels(request)
@@ -144,8 +145,8 @@ async def overview(request: Request, target: str = "", year: str = "") -> Respon
     today = dt.datetime.now(dt.UTC).date()
     return render(request, "overview.html", progress=body, targets=targets, chosen=chosen,
                   city_rows=city_rows, map_data=map_data, labels=labels,
-                  years=list(range(2024, today.year + 1)), year=str(as_of.year),
-                  as_of=as_of.isoformat())
+                  years=list(range(today.year, 2023, -1)), year=str(reporting_year),
+                  as_of=body["as_of"])
 
 
 # -- 记录 ------------------------------------------------------------------------------------
@@ -167,7 +168,8 @@ async def records(request: Request) -> Response:
     after = _after(request.query_params.get("after", ""))
     if target:
         rows, total, capped = await run_in_threadpool(
-            export.counted_toward, province, filters, target, after)
+            export.counted_toward, province, filters, target, after,
+            _reporting_year(request.query_params.get("year", "")))
     else:
         rows, counted = await run_in_threadpool(catalog.list_page, province, filters, after=after)
         total = counted or 0
@@ -176,8 +178,9 @@ async def records(request: Request) -> Response:
                          if t.code == target), "")
     more = len(rows) == catalog.PAGE_SIZE
     next_after = f"{rows[-1]['log_index']}:{rows[-1]['record_id']}" if more else ""
+    year = str(_reporting_year(request.query_params.get("year", ""))) if target else ""
     return render(request, "records.html", rows=rows, total=total, filters=filters,
-                  target=target, target_label=target_label, capped=capped, labels=_labels(request), states=catalog.STATES,
+                  target=target, year=year, target_label=target_label, capped=capped, labels=_labels(request), states=catalog.STATES,
                   next_after=next_after, query=filters.query_items(), first_page=after is None)
 
 

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from tests.console.seed import seed_demo
+from tests.console.seed import make_version, seed_demo, send
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -87,3 +87,46 @@ def test_decisions_and_returns_on_both_databases(province, staff):
     province.cli("records", "return", other, "--reason", "编号有误")
     returned = reviewer.get("/console/records", params={"state": "returned"}).text
     assert set(re.findall(r'data-record="([^"]+)"', returned)) == {record_id, other}
+
+
+def test_kept_totals_equal_a_full_count_on_any_day_and_year(province, staff):
+    """总览 reads running totals; on every day and reporting year they are what the forms
+    engine counts over every record, before and after decisions, returns and corrections."""
+    import datetime as dt
+
+    from province import progress
+    from province.context import Province, Settings
+
+    devices = seed_demo(province)
+    reviewer = staff("reviewer")
+    context = Province.open(Settings.make(province.data_dir, province.database_url))
+    try:
+        def same_everywhere() -> None:
+            for as_of, year in ((None, None), (dt.date(2025, 6, 1), 2024),
+                                (dt.date(2026, 12, 1), 2025), (dt.date(2029, 1, 1), 2025),
+                                (dt.date(2026, 1, 1), 2026)):
+                kept = progress.compute(context, as_of, year)
+                assert kept == progress.compute_directly(context, as_of, year), (as_of, year)
+
+        same_everywhere()
+        counted = progress.compute(context, dt.date(2026, 12, 1), 2025)
+        assert {t["code"]: t["value"] for t in counted["targets"]}["output_total"] > 0
+        assert {t["code"]: t["counted"] for t in counted["targets"]}["high_tech_enterprises"] > 0
+        page = reviewer.get("/console/duplicates", params={"form_id": "enterprise"}).text
+        key = re.search(r'name="dup_key" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        assert reviewer.post("/console/duplicates/resolve", {
+            "form_id": "enterprise", "dup_key": key, "org_unit": "340202"}).status_code == 303
+        record_id, version_id = province.query(
+            "SELECT record_id, current_version_id FROM records WHERE form_id = 'enterprise' "
+            "AND org_unit = '340302' ORDER BY record_id LIMIT 1")[0]
+        reviewer.post(f"/console/records/{record_id}/return",
+                      {"version_id": version_id, "reason": "请补充证书"})
+        same_everywhere()
+        # The office answers the return with a corrected version: counted again.
+        data = json.loads(province.query("SELECT data FROM record_versions WHERE version_id = ?",
+                                         (version_id,))[0][0])
+        send(devices["340302"], [make_version("340302", "enterprise",
+                                              {**data, "output": 4321}, record_id=record_id)])
+        same_everywhere()
+    finally:
+        context.close()

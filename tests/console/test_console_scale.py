@@ -3,8 +3,6 @@ right, page by page (``make bench`` runs the same code at up to 1,000,000 versio
 
 from __future__ import annotations
 
-import time
-
 from province import progress
 from province.console import catalog, review
 from province.console.catalog import Filters
@@ -12,7 +10,7 @@ from province.context import Province, Settings
 from tests.bench.console import fill, org_units
 
 
-def test_bench_fill_lists_and_totals_are_consistent(postgres, tmp_path, monkeypatch):
+def test_bench_fill_lists_and_totals_are_consistent(postgres, tmp_path):
     province = Province.open(Settings.make(tmp_path, postgres.new_database()))
     try:
         records = fill(province, 3000, platform_names=40)
@@ -36,9 +34,9 @@ def test_bench_fill_lists_and_totals_are_consistent(postgres, tmp_path, monkeypa
                                             limit=records)
         assert count == len(narrowed) == sum(
             1 for r in everything if r["city"] == city.code and r["form_id"] == "platform")
-        body = progress.cached(province)
+        body = progress.compute(province)
         assert body["records_counted"] == records
-        assert progress.cached(province) == body
+        assert body == progress.compute_directly(province)
         groups, found = review.duplicate_groups(province, form_id="platform")
         assert found > 0 and all(len({m["org_unit"] for m in g["records"]}) > 1 for g in groups)
         # The groups kept up by the catch-up are exactly what a full aggregate finds.
@@ -48,19 +46,13 @@ def test_bench_fill_lists_and_totals_are_consistent(postgres, tmp_path, monkeypa
         kept = province.db.run(lambda tx: {tuple(r) for r in tx.rows(
             "SELECT form_id, dup_key FROM duplicate_groups")}, write=False)
         assert kept == direct and len(direct) >= found
-        # A big province (here: any count is "slow") sees the last numbers at once, marked
-        # stale, while the new count runs in the background.
-        monkeypatch.setattr(progress, "SLOW_SECONDS", -1.0)
+        # A decision changes the kept totals at once, as a full count finds them.
         group = groups[0]
         keep = group["records"][0]["org_unit"]
         dropped = sum(1 for m in group["records"] if m["org_unit"] != keep)
         review.resolve_duplicate(province, "platform", group["dup_key"], keep, "", "bench")
-        stale = progress.cached(province)
-        assert stale["stale"] is True and stale["records_counted"] == records
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and progress.cached(province).get("stale"):
-            time.sleep(0.2)
-        fresh = progress.cached(province)
-        assert "stale" not in fresh and fresh["records_counted"] == records - dropped
+        fresh = progress.compute(province)
+        assert fresh["records_counted"] == records - dropped
+        assert fresh == progress.compute_directly(province)
     finally:
         province.close()
