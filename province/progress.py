@@ -192,3 +192,33 @@ def counted_records(province: Province, target_code: str, record_ids: list[str],
         return found
 
     return province.db.run(work, write=False)
+
+
+def standing(province: Province, record_id: str, as_of: dt.date | None = None,
+             reporting_year: int | None = None) -> tuple[str | None, list[tuple[str, str]]]:
+    """How one record counts: its kind (``counted``, ``status:returned``,
+    ``duplicate_counted_elsewhere``, ...) and, per target it is about, ``counted`` or the
+    reason it is not (``not_final``, ``inconsistent``, ``outside_window``, ``duplicate``)."""
+    as_of = as_of or _today()
+    year = reporting_year or as_of.year - 1
+    day, chosen = as_of.isoformat(), {STATIC, f"Y{year}"}
+    catch_up(province)
+
+    def read(tx: Tx) -> tuple[Any, list[Row]]:
+        kind = tx.scalar("SELECT kind FROM progress_records WHERE record_id = ?", [record_id])
+        facts = tx.rows("SELECT target, reason, bucket, win_from, win_until FROM progress_facts "
+                        "WHERE record_id = ? ORDER BY target", [record_id])
+        return kind, facts
+
+    kind, facts = province.db.run(read, write=False)
+    out: list[tuple[str, str]] = []
+    for target, reason, bucket, win_from, win_until in facts:
+        if reason != OPEN:
+            out.append((target, reason))
+        elif not (bucket in chosen or (bucket == DAYS and win_from <= day < win_until)):
+            out.append((target, "outside_window"))
+        elif counted_records(province, target, [record_id], as_of=as_of, reporting_year=year):
+            out.append((target, "counted"))
+        else:
+            out.append((target, "duplicate"))
+    return kind, out

@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
+from forms.progress import EXCLUSION_REASONS
 from province import actions
 from province import progress as province_progress
 from province.clock import utc_now
@@ -192,7 +193,12 @@ async def record_page(request: Request, record_id: str, done: str = "", error: s
         return render(request, "error.html", status=404, reason="not_found")
     history = await run_in_threadpool(catalog.versions, province, record_id)
     steps = diff.history(_registry(request), history, lang_of(request))
+    kind, counts = await run_in_threadpool(province_progress.standing, province, record_id)
+    names = {t.code: t.label(lang_of(request)) for t in _registry(request).targets()}
+    reasons = {code: (zh, en) for code, (zh, en) in EXCLUSION_REASONS.items()}
     return render(request, "record.html", head=head, steps=steps, labels=_labels(request),
+                  kind=kind, counts=[(names.get(code, code), how) for code, how in counts],
+                  reasons=reasons,
                   done=_known("one.done", done), error=_known("err", error))
 
 
@@ -241,7 +247,13 @@ async def duplicates(request: Request, form_id: str = "", decided: str = "", pag
     groups, total = await run_in_threadpool(
         lambda: review.duplicate_groups(province, form_id=form_id[:32], decided=decided,
                                         offset=(number - 1) * 30))
+    try:
+        keys = _registry(request).reference("duplicate_keys").items
+        key_labels = {k.code: k.label(lang_of(request)) for k in keys}
+    except LookupError:
+        key_labels = {}
     return render(request, "duplicates.html", groups=groups, total=total, page=number,
+                  key_labels=key_labels,
                   form_id=form_id, decided=decided, labels=_labels(request),
                   done=done if done == "resolved" else "", error=_known("err", error))
 
