@@ -129,6 +129,12 @@ class Tally:
     def refresh(self, tx: Tx, record_ids: Iterable[str]) -> None:
         """Judge these records again from what the database holds now; adjust the totals."""
         ids = sorted(set(record_ids))
+        if not ids:
+            return
+        # One refresher at a time: two records of one key judged at once would each see the
+        # other's old facts and both adjust the key's sums. The index's catch-up holds the
+        # same row lock, and in SQLite every writer is alone anyway.
+        tx.scalar("SELECT value FROM meta WHERE key = 'console_indexed' FOR UPDATE")
         for start in range(0, len(ids), CHUNK):
             self._refresh(tx, ids[start:start + CHUNK])
 
