@@ -24,6 +24,7 @@ BATCHES_PER_STEP = 20
 PAGE_SIZE = 50
 STATES = ("received", "accepted", "returned", "resubmitted")
 SEARCH_MAX = 4000
+SEARCH_COUNT_CAP = 1000
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # The review state, derived from the record, its last return and its last review. ODK
@@ -234,7 +235,8 @@ LIST_COLUMNS = ("record_id", "form_id", "org_unit", "city", "sector", "direction
 
 def list_page(province: Province, filters: Filters, *, after: tuple[int, str] | None = None,
               limit: int = PAGE_SIZE, count: bool = True) -> tuple[list[dict[str, Any]], int | None]:
-    """One page of the review list, newest first, and the number of matches (if asked).
+    """One page of the review list, newest first, and the number of matches (if asked; for a
+    search, at most :data:`SEARCH_COUNT_CAP` + 1, meaning "more than the cap").
 
     Paging is by key (``after`` = the last row's log index and record id), so page 1,000 is
     as quick as page 1.
@@ -253,7 +255,15 @@ def list_page(province: Province, filters: Filters, *, after: tuple[int, str] | 
 
     def work(tx: Tx) -> tuple[list[dict[str, Any]], int | None]:
         rows = tx.rows(sql, [*page_params, limit])
-        total = int(tx.scalar(f"SELECT COUNT(*) {count_from}{where}", params)) if count else None
+        if not count:
+            total = None
+        elif filters.q:
+            # A search counts its matches up to a limit: counting 30,000 matches of a common
+            # word means reading them all, and "more than 1,000" says as much to a reviewer.
+            total = int(tx.scalar(f"SELECT COUNT(*) FROM (SELECT 1 {count_from}{where} "
+                                  "LIMIT ?) found", [*params, SEARCH_COUNT_CAP + 1]))
+        else:
+            total = int(tx.scalar(f"SELECT COUNT(*) {count_from}{where}", params))
         return [dict(zip(LIST_COLUMNS, r, strict=True)) for r in rows], total
 
     return province.db.run(work, write=False)

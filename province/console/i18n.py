@@ -76,6 +76,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rec.reset": ("清除", "Clear"),
     "rec.any": ("全部", "Any"),
     "rec.count": ("共 {n} 条", "{n} records"),
+    "rec.count_many": ("超过 {n} 条，请缩小搜索范围", "More than {n} records; narrow the search"),
     "rec.name": ("名称", "Name"),
     "rec.received": ("接收时间 (UTC)", "Received (UTC)"),
     "rec.none": ("没有符合条件的记录。", "No records match."),

@@ -181,6 +181,7 @@ async def records(request: Request) -> Response:
     next_after = f"{rows[-1]['log_index']}:{rows[-1]['record_id']}" if more else ""
     year = str(_reporting_year(request.query_params.get("year", ""))) if target else ""
     return render(request, "records.html", rows=rows, total=total, filters=filters,
+                  count_cap=catalog.SEARCH_COUNT_CAP,
                   target=target, year=year, target_label=target_label, capped=capped, labels=_labels(request), states=catalog.STATES,
                   next_after=next_after, query=filters.query_items(), first_page=after is None)
 

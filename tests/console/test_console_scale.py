@@ -10,7 +10,7 @@ from province.context import Province, Settings
 from tests.bench.console import fill, org_units
 
 
-def test_bench_fill_lists_and_totals_are_consistent(postgres, tmp_path):
+def test_bench_fill_lists_and_totals_are_consistent(postgres, tmp_path, monkeypatch):
     province = Province.open(Settings.make(tmp_path, postgres.new_database()))
     try:
         records = fill(province, 3000, platform_names=40)
@@ -34,6 +34,23 @@ def test_bench_fill_lists_and_totals_are_consistent(postgres, tmp_path):
                                             limit=records)
         assert count == len(narrowed) == sum(
             1 for r in everything if r["city"] == city.code and r["form_id"] == "platform")
+        # Chinese substring search finds exactly the records whose text holds the term (a
+        # search counts up to a cap), through trigram indexes that see Chinese characters.
+        term = "创新团队1"
+        texts = province.db.run(lambda tx: tx.rows("SELECT record_id, search FROM console_records"),
+                                write=False)
+        holding = {r for r, text in texts if term in text}
+        assert 1000 > len(holding) > 5
+        found, n = catalog.list_page(province, Filters(q=term), limit=records)
+        assert {r["record_id"] for r in found} == holding and n == len(holding)
+        monkeypatch.setattr(catalog, "SEARCH_COUNT_CAP", 5)
+        assert catalog.list_page(province, Filters(q=term))[1] == 6
+        indexes = province.db.run(lambda tx: {r[0] for r in tx.rows(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'console_records'")}, write=False)
+        assert {"console_records_search", "console_records_title"} <= indexes
+        trigrams = province.db.run(lambda tx: tx.scalar("SELECT show_trgm('创新团队')"),
+                                   write=False)
+        assert len(trigrams) >= 4  # Chinese characters are letters to pg_trgm here
         body = progress.compute(province)
         assert body["records_counted"] == records
         assert body == progress.compute_directly(province)
