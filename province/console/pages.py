@@ -123,7 +123,7 @@ async def logout(request: Request, staff: SignedIn) -> Response:
 def _reporting_year(year: str) -> int:
     """The reporting year asked for (money figures of that year), else the last complete one."""
     today = dt.datetime.now(dt.UTC).date()
-    if year.isdigit() and len(year) == 4 and 2024 <= int(year) <= today.year:
+    if year.isascii() and year.isdigit() and len(year) == 4 and 2024 <= int(year) < today.year:
         return int(year)
     return today.year - 1
 
@@ -146,7 +146,7 @@ async def overview(request: Request, target: str = "", year: str = "") -> Respon
     today = dt.datetime.now(dt.UTC).date()
     return render(request, "overview.html", progress=body, targets=targets, chosen=chosen,
                   city_rows=city_rows, map_data=map_data, labels=labels,
-                  years=list(range(today.year, 2023, -1)), year=str(reporting_year),
+                  years=list(range(today.year - 1, 2023, -1)), year=str(reporting_year),
                   as_of=body["as_of"])
 
 

@@ -130,3 +130,30 @@ def test_kept_totals_equal_a_full_count_on_any_day_and_year(province, staff):
         same_everywhere()
     finally:
         context.close()
+
+
+def test_overview_year_is_the_reporting_year_of_progress_year(province, staff):
+    import datetime as dt
+
+    seed_demo(province)
+    member = staff("viewer")
+    last = dt.datetime.now(dt.UTC).date().year - 1
+    for year in (2024, last):
+        body = json.loads(province.cli("progress", "--json", "--year", str(year)))
+        assert body["reporting_year"] == year
+        page = member.get("/console/", params={"year": str(year)}).text
+        assert f'<option value="{year}" selected' in page
+        for target in body["targets"]:
+            shown = re.search(rf'data-target="{target["code"]}".*?class="value"[^>]*>([^<]+)<',
+                              page, re.S).group(1)  # type: ignore[union-attr]
+            assert float(shown.replace(",", "")) == float(target["value"]), (year, target["code"])
+    # The demo's revenue is of 2025: it counts for 2025 and not for 2024.
+    totals = {y: next(t["value"] for t in json.loads(province.cli(
+        "progress", "--json", "--year", str(y), "--as-of", "2026-06-01"))["targets"]
+        if t["code"] == "output_total") for y in (2024, 2025)}
+    assert totals[2024] == 0 and totals[2025] > 0
+    for args, said in ((["--year", "2026", "--as-of", "2026-06-01"], "has not ended"),
+                       (["--year", "²⁰²⁵"], "--year"), (["--as-of", "2026-13-01"], "--as-of")):
+        done = province.cli_process("progress", "--json", *args)
+        assert done.returncode == 2 and said in done.stderr, (args, done.stderr)
+        assert "Traceback" not in done.stderr
