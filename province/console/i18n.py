@@ -115,7 +115,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "one.not_counted": ("未计入", "not counted"),
     "one.not_counted_because": ("整条记录未计入：", "The record is not counted: "),
     "one.no_target": ("这条记录不属于任何目标指标的统计范围。", "This record is not about any of the plan's targets."),
-    "one.office_status": ("报送状态", "Status set by the office"),
+    "one.office_status": ("报送状态", "Status set by the office:"),
     "one.no_changes": ("与上一版本相同。", "Same as the version before."),
     "one.current": ("当前版本", "current version"),
     "one.accept": ("通过", "Accept"),

@@ -124,7 +124,7 @@ def test_review_states_filters_search_and_paging(province, staff):
     assert "报送状态 定稿" in page and "final" not in page
     assert re.search(r'<li class="ok">高新技术企业：计入</li>', page)
     english = reviewer.get(f"/console/records/{record_id}", params={"lang": "en"}).text
-    assert "Status set by the office final" in english and "定稿" not in english
+    assert "Status set by the office: final" in english and "定稿" not in english
     reviewer.post(f"/console/records/{record_id}/return",
                   {"version_id": newer.version_id, "reason": "名称与执照不符"})
     assert "整条记录未计入：已退回待修改" in reviewer.get(f"/console/records/{record_id}",
