@@ -254,6 +254,13 @@ def list_page(province: Province, filters: Filters, *, after: tuple[int, str] | 
     count_from = "FROM console_records c"
 
     def work(tx: Tx) -> tuple[list[dict[str, Any]], int | None]:
+        if len(filters.q) >= 3 and tx.dialect == "postgres":
+            # PostgreSQL cannot tell how rare a Chinese substring is, and would rather read
+            # the list backwards or every record than ask the trigram index (see schema.py)
+            # which records hold it; within this read, it asks the index. (A term of one or
+            # two characters holds no trigram: the index cannot help, reading can stop early.)
+            tx.execute("SET LOCAL enable_seqscan = off")
+            tx.execute("SET LOCAL enable_indexscan = off")
         rows = tx.rows(sql, [*page_params, limit])
         if not count:
             total = None
