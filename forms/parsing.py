@@ -32,7 +32,10 @@ FIXED_FIELDS: dict[str, tuple[str, ...]] = {
     "standard": ("number", "title", "level"),
 }
 
-_FORM_KEYS = {"kind", "id", "version", "label", "description", "order", "title", "fields", "rules"}
+_FORM_KEYS = {
+    "kind", "id", "version", "label", "description", "order", "title", "fields", "rules",
+    "unique_key",
+}  # fmt: skip
 _FIELD_KEYS = {
     "id", "type", "label", "help", "required", "required_when", "relevant", "min", "max",
     "min_length", "max_length", "pattern", "unit", "decimals", "choice_list", "choices", "parent",
@@ -315,11 +318,14 @@ def parse_form(raw: Any, source: str, references: ReferenceSource | None = None)
             if name not in by_id:
                 raise DefinitionError(f"{source}: title names unknown field {name!r}")
     order = _int(raw, "order", source, 0, 10**6)
+    unique_key = raw.get("unique_key")
+    if unique_key not in (None, "error", "warning"):
+        raise DefinitionError(f'{source}: \'unique_key\' is "error" or "warning"')
     return FormDefinition(
         id=form_id, version=version, label_zh=label_zh, label_en=label_en, fields=fields,
         rules=parse_rules(raw.get("rules"), source, set(by_id)), title_parts=tuple(title),
         description_zh=desc_zh, description_en=desc_en, order=100 if order is None else order,
-        spec=MappingProxyType(dict(raw)), references=references,
+        spec=MappingProxyType(dict(raw)), references=references, unique_key=unique_key,
     )  # fmt: skip
 
 

@@ -18,7 +18,9 @@ first of these reasons that applies:
   certificate expired, a figure of another year), or it has no date to show;
 * ``duplicate`` — another counted record has the same de-duplication key. Among records
   sharing a key the one with the smallest ``record_id`` counts (input order without ids),
-  so the same rows give the same figure in any order.
+  so the same rows give the same figure in any order. A target's fallback form (see
+  :mod:`forms.targets`) gives way: its record counts only when no record of the target's
+  own form shares its key.
 """
 
 from __future__ import annotations
@@ -189,7 +191,7 @@ def _number(value: Any) -> float | None:
 
 @dataclass(frozen=True)
 class _Candidate:
-    order: tuple[str, int]
+    order: tuple[int, str, int]  # (0 own form or 1 fallback, record id, input position)
     sector: str
     unit: str
     city: str
@@ -242,9 +244,12 @@ class _Counter:
         self.reporting_year = reporting_year
         self.targets = registry.targets()
         self.tallies = {t.code: _Tally() for t in self.targets}
-        self.by_form: dict[str, list[Target]] = {}
+        # Per form: (target, the source it is read by, its rank among the target's sources).
+        self.by_form: dict[str, list[tuple[Target, Target, int]]] = {}
         for t in self.targets:
-            self.by_form.setdefault(t.form_id, []).append(t)
+            self.by_form.setdefault(t.form_id, []).append((t, t, 0))
+            if t.fallback is not None:
+                self.by_form.setdefault(t.fallback.form_id, []).append((t, t.fallback, 1))
         self.default_keys: dict[str, tuple[str, ...]] = {}
         self.skipped: Counter[str] = Counter()
         self.seen = self.counted = 0
@@ -288,35 +293,36 @@ class _Counter:
         raw_sector = data.get("sector")
         sector = raw_sector if isinstance(raw_sector, str) and raw_sector else UNKNOWN
         record_id = _get(record, "record_id")
-        order = (record_id if isinstance(record_id, str) else "", index)
+        rid = record_id if isinstance(record_id, str) else ""
 
         def attr(name: str, code: Any, key: str) -> Any:
             f = form.field(name) if form.has_field(name) else None
             found = form.find_choice(f, code, data)[0] if f is not None else None
             return found.attrs.get(key) if found is not None else None
 
-        for target in self.by_form.get(form.id, []):
+        for target, source, rank in self.by_form.get(form.id, []):
             if target.sector is not None and sector != target.sector:
                 continue
-            if not all(c.evaluate(data, attr=attr, today=self.as_of) for c in target.filters):
+            if not all(c.evaluate(data, attr=attr, today=self.as_of) for c in source.filters):
                 continue
             tally = self.tallies[target.code]
-            amount = 1.0 if target.sum_field is None else _number(data.get(target.sum_field))
+            amount = 1.0 if source.sum_field is None else _number(data.get(source.sum_field))
             if not final:
                 tally.excluded["not_final"] += 1
             elif amount is None or not all(
-                c.condition.evaluate(data, attr=attr, today=self.as_of) for c in target.consistency
+                c.condition.evaluate(data, attr=attr, today=self.as_of) for c in source.consistency
             ):
                 tally.excluded["inconsistent"] += 1
-            elif target.window is not None and not target.window.contains(
-                data.get(target.window.field), self.as_of, self.reporting_year
+            elif source.window is not None and not source.window.contains(
+                data.get(source.window.field), self.as_of, self.reporting_year
             ):
                 tally.excluded["outside_window"] += 1
             else:
-                key = record_key(self.key_fields(target), data) or ("record", index)
-                tally.offer(
-                    key, _Candidate(order, sector, unit, self.city(unit), amount * target.scale)
+                key = record_key(self.key_fields(source), data) or ("record", index)
+                candidate = _Candidate(
+                    (rank, rid, index), sector, unit, self.city(unit), amount * source.scale
                 )
+                tally.offer(key, candidate)
 
 
 def compute_progress(

@@ -50,6 +50,7 @@ def test_record_keys_of_every_form() -> None:
     keys = {form.id: REGISTRY.duplicate_key_fields(form.id) for form in REGISTRY.forms()}
     assert keys == {
         "enterprise": ("credit_code",),
+        "annual_report": ("credit_code", "year"),
         "platform": ("name", "level"),
         "talent_team": ("name", "host_name"),
         "standard": ("number",),
