@@ -476,7 +476,8 @@ class _Validation:
         labels = [self.form.field(n) for n in fields]
         label = ("＋".join(f.label_zh for f in labels), " and ".join(f.label_en for f in labels))
         zh, en = "；".join(h[0] for h in hits[:3]), "; ".join(h[1] for h in hits[:3])
-        issue = FieldIssue("duplicate", severity=self.form.unique_key, other=_Other(zh, en))
+        severity = self.form.unique_key or "error"
+        issue = FieldIssue("duplicate", severity=severity, other=_Other(zh, en))
         return [self.issue(last.id, last, issue, label)]
 
 

@@ -1,0 +1,45 @@
+"""The annual report form in the generated editor: it shows, saves, and refuses a second
+report of one enterprise for one year with the reason in Chinese."""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import QPushButton
+
+from tests.gui.conftest import GOOD_CODE
+from tests.gui.helpers import child, click
+from tests.gui.test_editor import editor_for, session  # noqa: F401  (the fixture)
+
+FIRM = "安徽年报科技有限公司"
+
+
+def fill(editor, firm_id: str, year: int, future: int) -> None:
+    view = editor.view
+    view.row_for("enterprise").widget.set_value(firm_id)
+    for path, value in (("enterprise_name", FIRM), ("credit_code", GOOD_CODE), ("year", year),
+                        ("sector", "quantum"), ("direction", "quantum_computing"),
+                        ("revenue", future * 2), ("future_revenue", future), ("output_value", future * 3),
+                        ("employees", 120), ("rd_staff", 40)):
+        view.row_for(path).widget.set_value(value)
+        editor._changed()
+
+
+def test_annual_reports_save_and_a_second_report_of_a_year_is_refused(qtbot, session):  # noqa: F811
+    firm = session.records.add("enterprise", {"name": FIRM, "credit_code": GOOD_CODE})
+    first = editor_for(qtbot, session, "annual_report")
+    fill(first, firm.record_id, 2025, 12000)
+    assert first.view.row_for("enterprise").widget.shown.text() == FIRM
+    click(qtbot, child(first, QPushButton, "saveFinal"))
+    assert first.record_id is not None and first.record["status"] == "final"
+    assert first.record["title"] == f"{FIRM}（2025年度）"
+
+    last_year = editor_for(qtbot, session, "annual_report")
+    fill(last_year, firm.record_id, 2024, 8000)
+    assert last_year.save(final=True)
+
+    again = editor_for(qtbot, session, "annual_report")
+    fill(again, firm.record_id, 2025, 13000)
+    click(qtbot, child(again, QPushButton, "saveFinal"))
+    assert again.record_id is None and again.summary.isVisible()
+    shown = [again.summary_list.item(i).text() for i in range(again.summary_list.count())]
+    assert any("统一社会信用代码＋报告年度：该企业这一年度的数据已经填报过" in text and "（2025年度）" in text for text in shown), shown
+    assert session.records.count() == 3  # the enterprise and its two reports
