@@ -51,6 +51,7 @@ def test_record_keys_of_every_form() -> None:
     assert keys == {
         "enterprise": ("credit_code",),
         "annual_report": ("credit_code", "year"),
+        "project": ("name", "owner_name"),
         "platform": ("name", "level"),
         "talent_team": ("name", "host_name"),
         "standard": ("number",),

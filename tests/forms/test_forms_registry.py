@@ -17,6 +17,7 @@ from forms.parsing import FIXED_FIELDS
 FORM_IDS = [
     "enterprise",
     "annual_report",
+    "project",
     "platform",
     "talent_team",
     "standard",

@@ -43,3 +43,17 @@ def test_annual_reports_save_and_a_second_report_of_a_year_is_refused(qtbot, ses
     shown = [again.summary_list.item(i).text() for i in range(again.summary_list.count())]
     assert any("统一社会信用代码＋报告年度：该企业这一年度的数据已经填报过" in text and "（2025年度）" in text for text in shown), shown
     assert session.records.count() == 3  # the enterprise and its two reports
+
+
+def test_a_project_with_its_funding_and_investment_lines_saves_from_the_editor(qtbot, session):  # noqa: F811
+    from tests.office.test_projects import PROJECT
+
+    saved = session.records.add("project", PROJECT, final=True)
+    editor = editor_for(qtbot, session, "project", saved.record_id)
+    assert len(editor.view.row_for("funding").widget.items) == 3
+    editor.view.row_for("total_investment").widget.set_value(260000)
+    editor._changed()
+    assert editor.save(final=True)
+    record = session.records.show(saved.record_id)
+    assert record["version_count"] == 2 and record["data"]["total_investment"] == 260000
+    assert record["data"]["funding"] == PROJECT["funding"] and record["data"]["investment"] == PROJECT["investment"]
