@@ -59,6 +59,22 @@ VALID: dict[str, dict[str, Any]] = {
         "tax": 2100,
         "exports": 900,
     },
+    "project": {
+        "name": "合肥量子计算机整机制造基地项目",
+        "owner_name": "安徽量子科技有限公司",
+        "credit_code": USCC["a"],
+        "sector": "quantum",
+        "direction": "quantum_computing",
+        "location": "340104",
+        "stage": "building",
+        "total_investment": 250000,
+        "start_date": "2024-03-18",
+        "investment": [{"year": 2024, "planned": 30000, "completed": 28000}],
+        "funding": [
+            {"source": "central_budget", "amount": 8000},
+            {"source": "industry_fund", "fund_name": "安徽省未来产业基金", "amount": 50000},
+        ],
+    },
     "platform": {
         "name": "安徽省量子精密测量重点实验室",
         "platform_type": "key_lab",
