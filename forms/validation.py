@@ -475,6 +475,9 @@ class _Validation:
         last = self.form.field(fields[-1])
         labels = [self.form.field(n) for n in fields]
         label = ("＋".join(f.label_zh for f in labels), " and ".join(f.label_en for f in labels))
+        if "duplicate" in last.messages:
+            # The form's own words say what repeats; the field's label is enough before them.
+            label = (last.label_zh, last.label_en)
         zh, en = "；".join(h[0] for h in hits[:3]), "; ".join(h[1] for h in hits[:3])
         severity = self.form.unique_key or "error"
         issue = FieldIssue("duplicate", severity=severity, other=_Other(zh, en))

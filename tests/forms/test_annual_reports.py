@@ -49,7 +49,7 @@ def test_2024_and_2025_stand_side_by_side_and_a_second_2025_report_is_refused():
     assert not result.ok
     [problem] = result.errors
     assert (problem.path, problem.code) == ("year", "duplicate")
-    assert problem.message_zh.startswith("统一社会信用代码＋报告年度：该企业这一年度的数据已经填报过：")
+    assert problem.message_zh.startswith("报告年度：该企业这一年度的数据已经填报过：")
     assert "（2025年度）" in problem.message_zh and "记录 r2025" in problem.message_zh
     # Editing the 2025 report itself is not a duplicate of itself; 2026 is another report.
     assert REGISTRY.validate("annual_report", again, lookup=office, record_id="r2025").ok

@@ -1,12 +1,12 @@
-"""The annual report form in the generated editor: it shows, saves, and refuses a second
-report of one enterprise for one year with the reason in Chinese."""
+"""The annual report and project forms in the generated editor: they show, save, and a second
+report of one enterprise for one year is refused with the reason in Chinese."""
 
 from __future__ import annotations
 
 from PySide6.QtWidgets import QPushButton
 
 from tests.gui.conftest import GOOD_CODE
-from tests.gui.helpers import child, click
+from tests.gui.helpers import child, click, in_office, seed
 from tests.gui.test_editor import editor_for, session  # noqa: F401  (the fixture)
 
 FIRM = "安徽年报科技有限公司"
@@ -23,37 +23,42 @@ def fill(editor, firm_id: str, year: int, future: int) -> None:
         editor._changed()
 
 
+def save_final(qtbot, editor) -> None:
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        click(qtbot, child(editor, QPushButton, "saveFinal"))
+
+
 def test_annual_reports_save_and_a_second_report_of_a_year_is_refused(qtbot, session):  # noqa: F811
-    firm = session.records.add("enterprise", {"name": FIRM, "credit_code": GOOD_CODE})
+    (firm,) = seed(qtbot, session, "enterprise", [{"name": FIRM, "credit_code": GOOD_CODE}])
     first = editor_for(qtbot, session, "annual_report")
-    fill(first, firm.record_id, 2025, 12000)
+    fill(first, firm, 2025, 12000)
     assert first.view.row_for("enterprise").widget.shown.text() == FIRM
-    click(qtbot, child(first, QPushButton, "saveFinal"))
-    assert first.record_id is not None and first.record["status"] == "final"
-    assert first.record["title"] == f"{FIRM}（2025年度）"
+    save_final(qtbot, first)
+    assert first.record["status"] == "final" and first.record["title"] == f"{FIRM}（2025年度）"
 
     last_year = editor_for(qtbot, session, "annual_report")
-    fill(last_year, firm.record_id, 2024, 8000)
-    assert last_year.save(final=True)
+    fill(last_year, firm, 2024, 8000)
+    save_final(qtbot, last_year)
 
     again = editor_for(qtbot, session, "annual_report")
-    fill(again, firm.record_id, 2025, 13000)
+    fill(again, firm, 2025, 13000)
     click(qtbot, child(again, QPushButton, "saveFinal"))
     assert again.record_id is None and again.summary.isVisible()
     shown = [again.summary_list.item(i).text() for i in range(again.summary_list.count())]
-    assert any("统一社会信用代码＋报告年度：该企业这一年度的数据已经填报过" in text and "（2025年度）" in text for text in shown), shown
-    assert session.records.count() == 3  # the enterprise and its two reports
+    assert any("报告年度：该企业这一年度的数据已经填报过" in text and "（2025年度）" in text for text in shown), shown
+    assert in_office(qtbot, session, lambda records: records.count()) == 3  # the enterprise and its two reports
 
 
 def test_a_project_with_its_funding_and_investment_lines_saves_from_the_editor(qtbot, session):  # noqa: F811
     from tests.office.test_projects import PROJECT
 
-    saved = session.records.add("project", PROJECT, final=True)
-    editor = editor_for(qtbot, session, "project", saved.record_id)
+    (saved,) = seed(qtbot, session, "project", [PROJECT], final=True)
+    editor = editor_for(qtbot, session, "project", saved)
     assert len(editor.view.row_for("funding").widget.items) == 3
     editor.view.row_for("total_investment").widget.set_value(260000)
     editor._changed()
-    assert editor.save(final=True)
-    record = session.records.show(saved.record_id)
+    with qtbot.waitSignal(editor.saved, timeout=10000):
+        editor.save(final=True)
+    record = in_office(qtbot, session, lambda records: records.show(saved))
     assert record["version_count"] == 2 and record["data"]["total_investment"] == 260000
     assert record["data"]["funding"] == PROJECT["funding"] and record["data"]["investment"] == PROJECT["investment"]

@@ -54,7 +54,7 @@ def test_reports_of_two_years_side_by_side_progress_takes_one_and_a_second_2025_
         assert result.returncode == 0, result.stderr
     again = add(root, "annual_report", report(firm, 2025, 13000))
     assert again.returncode != 0
-    assert "统一社会信用代码＋报告年度：该企业这一年度的数据已经填报过" in again.stderr
+    assert "报告年度：该企业这一年度的数据已经填报过" in again.stderr
     assert "安徽量子科技有限公司1（2025年度）" in again.stderr
     assert len(stored(service, "annual_report")) == 2
     # 2025: the 2025 report (1.2 亿元), not the 2024 one and not the record's own 5 亿元.
