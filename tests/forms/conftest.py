@@ -75,6 +75,18 @@ VALID: dict[str, dict[str, Any]] = {
             {"source": "industry_fund", "fund_name": "安徽省未来产业基金", "amount": 50000},
         ],
     },
+    "financing": {
+        "enterprise_name": "安徽量子科技有限公司",
+        "credit_code": USCC["a"],
+        "sector": "quantum",
+        "direction": "quantum_computing",
+        "round": "b",
+        "date": "2025-06-18",
+        "amount": 30000,
+        "investors": "合肥市创新投资基金、某某资本",
+        "fund_name": "安徽省未来产业基金",
+        "valuation": 300000,
+    },
     "platform": {
         "name": "安徽省量子精密测量重点实验室",
         "platform_type": "key_lab",

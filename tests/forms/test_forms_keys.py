@@ -52,6 +52,7 @@ def test_record_keys_of_every_form() -> None:
         "enterprise": ("credit_code",),
         "annual_report": ("credit_code", "year"),
         "project": ("name", "owner_name"),
+        "financing": ("credit_code", "round", "date"),
         "platform": ("name", "level"),
         "talent_team": ("name", "host_name"),
         "standard": ("number",),

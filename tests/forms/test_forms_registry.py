@@ -18,6 +18,7 @@ FORM_IDS = [
     "enterprise",
     "annual_report",
     "project",
+    "financing",
     "platform",
     "talent_team",
     "standard",
