@@ -87,6 +87,9 @@ class Field:
     messages: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _EMPTY)
     spec: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False)
     pattern_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    # record_ref: fields of this form filled from the chosen record when empty, e.g.
+    # {"enterprise_name": "name"} (this form's field: the referenced form's field).
+    fill: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
     def label(self, lang: str = "zh") -> str:
         """The field's label in ``lang`` ("zh" or "en")."""

@@ -40,7 +40,7 @@ _FIELD_KEYS = {
     "id", "type", "label", "help", "required", "required_when", "relevant", "min", "max",
     "min_length", "max_length", "pattern", "unit", "decimals", "choice_list", "choices", "parent",
     "validator", "validator_param", "ref_form", "fields", "min_items", "max_items", "unique",
-    "similar", "rules", "messages",
+    "similar", "rules", "messages", "fill",
 }  # fmt: skip
 _DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 5000}
 _DEFAULT_DECIMALS = {"decimal": 6, "money": 4}
@@ -187,6 +187,9 @@ def parse_field(raw: Any, where: str, *, in_group: bool = False) -> Field:
     ref_form = raw.get("ref_form")
     if (ftype == "record_ref") != isinstance(ref_form, str):
         raise DefinitionError(f"{where}: record_ref fields, and only they, name a 'ref_form'")
+    fill = raw.get("fill", {})
+    if not isinstance(fill, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in fill.items()) or (fill and ftype != "record_ref"):
+        raise DefinitionError(f"{where}: 'fill' maps fields of this form to fields of the referenced form, on record_ref fields")
 
     subfields: tuple[Field, ...] = ()
     rules: tuple[Rule, ...] = ()
@@ -218,7 +221,7 @@ def parse_field(raw: Any, where: str, *, in_group: bool = False) -> Field:
         min_items=_int(raw, "min_items", where, 0, MAX_GROUP_ITEMS),
         max_items=_int(raw, "max_items", where, 1, MAX_GROUP_ITEMS) or (MAX_GROUP_ITEMS if ftype in ("group", "multi_choice") else None),
         unique=unique, similar=similar, rules=rules, messages=_messages(raw.get("messages"), where),
-        spec=MappingProxyType(dict(raw)), pattern_re=pattern_re,
+        spec=MappingProxyType(dict(raw)), pattern_re=pattern_re, fill=MappingProxyType(dict(fill)),
     )  # fmt: skip
 
 
@@ -353,6 +356,9 @@ def _check_field_refs(
             raise DefinitionError(
                 f"{where}.{f.id}: parent {f.parent!r} must be a choice field on the same list"
             )
+    for name in f.fill:
+        if known(name) is None:
+            raise DefinitionError(f"{where}.{f.id}: 'fill' names unknown field {name!r}")
     if f.validator_param is not None and known(f.validator_param) is None:
         raise DefinitionError(
             f"{where}.{f.id}: validator_param names unknown field {f.validator_param!r}"

@@ -276,6 +276,13 @@ class _Builder:
                 raise DefinitionError(
                     f"{form.id} v{form.version}: {path} refers to unknown form {f.ref_form!r}"
                 )
+            if f.ref_form and f.fill:
+                latest = self.forms[f.ref_form][max(self.forms[f.ref_form])][0]
+                for source in f.fill.values():
+                    if not latest.has_field(source):
+                        raise DefinitionError(
+                            f"{form.id} v{form.version}: {path} fills from unknown field {source!r} of {f.ref_form!r}"
+                        )
 
     @staticmethod
     def check_targets(ref: ReferenceList, registry: Registry) -> None:

@@ -117,3 +117,24 @@ def test_malformed_unique_key_and_fallback_are_refused():
     raw["fallback"] = {"form": "enterprise", "colour": "red"}
     with pytest.raises(DefinitionError, match="fallback"):
         parse_target(parse_item(raw, "targets"), "targets")
+
+
+def test_fill_names_fields_of_both_forms_and_only_on_record_references(tmp_path):
+    spec = json.loads(json.dumps(REGISTRY.form("annual_report").to_json()))
+    ref = next(f for f in spec["fields"] if f["id"] == "enterprise")
+    assert ref["fill"]["enterprise_name"] == "name"
+    ref["fill"] = {"colour": "name"}
+    with pytest.raises(DefinitionError, match="'fill' names unknown field 'colour'"):
+        parse_form(spec, "annual_report.v2.json")
+    ref["fill"] = {"enterprise_name": "name"}
+    next(f for f in spec["fields"] if f["id"] == "year")["fill"] = {"year": "founded"}
+    with pytest.raises(DefinitionError, match="'fill'"):
+        parse_form(spec, "annual_report.v2.json")
+    del next(f for f in spec["fields"] if f["id"] == "year")["fill"]
+    ref["fill"] = {"enterprise_name": "nickname"}
+    spec["version"] = 2
+    (tmp_path / "forms").mkdir()
+    (tmp_path / "forms" / "annual_report.v2.json").write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    registry = forms.load_registry(tmp_path)
+    assert any("fills from unknown field 'nickname'" in p for p in registry.load_problems)
+    assert registry.form("annual_report").version == 1

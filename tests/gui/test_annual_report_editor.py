@@ -62,3 +62,21 @@ def test_a_project_with_its_funding_and_investment_lines_saves_from_the_editor(q
     record = in_office(qtbot, session, lambda records: records.show(saved))
     assert record["version_count"] == 2 and record["data"]["total_investment"] == 260000
     assert record["data"]["funding"] == PROJECT["funding"] and record["data"]["investment"] == PROJECT["investment"]
+
+
+def test_choosing_the_enterprise_fills_its_name_code_and_sector_but_keeps_what_was_typed(qtbot, session, monkeypatch):  # noqa: F811
+    from PySide6.QtWidgets import QComboBox, QLineEdit
+
+    (firm,) = seed(qtbot, session, "enterprise", [{"name": FIRM, "credit_code": GOOD_CODE, "sector": "quantum",
+                                                    "direction": "quantum_computing"}])
+    editor = editor_for(qtbot, session, "annual_report")
+    editor.view.row_for("enterprise_name").widget.set_value("已填写的名称")
+    row = editor.view.row_for("enterprise")
+    monkeypatch.setattr(row.widget, "choose", lambda form_id: (firm, FIRM))
+    click(qtbot, child(editor, QPushButton, "choose_enterprise"))
+    data = editor.data()
+    assert (data["enterprise"], data["credit_code"], data["sector"], data["direction"]) == (
+        firm, GOOD_CODE, "quantum", "quantum_computing")
+    assert data["enterprise_name"] == "已填写的名称"  # typed before: kept
+    assert child(editor, QLineEdit, "input_credit_code").text() == GOOD_CODE
+    assert child(editor, QComboBox, "input_direction").currentData() == "quantum_computing"
