@@ -43,8 +43,38 @@ def test_project_totals_by_year_and_source_are_in_the_export(office, tmp_path):
     summary = dict(row for row in book["重大项目汇总"].iter_rows(min_row=2, values_only=True))
     assert (summary["项目数"], summary["总投资（万元）"], summary["未定稿项目数（未计入）"]) == (2, 280000, 1)
     assert (out / "records" / "project_totals.by_source.csv").read_bytes().startswith(b"\xef\xbb\xbf")
-    # The totals are covered by the signed manifest like every other file.
+    # The totals are covered by the signed manifest and added up again by verify-export
+    # (status 3: consistent, but this office never enrolled, so nothing anchors it).
     verified = run_cli(office.paths.root, "verify-export", str(out))
-    assert verified.returncode == 0, verified.stdout + verified.stderr
+    assert verified.returncode == 3 and verified.stdout.startswith("核验通过"), verified.stdout + verified.stderr
     (out / "records" / "project_totals.xlsx").write_bytes(b"PK tampered")
     assert run_cli(office.paths.root, "verify-export", str(out)).returncode != 0
+
+
+def test_verify_adds_the_exported_projects_up_again(office, tmp_path):
+    """A totals table that does not match the exported projects is named, even when the
+    manifest's hashes were made to fit (what the signature alone would not catch if the
+    office itself wrote wrong sums)."""
+    import json
+
+    from desktop.services.exchange.report import VerifyReport
+    from desktop.services.exchange.totals_check import check_project_totals
+
+    service = RecordService(office, default_checker(office.paths.root))
+    service.add("project", PROJECT, final=True)
+    out = tmp_path / "export"
+    assert run_cli(office.paths.root, "export", "--out", str(out)).returncode == 0
+    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
+    registry = default_checker(office.paths.root).registry
+    clean = VerifyReport()
+    assert check_project_totals(out, manifest, registry, clean) >= {"records/project_totals.xlsx"}
+    assert clean.problems == []
+    by_source = out / "records" / "project_totals.by_source.csv"
+    by_source.write_bytes(by_source.read_bytes().replace(b"80000.5", b"90000.5"))
+    forged = VerifyReport()
+    check_project_totals(out, manifest, registry, forged)
+    assert [p for p in forged.problems if "资金来源" in str(p)], forged.problems
+    # An export narrowed by --since holds only some projects: it carries no totals.
+    since = tmp_path / "since"
+    assert run_cli(office.paths.root, "export", "--out", str(since), "--since", "2000-01-01").returncode == 0
+    assert not (since / "records" / "project_totals.xlsx").exists()

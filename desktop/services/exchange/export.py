@@ -86,7 +86,7 @@ def _write(office: Office, registry: Registry, out: Path, staging: Path, form_id
         book.abandon()
         folder.close_all()
         raise
-    if PROJECT_FORM in form_ids:
+    if PROJECT_FORM in form_ids and since is None:
         counts["project_totals"] = write_project_totals(office, registry, folder.write)
     yield Progress("history", done, total)
     counts.update(_export_history(office, folder))

@@ -1,9 +1,10 @@
 """The export's totals of major projects: investment by year and funds by source.
 
 Written beside the records as ``records/project_totals.xlsx`` (three sheets) and one CSV per
-table, so an auditor reads the sums the dashboard shows and can add up the project sheets
-to check them. The totals cover every current project record that counts (final, queued,
-synced), whatever ``--since`` narrowed the record tables to.
+table, so an auditor reads the sums the dashboard shows; ``verify-export`` adds up the
+exported project records again and names any table that differs. They cover every current
+project record that counts (final, queued, synced), so an export narrowed by ``--since``
+(which holds only some projects) carries no totals.
 """
 
 from __future__ import annotations
@@ -22,7 +23,20 @@ from forms.investment import InvestmentTotals
 from forms.registry import Registry
 
 WORKBOOK = "records/project_totals.xlsx"
+CSV_NAMES = ("summary", "by_year", "by_source")
 TOTAL_ROW = "合计"
+
+
+def csv_name(name: str) -> str:
+    """The relative path of one totals table as CSV."""
+    return f"records/project_totals.{name}.csv"
+
+
+def csv_bytes(table: list[list[Any]]) -> bytes:
+    """A table as the export writes it: UTF-8 with a BOM, CRLF lines."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\r\n").writerows(table)
+    return b"\xef\xbb\xbf" + text.getvalue().encode("utf-8")
 
 
 def tables(totals: InvestmentTotals) -> dict[str, list[list[Any]]]:
@@ -45,8 +59,7 @@ def write_project_totals(office: Office, registry: Registry, write: Callable[[st
     totals = office_investment(office, registry)
     book = Workbook()
     book.remove(book.active)
-    names = ("summary", "by_year", "by_source")
-    for (title, table), name in zip(tables(totals).items(), names, strict=True):
+    for (title, table), name in zip(tables(totals).items(), CSV_NAMES, strict=True):
         ws = book.create_sheet(title)
         for row in table:
             ws.append(row)
@@ -55,9 +68,7 @@ def write_project_totals(office: Office, registry: Registry, write: Callable[[st
         ws.column_dimensions["A"].width = 24
         for letter in "BC":
             ws.column_dimensions[letter].width = 18
-        text = io.StringIO()
-        csv.writer(text, lineterminator="\r\n").writerows(table)
-        write(f"records/project_totals.{name}.csv", text.getvalue().encode("utf-8-sig"))
+        write(csv_name(name), csv_bytes(table))
     buffer = io.BytesIO()
     book.save(buffer)
     write(WORKBOOK, buffer.getvalue())
