@@ -18,7 +18,9 @@ first of these reasons that applies:
   certificate expired, a figure of another year), or it has no date to show;
 * ``duplicate`` — another counted record has the same de-duplication key. Among records
   sharing a key the one with the smallest ``record_id`` counts (input order without ids),
-  so the same rows give the same figure in any order.
+  so the same rows give the same figure in any order. A target's fallback form (see
+  :mod:`forms.targets`) gives way: its record counts only when no record of the target's
+  own form shares its key.
 """
 
 from __future__ import annotations
@@ -189,7 +191,7 @@ def _number(value: Any) -> float | None:
 
 @dataclass(frozen=True)
 class _Candidate:
-    order: tuple[str, int]
+    order: tuple[int, str, int]  # (0 own form or 1 fallback, record id, input position)
     sector: str
     unit: str
     city: str
@@ -215,6 +217,8 @@ class Judgement:
     sector: str
     unit: str
     city: str
+    source: Target  # the target itself, or its fallback when the record is of that form
+    rank: int  # 0 for the target's own form, 1 for its fallback: the own form comes first
 
 
 class _Tally:
@@ -263,9 +267,12 @@ class _Counter:
         self.reporting_year = reporting_year
         self.targets = registry.targets()
         self.tallies = {t.code: _Tally() for t in self.targets}
-        self.by_form: dict[str, list[Target]] = {}
+        # Per form: (target, the source it is read by, its rank among the target's sources).
+        self.by_form: dict[str, list[tuple[Target, Target, int]]] = {}
         for t in self.targets:
-            self.by_form.setdefault(t.form_id, []).append(t)
+            self.by_form.setdefault(t.form_id, []).append((t, t, 0))
+            if t.fallback is not None:
+                self.by_form.setdefault(t.fallback.form_id, []).append((t, t.fallback, 1))
         self.default_keys: dict[str, tuple[str, ...]] = {}
         self.skipped: Counter[str] = Counter()
         self.seen = self.counted = 0
@@ -315,24 +322,24 @@ class _Counter:
             return found.attrs.get(key) if found is not None else None
 
         judged = []
-        for target in self.by_form.get(form.id, []):
+        for target, source, rank in self.by_form.get(form.id, []):
             if target.sector is not None and sector != target.sector:
                 continue
-            if not all(c.evaluate(data, attr=attr, today=self.as_of) for c in target.filters):
+            if not all(c.evaluate(data, attr=attr, today=self.as_of) for c in source.filters):
                 continue
-            amount = 1.0 if target.sum_field is None else _number(data.get(target.sum_field))
+            amount = 1.0 if source.sum_field is None else _number(data.get(source.sum_field))
             reason = None
             if not final:
                 reason = "not_final"
             elif amount is None or not all(
-                c.condition.evaluate(data, attr=attr, today=self.as_of) for c in target.consistency
+                c.condition.evaluate(data, attr=attr, today=self.as_of) for c in source.consistency
             ):
                 reason = "inconsistent"
-            window = target.window.field if target.window is not None else None
+            window = source.window.field if source.window is not None else None
             judged.append(Judgement(
                 target, reason, data.get(window) if window else None,
-                record_key(self.key_fields(target), data), (amount or 0.0) * target.scale,
-                sector, unit, self.city(unit),
+                record_key(self.key_fields(source), data), (amount or 0.0) * source.scale,
+                sector, unit, self.city(unit), source, rank,
             ))  # fmt: skip
         return None, not_final, judged
 
@@ -347,20 +354,17 @@ class _Counter:
         else:
             self.skipped[not_final] += 1
         record_id = _get(record, "record_id")
-        order = (record_id if isinstance(record_id, str) else "", index)
+        rid = record_id if isinstance(record_id, str) else ""
         for j in judged:
-            target = j.target
-            tally = self.tallies[target.code]
+            tally = self.tallies[j.target.code]
+            window = j.source.window
             if j.reason is not None:
                 tally.excluded[j.reason] += 1
-            elif target.window is not None and not target.window.contains(
-                j.window_value, self.as_of, self.reporting_year
-            ):
+            elif window is not None and not window.contains(j.window_value, self.as_of, self.reporting_year):
                 tally.excluded["outside_window"] += 1
             else:
-                tally.offer(
-                    j.key or ("record", index), _Candidate(order, j.sector, j.unit, j.city, j.amount)
-                )
+                candidate = _Candidate((j.rank, rid, index), j.sector, j.unit, j.city, j.amount)
+                tally.offer(j.key or ("record", index), candidate)
 
 
 class Judge:

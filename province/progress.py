@@ -99,7 +99,7 @@ def compute(province: Province, as_of: dt.date | None = None,
     def read(tx: Tx) -> tuple[list[Row], list[Row]]:
         totals = tx.rows("SELECT target, bucket, scope, name, counted, amount "
                          "FROM progress_totals WHERE counted <> 0")
-        days = tx.rows("SELECT target, record_id, dkey, org_unit, city, sector, amount "
+        days = tx.rows("SELECT target, record_id, dkey, org_unit, city, sector, amount, source_rank "
                        "FROM progress_facts WHERE bucket = ? AND reason = ? AND win_from <= ? "
                        "AND win_until > ?", [DAYS, OPEN, day, day])
         return totals, days
@@ -136,7 +136,7 @@ def compute(province: Province, as_of: dt.date | None = None,
                 offered[target] += int(counted)
         elif bucket in chosen:
             add(tp, scope, name, int(counted), float(amount))
-    by_target: dict[str, list[tuple[str, str, str, str, str, float]]] = {}
+    by_target: dict[str, list[tuple[str, str, str, str, str, float, int]]] = {}
     for target, *fact in days:
         by_target.setdefault(target, []).append(tuple(fact))  # type: ignore[arg-type]
     for target, facts in by_target.items():
@@ -171,24 +171,28 @@ def counted_records(province: Province, target_code: str, record_ids: list[str],
             ids = record_ids[start:start + 400]
             marks = ", ".join("?" for _ in ids)
             mine = [r for r in tx.rows(
-                "SELECT record_id, bucket, win_from, win_until, dkey, city FROM progress_facts "
+                "SELECT record_id, bucket, win_from, win_until, dkey, city, source_rank FROM progress_facts "
                 f"WHERE target = ? AND reason = ? AND record_id IN ({marks})",
                 [target_code, OPEN, *ids]) if in_play(r)]
             keys = sorted({r[4] for r in mine})
-            best: dict[tuple[str, str], str] = {}
+            # Of a key, a record of the target's own form comes before one of its fallback
+            # form (rank), then the smallest record id.
+            best: dict[tuple[str, str], tuple[int, str]] = {}
             for k in range(0, len(keys), 400):
                 chunk = keys[k:k + 400]
                 rivals = tx.rows(
-                    "SELECT record_id, bucket, win_from, win_until, dkey, city FROM progress_facts "
+                    "SELECT record_id, bucket, win_from, win_until, dkey, city, source_rank FROM progress_facts "
                     f"WHERE target = ? AND reason = ? AND dkey IN ({', '.join('?' for _ in chunk)})",
                     [target_code, OPEN, *chunk])
                 for r in rivals:
                     if not in_play(r):
                         continue
                     slot = (r[4], r[5] if per_city else "")
-                    if slot not in best or r[0] < best[slot]:
-                        best[slot] = r[0]
-            found |= {r[0] for r in mine if best.get((r[4], r[5] if per_city else "")) == r[0]}
+                    order = (int(r[6]), r[0])
+                    if slot not in best or order < best[slot]:
+                        best[slot] = order
+            found |= {r[0] for r in mine
+                      if best.get((r[4], r[5] if per_city else ""), (0, ""))[1] == r[0]}
         return found
 
     return province.db.run(work, write=False)

@@ -140,6 +140,12 @@ CREATE TABLE progress_totals (
 DROP TABLE progress_cache;
 UPDATE meta SET value = '-1' WHERE key = 'console_indexed'
 """),
+    # A target may count another form's records where its own form has none (an enterprise's
+    # own revenue where it filed no annual report): a fact says which it is. Judged again.
+    ("0006_progress_fallback", """
+ALTER TABLE progress_facts ADD COLUMN source_rank INTEGER NOT NULL DEFAULT 0;
+UPDATE meta SET value = '-1' WHERE key = 'console_indexed'
+"""),
 ]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.services.progress import office_progress
+from desktop.services.progress import office_investment, office_progress
 from desktop.store.office import Office
 
 
@@ -22,6 +22,7 @@ class DashboardData:
     by_sector_status: dict[tuple[str, str], int] = field(default_factory=dict)
     unsaved_edits: int = 0
     progress: Any = None
+    investment: Any = None
 
     @property
     def total(self) -> int:
@@ -41,6 +42,7 @@ def dashboard_data(office: Office, registry: Any) -> DashboardData:
             data.by_status[row["status"]] = data.by_status.get(row["status"], 0) + row["n"]
         data.unsaved_edits = next(db.query("SELECT count(*) AS n FROM autosave WHERE user = ?", [office.user]))["n"]
         data.progress = office_progress(office, registry, db)
+        data.investment = office_investment(office, registry, db)
         return data
     finally:
         db.close()

@@ -82,20 +82,22 @@ class Fact:
     city: str
     sector: str
     amount: float
+    rank: int  # 0: of the target's own form; 1: of its fallback form, which gives way
 
     def row(self) -> list[Any]:
         return [self.record_id, self.target, self.reason, self.bucket, self.win_from,
-                self.win_until, self.dkey, self.org_unit, self.city, self.sector, self.amount]
+                self.win_until, self.dkey, self.org_unit, self.city, self.sector, self.amount,
+                self.rank]
 
 
 FACT_COLUMNS = ("record_id, target, reason, bucket, win_from, win_until, dkey, org_unit, city, "
-                "sector, amount")
+                "sector, amount, source_rank")
 
 
 def _fact(record_id: str, j: Judgement) -> Fact:
     reason, bucket, win_from, win_until = j.reason or OPEN, STATIC, None, None
-    if reason == OPEN and j.target.window is not None:
-        where = j.target.window.place(j.window_value)
+    if reason == OPEN and j.source.window is not None:
+        where = j.source.window.place(j.window_value)
         if isinstance(where, bool):
             reason = OPEN if where else "outside_window"
         elif isinstance(where, int):
@@ -105,7 +107,7 @@ def _fact(record_id: str, j: Judgement) -> Fact:
     # A record without a key is one of a kind: its own id is its key.
     dkey = j.key if j.key is not None else "\x00" + record_id
     return Fact(record_id, j.target.code, reason, bucket, win_from, win_until, dkey, j.unit,
-                j.city, j.sector, j.amount)
+                j.city, j.sector, j.amount, j.rank)
 
 
 class Tally:
@@ -167,7 +169,7 @@ class Tally:
                     deltas.add((f.target, STATIC, "excluded", f.reason), sign, 0.0)
         tx.execute(f"DELETE FROM progress_facts WHERE record_id IN ({marks})", ids)
         tx.execute_many(f"INSERT INTO progress_facts ({FACT_COLUMNS}) VALUES "
-                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [f.row() for f in new])
+                        "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [f.row() for f in new])
         tx.execute(f"DELETE FROM progress_records WHERE record_id IN ({marks})", ids)
         tx.execute_many("INSERT INTO progress_records (record_id, kind) VALUES (?, ?)",
                         sorted(kinds.items()))
@@ -202,24 +204,26 @@ class Deltas:
 Contribution = tuple[tuple[str, str, str, str], float]
 
 
-def winners_of(facts: Iterable[tuple[str, str, str, str, str, float]],
+def winners_of(facts: Iterable[tuple[str, str, str, str, str, float, int]],
                ) -> Iterator[tuple[str, str, str, float]]:
     """What the facts of one group add: ``(scope, name, record_id, amount)`` for the record
     that counts province-wide (scope ``sector``), per org unit and per city.
 
-    ``facts`` are ``(record_id, dkey, org_unit, city, sector, amount)`` of one target and
-    bucket; the smallest record id of each key (and of each key and place) wins, compared
-    as Python compares text, as the engine does.
+    ``facts`` are ``(record_id, dkey, org_unit, city, sector, amount, rank)`` of one target
+    and bucket; of each key (and of each key and place) a record of the target's own form
+    wins over one of its fallback form (``rank``), then the smallest record id, compared as
+    Python compares text, as the engine does.
     """
-    best: dict[tuple[str, ...], tuple[str, str, float]] = {}
-    for record_id, dkey, unit, city, sector, amount in facts:
+    best: dict[tuple[str, ...], tuple[tuple[int, str], str, float]] = {}
+    for record_id, dkey, unit, city, sector, amount, rank in facts:
+        order = (int(rank), record_id)
         slots: tuple[tuple[tuple[str, ...], str], ...] = (
             (("sector", dkey), sector), (("unit", dkey, unit), unit), (("city", dkey, city), city))
         for slot, name in slots:
             current = best.get(slot)
-            if current is None or record_id < current[0]:
-                best[slot] = (record_id, name, amount)
-    for slot, (record_id, name, amount) in best.items():
+            if current is None or order < current[0]:
+                best[slot] = (order, name, amount)
+    for slot, ((_rank, record_id), name, amount) in best.items():
         yield slot[0], name, record_id, amount
 
 
@@ -233,7 +237,7 @@ def _winners(tx: Tx, groups: set[tuple[str, str, str]]) -> list[Contribution]:
             chunk = keys[start:start + CHUNK]
             marks = ", ".join("?" for _ in chunk)
             rows: list[Row] = tx.rows(
-                "SELECT record_id, dkey, org_unit, city, sector, amount FROM progress_facts "
+                "SELECT record_id, dkey, org_unit, city, sector, amount, source_rank FROM progress_facts "
                 f"WHERE target = ? AND bucket = ? AND reason = 'open' AND dkey IN ({marks})",
                 [target, bucket, *chunk])
             out += [((target, bucket, scope, name), amount)

@@ -128,6 +128,25 @@ def test_kept_totals_equal_a_full_count_on_any_day_and_year(province, staff):
         send(devices["340302"], [make_version("340302", "enterprise",
                                               {**data, "output": 4321}, record_id=record_id)])
         same_everywhere()
+        # Annual reports: an enterprise's report of a year counts for that year and the
+        # enterprise record's own figure gives way, though its record id sorts first.
+        before = progress.compute(context, dt.date(2026, 12, 1), 2025)
+        enterprise = province.query(
+            "SELECT r.org_unit, v.data FROM records r JOIN record_versions v "
+            "ON v.version_id = r.current_version_id WHERE v.form_id = 'enterprise' "
+            "AND r.org_unit = '340302' ORDER BY r.record_id LIMIT 1")[0]
+        unit, data = enterprise[0], json.loads(enterprise[1])
+        assert data.get("output_year") == 2025 and data.get("output")
+        report = {"enterprise_name": data["name"], "credit_code": data["credit_code"],
+                  "year": 2025, "sector": data["sector"], "direction": data["direction"],
+                  "revenue": 90000, "future_revenue": 70000, "output_value": 95000}
+        send(devices[unit], [make_version(unit, "annual_report", report,
+                                          record_id="ffffffff-ffff-4fff-8fff-ffffffffffff")])
+        same_everywhere()
+        after = progress.compute(context, dt.date(2026, 12, 1), 2025)
+        value = {t["code"]: t["value"] for t in after["targets"]}
+        old = {t["code"]: t["value"] for t in before["targets"]}
+        assert value != old  # the report's figure replaced the record's own
     finally:
         context.close()
 
