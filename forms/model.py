@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Protocol
 
 from forms.conditions import Condition, is_filled
+from forms.keys import key_fields
 from forms.refdata import ReferenceItem, ReferenceList
 
 if TYPE_CHECKING:
@@ -86,6 +87,9 @@ class Field:
     messages: Mapping[str, Mapping[str, str]] = field(default_factory=lambda: _EMPTY)
     spec: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False)
     pattern_re: re.Pattern[str] | None = field(default=None, repr=False, compare=False)
+    # record_ref: fields of this form filled from the chosen record when empty, e.g.
+    # {"enterprise_name": "name"} (this form's field: the referenced form's field).
+    fill: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
 
     def label(self, lang: str = "zh") -> str:
         """The field's label in ``lang`` ("zh" or "en")."""
@@ -139,6 +143,9 @@ class FormDefinition:
     order: int = 100
     spec: Mapping[str, Any] = field(default_factory=lambda: _EMPTY, repr=False)
     references: ReferenceSource | None = field(default=None, repr=False, compare=False)
+    # "error" or "warning": a second record with the same de-duplication key (the form's
+    # entry in the ``duplicate_keys`` list, e.g. credit code and year) is a duplicate.
+    unique_key: str | None = None
 
     # -- structure ------------------------------------------------------------------
     def label(self, lang: str = "zh") -> str:
@@ -159,6 +166,17 @@ class FormDefinition:
         except KeyError:
             return False
         return True
+
+    def key_fields(self) -> tuple[str, ...]:
+        """The fields of this form's de-duplication key: its item of the ``duplicate_keys``
+        list (e.g. ``("credit_code", "year")``), or () when the list names none."""
+        if self.references is None:
+            return ()
+        try:
+            item = self.references.reference("duplicate_keys").get(self.id)
+        except LookupError:
+            return ()
+        return key_fields(item.attrs) if item is not None else ()
 
     def walk(self) -> Iterator[tuple[str, Field]]:
         """Every field with its dotted path ("name", "members", "members.name"), in order."""

@@ -32,12 +32,15 @@ FIXED_FIELDS: dict[str, tuple[str, ...]] = {
     "standard": ("number", "title", "level"),
 }
 
-_FORM_KEYS = {"kind", "id", "version", "label", "description", "order", "title", "fields", "rules"}
+_FORM_KEYS = {
+    "kind", "id", "version", "label", "description", "order", "title", "fields", "rules",
+    "unique_key",
+}  # fmt: skip
 _FIELD_KEYS = {
     "id", "type", "label", "help", "required", "required_when", "relevant", "min", "max",
     "min_length", "max_length", "pattern", "unit", "decimals", "choice_list", "choices", "parent",
     "validator", "validator_param", "ref_form", "fields", "min_items", "max_items", "unique",
-    "similar", "rules", "messages",
+    "similar", "rules", "messages", "fill",
 }  # fmt: skip
 _DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 5000}
 _DEFAULT_DECIMALS = {"decimal": 6, "money": 4}
@@ -184,6 +187,9 @@ def parse_field(raw: Any, where: str, *, in_group: bool = False) -> Field:
     ref_form = raw.get("ref_form")
     if (ftype == "record_ref") != isinstance(ref_form, str):
         raise DefinitionError(f"{where}: record_ref fields, and only they, name a 'ref_form'")
+    fill = raw.get("fill", {})
+    if not isinstance(fill, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in fill.items()) or (fill and ftype != "record_ref"):
+        raise DefinitionError(f"{where}: 'fill' maps fields of this form to fields of the referenced form, on record_ref fields")
 
     subfields: tuple[Field, ...] = ()
     rules: tuple[Rule, ...] = ()
@@ -215,7 +221,7 @@ def parse_field(raw: Any, where: str, *, in_group: bool = False) -> Field:
         min_items=_int(raw, "min_items", where, 0, MAX_GROUP_ITEMS),
         max_items=_int(raw, "max_items", where, 1, MAX_GROUP_ITEMS) or (MAX_GROUP_ITEMS if ftype in ("group", "multi_choice") else None),
         unique=unique, similar=similar, rules=rules, messages=_messages(raw.get("messages"), where),
-        spec=MappingProxyType(dict(raw)), pattern_re=pattern_re,
+        spec=MappingProxyType(dict(raw)), pattern_re=pattern_re, fill=MappingProxyType(dict(fill)),
     )  # fmt: skip
 
 
@@ -315,11 +321,14 @@ def parse_form(raw: Any, source: str, references: ReferenceSource | None = None)
             if name not in by_id:
                 raise DefinitionError(f"{source}: title names unknown field {name!r}")
     order = _int(raw, "order", source, 0, 10**6)
+    unique_key = raw.get("unique_key")
+    if unique_key not in (None, "error", "warning"):
+        raise DefinitionError(f'{source}: \'unique_key\' is "error" or "warning"')
     return FormDefinition(
         id=form_id, version=version, label_zh=label_zh, label_en=label_en, fields=fields,
         rules=parse_rules(raw.get("rules"), source, set(by_id)), title_parts=tuple(title),
         description_zh=desc_zh, description_en=desc_en, order=100 if order is None else order,
-        spec=MappingProxyType(dict(raw)), references=references,
+        spec=MappingProxyType(dict(raw)), references=references, unique_key=unique_key,
     )  # fmt: skip
 
 
@@ -347,6 +356,9 @@ def _check_field_refs(
             raise DefinitionError(
                 f"{where}.{f.id}: parent {f.parent!r} must be a choice field on the same list"
             )
+    for name in f.fill:
+        if known(name) is None:
+            raise DefinitionError(f"{where}.{f.id}: 'fill' names unknown field {name!r}")
     if f.validator_param is not None and known(f.validator_param) is None:
         raise DefinitionError(
             f"{where}.{f.id}: validator_param names unknown field {f.validator_param!r}"

@@ -18,7 +18,9 @@ first of these reasons that applies:
   certificate expired, a figure of another year), or it has no date to show;
 * ``duplicate`` — another counted record has the same de-duplication key. Among records
   sharing a key the one with the smallest ``record_id`` counts (input order without ids),
-  so the same rows give the same figure in any order.
+  so the same rows give the same figure in any order. A target's fallback form (see
+  :mod:`forms.targets`) gives way: its record counts only when no record of the target's
+  own form shares its key.
 """
 
 from __future__ import annotations
@@ -189,11 +191,34 @@ def _number(value: Any) -> float | None:
 
 @dataclass(frozen=True)
 class _Candidate:
-    order: tuple[str, int]
+    order: tuple[int, str, int]  # (0 own form or 1 fallback, record id, input position)
     sector: str
     unit: str
     city: str
     amount: float
+
+
+@dataclass(frozen=True)
+class Judgement:
+    """How a record stands toward one target it is about, before the window is applied.
+
+    ``reason`` is ``not_final`` or ``inconsistent`` when the record cannot count whatever the
+    day, else None; ``window_value`` is the value of the target's window field (the window
+    is applied by the caller, which knows the day and the reporting year); ``key`` is the
+    record's de-duplication key for the target (None: the record is one of a kind);
+    ``amount`` is what it adds when counted (1 for a count, the scaled figure for a sum).
+    """
+
+    target: Target
+    reason: str | None
+    window_value: Any
+    key: str | None
+    amount: float
+    sector: str
+    unit: str
+    city: str
+    source: Target  # the target itself, or its fallback when the record is of that form
+    rank: int  # 0 for the target's own form, 1 for its fallback: the own form comes first
 
 
 class _Tally:
@@ -242,9 +267,12 @@ class _Counter:
         self.reporting_year = reporting_year
         self.targets = registry.targets()
         self.tallies = {t.code: _Tally() for t in self.targets}
-        self.by_form: dict[str, list[Target]] = {}
+        # Per form: (target, the source it is read by, its rank among the target's sources).
+        self.by_form: dict[str, list[tuple[Target, Target, int]]] = {}
         for t in self.targets:
-            self.by_form.setdefault(t.form_id, []).append(t)
+            self.by_form.setdefault(t.form_id, []).append((t, t, 0))
+            if t.fallback is not None:
+                self.by_form.setdefault(t.fallback.form_id, []).append((t, t.fallback, 1))
         self.default_keys: dict[str, tuple[str, ...]] = {}
         self.skipped: Counter[str] = Counter()
         self.seen = self.counted = 0
@@ -264,8 +292,13 @@ class _Counter:
             self.default_keys[target.form_id] = self.registry.duplicate_key_fields(target.form_id)
         return self.default_keys[target.form_id]
 
-    def add(self, index: int, record: Any) -> None:
-        self.seen += 1
+    def judge(self, record: Any) -> tuple[str | None, str | None, list[Judgement]]:
+        """What one record is toward every target, before the day and the year are known.
+
+        Returns the reason the record is skipped altogether (``unknown_form``, ``bad_data``)
+        or None, the status it is skipped under when not final (``status:draft``) or None,
+        and one :class:`Judgement` per target the record is about.
+        """
         status, form_id, data = (
             _get(record, "status"),
             _get(record, "form_id"),
@@ -273,50 +306,86 @@ class _Counter:
         )
         form = _form_of(self.registry, form_id, _get(record, "form_version"))
         if form is None:
-            self.skipped["unknown_form"] += 1
-            return
+            return "unknown_form", None, []
         if not isinstance(data, Mapping):
-            self.skipped["bad_data"] += 1
-            return
+            return "bad_data", None, []
         final = status in self.statuses
-        if final:
-            self.counted += 1
-        else:
-            self.skipped[f"status:{status}" if isinstance(status, str) else "status:?"] += 1
+        not_final = None if final else (f"status:{status}" if isinstance(status, str) else "status:?")
         org_unit = _get(record, "org_unit")
         unit = org_unit if isinstance(org_unit, str) and org_unit else UNKNOWN
         raw_sector = data.get("sector")
         sector = raw_sector if isinstance(raw_sector, str) and raw_sector else UNKNOWN
-        record_id = _get(record, "record_id")
-        order = (record_id if isinstance(record_id, str) else "", index)
 
         def attr(name: str, code: Any, key: str) -> Any:
             f = form.field(name) if form.has_field(name) else None
             found = form.find_choice(f, code, data)[0] if f is not None else None
             return found.attrs.get(key) if found is not None else None
 
-        for target in self.by_form.get(form.id, []):
+        judged = []
+        for target, source, rank in self.by_form.get(form.id, []):
             if target.sector is not None and sector != target.sector:
                 continue
-            if not all(c.evaluate(data, attr=attr, today=self.as_of) for c in target.filters):
+            if not all(c.evaluate(data, attr=attr, today=self.as_of) for c in source.filters):
                 continue
-            tally = self.tallies[target.code]
-            amount = 1.0 if target.sum_field is None else _number(data.get(target.sum_field))
+            amount = 1.0 if source.sum_field is None else _number(data.get(source.sum_field))
+            reason = None
             if not final:
-                tally.excluded["not_final"] += 1
+                reason = "not_final"
             elif amount is None or not all(
-                c.condition.evaluate(data, attr=attr, today=self.as_of) for c in target.consistency
+                c.condition.evaluate(data, attr=attr, today=self.as_of) for c in source.consistency
             ):
-                tally.excluded["inconsistent"] += 1
-            elif target.window is not None and not target.window.contains(
-                data.get(target.window.field), self.as_of, self.reporting_year
-            ):
+                reason = "inconsistent"
+            window = source.window.field if source.window is not None else None
+            judged.append(Judgement(
+                target, reason, data.get(window) if window else None,
+                record_key(self.key_fields(source), data), (amount or 0.0) * source.scale,
+                sector, unit, self.city(unit), source, rank,
+            ))  # fmt: skip
+        return None, not_final, judged
+
+    def add(self, index: int, record: Any) -> None:
+        self.seen += 1
+        skip, not_final, judged = self.judge(record)
+        if skip is not None:
+            self.skipped[skip] += 1
+            return
+        if not_final is None:
+            self.counted += 1
+        else:
+            self.skipped[not_final] += 1
+        record_id = _get(record, "record_id")
+        rid = record_id if isinstance(record_id, str) else ""
+        for j in judged:
+            tally = self.tallies[j.target.code]
+            window = j.source.window
+            if j.reason is not None:
+                tally.excluded[j.reason] += 1
+            elif window is not None and not window.contains(j.window_value, self.as_of, self.reporting_year):
                 tally.excluded["outside_window"] += 1
             else:
-                key = record_key(self.key_fields(target), data) or ("record", index)
-                tally.offer(
-                    key, _Candidate(order, sector, unit, self.city(unit), amount * target.scale)
-                )
+                candidate = _Candidate((j.rank, rid, index), j.sector, j.unit, j.city, j.amount)
+                tally.offer(j.key or ("record", index), candidate)
+
+
+class Judge:
+    """Judges records one at a time by the targets' rules (what :func:`compute_progress` does
+    per record), for a caller that keeps the results and applies the windows itself, such as
+    the province's maintained totals. Conditions are evaluated on ``as_of``."""
+
+    def __init__(
+        self,
+        registry: Registry,
+        *,
+        statuses: Iterable[str] = COUNTED_STATUSES,
+        as_of: dt.date | None = None,
+    ) -> None:
+        as_of = as_of or dt.date.today()
+        self._counter = _Counter(registry, frozenset(statuses), as_of, as_of.year - 1)
+        self.targets = self._counter.targets
+
+    def judge(self, record: Any) -> tuple[str | None, str | None, list[Judgement]]:
+        """See :meth:`_Counter.judge`: (skipped as, not final as, judgements)."""
+        return self._counter.judge(record)
 
 
 def compute_progress(

@@ -136,10 +136,9 @@ class Registry:
         """The fields that make two records of ``form_id`` one thing (the ``duplicate_keys``
         list), e.g. ``("name", "level")`` for platforms; empty when the list names none."""
         try:
-            item = self.reference("duplicate_keys").get(form_id)
-        except UnknownReference:
+            return self.form(form_id).key_fields()
+        except UnknownForm:
             return ()
-        return key_fields(item.attrs) if item is not None else ()
 
     def duplicate_key(self, form_id: str, data: Any) -> str | None:
         """The de-duplication key of a record of ``form_id`` (see :func:`forms.keys.record_key`):
@@ -277,10 +276,18 @@ class _Builder:
                 raise DefinitionError(
                     f"{form.id} v{form.version}: {path} refers to unknown form {f.ref_form!r}"
                 )
+            if f.ref_form and f.fill:
+                latest = self.forms[f.ref_form][max(self.forms[f.ref_form])][0]
+                for source in f.fill.values():
+                    if not latest.has_field(source):
+                        raise DefinitionError(
+                            f"{form.id} v{form.version}: {path} fills from unknown field {source!r} of {f.ref_form!r}"
+                        )
 
     @staticmethod
     def check_targets(ref: ReferenceList, registry: Registry) -> None:
-        for target in parse_targets(ref):
+        targets = parse_targets(ref)
+        for target in targets + [t.fallback for t in targets if t.fallback is not None]:
             try:
                 form = registry.form(target.form_id)
             except UnknownForm:

@@ -191,10 +191,11 @@ def _unique_items(
     seen: dict[str, int] = {}
     out: list[RuleProblem] = []
     for i, item in enumerate(items):
-        key = item.get(field) if isinstance(item, Mapping) else None
-        if not isinstance(key, str) or not key:
+        value = item.get(field) if isinstance(item, Mapping) else None
+        # Names and codes, and whole numbers such as the year of an investment line.
+        if isinstance(value, bool) or not isinstance(value, str | int) or value == "":
             continue
-        key = fold_key(key)
+        key = fold_key(value)
         if key in seen:
             out += problem(
                 f"{group}[{i}].{field}", f"{ctx.label(group)[0]}第{i + 1}项与第{seen[key] + 1}项重复。",

@@ -14,13 +14,17 @@ Each item of the ``targets`` list states its meaning:
   the ``duplicate_keys`` list;
 * ``measure`` — records counted, or a money field summed and scaled (万元 to 亿元);
 * ``milestones`` — the 2027/2030 values with the plan's 左右 ("about") or 以上 ("at least");
-* ``source_zh`` — the plan's sentence the rule rests on.
+* ``source_zh`` — the plan's sentence the rule rests on;
+* ``fallback`` — another form whose records count where the target's own form has no counted
+  record of the same key (``{"form", "filters", "measure", "window"}``): the scale targets
+  read enterprises' annual reports, and an enterprise's own revenue figure of that year only
+  where no annual report of it was counted.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from forms.conditions import Condition, parse_condition
@@ -58,11 +62,22 @@ class Window:
 
     def contains(self, value: Any, as_of: dt.date, reporting_year: int) -> bool:
         """Whether ``value`` (an ISO date or a year) lies in the window; no value never does."""
+        where = self.place(value)
+        if isinstance(where, bool):
+            return where
+        if isinstance(where, int):
+            return where == reporting_year
+        return where[0] <= as_of.isoformat() < where[1]
+
+    def place(self, value: Any) -> bool | int | tuple[str, str]:
+        """Where ``value`` stands toward the window, as far as it can be said without the day
+        or the reporting year: in or out (a bool), a year to be compared with the reporting
+        year (an int), or the days ``[from, until)`` (ISO dates) the day must fall in."""
         year = _year_of(value)
         if year is None:
             return False
         if self.kind == "reporting_year":
-            return year == reporting_year
+            return year
         if self.kind == "from":
             assert self.start is not None
             if isinstance(value, int):
@@ -77,7 +92,7 @@ class Window:
             limit = day.replace(year=day.year + self.years)
         except ValueError:  # 29 February plus a number of years that is not a leap year
             limit = day.replace(year=day.year + self.years, day=28)
-        return day <= as_of < limit
+        return day.isoformat(), limit.isoformat()
 
     def to_json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"field": self.field}
@@ -141,6 +156,7 @@ class Target:
     help_zh: str = ""
     help_en: str = ""
     source_zh: str = ""
+    fallback: Target | None = None
 
     def label(self, lang: str = "zh") -> str:
         return self.label_en if lang == "en" else self.label_zh
@@ -219,10 +235,21 @@ def _distinct(raw: Any, where: str) -> tuple[str, ...]:
     raise DefinitionError(f"{where}: 'distinct' names a field or a list of fields")
 
 
+_FALLBACK_KEYS = {"form", "filters", "measure", "window"}
+
+
 def parse_target(item: ReferenceItem, where: str) -> Target:
     """Build a :class:`Target` from an item of the ``targets`` list (DefinitionError if malformed)."""
     a = item.attrs
     where = f"{where} ({item.code})"
+    fallback = None
+    if "fallback" in a:
+        raw = a["fallback"]
+        if not isinstance(raw, dict) or "form" not in raw or set(raw) - _FALLBACK_KEYS:
+            raise DefinitionError(f"{where}.fallback: {{form, filters, measure, window}}")
+        # The fallback shares everything else (unit, key, milestones) with the target.
+        rest = {k: v for k, v in a.items() if k not in _FALLBACK_KEYS | {"fallback"}}
+        fallback = parse_target(replace(item, attrs={**rest, **raw}), f"{where}.fallback")
     form_id = a.get("form")
     if not isinstance(form_id, str):
         raise DefinitionError(f"{where}: 'form' names the form that feeds the target")
@@ -270,7 +297,7 @@ def parse_target(item: ReferenceItem, where: str) -> Target:
         sector=a.get("sector"), distinct=_distinct(a.get("distinct"), where),
         window=_window(a.get("window"), where), consistency=_consistency(a.get("consistency"), where),
         responsible=tuple(responsible), help_zh=item.help_zh, help_en=item.help_en,
-        source_zh=a.get("source_zh") or "",
+        source_zh=a.get("source_zh") or "", fallback=fallback,
     )  # fmt: skip
 
 

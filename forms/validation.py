@@ -17,7 +17,7 @@ from typing import Any
 
 from forms.conditions import is_filled
 from forms.duplicates import similar_hits
-from forms.keys import choice_key
+from forms.keys import choice_key, record_key
 from forms.model import Field, FormDefinition
 from forms.parsing import MAX_GROUP_ITEMS
 from forms.problems import MESSAGES, Problem, ValidationResult, fill
@@ -443,9 +443,45 @@ class _Validation:
                             (f.label_zh, f.label_en),
                         )
                     )
+        if self.form.unique_key and callable(lookup):
+            problems += self.key_duplicates(lookup, values, errored)
         if self.lookup_failed:
             problems.append(self.record_problem("", "lookup_failed", severity="warning"))
         return problems
+
+    def key_duplicates(
+        self, lookup: Any, values: Mapping[str, Any], errored: set[str]
+    ) -> list[Problem]:
+        """Records sharing this record's de-duplication key (one annual report per
+        enterprise and year), reported on the key's last field."""
+        fields = self.form.key_fields()
+        key = record_key(fields, values)
+        if key is None or errored & set(fields) or not all(self.form.has_field(n) for n in fields):
+            return []
+        # The store is asked for exact matches on one field of the key; a field that is not
+        # free text (a credit code, a year) is stored in its one normal form, so an exact
+        # match finds every record that may share the key. The whole key then decides.
+        probe = next(
+            (n for n in fields if self.form.field(n).type not in ("text", "textarea")), fields[0]
+        )
+        hits = [
+            d
+            for h in self.call_lookup(lookup, self.form.id, probe, values[probe])
+            if isinstance(h, tuple) and len(h) == 2 and record_key(fields, h[1]) == key
+            if (d := self.describe(h))
+        ][:MAX_HITS]
+        if not hits:
+            return []
+        last = self.form.field(fields[-1])
+        labels = [self.form.field(n) for n in fields]
+        label = ("＋".join(f.label_zh for f in labels), " and ".join(f.label_en for f in labels))
+        if "duplicate" in last.messages:
+            # The form's own words say what repeats; the field's label is enough before them.
+            label = (last.label_zh, last.label_en)
+        zh, en = "；".join(h[0] for h in hits[:3]), "; ".join(h[1] for h in hits[:3])
+        severity = self.form.unique_key or "error"
+        issue = FieldIssue("duplicate", severity=severity, other=_Other(zh, en))
+        return [self.issue(last.id, last, issue, label)]
 
 
 class _Other:

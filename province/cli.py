@@ -215,14 +215,33 @@ def cmd_user(args: argparse.Namespace) -> int:
     return 0
 
 
+def _reporting_year(text: str) -> int:
+    if not (text.isascii() and text.isdigit() and len(text) == 4 and 2000 <= int(text) <= 2100):
+        raise argparse.ArgumentTypeError(f"not a year: {text!r} (e.g. 2025)")
+    return int(text)
+
+
 def cmd_progress(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from province.progress import compute
 
     province = _open(args)
-    as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
-    body = compute(province, as_of)
+    try:
+        as_of = dt.date.fromisoformat(args.as_of) if args.as_of else None
+    except ValueError:
+        print(f"error: --as-of is a day as YYYY-MM-DD, not {args.as_of!r}", file=sys.stderr)
+        return 2
+    day = as_of or dt.datetime.now(dt.UTC).date()
+    if not 2001 <= day.year <= 2100:
+        print(f"error: --as-of {day.isoformat()} is outside the years 2001-2100", file=sys.stderr)
+        return 2
+    # Revenue is reported for years that have ended by the counting day.
+    if args.year is not None and args.year >= day.year:
+        print(f"error: the reporting year {args.year} has not ended by {day.isoformat()}; "
+              f"choose {day.year - 1} or earlier", file=sys.stderr)
+        return 2
+    body = compute(province, as_of, args.year)
     if args.json:
         print(json.dumps(body, ensure_ascii=False, indent=1))
         return 0
@@ -392,6 +411,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--lang", choices=("zh", "en"), default="zh")
     p.add_argument("--as-of", help="the day to count at (YYYY-MM-DD; default today, UTC)")
+    p.add_argument("--year", type=_reporting_year,
+                   help="the reporting year of money figures (default: the year before --as-of)")
     p.set_defaults(func=cmd_progress)
 
     p = sub.add_parser("rotate-key", help="replace the province signing key")

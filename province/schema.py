@@ -122,6 +122,30 @@ ALTER TABLE record_versions DROP COLUMN log_index;
 CREATE INDEX record_versions_record ON record_versions (record_id);
 CREATE INDEX record_versions_batch ON record_versions (batch_id);
 """),
+    # Progress kept as running totals (see province.console.tally); the console's index is
+    # rebuilt once so every current record is judged.
+    ("0005_progress_totals", """
+CREATE TABLE progress_records (record_id TEXT PRIMARY KEY, kind TEXT NOT NULL);
+CREATE TABLE progress_facts (
+    record_id TEXT NOT NULL, target TEXT NOT NULL, reason TEXT NOT NULL, bucket TEXT NOT NULL,
+    win_from TEXT, win_until TEXT, dkey TEXT NOT NULL, org_unit TEXT NOT NULL,
+    city TEXT NOT NULL, sector TEXT NOT NULL, amount DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (record_id, target));
+CREATE INDEX progress_facts_key ON progress_facts (target, dkey, bucket);
+CREATE INDEX progress_facts_days ON progress_facts (bucket, win_from);
+CREATE TABLE progress_totals (
+    target TEXT NOT NULL, bucket TEXT NOT NULL, scope TEXT NOT NULL, name TEXT NOT NULL,
+    counted INTEGER NOT NULL, amount DOUBLE PRECISION NOT NULL,
+    PRIMARY KEY (target, bucket, scope, name));
+DROP TABLE progress_cache;
+UPDATE meta SET value = '-1' WHERE key = 'console_indexed'
+"""),
+    # A target may count another form's records where its own form has none (an enterprise's
+    # own revenue where it filed no annual report): a fact says which it is. Judged again.
+    ("0006_progress_fallback", """
+ALTER TABLE progress_facts ADD COLUMN source_rank INTEGER NOT NULL DEFAULT 0;
+UPDATE meta SET value = '-1' WHERE key = 'console_indexed'
+"""),
 ]
 
 
@@ -157,6 +181,27 @@ def migrate(db: Database) -> list[str]:
         if "0002_console" in applied:
             tx.execute("INSERT INTO counters (name, value) VALUES ('actions', 0)")
             tx.execute("INSERT INTO meta (key, value) VALUES ('console_indexed', '-1')")
+        if "0005_progress_totals" in applied and db.dialect == "postgres":
+            _trigram_indexes(tx)
         return applied
 
     return db.run(work)
+
+
+def _trigram_indexes(tx: Tx) -> None:
+    """Substring search (the 记录 page's) by trigram indexes, where PostgreSQL offers them.
+
+    pg_trgm sees Chinese characters as letters only in a database whose LC_CTYPE is a UTF-8
+    locale (C.UTF-8, zh_CN.UTF-8); elsewhere, or without the extension, search still works,
+    by reading every record.
+    """
+    tx.execute("SAVEPOINT trigram")
+    try:
+        tx.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        tx.execute("CREATE INDEX console_records_search ON console_records "
+                   "USING gin (search gin_trgm_ops)")
+        tx.execute("CREATE INDEX console_records_title ON console_records "
+                   "USING gin (title gin_trgm_ops)")
+    except Exception:  # no extension or no right to add it: search reads every record
+        tx.execute("ROLLBACK TO SAVEPOINT trigram")
+    tx.execute("RELEASE SAVEPOINT trigram")

@@ -17,6 +17,7 @@ from typing import Any
 from province import actions, freshness
 from province.batches import read_payload, verify_device_envelope
 from province.clock import utc_now
+from province.console.tally import Tally
 from province.context import Province
 from province.db import Tx
 from province.validation import materialise
@@ -186,6 +187,8 @@ def return_record_in(tx: Tx, province: Province, record_id: str, reason: str, ac
                "returned_at = ? WHERE record_id = ?", [version_id, reason, now, record_id])
     # The console's index of the record (if it has one yet) shows it returned at once.
     tx.execute("UPDATE console_records SET state = 'returned' WHERE record_id = ?", [record_id])
+    # Province-wide progress stops counting it at once (see province.console.tally).
+    Tally(province.validator.registry()).refresh(tx, [record_id])
     actions.record(tx, actor, "record.return", record_id, reason,
                    {"version_id": version_id, "org_unit": org_unit, "update_id": update_id})
     return update_id

@@ -101,6 +101,60 @@ def _amount(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
+class InvestmentPanel(QWidget):
+    """Major projects' investment by year (planned, completed) and funds by source, in 万元."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.summary = QLabel(objectName="investmentSummary", wordWrap=True)
+        self.years = self._table("investmentByYear", [self.tr("Year"), self.tr("Planned"), self.tr("Completed")])
+        self.sources = self._table("investmentBySource", [self.tr("Funding source"), self.tr("Amount")])
+        box = QVBoxLayout(self)
+        box.setContentsMargins(0, 6, 0, 0)
+        box.addWidget(self.summary)
+        box.addWidget(QLabel(self.tr("Investment by year (10k yuan)")))
+        box.addWidget(self.years, 1)
+        box.addWidget(QLabel(self.tr("Funds secured by source (10k yuan)")))
+        box.addWidget(self.sources, 1)
+
+    @staticmethod
+    def _table(name: str, headers: list[str]) -> QTableWidget:
+        table = QTableWidget(0, len(headers), objectName=name)
+        table.setHorizontalHeaderLabels(headers)
+        table.verticalHeader().setVisible(False)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.verticalHeader().setDefaultSectionSize(24)
+        return table
+
+    @staticmethod
+    def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
+        table.setRowCount(len(rows))
+        for r, cells in enumerate(rows):
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c:
+                    item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+                if r == len(rows) - 1:
+                    font = item.font()
+                    font.setBold(True)
+                    item.setFont(font)
+                table.setItem(r, c, item)
+
+    def show_totals(self, totals: Any) -> None:
+        """Show an ``InvestmentTotals`` (None shows nothing yet)."""
+        if totals is None:
+            return
+        note = self.tr(" %n draft or returned project(s) not counted.", "", totals.not_final) if totals.not_final else ""
+        self.summary.setText(self.tr("%n final project(s), total investment {total} (10k yuan).", "", totals.projects).format(
+            total=_amount(totals.total_investment, 2)) + note)
+        total = self.tr("Total")
+        self._fill(self.years, [[str(y), _amount(totals.planned_by_year.get(y, 0.0), 2), _amount(totals.completed_by_year.get(y, 0.0), 2)]
+                                for y in totals.years] + [[total, _amount(sum(totals.planned_by_year.values()), 2), _amount(totals.completed, 2)]])
+        self._fill(self.sources, [[totals.source_label(code, language()), _amount(amount, 2)] for code, amount in totals.by_source.items()]
+                   + [[total, _amount(totals.funded, 2)]])
+
+
 class Dashboard(QWidget):
     """The overview page; ``refresh()`` recomputes it in the background."""
 
@@ -174,6 +228,11 @@ class Dashboard(QWidget):
         self.charts = QTabWidget(objectName="dashCharts")
         self.charts.addTab(self.chart_view, self.tr("Sectors and status"))
         self.charts.addTab(measure_page, self.tr("Measure by sector"))
+        self.investment = InvestmentPanel()
+        self.charts.addTab(self.investment, self.tr("Project investment"))
+        # Every tab stays in sight: a tab scrolled out of the bar is a tab nobody finds.
+        self.charts.setUsesScrollButtons(False)
+        self.charts.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
         right = QVBoxLayout()
         right.addWidget(self.charts, 1)
         right.addWidget(self.empty, 1)
@@ -236,7 +295,8 @@ class Dashboard(QWidget):
 
     def _show(self, data: DashboardData) -> None:
         if self.data is not None and data.progress is None:
-            data.progress = self.data.progress  # the last progress stays up until the new one is in
+            # The last progress and totals stay up until the new ones are in.
+            data.progress, data.investment = self.data.progress, self.data.investment
         self.data = data
         self.cards["total"].set(data.total)
         self.cards["drafts"].set(data.count("draft"), self.tr("%n unsaved edit(s) kept", "", data.unsaved_edits) if data.unsaved_edits else "")
@@ -248,11 +308,12 @@ class Dashboard(QWidget):
         office, registry = self.session.office, self.session.registry
         Task(lambda: dashboard_progress(office, registry), self).success(self._show_progress).failure(self._failed).start()
 
-    def _show_progress(self, progress: Any) -> None:
+    def _show_progress(self, read: tuple[Any, Any]) -> None:
         self.pending = False
         if self.data is not None:
-            self.data.progress = progress
+            self.data.progress, self.data.investment = read
             self._fill_table(self.data)
+            self.investment.show_totals(self.data.investment)
         self.refreshed.emit()
         if self.stale:
             self.refresh()

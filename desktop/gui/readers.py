@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from desktop.services.progress import office_progress
+from desktop.services.progress import office_investment, office_progress
 from desktop.store.office import Office
 
 
@@ -22,6 +22,7 @@ class DashboardData:
     by_sector_status: dict[tuple[str, str], int] = field(default_factory=dict)
     unsaved_edits: int = 0
     progress: Any = None
+    investment: Any = None
 
     @property
     def total(self) -> int:
@@ -46,11 +47,12 @@ def dashboard_counts(office: Office) -> DashboardData:
         db.close()
 
 
-def dashboard_progress(office: Office, registry: Any) -> Any:
-    """Progress toward the targets: every counted record is read, so it comes second."""
+def dashboard_progress(office: Office, registry: Any) -> tuple[Any, Any]:
+    """Progress toward the targets and the projects' investment totals: every counted record
+    is read, so they come second."""
     db = office.open_reader()
     try:
-        return office_progress(office, registry, db)
+        return office_progress(office, registry, db), office_investment(office, registry, db)
     finally:
         db.close()
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from forms.errors import UnknownForm
+from province.console.tally import Tally
 from province.context import Province
 from province.db import Row, Tx
 
@@ -23,6 +24,7 @@ BATCHES_PER_STEP = 20
 PAGE_SIZE = 50
 STATES = ("received", "accepted", "returned", "resubmitted")
 SEARCH_MAX = 4000
+SEARCH_COUNT_CAP = 1000
 DAY = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 # The review state, derived from the record, its last return and its last review. ODK
@@ -88,6 +90,7 @@ def catch_up(province: Province) -> int:
     if not province.db.run(behind, write=False):
         return 0
     registry = province.validator.registry()
+    tally = Tally(registry)
     total = 0
     while True:
         def step(tx: Tx) -> int | None:
@@ -109,6 +112,7 @@ def catch_up(province: Province) -> int:
             tx.execute_many(REFRESH_STATE, [[r[0]] for r in indexed])
             touched |= {(r[1], r[8]) for r in indexed if r[8] is not None}
             refresh_groups(tx, touched)
+            tally.refresh(tx, [r[0] for r in indexed])
             tx.execute("UPDATE meta SET value = ? WHERE key = 'console_indexed'", [str(upto)])
             return len(rows)
 
@@ -231,7 +235,8 @@ LIST_COLUMNS = ("record_id", "form_id", "org_unit", "city", "sector", "direction
 
 def list_page(province: Province, filters: Filters, *, after: tuple[int, str] | None = None,
               limit: int = PAGE_SIZE, count: bool = True) -> tuple[list[dict[str, Any]], int | None]:
-    """One page of the review list, newest first, and the number of matches (if asked).
+    """One page of the review list, newest first, and the number of matches (if asked; for a
+    search, at most :data:`SEARCH_COUNT_CAP` + 1, meaning "more than the cap").
 
     Paging is by key (``after`` = the last row's log index and record id), so page 1,000 is
     as quick as page 1.
@@ -249,8 +254,23 @@ def list_page(province: Province, filters: Filters, *, after: tuple[int, str] | 
     count_from = "FROM console_records c"
 
     def work(tx: Tx) -> tuple[list[dict[str, Any]], int | None]:
+        if len(filters.q) >= 3 and tx.dialect == "postgres":
+            # PostgreSQL cannot tell how rare a Chinese substring is, and would rather read
+            # the list backwards or every record than ask the trigram index (see schema.py)
+            # which records hold it; within this read, it asks the index. (A term of one or
+            # two characters holds no trigram: the index cannot help, reading can stop early.)
+            tx.execute("SET LOCAL enable_seqscan = off")
+            tx.execute("SET LOCAL enable_indexscan = off")
         rows = tx.rows(sql, [*page_params, limit])
-        total = int(tx.scalar(f"SELECT COUNT(*) {count_from}{where}", params)) if count else None
+        if not count:
+            total = None
+        elif filters.q:
+            # A search counts its matches up to a limit: counting 30,000 matches of a common
+            # word means reading them all, and "more than 1,000" says as much to a reviewer.
+            total = int(tx.scalar(f"SELECT COUNT(*) FROM (SELECT 1 {count_from}{where} "
+                                  "LIMIT ?) found", [*params, SEARCH_COUNT_CAP + 1]))
+        else:
+            total = int(tx.scalar(f"SELECT COUNT(*) {count_from}{where}", params))
         return [dict(zip(LIST_COLUMNS, r, strict=True)) for r in rows], total
 
     return province.db.run(work, write=False)

@@ -23,10 +23,11 @@ class DeviceError(ValueError):
 
 
 def overview(province: Province) -> list[dict[str, Any]]:
-    """Every device with its org unit, state, batches and last sync, by org unit."""
+    """Every device with its org unit, state, batches and last sync, by org unit (a device's
+    batches are numbered from 1 without gaps, so it has sent one fewer than its next number)."""
     rows = province.db.run(lambda tx: tx.rows(
         "SELECT d.device_id, d.org_unit, d.label, d.enrolled_at, d.revoked_at, d.revoke_reason, "
-        "d.next_sequence, (SELECT MAX(b.received_at) FROM batches b WHERE b.device_id = "
+        "d.next_sequence - 1, (SELECT MAX(b.received_at) FROM batches b WHERE b.device_id = "
         "d.device_id) FROM devices d ORDER BY d.org_unit, d.enrolled_at"), write=False)
     keys = ("device_id", "org_unit", "label", "enrolled_at", "revoked_at", "revoke_reason",
             "batches", "last_sync")

@@ -13,14 +13,12 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from forms.progress import compute_progress
 from forms.spreadsheet import formula_safe
 from province import actions
 from province.console import catalog
 from province.console.catalog import Filters
 from province.context import Province
-from province.db import Row, Tx
-from province.progress import ROW_SQL, as_counted
+from province.progress import counted_records
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_CANDIDATES = 20000
@@ -100,12 +98,13 @@ def _sheet_title(title: str, taken: dict[str, Any]) -> str:
 
 
 def counted_toward(province: Province, filters: Filters, target_code: str,
-                   after: tuple[int, str] | None) -> tuple[list[dict[str, Any]], int, bool]:
+                   after: tuple[int, str] | None, reporting_year: int,
+                   ) -> tuple[list[dict[str, Any]], int, bool]:
     """The records that count toward one target (a page of them), how many, and whether the
     search stopped at :data:`MAX_CANDIDATES` candidates.
 
-    Each candidate of the target's form is put through the forms engine's own counting, one
-    record at a time, so the list holds exactly the records the 总览 number counts.
+    A record is listed when it is the one its key counts by in the 总览 number: province-wide,
+    or within its city when the list is narrowed to a city (as the city's number counts).
     """
     registry = province.validator.registry()
     target = next((t for t in registry.targets() if t.code == target_code), None)
@@ -116,33 +115,22 @@ def counted_toward(province: Province, filters: Filters, target_code: str,
         filters.sector = target.sector
     as_of = dt.datetime.now(dt.UTC).date()
     kept: list[dict[str, Any]] = []
-    candidates: list[dict[str, Any]] = []
     capped = False
     cursor: tuple[int, str] | None = None
+    seen = 0
     while True:
         rows, _ = catalog.list_page(province, filters, after=cursor, limit=500, count=False)
         if not rows:
             break
-        candidates.extend(rows)
+        counted = counted_records(province, target.code, [r["record_id"] for r in rows],
+                                  as_of=as_of, reporting_year=reporting_year,
+                                  per_city=bool(filters.city))
+        kept += [r for r in rows if r["record_id"] in counted]
         cursor = (int(rows[-1]["log_index"]), str(rows[-1]["record_id"]))
-        if len(candidates) >= MAX_CANDIDATES:
+        seen += len(rows)
+        if seen >= MAX_CANDIDATES:
             capped = True
             break
-    for start in range(0, len(candidates), 500):
-        chunk = candidates[start:start + 500]
-        ids = [c["record_id"] for c in chunk]
-        marks = ", ".join("?" for _ in ids)
-        def read(tx: Tx, ids: list[str] = ids, marks: str = marks) -> list[Row]:
-            return tx.rows(f"{ROW_SQL} WHERE r.record_id IN ({marks})", ids)
-
-        found = {r[0]: r for r in province.db.run(read, write=False)}
-        for candidate in chunk:
-            record = as_counted(found[candidate["record_id"]], {})
-            if record is None:
-                continue
-            tally = compute_progress(registry, [record], as_of=as_of).target(target.code)
-            if tally.counted:
-                kept.append(candidate)
     start = 0
     if after is not None:
         start = next((i + 1 for i, r in enumerate(kept)

@@ -32,7 +32,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # overview
     "ov.title": ("全省未来产业发展目标进展", "Province-wide progress toward the plan's targets"),
     "ov.as_of": ("统计截至", "As of"),
-    "ov.year": ("年度", "Year"),
+    "ov.year": ("报告年度", "Reporting year"),
     "ov.show": ("查看", "Show"),
     "ov.counted": ("计入记录", "Records counted"),
     "ov.skipped": ("未计入", "Not counted"),
@@ -45,16 +45,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "ov.city": ("市", "City"),
     "ov.sector": ("发展方向", "Sector"),
     "ov.value": ("数值", "Value"),
-    "ov.once": ("跨单位同一企业（信用代码）、同一标准（标准号）只计一次；审核人员在“重复”页认定的归属单位优先。",
-                "An enterprise (credit code) or standard (number) reported by several org units "
-                "counts once; a reviewer's decision on the Duplicates page says which unit it "
-                "counts under."),
+    "ov.once": ("同一事项只计一次（按各表单的查重键，如企业的信用代码、平台的名称与级别）；审核人员在“重复”页认定的归属单位优先。"
+                "营业收入按所选报告年度计，证书按统计截至日是否有效计。",
+                "One thing counts once (by each form's de-duplication key, e.g. an enterprise's "
+                "credit code, a platform's name and level); a reviewer's decision on the "
+                "Duplicates page says which unit it counts under. Revenue counts for the "
+                "reporting year chosen, certificates if valid on the as-of day."),
+    "ov.not_counted": ("未计入", "Not counted"),
     "ov.stale": ("以下数字计算于 {at}（UTC）；新数据正在统计，请稍后刷新。",
                  "These numbers were counted at {at} (UTC); new data is being counted, reload shortly."),
     "ov.map_hint": ("点击地图上的市查看该市计入的记录。", "Click a city on the map to see its records."),
     "ov.chosen": ("当前指标", "Measure shown"),
     "skip.status:returned": ("已退回待修改", "returned for correction"),
     "skip.duplicate_counted_elsewhere": ("重复记录已计入其他单位", "duplicate counted under another unit"),
+    "skip.status:draft": ("草稿，尚未定稿", "a draft, not final"),
     "skip.unknown_form": ("未知表单", "unknown form"),
     "skip.bad_data": ("数据无法读取", "unreadable data"),
     # records
@@ -72,6 +76,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rec.reset": ("清除", "Clear"),
     "rec.any": ("全部", "Any"),
     "rec.count": ("共 {n} 条", "{n} records"),
+    "rec.count_many": ("超过 {n} 条，请缩小搜索范围", "More than {n} records; narrow the search"),
     "rec.name": ("名称", "Name"),
     "rec.received": ("接收时间 (UTC)", "Received (UTC)"),
     "rec.none": ("没有符合条件的记录。", "No records match."),
@@ -80,9 +85,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "rec.target": ("计入“{label}”的记录", "Records counted toward “{label}”"),
     "rec.capped": ("候选记录过多，只检查了最新的 {n} 条；请加筛选条件。",
                    "Too many candidates: only the newest {n} were checked; narrow the filters."),
-    "rec.same_key": ("同一信用代码或标准号的多条记录只计一次。",
-                     "Several records with one credit code or standard number count once."),
+    "rec.same_key": ("只列出计入该数字的记录：同一查重键（如信用代码、标准号）的多条记录只列出计入的一条。",
+                     "Only the records the number counts: of several records with one "
+                     "de-duplication key (a credit code, a standard number) the one counted."),
     "rec.export": ("按此筛选导出 XLSX", "Export these as XLSX"),
+    "vstatus.final": ("定稿", "final"),
+    "vstatus.draft": ("草稿", "draft"),
     "state.received": ("已接收", "received"),
     "state.accepted": ("已通过", "accepted"),
     "state.returned": ("已退回", "returned"),
@@ -101,7 +109,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "one.log_index": ("日志序号", "Log index"),
     "one.sequence": ("设备批次序号", "Device sequence"),
     "one.device": ("设备", "Device"),
-    "one.office_status": ("单位标记的状态", "Status set by the office"),
+    "one.counts": ("计入情况（今日，上一报告年度）", "How it counts (today, last reporting year)"),
+    "one.counted": ("计入", "counted"),
+    "one.duplicate": ("未计入（同一查重键已按另一条记录计入）", "not counted (another record of the same key counts)"),
+    "one.not_counted": ("未计入", "not counted"),
+    "one.not_counted_because": ("整条记录未计入：", "The record is not counted: "),
+    "one.no_target": ("这条记录不属于任何目标指标的统计范围。", "This record is not about any of the plan's targets."),
+    "one.office_status": ("报送状态", "Status set by the office:"),
     "one.no_changes": ("与上一版本相同。", "Same as the version before."),
     "one.current": ("当前版本", "current version"),
     "one.accept": ("通过", "Accept"),
@@ -124,10 +138,11 @@ TEXT: dict[str, tuple[str, str]] = {
     "err.not_found": ("没有找到。", "Not found."),
     # duplicates
     "dup.title": ("跨单位重复", "Reported by more than one org unit"),
-    "dup.explain": ("同一企业（信用代码）、标准（标准号）、平台（名称）或人才团队（名称与带头人）被多个单位填报。请认定计入哪个单位；总览按认定结果统计。",
-                    "The same enterprise (credit code), standard (number), platform (name) or "
-                    "talent team (name and leader) reported by several org units. Decide which "
-                    "unit it counts under; the Overview follows the decision."),
+    "dup.explain": ("同一事项（按各表单的查重键：企业的信用代码、标准的编号、平台的名称与级别、人才团队的名称与依托单位等）被多个单位填报。请认定计入哪个单位；总览按认定结果统计。",
+                    "The same thing (by each form's de-duplication key: an enterprise's credit "
+                    "code, a standard's number, a platform's name and level, a team's name and "
+                    "host, ...) reported by several org units. Decide which unit it counts "
+                    "under; the Overview follows the decision."),
     "dup.key": ("识别依据", "Matched on"),
     "dup.count_under": ("计入单位", "Counts under"),
     "dup.decide": ("认定", "Decide"),
@@ -197,6 +212,16 @@ TEXT: dict[str, tuple[str, str]] = {
                     "it as a formula."),
     "exp.download": ("下载 XLSX", "Download XLSX"),
     # actions
+    "detail.org_unit": ("单位", "org unit"),
+    "detail.org_units": ("涉及单位", "org units"),
+    "detail.version_id": ("版本", "version"),
+    "detail.update_id": ("更新编号", "update"),
+    "detail.role": ("角色", "role"),
+    "detail.expires_at": ("有效期至", "valid until"),
+    "detail.filters": ("筛选条件", "filters"),
+    "detail.records": ("记录数", "records"),
+    "detail.device_id": ("设备", "device"),
+    "detail.hours": ("有效小时数", "hours"),
     "act.title": ("操作日志", "Action log"),
     "act.at": ("时间 (UTC)", "When (UTC)"),
     "act.actor": ("操作人", "Who"),

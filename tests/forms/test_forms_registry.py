@@ -16,6 +16,9 @@ from forms.parsing import FIXED_FIELDS
 
 FORM_IDS = [
     "enterprise",
+    "annual_report",
+    "project",
+    "financing",
     "platform",
     "talent_team",
     "standard",
@@ -48,7 +51,7 @@ def test_packaged_forms(registry: forms.Registry) -> None:
 
 
 def test_unknown_form_raises_a_clear_error(registry: forms.Registry) -> None:
-    with pytest.raises(forms.UnknownForm, match="enterprize.*known forms: application_scenario"):
+    with pytest.raises(forms.UnknownForm, match="enterprize.*known forms: annual_report, application_scenario"):
         registry.form("enterprize")
     with pytest.raises(forms.UnknownForm, match="version 7"):
         registry.form("enterprise", 7)
@@ -235,7 +238,7 @@ def test_org_units_can_be_added_by_csv(tmp_path: Path) -> None:
         ("forms/noid.json", {"kind": "form", "version": 3}, "bad form id"),
         ("forms/nosector.json", "DROP_SECTOR", "fixed field 'sector' is missing"),
         ("forms/badlist.json", "BAD_LIST", "unknown list"),
-        ("reference/targets.v3.json", "BAD_TARGET", "unknown form"),
+        ("reference/targets.v4.json", "BAD_TARGET", "unknown form"),
         ("something.json", {"kind": "widget"}, '"kind" must be'),
         ("reference/bad.csv", "code,name\n", "named <name>.v<version>.csv"),
         (
@@ -259,8 +262,8 @@ def test_bad_published_files_are_skipped_and_reported(
         content = enterprise_v3()
         next(f for f in content["fields"] if f["id"] == "roles")["choice_list"] = "nonexistent"
     elif content == "BAD_TARGET":
-        content = packaged("reference", "targets.v2.json")
-        content["version"] = 3
+        content = packaged("reference", "targets.v3.json")
+        content["version"] = 4
         content["items"][0]["form"] = "rocket"
     path = tmp_path / name
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -272,7 +275,7 @@ def test_bad_published_files_are_skipped_and_reported(
     assert any(message in problem for problem in registry.load_problems), registry.load_problems
     # Everything packaged still works.
     assert registry.form("enterprise", 1).label_zh == "企业"
-    assert registry.reference("targets").version == 2
+    assert registry.reference("targets").version == 3
     assert len(registry.targets()) == 22
 
 

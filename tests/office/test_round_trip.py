@@ -30,7 +30,7 @@ from tests.office.valid_records import valid_records
 
 EXAMPLES = int(os.environ.get("ROUND_TRIP_EXAMPLES", "300"))
 FORM_IDS = ["enterprise", "platform", "talent_team", "standard", "key_technology", "landmark_product",
-            "application_scenario"]
+            "application_scenario", "annual_report", "project", "financing"]
 TIMES: dict[str, float] = {}
 
 

@@ -172,10 +172,15 @@ def valid_records(registry: forms.Registry, form_id: str) -> st.SearchStrategy[t
     as drawn, and as the forms engine normalises it (trimmed, digits folded, ...)."""
     form = registry.form(form_id)
     fields = _FormDraw(form)
+    named_by = next((n for n in form.key_fields() if form.field(n).type == "text"), "")
 
     @st.composite
     def records(draw: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         record = fields.fields(draw, form.fields)
+        if form.unique_key and named_by in record:
+            # One office holds one record per key (a project by name and owner): each draw
+            # gets a name of its own, as credit codes are each new.
+            record[named_by] = f"{record[named_by]}{next(_codes)}"
         result = registry.validate(form_id, record)
         for _ in range(3):
             if result.ok or not _mend(form, record, result):

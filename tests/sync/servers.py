@@ -187,7 +187,12 @@ class PostgresCluster:
         self.counter += 1
         name = f"province_{self.counter}"
         with psycopg.connect(self.url("postgres"), autocommit=True) as conn:
-            conn.execute(f"CREATE DATABASE {name}")
+            # As docs/province.md advises: a UTF-8 LC_CTYPE, so trigram search sees Chinese.
+            try:
+                conn.execute(f"CREATE DATABASE {name} TEMPLATE template0 ENCODING 'UTF8' "
+                             "LC_COLLATE 'C' LC_CTYPE 'C.UTF-8'")
+            except psycopg.errors.InvalidParameterValue:
+                conn.execute(f"CREATE DATABASE {name}")
         return self.url(name)
 
     def url(self, name: str) -> str:

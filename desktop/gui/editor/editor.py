@@ -150,6 +150,9 @@ class RecordEditor(QWidget):
         self.autosave_beat.timeout.connect(self.flush_autosave)
         self.autosave_beat.start()
         self.view.changed.connect(self._changed)
+        for f in self.form.fields:
+            if f.type == "record_ref" and f.fill and (ref_row := self.view.row_for(f.id)) is not None:
+                ref_row.widget.changed.connect(lambda f=f: self._fill_from(f))
         self.view.edited.connect(self.touched.add)
         QShortcut(QKeySequence.StandardKey.Save, self, activated=lambda: self.save(final=False))
         QShortcut(QKeySequence("Ctrl+Shift+S"), self, activated=lambda: self.save(final=True))
@@ -460,6 +463,25 @@ class RecordEditor(QWidget):
     def _choose_record(self, form_id: str) -> tuple[str, str] | None:
         picker = RecordPicker(self.session.records, self.session.form(form_id), self.session.labels, self)
         return picker.chosen() if picker.exec() else None
+
+    def _fill_from(self, ref: Any) -> None:
+        """Fill the empty fields ``ref`` names from the record just chosen in it (an annual
+        report takes its enterprise's name, credit code, sector and direction); what the clerk
+        typed is left alone."""
+        record_id = self.view.row_for(ref.id).widget.value()
+        if not record_id:
+            return
+        try:
+            data = self.session.records.show(record_id)["data"]
+        except OfficeError:
+            return
+        for f in self.form.fields:  # in the form's order: a sector before its direction
+            row = self.view.row_for(f.id) if f.id in ref.fill else None
+            value = data.get(ref.fill[f.id]) if row is not None else None
+            if row is None or value in (None, "", []) or row.widget.value() not in (None, "", []):
+                continue
+            row.widget.set_value(value)
+            self._refresh_view()  # the directions offered follow the sector just filled
 
     def _record_title(self, record_id: str) -> str:
         try:

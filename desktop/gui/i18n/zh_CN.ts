@@ -235,11 +235,15 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
     </message>
     <message>
         <source>Sectors and status</source>
-        <translation>各领域记录（按状态）</translation>
+        <translation>领域与状态</translation>
+    </message>
+    <message>
+        <source>Project investment</source>
+        <translation>项目投资</translation>
     </message>
     <message>
         <source>Measure by sector</source>
-        <translation>所选指标（按领域）</translation>
+        <translation>指标按领域</translation>
     </message>
     <message numerus="yes">
         <source>%n unsaved edit(s) kept</source>
@@ -743,6 +747,53 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
     <message>
         <source>Saved {path}. Fill it in, then import it above.</source>
         <translation>已保存 {path}。填好后在上方导入。</translation>
+    </message>
+</context>
+<context>
+    <name>InvestmentPanel</name>
+    <message>
+        <source>Year</source>
+        <translation>年度</translation>
+    </message>
+    <message>
+        <source>Planned</source>
+        <translation>计划投资</translation>
+    </message>
+    <message>
+        <source>Completed</source>
+        <translation>完成投资</translation>
+    </message>
+    <message>
+        <source>Funding source</source>
+        <translation>资金来源</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>金额</translation>
+    </message>
+    <message>
+        <source>Investment by year (10k yuan)</source>
+        <translation>分年度投资（万元）</translation>
+    </message>
+    <message>
+        <source>Funds secured by source (10k yuan)</source>
+        <translation>按来源已落实资金（万元）</translation>
+    </message>
+    <message numerus="yes">
+        <source> %n draft or returned project(s) not counted.</source>
+        <translation>
+            <numerusform>另有 %n 个未定稿或被退回的项目未计入。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n final project(s), total investment {total} (10k yuan).</source>
+        <translation>
+            <numerusform>已定稿项目 %n 个，总投资 {total} 万元。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
     </message>
 </context>
 <context>

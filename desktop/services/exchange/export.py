@@ -21,11 +21,13 @@ from desktop.services.device import device_key, enrollment
 from desktop.services.exchange.files import ExportFolder
 from desktop.services.exchange.sheets import Workbook, sheet_csv_name
 from desktop.services.exchange.tables import group_rows, main_row, sheets_of
+from desktop.services.exchange.totals import write_project_totals
 from desktop.services.outbox import OfficeOutbox
 from desktop.store.chain import head
 from desktop.store.clock import utc_now
 from desktop.store.office import Office
 from forms.canonical import canonical_json
+from forms.investment import PROJECT_FORM
 from forms.registry import Registry
 from sync.keys import key_id, public_key_from_b64, public_key_to_pem
 
@@ -84,6 +86,8 @@ def _write(office: Office, registry: Registry, out: Path, staging: Path, form_id
         book.abandon()
         folder.close_all()
         raise
+    if PROJECT_FORM in form_ids and since is None:
+        counts["project_totals"] = write_project_totals(office, registry, folder.write)
     yield Progress("history", done, total)
     counts.update(_export_history(office, folder))
     yield Progress("sync", done, total)

@@ -31,6 +31,7 @@ from desktop.services.exchange.tables import (
 )
 from desktop.services.exchange.template import LISTS_SHEET, is_example
 from desktop.services.exchange.workbook import SheetRow, WorkbookReader, open_workbook
+from desktop.services.lookup import StoreLookup
 from desktop.services.records import RecordService
 from forms.model import Field, FormDefinition
 from forms.registry import Registry
@@ -91,6 +92,8 @@ def import_workbook(service: RecordService, registry: Registry, path: Path, *, p
     mains = [r for r in rows if r.sheet.group is None]
     _attach_groups(mains, [r for r in rows if r.sheet.group is not None])
     _check_unique_in_file(mains)
+    _check_keys_in_file(registry, mains)
+    _link_references(service, registry, mains)
     checked = []
     for n, row in enumerate(mains, start=1):
         result, blocking = service.check(row.sheet.form.id, row.data, final=final)
@@ -210,6 +213,48 @@ def _check_unique_in_file(mains: list[_Row]) -> None:
                 row.problems.append(RowProblem(row.sheet.name, row.number, header(f), f"与本表第 {seen[key]} 行重复", f"repeats row {seen[key]} of this sheet"))
             else:
                 seen[key] = row.number
+
+
+def _check_keys_in_file(registry: Registry, mains: list[_Row]) -> None:
+    """Two rows of one record by the form's de-duplication key (one enterprise's report for
+    one year twice) are refused, as the store refuses the second."""
+    seen: dict[tuple[str, str], int] = {}
+    for row in mains:
+        form = row.sheet.form
+        if form.unique_key != "error":
+            continue
+        key = registry.duplicate_key(form.id, _normalised(form, row.data, form.key_fields()))
+        if key is None:
+            continue
+        if (form.id, key) in seen:
+            column = header(form.field(form.key_fields()[-1]))
+            row.problems.append(RowProblem(row.sheet.name, row.number, column, f"与本表第 {seen[form.id, key]} 行重复", f"repeats row {seen[form.id, key]} of this sheet"))
+        else:
+            seen[form.id, key] = row.number
+
+
+def _normalised(form: FormDefinition, data: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    # Cells are read but not yet normalised: the engine's value is what a key is made of.
+    return form.validate({n: data[n] for n in names if n in data}).data
+
+
+def _link_references(service: RecordService, registry: Registry, mains: list[_Row]) -> None:
+    """Fill an empty record reference from the row itself: an annual report's enterprise is
+    the enterprise record whose key (credit code) the row carries, so a yearly sheet of all
+    enterprises links each report without record ids."""
+    lookup = StoreLookup(service.db)
+    for row in mains:
+        form = row.sheet.form
+        for f in form.fields:
+            if f.type != "record_ref" or not f.ref_form or row.data.get(f.id) is not None:
+                continue
+            fields = registry.duplicate_key_fields(f.ref_form)
+            if len(fields) != 1 or not form.has_field(fields[0]) or row.data.get(fields[0]) is None:
+                continue
+            value = _normalised(form, row.data, fields).get(fields[0])
+            hits = lookup(f.ref_form, fields[0], value) if value is not None else []
+            if len(hits) == 1:
+                row.data[f.id] = hits[0][0]
 
 
 def _problems(row: _Row, problem: dict[str, Any]) -> RowProblem:
