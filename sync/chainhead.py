@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sync import dsse
+from sync.control import NONCE
 from sync.dsse import KeyLookup
 from sync.encoding import DecodeError, parse_json_object
 from sync.errors import InvalidReply, ProtocolError, UnknownKey, UntrustedProvinceKey
@@ -48,15 +49,21 @@ class HistoryHead:
 
 @dataclass(frozen=True)
 class ChainHeadRequest:
-    """Signed by the device: "where does my chain end?", with its history head."""
+    """Signed by the device: "where does my chain end?", with its history head.
+
+    ``nonce`` is one the province issued (``POST /v1/nonces``); it works once, so a captured
+    request cannot be replayed to have the province sign a fresh statement of this device.
+    """
 
     device_id: str
     history: HistoryHead
     request_id: str
+    nonce: str
 
     def to_json(self) -> dict[str, Any]:
         return {"protocol": PROTOCOL_VERSION, "device_id": self.device_id,
-                "history": self.history.to_json(), "request_id": self.request_id}
+                "history": self.history.to_json(), "request_id": self.request_id,
+                "nonce": self.nonce}
 
     @classmethod
     def from_json(cls, obj: Any) -> ChainHeadRequest:
@@ -64,7 +71,8 @@ class ChainHeadRequest:
         f.protocol()
         msg = cls(f.text("device_id", max_len=128, pattern=ID),
                   HistoryHead.from_json(f.sub("history")),
-                  f.text("request_id", max_len=128, pattern=ID))
+                  f.text("request_id", max_len=128, pattern=ID),
+                  f.text("nonce", max_len=128, pattern=NONCE))
         f.done()
         return msg
 

@@ -345,12 +345,11 @@ class ProvinceClient:
 
         ``history`` is the office's history head, which the province signs back as reported.
         """
-        if self.device_id is None or self.device_key is None:
-            raise ValueError("asking for the chain head needs an enrolled device")
-        request = ChainHeadRequest(self.device_id, history, str(uuid.uuid4()))
-        body = dsse.sign_bytes(canonical_json(request.to_json()), CHAIN_HEAD_REQUEST_TYPE,
-                               [self.device_key])
-        reply = self.transport.request("POST", "/v1/devices/chain-head", body=body).body
+        device_id, key = self._device()
+        request_id = str(uuid.uuid4())
+        reply = self._signed_read(
+            "/v1/devices/chain-head", CHAIN_HEAD_REQUEST_TYPE,
+            lambda nonce: ChainHeadRequest(device_id, history, request_id, nonce).to_json(), key).body
         head, checkpoint = self._with_trust(lambda: verify_chain_head(reply, self.trust.lookup))
         if head.device_id != self.device_id or head.history != history:
             raise InvalidReply("chain head is for another device or another history head")

@@ -64,7 +64,7 @@ ROUTE_CODES = {
     "receipt": {"stale_request", "device_mismatch", "device_revoked", "not_found"},
     "/v1/devices/key-rotations": {"device_mismatch", "device_revoked", "key_already_enrolled",
                                   "rotation_conflict"},
-    "/v1/devices/chain-head": {"key_retired", "device_mismatch", "device_revoked"},
+    "/v1/devices/chain-head": {"key_retired", "stale_request", "device_mismatch", "device_revoked"},
     "/v1/enrollments": {"enrollment_code_unknown", "enrollment_code_used",
                         "enrollment_org_unit_mismatch", "key_already_enrolled",
                         "enrollment_code_expired"},
@@ -257,9 +257,10 @@ def messages(target: Target, url: str) -> st.SearchStrategy[tuple[str, str, dict
     enrollment = st.builds(lambda label, org: {
         "protocol": 1, "code": "ABCD-EFGH-JKMN-PQRS", "public_key": "", "label": label,
         "org_unit": org}, st.text(max_size=30), st.sampled_from(["340104", "340102", "999999"]))
-    chain_head = st.builds(lambda seq, digest, rid: {
+    chain_head = st.builds(lambda seq, digest, rid, fresh: {
         "protocol": 1, "device_id": device.device_id, "history": {"seq": seq, "hash": digest},
-        "request_id": rid}, st.integers(0, 10**6), hexes, ids)
+        "request_id": rid, "nonce": nonce() if fresh else "1.00.00"},
+        st.integers(0, 10**6), hexes, ids, st.booleans())
     return st.one_of(
         batch.map(lambda m: ("/v1/batches", BATCH_TYPE, m)),
         chain_head.map(lambda m: ("/v1/devices/chain-head", CHAIN_HEAD_REQUEST_TYPE, m)),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+import requests
 
 from sync import dsse
 from sync.chainhead import CHAIN_HEAD_REQUEST_TYPE, ChainHeadRequest, HistoryHead
@@ -13,6 +14,10 @@ from tests.sync.offices import enroll_device, error_code, post, version
 from tests.sync.servers import ProvinceServer
 
 HEAD = HistoryHead(7, "ab" * 32)
+
+
+def _nonce(server: ProvinceServer) -> str:
+    return str(requests.post(server.url + "/v1/nonces", timeout=10).json()["nonce"])
 
 
 def test_chain_head_names_the_last_batch_and_echoes_the_history(shared_province: ProvinceServer) -> None:
@@ -36,7 +41,7 @@ def test_chain_head_only_for_the_device_itself_and_never_once_revoked(shared_pro
     victim = enroll_device(shared_province)
     attacker = enroll_device(shared_province)
     # The attacker's key asking about the victim's chain: refused.
-    forged = ChainHeadRequest(victim.device_id, HEAD, "r-1")
+    forged = ChainHeadRequest(victim.device_id, HEAD, "r-1", _nonce(shared_province))
     body = dsse.sign_bytes(canonical_json(forged.to_json()), CHAIN_HEAD_REQUEST_TYPE, [attacker.key])
     answer = post(shared_province, "/v1/devices/chain-head", body)
     assert answer.status_code == 403 and error_code(answer) == DeviceMismatch.code
@@ -48,3 +53,19 @@ def test_chain_head_only_for_the_device_itself_and_never_once_revoked(shared_pro
     shared_province.cli("devices", "revoke", victim.device_id, "--reason", "laptop stolen")
     with victim.client() as client, pytest.raises(Revoked):
         client.chain_head(HEAD)
+
+
+def test_a_captured_chain_head_request_cannot_be_replayed(shared_province: ProvinceServer) -> None:
+    """A request works once: replayed later, it would have the province sign a fresh statement
+    of the device's chain for whoever captured it."""
+    device = enroll_device(shared_province)
+    request = ChainHeadRequest(device.device_id, HEAD, "r-2", _nonce(shared_province))
+    body = dsse.sign_bytes(canonical_json(request.to_json()), CHAIN_HEAD_REQUEST_TYPE, [device.key])
+    assert post(shared_province, "/v1/devices/chain-head", body).status_code == 200
+    again = post(shared_province, "/v1/devices/chain-head", body)
+    assert again.status_code == 401 and error_code(again) == "stale_request"
+    # Without a nonce the request is malformed, not answered.
+    bare = {k: v for k, v in request.to_json().items() if k != "nonce"}
+    answer = post(shared_province, "/v1/devices/chain-head",
+                  dsse.sign_bytes(canonical_json(bare), CHAIN_HEAD_REQUEST_TYPE, [device.key]))
+    assert answer.status_code == 400
