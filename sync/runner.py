@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 from sync.chainhead import ChainHead
 from sync.client import ProvinceClient, VerifiedReceipt
+from sync.compact import BATCH_TYPES
 from sync.control import ServerConfig
 from sync.errors import Cancelled, InvalidReply, NotFound, SequenceGap
 from sync.office import OfficeSyncStore, StoredBatch, build_batch
@@ -24,10 +25,8 @@ from sync.receipts import parse_batch_envelope, verify_checkpoint, verify_consis
 
 MAX_RECOVERIES = 3
 MAX_BATCH_BYTES = 8 * 1024 * 1024
-# Batch versions the office sends when the province offers them. Version 2 (compressed
-# payload, compact receipt) is not among them yet: the auditor's by-hand checks in
-# docs/audit.md read batch payloads as plain JSON and receipts with their full log entry.
-SENT_VERSIONS = frozenset({1})
+SENT_VERSIONS = frozenset(BATCH_TYPES)
+"""Batch versions this office sends: the newest of them that the province offers is used."""
 
 
 @dataclass(frozen=True)
@@ -101,7 +100,7 @@ class _Run:
         Every batch is stored before it is sent, so a crash at any point only means sending
         stored bytes again, which the province answers with the receipt it already gave.
         """
-        version = max(v for v in (*config.batch_versions, 1) if v in SENT_VERSIONS)
+        version = batch_version(config)
         max_bytes = batch_bytes(config)
         waiting = self.store.unacknowledged_batches()
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-send") as sender:
@@ -277,6 +276,11 @@ class _Run:
 
 def _batch_id(envelope: bytes) -> str:
     return parse_batch_envelope(envelope).batch_id
+
+
+def batch_version(config: ServerConfig) -> int:
+    """The newest batch version both this office and the province take; 1 where it lists none."""
+    return max((v for v in config.batch_versions if v in SENT_VERSIONS), default=1)
 
 
 def batch_bytes(config: ServerConfig) -> int:

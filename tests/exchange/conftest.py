@@ -2,7 +2,9 @@
 
 Its history has everything an auditor meets: several batches, a device key rotation, a
 province key rotation, a record edited after it synced, a draft that never synced, and
-values a spreadsheet would take for formulas. The export and the province's own export are
+values a spreadsheet would take for formulas. Its first batches are protocol version 1 (as
+an office synced before it sent version 2 holds them), the later ones version 2 with compact
+receipts. The export and the province's own export are
 built once per session; tests copy them before changing anything.
 """
 
@@ -24,6 +26,7 @@ from desktop.services.records import RecordService
 from desktop.services.sync_office import enroll_office, sync_office
 from desktop.store.office import Office
 from forms.examples import example
+from sync import runner
 from sync.keys import (
     Ed25519PrivateKey,
     generate_private_key,
@@ -76,7 +79,11 @@ def audited(tmp_path_factory: pytest.TempPathFactory):
             service.add(form.id, example(form.id), final=True)
         ids = [service.add("enterprise", enterprise(i, remarks=FORMULAS[i % len(FORMULAS)]), final=True).record_id
                for i in range(6)]
-        sync_office(office)
+        # The first sync as the release before version 2 made it: version 1 whatever the
+        # province offered. Every later sync sends version 2.
+        with pytest.MonkeyPatch.context() as earlier_release:
+            earlier_release.setattr(runner, "SENT_VERSIONS", frozenset({1}))
+            sync_office(office)
         # The device rotates its key: later batches are signed by the new one.
         outbox = OfficeOutbox(office)
         new_key = generate_private_key()

@@ -8,6 +8,7 @@ not have is the province's key, and what the province signed can only be dropped
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 from pathlib import Path
@@ -23,6 +24,7 @@ from desktop.services.exchange.tables import group_rows, main_row, sheets_of
 from desktop.store.chain import entry_hash, genesis_hash
 from forms.canonical import canonical_json, content_hash
 from sync import dsse, merkle
+from sync.compact import BATCH_V2_TYPE, RECEIPT_V2_TYPE, CompactEntry, gunzip
 from sync.encoding import canonical_json as wire_json
 from sync.encoding import parse_json_object
 from sync.protocol import (
@@ -34,7 +36,7 @@ from sync.protocol import (
     LogEntry,
     Receipt,
 )
-from sync.receipts import batch_hash
+from sync.receipts import MAX_BATCH_BYTES, batch_hash
 
 
 def read_jsonl(path: Path) -> list[dict[str, Any]]:
@@ -129,9 +131,36 @@ class Forger:
         (self.folder / SIGNATURE).write_bytes(self.key.sign(data))
 
 
+def batch_json(envelope: bytes) -> dict[str, Any]:
+    """The payload of a batch of either protocol version, as JSON."""
+    parsed = dsse.parse(envelope)
+    return parse_json_object(gunzip(parsed.payload, MAX_BATCH_BYTES) if parsed.payload_type == BATCH_V2_TYPE else parsed.payload)
+
+
+def sign_batch(payload: dict[str, Any], payload_type: str, key: Ed25519PrivateKey) -> bytes:
+    """A batch envelope of ``payload_type``'s version over ``payload``, signed by ``key``."""
+    body = wire_json(payload)
+    return dsse.sign_bytes(gzip.compress(body) if payload_type == BATCH_V2_TYPE else body, payload_type, [key])
+
+
+def accepted_version_ids(folder: Path) -> set[str]:
+    """Every version a receipt in the export accepts (a compact receipt expanded with its batch)."""
+    accepted: set[str] = set()
+    for path in sorted(folder.glob("sync/receipts/*.json")):
+        envelope = dsse.parse(path.read_bytes())
+        obj = parse_json_object(envelope.payload)
+        if envelope.payload_type == RECEIPT_V2_TYPE:
+            batch = (folder / f"sync/batches/{obj['entry']['sequence']:06d}.json").read_bytes()
+            entry = CompactEntry.from_json(obj["entry"]).expand(BatchPayload.from_json(batch_json(batch), version=2))
+        else:
+            entry = LogEntry.from_json(obj["entry"])
+        accepted |= {a.version_id for a in entry.accepted}
+    return accepted
+
+
 def forge_receipt(batch: bytes, key: Ed25519PrivateKey) -> bytes:
     """A receipt for ``batch`` signed by ``key``, as a forger holding some other key would make it."""
-    payload = BatchPayload.from_json(parse_json_object(dsse.parse(batch).payload))
+    payload = BatchPayload.from_json(batch_json(batch), version=2 if dsse.parse(batch).payload_type == BATCH_V2_TYPE else 1)
     accepted = tuple(Accepted(v.version_id, v.record_id, v.content_hash, False) for v in payload.versions)
     entry = LogEntry(payload.batch_id, payload.device_id, "340104", payload.sequence, batch_hash(batch),
                      "2025-01-01T00:00:00.000000Z", accepted, ())

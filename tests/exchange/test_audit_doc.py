@@ -5,23 +5,27 @@ and the same commands must fail on a tampered one."""
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
 
+from sync.compact import BATCH_V2_TYPE
 from sync.keys import generate_private_key, key_id, public_key_to_pem
+from sync.protocol import BATCH_TYPE
 from tests.conftest import ROOT
-from tests.exchange.forger import Forger, forge_receipt
+from tests.exchange.forger import Forger, batch_json, forge_receipt, sign_batch
 
-TOOLS = ("openssl", "jq", "sha256sum", "python3")
+TOOLS = ("openssl", "jq", "sha256sum", "gzip", "python3")
 # make test installs them; on CI (a clean machine) a missing tool is a failure, not a skip.
 needs_tools = pytest.mark.skipif(not all(shutil.which(t) for t in TOOLS) and not os.environ.get("CI"),
-                                 reason="openssl, jq, sha256sum and python3 are needed (make test installs them)")
+                                 reason="openssl, jq, sha256sum, gzip and python3 are needed (make test installs them)")
 
 
 def doc_script(*, by_hand_only: bool = False) -> str:
@@ -77,6 +81,11 @@ def test_every_command_in_the_auditor_guide_works_as_written(audited, tmp_path):
                      "history intact:", "receipts paired with batches: 6", "inclusion proofs verified: 6 receipts",
                      "batches 1-6 present and chained up to the chain head", "batches signed: 6", "receipts checked: 6"):
         assert expected in out, expected
+    # Batches of both protocol versions, as an office that synced before and after it sent
+    # version 2 holds them: the guide reads both, and expands the compact receipts.
+    types = Counter(json.loads(b.read_bytes())["payloadType"] for b in (export / "sync/batches").glob("*.json"))
+    assert set(types) == {BATCH_TYPE, BATCH_V2_TYPE}
+    assert f"6 receipts ({types[BATCH_TYPE]} of version 1, {types[BATCH_V2_TYPE]} compact)" in out
     trusted = out.split("trusted province keys:")[1].splitlines()[0].split()
     assert sorted(trusted) == sorted([audited.province_key_id, audited.first_province_key_id])
     assert out.count("Signature Verified Successfully") == 1  # the manifest; envelopes say whose key
@@ -122,3 +131,22 @@ def test_by_hand_alone_refuses_forgeries_made_with_the_offices_key(audited, tmp_
     assert f"RECEIPT NOT SIGNED BY THE PROVINCE: {receipt}" in out
     assert out.count("RECEIPT NOT SIGNED") == 1
     assert key_id(province_key) not in out.split("trusted province keys:")[1].splitlines()[0]
+
+
+@needs_tools
+def test_by_hand_a_compact_receipt_holds_only_with_the_batch_it_answers(audited, tmp_path):
+    # The device's own key re-signs its last (version 2) batch with one version changed; the
+    # province's genuine compact receipt, expanded with that batch, no longer is what it logged.
+    folder = audited.copy(tmp_path / "rebatched")
+    last = sorted(folder.glob("sync/batches/*.json"))[-1]
+    assert json.loads(last.read_bytes())["payloadType"] == BATCH_V2_TYPE
+    payload = batch_json(last.read_bytes())
+    payload["versions"][0]["content_hash"] = "0" * 64
+    last.write_bytes(sign_batch(payload, BATCH_V2_TYPE, audited.device_private))
+    Forger(folder, audited.device_private).sign()
+    run = follow(audited, folder, tmp_path / "s", by_hand_only=True, stop_on_error=False)
+    receipt = sorted(folder.glob(f"sync/receipts/*-batch-{last.stem}.json"))[-1]
+    assert f"RECEIPT DOES NOT ANSWER ITS BATCH: {receipt}" in run.stdout
+    assert "INCLUSION PROOF FAILS" in run.stderr
+    assert "inclusion proofs verified" not in run.stdout
+    assert "batches signed: 6" in run.stdout and "BATCH NOT SIGNED" not in run.stdout

@@ -19,7 +19,13 @@ from sync import dsse
 from sync.encoding import canonical_json, parse_json_object
 from sync.keys import generate_private_key, key_id, public_key_from_b64, public_key_to_pem
 from tests.conftest import ROOT
-from tests.exchange.forger import Forger, forge_receipt
+from tests.exchange.forger import (
+    Forger,
+    accepted_version_ids,
+    batch_json,
+    forge_receipt,
+    sign_batch,
+)
 from tests.sync.servers import ProvinceServer
 
 
@@ -73,10 +79,7 @@ def test_untouched_export_passes_anchored_on_a_machine_with_no_office(audited, t
 
 def _synced_version(forger: Forger, record_prefix: str = "") -> dict:
     """The current version of an enterprise that the province accepted."""
-    accepted = set()
-    for path in sorted(forger.folder.glob("sync/receipts/*.json")):
-        receipt = parse_json_object(dsse.parse(path.read_bytes()).payload)
-        accepted |= {a["version_id"] for a in receipt["entry"]["accepted"]}
+    accepted = accepted_version_ids(forger.folder)
     return next(r for r in forger.records["enterprise"] if r["version_id"] in accepted)
 
 
@@ -100,13 +103,13 @@ def test_changed_synced_record_with_a_receipt_forged_under_an_added_province_key
     forger = Forger(folder, audited.device_private)
     # The last batch was signed with the device's current key, which the forger holds.
     last = sorted(folder.glob("sync/batches/*.json"))[-1]
-    payload = parse_json_object(dsse.parse(last.read_bytes()).payload)
+    payload = batch_json(last.read_bytes())
     target = payload["versions"][0]
     forger.edit_version(target["version_id"], remarks="伪造的备注")
     forger.rebuild()
     changed = forger.version(target["version_id"])
     payload["versions"][0] = {**target, "data": changed["data"], "content_hash": changed["content_hash"]}
-    batch = dsse.sign_bytes(canonical_json(payload), dsse.parse(last.read_bytes()).payload_type, [audited.device_private])
+    batch = sign_batch(payload, dsse.parse(last.read_bytes()).payload_type, audited.device_private)
     last.write_bytes(batch)
     province_key = generate_private_key()
     (folder / "keys/province-3.pem").write_bytes(public_key_to_pem(province_key))

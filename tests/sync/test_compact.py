@@ -37,6 +37,7 @@ from sync.protocol import (
     Rejected,
 )
 from sync.receipts import verify_checkpoint, verify_inclusion, verify_receipt
+from sync.runner import batch_version
 from tests.sync.offices import enroll_device, error_code, invalid_version, post, version
 from tests.sync.servers import ProvinceServer
 
@@ -80,11 +81,15 @@ def test_an_office_on_version_1_still_syncs_with_a_version_2_province(shared_pro
         assert len(result.receipt.accepted) == 3
 
 
-def test_a_province_that_does_not_list_versions_takes_version_1() -> None:
+def test_a_province_that_does_not_list_versions_takes_and_gets_version_1() -> None:
     old = {"protocol": 1, "log_id": "x", "province_key_id": "a" * 64, "max_batch_versions": 500,
            "max_body_bytes": 1 << 20, "max_pull": 100, "server_time": "2025-01-01T00:00:00.000000Z"}
     assert ServerConfig.from_json(old).batch_versions == (1,)
     assert ServerConfig.from_json({**old, "batch_versions": [1, 2, 7]}).batch_versions == (1, 2, 7)
+    # The office sends the newest version both ends take.
+    assert batch_version(ServerConfig.from_json(old)) == 1
+    assert batch_version(ServerConfig.from_json({**old, "batch_versions": [1]})) == 1
+    assert batch_version(ServerConfig.from_json({**old, "batch_versions": [1, 2, 7]})) == 2
     with pytest.raises(Exception, match="batch_versions"):
         ServerConfig.from_json({**old, "batch_versions": "2"})
 

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from sync import dsse
+from sync.compact import BATCH_V2_TYPE, RECEIPT_V2_TYPE
 from sync.errors import InvalidReply
 from sync.runner import SyncProgress
 from tests.sync.offices import (
@@ -29,6 +31,9 @@ def test_sync_sends_everything_in_advertised_batches_and_keeps_receipts(
     assert [e.done for e in events] == sorted(e.done for e in events)
     assert events[-1].step == "done" and events[-1].done == events[-1].total == 1101
     assert len(store.receipts()) == 3
+    # The province offers version 2: every batch went compressed, answered by a compact receipt.
+    assert {dsse.parse(store.batch_envelope(s)).payload_type for s in (1, 2, 3)} == {BATCH_V2_TYPE}
+    assert {dsse.parse(r).payload_type for r in store.receipts()} == {RECEIPT_V2_TYPE}
     assert_consistent(shared_province, store)
     # Nothing left: a second sync sends nothing.
     assert sync_office(shared_province.url, store).batches == 0
