@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QHeaderView,
-    QLabel,
     QTableWidget,
     QTableWidgetItem,
     QVBoxLayout,
@@ -29,7 +28,7 @@ from desktop.errors import WorkCancelled
 from desktop.gui.errors import show_error, show_message
 from desktop.gui.export_page import documents_folder
 from desktop.gui.i18n import language, pick
-from desktop.gui.parts import choose_file
+from desktop.gui.parts import PlainLabel, choose_file, plain_tip
 from desktop.gui.record_list import RecordListPage
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
@@ -58,14 +57,14 @@ class NotFinalizedDialog(QDialog):
             name.setData(Qt.ItemDataRole.UserRole, item.record_id)
             self.table.setItem(row, 0, name)
             reason = QTableWidgetItem(item.reason(language()))
-            reason.setToolTip(item.reason(language()))
+            reason.setToolTip(plain_tip(item.reason(language())))
             self.table.setItem(row, 1, reason)
         self.table.setColumnWidth(0, 300)
         self.table.resizeRowsToContents()
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(summary, wordWrap=True, objectName="notFinalizedSummary"))
+        layout.addWidget(PlainLabel(summary, wordWrap=True, objectName="notFinalizedSummary"))
         layout.addWidget(self.table, 1)
         layout.addWidget(buttons)
         # As tall as its rows need (a few reasons leave no empty table), up to 480 pixels.

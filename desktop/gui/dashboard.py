@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QGridLayout,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -34,6 +33,7 @@ from PySide6.QtWidgets import (
 from desktop.gui import exclusions
 from desktop.gui.i18n import language, pick
 from desktop.gui.labels import STATUS_ORDER, status_label
+from desktop.gui.parts import PlainLabel
 from desktop.gui.readers import DashboardData, dashboard_counts, dashboard_progress
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
@@ -48,11 +48,11 @@ class StatCard(QFrame):
         super().__init__(parent)
         self.setObjectName(name)
         self.setStyleSheet(f"#{name} {{ background: #f6f8fa; border: 1px solid #d8dee4; border-radius: 6px; }}")
-        self.number = QLabel("–", objectName=f"{name}Number")
+        self.number = PlainLabel("–", objectName=f"{name}Number")
         self.number.setStyleSheet("font-size: 24px; font-weight: 600; color: #1f2d3d")
-        self.caption = QLabel(caption, wordWrap=True)
+        self.caption = PlainLabel(caption, wordWrap=True)
         self.caption.setStyleSheet("color: #4a5560")
-        self.note = QLabel(objectName=f"{name}Note")
+        self.note = PlainLabel(objectName=f"{name}Note")
         self.note.setStyleSheet("color: #8a5a00; font-size: 12px")
         # Every card keeps a line for its note, so the row of cards stays one height.
         self.note.setMinimumHeight(self.note.fontMetrics().height())
@@ -106,15 +106,15 @@ class InvestmentPanel(QWidget):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.summary = QLabel(objectName="investmentSummary", wordWrap=True)
+        self.summary = PlainLabel(objectName="investmentSummary", wordWrap=True)
         self.years = self._table("investmentByYear", [self.tr("Year"), self.tr("Planned"), self.tr("Completed")])
         self.sources = self._table("investmentBySource", [self.tr("Funding source"), self.tr("Amount")])
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 6, 0, 0)
         box.addWidget(self.summary)
-        box.addWidget(QLabel(self.tr("Investment by year (10k yuan)")))
+        box.addWidget(PlainLabel(self.tr("Investment by year (10k yuan)")))
         box.addWidget(self.years, 1)
-        box.addWidget(QLabel(self.tr("Funds secured by source (10k yuan)")))
+        box.addWidget(PlainLabel(self.tr("Funds secured by source (10k yuan)")))
         box.addWidget(self.sources, 1)
 
     @staticmethod
@@ -167,7 +167,7 @@ class Dashboard(QWidget):
         self.data: DashboardData | None = None
         self.pending = False
         self.stale = False
-        title = QLabel(self.tr("Overview of {office}").format(office=session.office.office_name), objectName="dashTitle")
+        title = PlainLabel(self.tr("Overview of {office}").format(office=session.office.office_name), objectName="dashTitle")
         title.setStyleSheet("font-size: 18px; font-weight: 600")
         self.cards = {
             "total": StatCard("cardTotal", self.tr("Records")),
@@ -204,14 +204,14 @@ class Dashboard(QWidget):
         self.measure_chart = self._chart("")
         self.measure_view = self._chart_view(self.measure_chart, "measureChart")
         # The measure's name can be long, so it is a wrapping label rather than the chart's title.
-        self.measure_title = QLabel(objectName="measureTitle", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
-        self.empty = QLabel(self.tr("No records yet. Choose a form on the left and add the first one."),
+        self.measure_title = PlainLabel(objectName="measureTitle", wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
+        self.empty = PlainLabel(self.tr("No records yet. Choose a form on the left and add the first one."),
                             objectName="dashEmpty", alignment=Qt.AlignmentFlag.AlignCenter, wordWrap=True)
         self.empty.setStyleSheet("color: #666")
-        self.note = QLabel(objectName="progressNote", wordWrap=True)
+        self.note = PlainLabel(objectName="progressNote", wordWrap=True)
         self.note.setStyleSheet("color: #555; font-size: 12px")
 
-        progress_title = QLabel(self.tr("Progress toward the plan's targets (final, queued and synced records count)"), wordWrap=True)
+        progress_title = PlainLabel(self.tr("Progress toward the plan's targets (final, queued and synced records count)"), wordWrap=True)
         progress_title.setStyleSheet("font-weight: 600")
         left = QVBoxLayout()
         left.addWidget(progress_title)

@@ -8,7 +8,6 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QVBoxLayout,
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.gui.i18n import pick
+from desktop.gui.parts import PlainLabel
 from desktop.gui.record_model import local_time
 from desktop.gui.session import Session
 
@@ -44,7 +44,7 @@ class DraftsDialog(QDialog):
         self.setObjectName("draftsDialog")
         self.session = session
         self.setWindowTitle(self.tr("Unsaved work found"))
-        intro = QLabel(self.tr("These entries were being typed when the app last stopped (a lock, a crash or a power cut). "
+        intro = PlainLabel(self.tr("These entries were being typed when the app last stopped (a lock, a crash or a power cut). "
                                "Restore one to continue where you left off."), wordWrap=True)
         self.list = QListWidget(objectName="draftList")
         for slot in slots:

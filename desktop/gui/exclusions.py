@@ -11,9 +11,10 @@ from typing import Any
 
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import QLabel, QTableWidgetItem, QWidget
+from PySide6.QtWidgets import QTableWidgetItem, QWidget
 
 from desktop.gui.i18n import language, pick
+from desktop.gui.parts import PlainLabel
 from forms.progress import NOT_COUNTED
 
 
@@ -32,13 +33,12 @@ def cell(tp: Any) -> QTableWidgetItem:
     return item
 
 
-class ExclusionNote(QLabel):
+class ExclusionNote(PlainLabel):
     """The selected target's rule in words and what it left out."""
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, objectName="exclusionNote", wordWrap=True)
         self.setStyleSheet("color: #4a5560; font-size: 12px")
-        self.setTextFormat(Qt.TextFormat.PlainText)
 
     def show_target(self, tp: Any) -> None:
         """Describe ``tp`` (a ``forms.progress.TargetProgress``)."""

@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -35,7 +34,15 @@ from desktop.errors import WorkCancelled
 from desktop.gui.errors import message_for
 from desktop.gui.export_page import documents_folder
 from desktop.gui.i18n import language, pick
-from desktop.gui.parts import GrowingTable, Message, choose_file, note, scrolling_layout, title
+from desktop.gui.parts import (
+    GrowingTable,
+    Message,
+    PlainLabel,
+    choose_file,
+    note,
+    scrolling_layout,
+    title,
+)
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
 from desktop.gui.worker_office import iterate_on_clone
@@ -132,7 +139,7 @@ class ImportPage(QWidget):
             self, self.tr("Choose the workbook to import"), os.path.dirname(self.file.text()) or documents_folder(),
             self._xlsx(), self.file.setText))
         file_row = QHBoxLayout()
-        file_row.addWidget(QLabel(self.tr("Workbook")))
+        file_row.addWidget(PlainLabel(self.tr("Workbook")))
         file_row.addWidget(self.file, 1)
         file_row.addWidget(browse)
         self.preview_note = note("", "previewNote")

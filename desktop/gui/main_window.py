@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMainWindow,
@@ -32,6 +31,7 @@ from desktop.gui.editor.editor import RecordEditor
 from desktop.gui.editor.versions import VersionsDialog
 from desktop.gui.errors import show_error
 from desktop.gui.i18n import pick
+from desktop.gui.parts import PlainLabel
 from desktop.gui.record_list import RecordListPage
 from desktop.gui.session import Session
 
@@ -47,7 +47,7 @@ class SyncPlaceholder(QWidget):
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("syncPlaceholder")
-        label = QLabel(self.tr("Sending records to the province will appear here. "
+        label = PlainLabel(self.tr("Sending records to the province will appear here. "
                                "Until then, finished records wait safely in this office's database."),
                        wordWrap=True, alignment=Qt.AlignmentFlag.AlignCenter)
         label.setStyleSheet("color: #555; font-size: 15px")
@@ -105,7 +105,7 @@ class MainWindow(QMainWindow):
         who = self.tr("{user} ({role})").format(user=office.user, role=self.tr("administrator") if office.role == "admin" else self.tr("clerk"))
         unit = session.registry.org_unit(office.org_unit)
         place = f"{unit.name} ({office.org_unit})" if unit is not None else office.org_unit
-        self.statusBar().addPermanentWidget(QLabel(f"{office.office_name} · {place} · {who}", objectName="whoLabel"))
+        self.statusBar().addPermanentWidget(PlainLabel(f"{office.office_name} · {place} · {who}", objectName="whoLabel"))
         self._menus()
         self.refresh_counts()
         self.place()

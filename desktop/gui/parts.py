@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from PySide6.QtCore import QSize, Qt
+from PySide6.QtGui import Qt as QtGuiQt
 from PySide6.QtWidgets import (
     QFileDialog,
     QFrame,
@@ -52,20 +54,40 @@ class GrowingTable(QTableWidget):
         return QSize(super().sizeHint().width(), 110)
 
 
+class PlainLabel(QLabel):
+    """A label that shows its text as written, never as HTML.
+
+    A plain QLabel guesses: text that looks like markup is rendered as rich text, so a record
+    named ``<font size=7>…`` or a return reason holding a link or an ``<img src=…>`` from the
+    province would be drawn as such (and the image looked up on this computer's disk). Every
+    label of the office app is one of these; a label meant to render markup written by the
+    app itself asks for rich text explicitly.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("textFormat", Qt.TextFormat.PlainText)
+        super().__init__(*args, **kwargs)
+
+
+def plain_tip(text: str) -> str:
+    """``text`` as a tooltip that shows it as written (a tooltip, too, guesses at markup)."""
+    return QtGuiQt.convertFromPlainText(text) if text else ""
+
+
 def title(text: str, name: str) -> QLabel:
-    label = QLabel(text, objectName=name)
+    label = PlainLabel(text, objectName=name)
     label.setStyleSheet("font-size: 18px; font-weight: 600")
     return label
 
 
 def note(text: str, name: str = "") -> QLabel:
     """A grey explanation under a title or a group's heading."""
-    label = QLabel(text, objectName=name, wordWrap=True)
+    label = PlainLabel(text, objectName=name, wordWrap=True)
     label.setStyleSheet(f"color: {COLOURS['info']}")
     return label
 
 
-class Message(QLabel):
+class Message(PlainLabel):
     """A line saying how something went: ok (green), error (red), warn, or plain info."""
 
     def __init__(self, name: str, parent: QWidget | None = None) -> None:

@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QLineEdit,
     QProgressBar,
     QPushButton,
@@ -29,6 +28,7 @@ from PySide6.QtWidgets import (
 
 from desktop.gui.i18n import pick
 from desktop.gui.labels import STATUS_ORDER, SectorLabels, status_label
+from desktop.gui.parts import PlainLabel
 from desktop.gui.record_model import (
     RECORD_ID_ROLE,
     STATUS_ROLE,
@@ -59,9 +59,9 @@ class RecordListPage(QWidget):
         self.picker = picker
         self.sized = False
 
-        title = QLabel(pick(form.label_zh, form.label_en), objectName="listTitle")
+        title = PlainLabel(pick(form.label_zh, form.label_en), objectName="listTitle")
         title.setStyleSheet("font-size: 18px; font-weight: 600")
-        self.count_label = QLabel(objectName="listCount")
+        self.count_label = PlainLabel(objectName="listCount")
         self.count_label.setStyleSheet("color: #555")
         self.new_button = QPushButton(self.tr("New record"), objectName="newRecord")
         self.new_button.setToolTip(self.tr("Ctrl+N"))
@@ -91,7 +91,7 @@ class RecordListPage(QWidget):
         filters.addWidget(self.sector, 1)
         filters.addWidget(self.direction, 1)
         filters.addWidget(self.status, 1)
-        self.filter_note = QLabel(objectName="filterNote")
+        self.filter_note = PlainLabel(objectName="filterNote")
         self.filter_note.setStyleSheet("color: #8a4b16")
         self.clear_filters_button = QPushButton(self.tr("Clear filters"), objectName="clearFilters")
         self.clear_filters_button.clicked.connect(self.clear_filters)
@@ -134,12 +134,12 @@ class RecordListPage(QWidget):
         actions.addWidget(self.finalize_button)
         actions.addWidget(self.export_button)
         actions.addStretch()
-        self.hint = QLabel(self.tr("Rows in orange were returned by the province; hover for the reason."), objectName="returnedHint")
+        self.hint = PlainLabel(self.tr("Rows in orange were returned by the province; hover for the reason."), objectName="returnedHint")
         self.hint.setStyleSheet("color: #8a4b16")
         actions.addWidget(self.hint)
         # Progress of work on many records (marking final, saving the list), with its cancel.
         self.work_progress = QProgressBar(objectName="listProgress", textVisible=False)
-        self.work_message = QLabel(objectName="listMessage")
+        self.work_message = PlainLabel(objectName="listMessage")
         self.work_cancel = QPushButton(self.tr("Cancel"), objectName="listCancel")
         work = QHBoxLayout()
         work.addWidget(self.work_message, 1)

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QBrush, QColor
 
 from desktop.gui.labels import SectorLabels, status_label
+from desktop.gui.parts import plain_tip
 
 RECORD_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 STATUS_ROLE = Qt.ItemDataRole.UserRole + 2
@@ -174,7 +175,7 @@ class RecordListModel(QAbstractTableModel):
                 return RETURNED_BRUSH
             if role == Qt.ItemDataRole.ToolTipRole:
                 reason = row.get("status_reason") or ""
-                return QCoreApplication.translate("RecordModel", "Returned by the province: {reason}").format(reason=reason)
+                return plain_tip(QCoreApplication.translate("RecordModel", "Returned by the province: {reason}").format(reason=reason))
         return None
 
     def _display(self, row: dict[str, Any], key: str) -> str:

@@ -10,13 +10,13 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QSpinBox,
     QWidget,
 )
 
 from desktop import vocabulary
 from desktop.gui.errors import show_error
+from desktop.gui.parts import PlainLabel
 from desktop.gui.settings import Setting, Settings
 
 # Labels of settings and of their choices, for people (the registry's descriptions are
@@ -46,7 +46,7 @@ class SettingsDialog(QDialog):
             widget.setObjectName(f"setting_{setting.name}")
             self.inputs[setting.name] = widget
             form.addRow(QCoreApplication.translate("Settings", LABELS.get(setting.name, setting.name)), widget)
-        self.note = QLabel(wordWrap=True)
+        self.note = PlainLabel(wordWrap=True)
         form.addRow(self.note)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Save | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._save)

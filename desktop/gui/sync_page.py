@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QProgressBar,
     QPushButton,
     QTableWidget,
@@ -30,7 +29,7 @@ from desktop import vocabulary
 from desktop.gui.enroll_form import EnrollForm
 from desktop.gui.errors import message_for
 from desktop.gui.i18n import language
-from desktop.gui.parts import GrowingTable, Message, note, scrolling_layout, title
+from desktop.gui.parts import GrowingTable, Message, PlainLabel, note, scrolling_layout, title
 from desktop.gui.record_model import local_time
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
@@ -70,9 +69,9 @@ class SyncPage(QWidget):
 
         self.state_box = QGroupBox(self.tr("This device"), objectName="enrollBox")
         self.state = QFormLayout()
-        self.device_id = QLabel(objectName="deviceId", textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
-        self.endpoint = QLabel(objectName="deviceEndpoint")
-        self.enrolled_at = QLabel(objectName="deviceEnrolledAt")
+        self.device_id = PlainLabel(objectName="deviceId", textInteractionFlags=Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.endpoint = PlainLabel(objectName="deviceEndpoint")
+        self.enrolled_at = PlainLabel(objectName="deviceEnrolledAt")
         self.state.addRow(self.tr("Device id"), self.device_id)
         self.state.addRow(self.tr("Provincial endpoint"), self.endpoint)
         self.state.addRow(self.tr("Enrolled"), self.enrolled_at)
@@ -85,7 +84,7 @@ class SyncPage(QWidget):
         box.addWidget(self.enroll_form)
 
         sync_box = QGroupBox(self.tr("Send to the province"), objectName="syncBox")
-        self.pending = QLabel(objectName="pendingCount")
+        self.pending = PlainLabel(objectName="pendingCount")
         self.pending.setStyleSheet("font-size: 16px; font-weight: 600; color: #1f2d3d")
         self.sync_button = QPushButton(self.tr("Sync now"), objectName="syncNow")
         self.sync_button.setStyleSheet("font-weight: 600")
@@ -93,7 +92,7 @@ class SyncPage(QWidget):
         self.cancel_button = QPushButton(self.tr("Cancel"), objectName="syncCancel", enabled=False)
         self.cancel_button.clicked.connect(self.cancel)
         self.progress = QProgressBar(objectName="syncProgress", textVisible=False)
-        self.step = QLabel(objectName="syncStep", visible=False)  # shown once a sync has started
+        self.step = PlainLabel(objectName="syncStep", visible=False)  # shown once a sync has started
         self.step.setStyleSheet("color: #4a5560")
         self.message = Message("syncMessage")
         row = QHBoxLayout()

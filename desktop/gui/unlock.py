@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QDialogButtonBox,
     QFormLayout,
-    QLabel,
     QLineEdit,
     QPushButton,
     QVBoxLayout,
@@ -26,6 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.gui.errors import message_for
+from desktop.gui.parts import PlainLabel
 from desktop.gui.tasks import Task
 from desktop.store.signin import read_names
 
@@ -54,9 +54,9 @@ class UnlockDialog(QDialog):
         self.data_dir = Path(data_dir)
         self.after = after
         self.setWindowTitle(self.tr("Unlock the office data"))
-        title = QLabel(self.tr("Anhui Future Industry Data Collection"), objectName="unlockTitle")
+        title = PlainLabel(self.tr("Anhui Future Industry Data Collection"), objectName="unlockTitle")
         title.setStyleSheet("font-size: 18px; font-weight: 600")
-        intro = QLabel(reason or self.tr("The office data on this computer is encrypted. Sign in to continue."), wordWrap=True)
+        intro = PlainLabel(reason or self.tr("The office data on this computer is encrypted. Sign in to continue."), wordWrap=True)
         names = read_names(self.data_dir)
         self.user_list: QComboBox | None = None
         self.user = QLineEdit(user or "", objectName="unlockUser")
@@ -68,7 +68,7 @@ class UnlockDialog(QDialog):
             self.user.hide()
         self.passphrase = QLineEdit(objectName="unlockPassphrase", echoMode=QLineEdit.EchoMode.Password)
         self.passphrase.returnPressed.connect(self.try_unlock)
-        self.message = QLabel(objectName="unlockMessage", wordWrap=True)
+        self.message = PlainLabel(objectName="unlockMessage", wordWrap=True)
         self.message.setStyleSheet("color: #b3261e")
         form = QFormLayout()
         form.addRow(self.tr("User"), self.user_list if self.user_list is not None else self.user)
@@ -157,10 +157,10 @@ class RecoveryDialog(QDialog):
         self.user = QLineEdit(user, objectName="recoveryUser")
         self.new = QLineEdit(objectName="recoveryNew", echoMode=QLineEdit.EchoMode.Password)
         self.again = QLineEdit(objectName="recoveryAgain", echoMode=QLineEdit.EchoMode.Password)
-        self.message = QLabel(wordWrap=True, objectName="recoveryMessage")
+        self.message = PlainLabel(wordWrap=True, objectName="recoveryMessage")
         self.message.setStyleSheet("color: #b3261e")
         form = QFormLayout(self)
-        form.addRow(QLabel(self.tr("The recovery key was shown when the office was set up."), wordWrap=True))
+        form.addRow(PlainLabel(self.tr("The recovery key was shown when the office was set up."), wordWrap=True))
         form.addRow(self.tr("Recovery key"), self.key)
         form.addRow(self.tr("User"), self.user)
         form.addRow(self.tr("New passphrase"), self.new)

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
 
 from desktop.gui.errors import message_for
 from desktop.gui.labels import role_label
+from desktop.gui.parts import PlainLabel
 from desktop.gui.passphrase import STRENGTH_COLOURS, strength_hint
 from desktop.gui.record_model import local_time
 from desktop.gui.session import Session
@@ -40,7 +41,7 @@ class PassphraseForm(QWidget):
         super().__init__(parent)
         self.first = QLineEdit(objectName="newPassphrase", echoMode=QLineEdit.EchoMode.Password)
         self.again = QLineEdit(objectName="newPassphraseAgain", echoMode=QLineEdit.EchoMode.Password)
-        self.hint = QLabel(wordWrap=True, objectName="newPassphraseHint")
+        self.hint = PlainLabel(wordWrap=True, objectName="newPassphraseHint")
         form = QFormLayout(self)
         form.setContentsMargins(0, 0, 0, 0)
         form.addRow(self.tr("Passphrase"), self.first)
@@ -99,7 +100,7 @@ class AddUserDialog(QDialog):
         self.role.addItem(role_label("clerk"), "clerk")
         self.role.addItem(role_label("admin"), "admin")
         self.passphrase = PassphraseForm()
-        self.message = QLabel(wordWrap=True, objectName="addUserMessage")
+        self.message = PlainLabel(wordWrap=True, objectName="addUserMessage")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._add)
         buttons.rejected.connect(self.reject)
@@ -129,12 +130,12 @@ class ChangePassphraseDialog(QDialog):
         self.setWindowTitle(self.tr("New passphrase for {user}").format(user=user))
         self.session, self.user = session, user
         self.passphrase = PassphraseForm()
-        self.message = QLabel(wordWrap=True)
+        self.message = PlainLabel(wordWrap=True)
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel)
         buttons.accepted.connect(self._change)
         buttons.rejected.connect(self.reject)
         layout = QVBoxLayout(self)
-        layout.addWidget(QLabel(self.tr("Only the key wrapping is redone; the data is not re-encrypted."), wordWrap=True))
+        layout.addWidget(PlainLabel(self.tr("Only the key wrapping is redone; the data is not re-encrypted."), wordWrap=True))
         layout.addWidget(self.passphrase)
         layout.addWidget(self.message)
         layout.addWidget(buttons)
@@ -176,7 +177,7 @@ class UsersDialog(QDialog):
                                 enabled=admin)
         self.listed.setToolTip(self.tr("The names are kept in a file beside the encrypted data, readable by anyone "
                                        "who can open the data folder. Turned off, each user types their name."))
-        self.message = QLabel(wordWrap=True, objectName="usersMessage")
+        self.message = PlainLabel(wordWrap=True, objectName="usersMessage")
         self.add_button.clicked.connect(self._add)
         self.reset_button.clicked.connect(self._reset)
         self.disable_button.clicked.connect(self._disable)
@@ -191,7 +192,7 @@ class UsersDialog(QDialog):
         buttons.addWidget(close)
         layout = QVBoxLayout(self)
         if not admin:
-            layout.addWidget(QLabel(self.tr("Only an administrator can add, disable or enable users or set other users' passphrases."), wordWrap=True))
+            layout.addWidget(PlainLabel(self.tr("Only an administrator can add, disable or enable users or set other users' passphrases."), wordWrap=True))
         layout.addWidget(self.table)
         layout.addWidget(self.listed)
         layout.addWidget(self.message)

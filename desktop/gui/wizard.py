@@ -17,7 +17,6 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QFormLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QListView,
     QProgressBar,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from desktop.errors import OfficeError
 from desktop.gui.errors import show_error, show_message
+from desktop.gui.parts import PlainLabel
 from desktop.gui.passphrase import STRENGTH_COLOURS, strength_hint
 from desktop.gui.tasks import Task
 from desktop.store.office import Office
@@ -123,10 +123,10 @@ class AdminPage(QWizardPage):
         self.confirm = QLineEdit(objectName="confirmPassphrase", echoMode=QLineEdit.EchoMode.Password)
         self.meter = QProgressBar(objectName="strengthMeter", maximum=4, textVisible=False)
         self.meter.setFixedHeight(8)
-        self.hint = QLabel(objectName="strengthHint", wordWrap=True)
-        self.mismatch = QLabel(objectName="mismatch")
+        self.hint = PlainLabel(objectName="strengthHint", wordWrap=True)
+        self.mismatch = PlainLabel(objectName="mismatch")
         self.mismatch.setStyleSheet("color: #b3261e")
-        self.status = QLabel(objectName="createStatus")
+        self.status = PlainLabel(objectName="createStatus")
         form = QFormLayout(self)
         form.addRow(self.tr("Office name"), self.office_name)
         form.addRow(self.tr("Administrator"), self.admin)
@@ -171,7 +171,7 @@ class RecoveryPage(QWizardPage):
         self.wizard_ = wizard
         self.setTitle(self.tr("Keep the recovery key"))
         self.setSubTitle(self.tr("If every passphrase is forgotten, this key is the only way into the office's data. It is shown only now: save it to a USB stick or print it, and keep it locked away."))
-        self.key = QLabel(objectName="recoveryKey", wordWrap=True)
+        self.key = PlainLabel(objectName="recoveryKey", wordWrap=True)
         self.key.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         mono = QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont)
         mono.setPointSize(mono.pointSize() + 3)
@@ -186,9 +186,9 @@ class RecoveryPage(QWizardPage):
         buttons.addWidget(save)
         buttons.addWidget(print_)
         buttons.addStretch()
-        self.office_line = QLabel(objectName="recoveryOffice", wordWrap=True)
+        self.office_line = PlainLabel(objectName="recoveryOffice", wordWrap=True)
         self.office_line.setStyleSheet("color: #333")
-        usage = QLabel(self.tr(
+        usage = PlainLabel(self.tr(
             "How it is used: on the unlock screen, choose “Forgot the passphrase?”, type this key and the user's name, "
             "and set a new passphrase. The data stays as it is.\n\n"
             "Keep it apart from this computer: whoever has the key and the computer can open the data. "

@@ -21,6 +21,7 @@ from desktop.gui.editor.fields import SIMPLE_WIDGETS
 from desktop.gui.editor.versions import VersionsDialog
 from desktop.gui.session import Session
 from desktop.gui.settings import Settings
+from tests.conftest import ROOT
 from tests.gui.conftest import GOOD_CODE
 from tests.gui.helpers import child, choose, click, in_office, seed, type_text
 
@@ -298,3 +299,36 @@ def test_typing_while_a_save_is_made_is_kept_when_the_office_locks(qtbot, sessio
     # Offered again at the next unlock, as changes to the record just saved (not a second one).
     assert kept.get("enterprise", saved[0]["record_id"]) == {"name": "安徽先存后改科技有限公司"}
     assert kept.get("enterprise", None) is None
+
+
+def test_what_offices_and_the_province_wrote_is_shown_as_written(qtbot, session):
+    """A name or a return reason that looks like markup is shown as text: never a big red
+    heading, a link that leads elsewhere, or an image looked up on this computer's disk."""
+    name = '<font color=red size=7>红色大字</font><a href="http://evil.example/">链接</a>'
+    reason = '<h1>紧急</h1><a href="http://evil.example/">重新登记</a><img src="/etc/passwd">'
+    (saved,) = seed(qtbot, session, "enterprise", [{"name": name}])
+
+    def send_back(records) -> None:
+        for status in ("final", "queued"):
+            records.set_status(saved, status)
+        records.set_status(saved, "returned", reason=reason)
+
+    in_office(qtbot, session, send_back)
+    editor = editor_for(qtbot, session, "enterprise", saved)
+    heading, banner = child(editor, QLabel, "editorHeading"), child(editor, QLabel, "returnedBanner")
+    assert name in heading.text() and reason in banner.text()
+    for label in editor.findChildren(QLabel):
+        if label.objectName().startswith("label_"):
+            continue  # a field's own label, written by the app, rich on purpose (its *)
+        assert label.textFormat() == Qt.TextFormat.PlainText, label.objectName()
+
+
+def test_every_label_of_the_office_app_is_plain_unless_it_asks_for_rich_text():
+    """New labels are plain by construction: the GUI builds PlainLabel, never a bare QLabel,
+    except where it asks for rich text by name."""
+    import re
+
+    for path in sorted((ROOT / "desktop" / "gui").rglob("*.py")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if re.search(r"(?<![\w.])QLabel[(]|[(]QLabel[)]:", line) and "class PlainLabel" not in line:
+                assert "TextFormat.RichText" in line, f"{path.name}: {line.strip()}"

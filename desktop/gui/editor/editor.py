@@ -21,7 +21,6 @@ from PySide6.QtGui import QKeySequence, QShortcut, QShowEvent
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
@@ -36,6 +35,7 @@ from desktop.gui.editor.form_view import EditorContext, FormView
 from desktop.gui.errors import show_error
 from desktop.gui.i18n import language, pick
 from desktop.gui.labels import status_label
+from desktop.gui.parts import PlainLabel
 from desktop.gui.record_list import RecordPicker
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
@@ -76,21 +76,21 @@ class RecordEditor(QWidget):
         self.close_after_save = False
         self.focused_once = False
 
-        self.heading = QLabel(objectName="editorHeading")
+        self.heading = PlainLabel(objectName="editorHeading")
         self.heading.setStyleSheet("font-size: 18px; font-weight: 600")
-        self.status_chip = QLabel(objectName="statusChip")
+        self.status_chip = PlainLabel(objectName="statusChip")
         self.status_chip.setStyleSheet("background: #e8eef6; border-radius: 8px; padding: 2px 10px")
         head = QHBoxLayout()
         head.addWidget(self.heading)
         head.addWidget(self.status_chip)
         head.addStretch(1)
-        self.returned = QLabel(objectName="returnedBanner", wordWrap=True)
+        self.returned = PlainLabel(objectName="returnedBanner", wordWrap=True)
         self.returned.setStyleSheet("background: #fde7d9; border: 1px solid #e8a87c; color: #6b2c00; padding: 8px")
         self.returned.hide()
 
         self.summary = QFrame(objectName="problemSummary")
         self.summary.setStyleSheet("#problemSummary { background: #fdf1f0; border: 1px solid #e6b8b4; }")
-        self.summary_title = QLabel(objectName="summaryTitle", wordWrap=True)
+        self.summary_title = PlainLabel(objectName="summaryTitle", wordWrap=True)
         self.summary_title.setStyleSheet("font-weight: 600; color: #8c1d18")
         self.summary_list = QListWidget(objectName="summaryList")
         self.summary_list.itemActivated.connect(self._jump)
@@ -121,7 +121,7 @@ class RecordEditor(QWidget):
         self.final_button.setToolTip(self.tr("Check everything and mark the record ready to sync (Ctrl+Shift+S)"))
         self.versions_button = QPushButton(self.tr("Versions…"), objectName="versionsButton")
         self.close_button = QPushButton(self.tr("Close"), objectName="closeEditor")
-        self.autosave_label = QLabel(objectName="autosaveLabel")
+        self.autosave_label = PlainLabel(objectName="autosaveLabel")
         self.autosave_label.setStyleSheet("color: #666")
         self.save_button.clicked.connect(lambda: self.save(final=False))
         self.final_button.clicked.connect(lambda: self.save(final=True))

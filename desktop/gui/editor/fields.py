@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
     QHBoxLayout,
-    QLabel,
     QLineEdit,
     QMenu,
     QPlainTextEdit,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.gui.i18n import pick
+from desktop.gui.parts import PlainLabel
 from forms.validators import InvalidValue, parse_date
 
 
@@ -148,7 +148,7 @@ class NumberField(TextField):
         unit = pick(field.unit_zh, field.unit_en)
         layout = self.layout()
         if unit:
-            layout.addWidget(QLabel(unit))
+            layout.addWidget(PlainLabel(unit))
         layout.addStretch(1)
 
     def set_value(self, value: Any) -> None:

@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
 
 from desktop.gui.editor.fields import SIMPLE_WIDGETS, FieldWidget, RecordRefField
 from desktop.gui.i18n import language, pick
+from desktop.gui.parts import PlainLabel, plain_tip
 
 ERROR_COLOUR = "#b3261e"
 WARNING_COLOUR = "#8a5a00"
@@ -53,7 +54,7 @@ def inline_text(problem: Any, field: Any) -> str:
     return text[len(prefix):] if text.startswith(prefix) else text
 
 
-class MessageLine(QLabel):
+class MessageLine(PlainLabel):
     """The one line under a field kept for its message: always there, empty when all is well.
 
     A message longer than the line is cut with "…" and shown whole as the tooltip, so the
@@ -71,7 +72,7 @@ class MessageLine(QLabel):
 
     def show_message(self, text: str, colour: str) -> None:
         self.full = text
-        self.setToolTip(text)
+        self.setToolTip(plain_tip(text))
         self.setStyleSheet(f"color: {colour}")
         self.setText(text)  # for readers and tests; painting cuts it to the line
         self.update()
@@ -158,7 +159,7 @@ class FormView(QWidget):
         box.setSpacing(1)
         box.addWidget(widget)
         if help_text:
-            hint = QLabel(help_text, wordWrap=True, objectName=f"help_{f.id}")
+            hint = PlainLabel(help_text, wordWrap=True, objectName=f"help_{f.id}")
             hint.setStyleSheet("color: #666; font-size: 12px")
             box.addWidget(hint)
         box.addWidget(message)
@@ -278,7 +279,7 @@ class GroupField(QWidget):
         frame.setFrameShape(QFrame.Shape.StyledPanel)
         layout = QVBoxLayout(frame)
         head = QHBoxLayout()
-        title = QLabel()
+        title = PlainLabel()
         title.setStyleSheet("font-weight: 600")
         remove = QPushButton(self.tr("Remove"), objectName=f"remove_{self.field.id}")
         head.addWidget(title)

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QHBoxLayout,
     QHeaderView,
-    QLabel,
     QListWidget,
     QListWidgetItem,
     QSplitter,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from desktop.gui.i18n import language, pick
 from desktop.gui.labels import status_label
+from desktop.gui.parts import PlainLabel
 from desktop.gui.record_model import local_time
 from desktop.gui.session import Session
 
@@ -77,8 +77,8 @@ class VersionsDialog(QDialog):
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
-        self.changes = QLabel(objectName="versionChanges", wordWrap=True)
-        self.events = QLabel(objectName="historyEvents", wordWrap=True)
+        self.changes = PlainLabel(objectName="versionChanges", wordWrap=True)
+        self.events = PlainLabel(objectName="historyEvents", wordWrap=True)
         self.events.setStyleSheet("color: #555")
         self.events.setText(self._history_text())
         right = QWidget()
