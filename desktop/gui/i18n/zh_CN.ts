@@ -998,6 +998,26 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>关闭</translation>
     </message>
     <message>
+        <source>Copy last year's figures</source>
+        <translation>沿用上年数据</translation>
+    </message>
+    <message>
+        <source>Fill the empty fields from this enterprise's previous report; then correct what changed</source>
+        <translation>用该企业上一份年度数据填入尚未填写的项目，再修改有变化的数字</translation>
+    </message>
+    <message>
+        <source>Choose the enterprise first.</source>
+        <translation>请先选择企业。</translation>
+    </message>
+    <message>
+        <source>No earlier report of this enterprise.</source>
+        <translation>该企业没有更早年度的数据。</translation>
+    </message>
+    <message>
+        <source>Filled from the {year} report; check every figure.</source>
+        <translation>已填入{year}年度的数据，请逐项核对。</translation>
+    </message>
+    <message>
         <source>Restored unsaved contents. Save to keep them.</source>
         <translation>已恢复未保存的内容，请保存。</translation>
     </message>
