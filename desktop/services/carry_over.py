@@ -30,7 +30,7 @@ class Carried:
 
 def year_field(form: FormDefinition) -> str | None:
     """The year in the form's de-duplication key, or None when the form is not yearly."""
-    return next((n for n in form.key_fields() if form.has_field(n) and form.field(n).type == "year"), None)
+    return form.key_year()
 
 
 def previous_report(db: sqlite_utils.Database, form: FormDefinition, data: dict[str, Any]) -> tuple[str, int, dict[str, Any]] | None:
