@@ -39,7 +39,9 @@ from desktop.gui.labels import STATUS_ORDER, status_label
 from desktop.gui.readers import DashboardData, ProgressRead, dashboard_counts, dashboard_progress
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
+from forms.errors import UnknownForm
 
+PERIOD_NAMES = 5  # enterprises named in the banner before "and N more"
 STATUS_COLOURS = {"draft": "#9aa5b1", "final": "#2f6fb3", "queued": "#7b61c4", "synced": "#2e8b57", "returned": "#d9822b"}
 
 
@@ -189,6 +191,11 @@ class Dashboard(QWidget):
         heading.addStretch(1)
         heading.addWidget(QLabel(self.tr("Reporting year")))
         heading.addWidget(self.year_box)
+        # The reporting periods the province has open, and who still owes a report.
+        self.period_banner = QLabel(objectName="periodBanner", wordWrap=True)
+        self.period_banner.setStyleSheet("background: #eef6ee; border: 1px solid #9cc79c; color: #1d4d1d; padding: 6px")
+        self.period_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.period_banner.hide()
         self.cards = {
             "total": StatCard("cardTotal", self.tr("Records")),
             "drafts": StatCard("cardDrafts", self.tr("Drafts waiting")),
@@ -263,6 +270,7 @@ class Dashboard(QWidget):
         grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
         layout.addLayout(heading)
+        layout.addWidget(self.period_banner)
         layout.addLayout(cards)
         layout.addLayout(grid, 1)
 
@@ -337,7 +345,7 @@ class Dashboard(QWidget):
         if self.data is not None and data.progress is None:
             # The last progress and totals stay up until the new ones are in.
             data.progress, data.investment = self.data.progress, self.data.investment
-            data.report_years = self.data.report_years
+            data.report_years, data.periods = self.data.report_years, self.data.periods
         self.data = data
         self.cards["total"].set(data.total)
         self.cards["drafts"].set(data.count("draft"), self.tr("%n unsaved edit(s) kept", "", data.unsaved_edits) if data.unsaved_edits else "")
@@ -355,10 +363,35 @@ class Dashboard(QWidget):
             self.data.progress, self.data.investment, self.data.report_years = read.progress, read.investment, read.report_years
             self._fill_years(read.report_years)
             self._fill_table(self.data)
+            self.data.periods = read.periods
+            self._show_periods(read.periods)
             self.investment.show_totals(self.data.investment, self.data.progress.reporting_year)
         self.refreshed.emit()
         if self.stale:
             self.refresh()
+
+    def _show_periods(self, periods: list[Any]) -> None:
+        """One line per open period: its year, due day and the enterprises still owing a report
+        (the first few by name; the command ``periods`` lists them all)."""
+        lines = []
+        for s in periods:
+            try:
+                definition = self.session.form(s.period.form_id)
+                form = pick(definition.label_zh, definition.label_en)
+            except UnknownForm:  # a form this office has not pulled yet
+                form = s.period.form_id
+            due = self.tr(", due {day}").format(day=s.period.due) if s.period.due else ""
+            line = self.tr("Reporting period open: {form} {year}{due}. {reported} of {total} enterprise(s) reported.").format(
+                form=form, year=s.period.year, due=due, reported=s.reported, total=s.subjects)
+            for owing, words in ((s.missing, self.tr("No report yet ({n}): {names}.")),
+                                 (s.unfinished, self.tr("Report not final ({n}): {names}."))):
+                if owing:
+                    names = self.tr(", ").join(o.name or o.credit_code for o in owing[:PERIOD_NAMES])
+                    more = self.tr(" and {n} more").format(n=len(owing) - PERIOD_NAMES) if len(owing) > PERIOD_NAMES else ""
+                    line = self.tr("{sentence} {next}").format(sentence=line, next=words.format(n=len(owing), names=names + more))
+            lines.append(line)
+        self.period_banner.setText("\n".join(lines))
+        self.period_banner.setVisible(bool(lines))
 
     def _fill_table(self, data: DashboardData) -> None:
         progress = data.progress

@@ -16,6 +16,7 @@ import sqlite_utils
 
 from desktop.services.progress import current_records
 from desktop.services.records import STATUSES
+from forms.errors import UnknownForm
 from forms.keys import fold_key
 from forms.progress import COUNTED_STATUSES
 from forms.registry import Registry
@@ -79,7 +80,10 @@ def period_status(db: sqlite_utils.Database, registry: Registry, period: Period)
     A report belongs to an enterprise by its record reference or, failing that, by the subject
     part of the form's key (the credit code), as an imported sheet links it.
     """
-    form = registry.form(period.form_id)
+    try:
+        form = registry.form(period.form_id)
+    except UnknownForm:  # published with a form this office has not pulled yet
+        return PeriodStatus(period, "")
     year_id = form.key_year()
     ref = next((f for f in form.fields if f.type == "record_ref" and f.ref_form), None)
     if year_id is None or ref is None:

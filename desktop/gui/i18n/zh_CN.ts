@@ -164,6 +164,34 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
 <context>
     <name>Dashboard</name>
     <message>
+        <source>{sentence} {next}</source>
+        <translation>{sentence}{next}</translation>
+    </message>
+    <message>
+        <source>, due {day}</source>
+        <translation>，截止 {day}</translation>
+    </message>
+    <message>
+        <source>Reporting period open: {form} {year}{due}. {reported} of {total} enterprise(s) reported.</source>
+        <translation>填报期开放中：{year}年度{form}{due}。{total} 家企业中已定稿 {reported} 家。</translation>
+    </message>
+    <message>
+        <source>No report yet ({n}): {names}.</source>
+        <translation>未填报（{n} 家）：{names}。</translation>
+    </message>
+    <message>
+        <source>Report not final ({n}): {names}.</source>
+        <translation>未定稿（{n} 家）：{names}。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source> and {n} more</source>
+        <translation>，另有 {n} 家</translation>
+    </message>
+    <message>
         <source>Progress and investment take this year&apos;s annual reports and figures</source>
         <translation>进展和项目投资取这一年度的企业年度数据和金额</translation>
     </message>
