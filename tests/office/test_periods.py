@@ -56,6 +56,10 @@ def test_a_period_opened_by_the_province_shows_the_office_what_is_missing(office
     # Each change reached the office as an update the province signed, kept with its envelope.
     kept = list(OfficeOutbox(office).db.query("SELECT envelope FROM updates WHERE kind = 'reporting_period'"))
     assert len(kept) == 2 and all(bytes(r["envelope"]) for r in kept)
+    # And each is in the province's action log, by who did it.
+    logged = province.query("SELECT action, subject, actor FROM action_log WHERE action LIKE 'period.%' ORDER BY action_id")
+    assert [(a, s) for a, s, _ in logged] == [("period.open", "annual_report.2025"), ("period.closed", "annual_report.2025")]
+    assert all(str(actor).startswith("cli:") for *_, actor in logged)
 
 
 def test_the_province_refuses_a_period_it_cannot_mean(province):
