@@ -102,14 +102,17 @@ class RecordKey:
 
 def record_keys(form: Any, data: Any) -> list[RecordKey]:
     """Every key of a record's (normalised) ``data`` under ``form``: one per filled unique
-    field and one per similarity-checked name. What a store indexes so that
-    :class:`DuplicateLookup` answers from the index rather than from every record."""
+    field, one per filled field of a form's de-duplication key (an annual report's credit
+    code and year, which the key check asks the store for one field at a time) and one per
+    similarity-checked name. What a store indexes so that :class:`DuplicateLookup` answers
+    from the index rather than from every record."""
     if not isinstance(data, Mapping):
         return []
+    in_key = set(form.key_fields()) if getattr(form, "unique_key", None) else set()
     keys: list[RecordKey] = []
     for f in form.fields:
         value = data.get(f.id)
-        if f.unique and (exact := fold_key(value)):
+        if (f.unique or f.id in in_key) and (exact := fold_key(value)):
             keys.append(RecordKey(f.id, "exact", exact))
         if f.similar and isinstance(value, str) and (name := name_key(value)):
             keys.append(RecordKey(f.id, "name", name))

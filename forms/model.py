@@ -178,6 +178,11 @@ class FormDefinition:
             return ()
         return key_fields(item.attrs) if item is not None else ()
 
+    def key_year(self) -> str | None:
+        """The year field of this form's de-duplication key (an annual report's ``year``), or
+        None when the form is not reported year by year."""
+        return next((n for n in self.key_fields() if self.has_field(n) and self.field(n).type == "year"), None)
+
     def walk(self) -> Iterator[tuple[str, Field]]:
         """Every field with its dotted path ("name", "members", "members.name"), in order."""
         for f in self.fields:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import datetime as dt
 import getpass
 import json
 import math
@@ -161,6 +162,39 @@ def cmd_publish(args: argparse.Namespace) -> int:
         what = f"{item.kind} {item.name} v{item.version}"
         print(f"{what}: " + (f"published as update {update_id}" if update_id else "unchanged"))
     return 0
+
+
+def cmd_period(args: argparse.Namespace) -> int:
+    from province.periods import PeriodError, periods, set_period
+
+    province = _open(args)
+    if args.period_command == "list":
+        rows = [p.to_json() for p in periods(province)]
+        if args.json:
+            print(json.dumps(rows, ensure_ascii=False, indent=1))
+        else:
+            _print_table(rows, ("form_id", "year", "state", "due", "update_id", "published_at"))
+        return 0
+    try:
+        update_id = set_period(province, args.form, args.year, "open" if args.period_command == "open" else "closed",
+                               due=getattr(args, "due", None), actor=_actor())
+    except PeriodError as exc:
+        print(f"Nothing published: {exc}", file=sys.stderr)
+        return 1
+    state = "open" if args.period_command == "open" else "closed"
+    if update_id is None:
+        print(f"The {args.year} period of {args.form} is already {state}; nothing published.")
+    else:
+        print(f"The {args.year} period of {args.form} is {state} (update {update_id}); offices see it "
+              "at their next sync.")
+    return 0
+
+
+def _day(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a day (YYYY-MM-DD): {text[:40]!r}") from None
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -383,6 +417,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="publish form versions and reference data (files or folders)")
     p.add_argument("paths", nargs="+")
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("period", help="open and close the reporting periods (填报期) of yearly forms")
+    psub = p.add_subparsers(dest="period_command", required=True)
+    q = psub.add_parser("list", help="every period and its state")
+    q.add_argument("--json", action="store_true")
+    for name, text in (("open", "open a period (again, to change its due day)"), ("close", "close a period")):
+        q = psub.add_parser(name, help=text)
+        q.add_argument("form", type=_text(64), help="a yearly form, e.g. annual_report")
+        q.add_argument("year", type=_bounded(int, 2000, 2100, "year"), help="the year reported on")
+        if name == "open":
+            q.add_argument("--due", type=_day, metavar="YYYY-MM-DD", help="the last day to report")
+    p.set_defaults(func=cmd_period)
 
     p = sub.add_parser("export", help="export everything, with a signed manifest")
     p.add_argument("--out", required=True)

@@ -24,7 +24,9 @@ PROVINCE_KEY_ROTATION_TYPE = payload_type("province-key-rotation")
 B64_KEY = re.compile(r"^[A-Za-z0-9+/]{43}=$")
 NONCE = re.compile(r"^[0-9a-z][0-9a-z.]{0,127}$")
 CODE = re.compile(r"^[A-Z0-9-]{8,64}$")
-UPDATE_KINDS = ("form_version", "reference_data", "record_returned")
+UPDATE_KINDS = ("form_version", "reference_data", "record_returned", "reporting_period")
+PERIOD_STATES = ("open", "closed")
+DATE_OR_EMPTY = re.compile(r"^([0-9]{4}-[0-9]{2}-[0-9]{2})?$")
 MAX_PULL = 500
 
 
@@ -143,7 +145,8 @@ class ReceiptRequest:
 
 @dataclass(frozen=True)
 class Update:
-    """Signed by the province: one published form version, reference data set or returned record.
+    """Signed by the province: one published form version, reference data set, returned record,
+    or a reporting period (填报期) of a yearly form opened or closed.
 
     ``update_id`` numbers all updates province-wide without gaps, in commit order, so an office's
     cursor (the last id it applied) never skips one. ``audience`` is ``"*"`` or one org unit.
@@ -177,6 +180,12 @@ class Update:
             body.text("name", max_len=64)
             body.integer("version", minimum=1)
             body.raw("content")
+        elif msg.kind == "reporting_period":
+            body.text("form_id", max_len=64)
+            body.integer("year", minimum=2000, maximum=2100)
+            if body.text("state", max_len=8) not in PERIOD_STATES:
+                raise body.fail("state", f"must be one of {', '.join(PERIOD_STATES)}")
+            body.text("due", max_len=10, pattern=DATE_OR_EMPTY, empty=True)
         else:
             for key in ("record_id", "version_id", "org_unit", "returned_at"):
                 body.text(key, max_len=128)

@@ -7,7 +7,13 @@ import logging
 import os
 import sys
 
-from desktop.cli import exchange_commands, office_commands, record_commands, sync_commands
+from desktop.cli import (
+    exchange_commands,
+    office_commands,
+    period_commands,
+    record_commands,
+    sync_commands,
+)
 from desktop.cli.common import lang
 from desktop.failures import user_error
 from desktop.logs import log_unexpected
@@ -26,6 +32,7 @@ def build_parser() -> argparse.ArgumentParser:
     office_commands.register(sub)
     record_commands.register(sub)
     record_commands.register_progress(sub)
+    period_commands.register(sub)
     sync_commands.register(sub)
     exchange_commands.register(sub)
     exchange_commands.register_import(sub)

@@ -3,6 +3,7 @@ progress toward the plan's 2027 and 2030 targets by sector (QtCharts)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from typing import Any
 
@@ -18,6 +19,7 @@ from PySide6.QtCharts import (
 from PySide6.QtCore import QMargins, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QPainter
 from PySide6.QtWidgets import (
+    QComboBox,
     QFrame,
     QGridLayout,
     QHBoxLayout,
@@ -34,10 +36,12 @@ from desktop.gui import exclusions
 from desktop.gui.i18n import language, pick
 from desktop.gui.labels import STATUS_ORDER, status_label
 from desktop.gui.parts import PlainLabel
-from desktop.gui.readers import DashboardData, dashboard_counts, dashboard_progress
+from desktop.gui.readers import DashboardData, ProgressRead, dashboard_counts, dashboard_progress
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
+from forms.errors import UnknownForm
 
+PERIOD_NAMES = 5  # enterprises named in the banner before "and N more"
 STATUS_COLOURS = {"draft": "#9aa5b1", "final": "#2f6fb3", "queued": "#7b61c4", "synced": "#2e8b57", "returned": "#d9822b"}
 
 
@@ -141,16 +145,24 @@ class InvestmentPanel(QWidget):
                     item.setFont(font)
                 table.setItem(r, c, item)
 
-    def show_totals(self, totals: Any) -> None:
-        """Show an ``InvestmentTotals`` (None shows nothing yet)."""
+    def show_totals(self, totals: Any, year: int | None = None) -> None:
+        """Show an ``InvestmentTotals`` (None shows nothing yet), with the planned and completed
+        investment of the reporting ``year`` first."""
         if totals is None:
             return
         note = self.tr(" %n draft or returned project(s) not counted.", "", totals.not_final) if totals.not_final else ""
-        self.summary.setText(self.tr("%n final project(s), total investment {total} (10k yuan).", "", totals.projects).format(
+        in_year = "" if year is None else self.tr("In {year}: planned {planned}, completed {completed} (10k yuan). ").format(
+            year=year, planned=_amount(totals.planned_by_year.get(year, 0.0), 2),
+            completed=_amount(totals.completed_by_year.get(year, 0.0), 2))
+        self.summary.setText(in_year + self.tr("%n final project(s), total investment {total} (10k yuan).", "", totals.projects).format(
             total=_amount(totals.total_investment, 2)) + note)
         total = self.tr("Total")
         self._fill(self.years, [[str(y), _amount(totals.planned_by_year.get(y, 0.0), 2), _amount(totals.completed_by_year.get(y, 0.0), 2)]
                                 for y in totals.years] + [[total, _amount(sum(totals.planned_by_year.values()), 2), _amount(totals.completed, 2)]])
+        if year in totals.years:
+            self.years.selectRow(totals.years.index(year))
+        else:
+            self.years.clearSelection()
         self._fill(self.sources, [[totals.source_label(code, language()), _amount(amount, 2)] for code, amount in totals.by_source.items()]
                    + [[total, _amount(totals.funded, 2)]])
 
@@ -169,6 +181,21 @@ class Dashboard(QWidget):
         self.stale = False
         title = PlainLabel(self.tr("Overview of {office}").format(office=session.office.office_name), objectName="dashTitle")
         title.setStyleSheet("font-size: 18px; font-weight: 600")
+        # The year whose annual reports and money the progress and investment figures take.
+        self.year_box = QComboBox(objectName="reportingYear")
+        self.year_box.setToolTip(self.tr("Progress and investment take this year's annual reports and figures"))
+        self._fill_years([])
+        self.year_box.currentIndexChanged.connect(lambda _index: self.refresh())
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch(1)
+        heading.addWidget(PlainLabel(self.tr("Reporting year")))
+        heading.addWidget(self.year_box)
+        # The reporting periods the province has open, and who still owes a report.
+        self.period_banner = PlainLabel(objectName="periodBanner", wordWrap=True)
+        self.period_banner.setStyleSheet("background: #eef6ee; border: 1px solid #9cc79c; color: #1d4d1d; padding: 6px")
+        self.period_banner.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.period_banner.hide()
         self.cards = {
             "total": StatCard("cardTotal", self.tr("Records")),
             "drafts": StatCard("cardDrafts", self.tr("Drafts waiting")),
@@ -242,7 +269,8 @@ class Dashboard(QWidget):
         grid.setColumnStretch(0, 2)
         grid.setColumnStretch(1, 1)
         layout = QVBoxLayout(self)
-        layout.addWidget(title)
+        layout.addLayout(heading)
+        layout.addWidget(self.period_banner)
         layout.addLayout(cards)
         layout.addLayout(grid, 1)
 
@@ -287,6 +315,26 @@ class Dashboard(QWidget):
         # so the table of targets fills in after them.
         Task(lambda: dashboard_counts(office), self).success(self._show).failure(self._failed).start()
 
+    def reporting_year(self) -> int:
+        """The reporting year chosen (the year before this one unless changed)."""
+        year = self.year_box.currentData()
+        return int(year) if year is not None else dt.date.today().year - 1
+
+    def _fill_years(self, report_years: list[int]) -> None:
+        """Offer every year that has ended, back to the plan's first (2024) or the earliest
+        annual report, latest first; the chosen year stays chosen."""
+        last = dt.date.today().year - 1
+        years = list(range(last, min([2024, *report_years]) - 1, -1))
+        chosen = self.year_box.currentData()
+        if [self.year_box.itemData(i) for i in range(self.year_box.count())] == years:
+            return
+        self.year_box.blockSignals(True)
+        self.year_box.clear()
+        for year in years:
+            self.year_box.addItem(self.tr("{year}").format(year=year), year)
+        self.year_box.setCurrentIndex(years.index(chosen) if chosen in years else 0)
+        self.year_box.blockSignals(False)
+
     def _failed(self, exc: BaseException) -> None:
         from desktop.gui.errors import show_error
 
@@ -297,6 +345,7 @@ class Dashboard(QWidget):
         if self.data is not None and data.progress is None:
             # The last progress and totals stay up until the new ones are in.
             data.progress, data.investment = self.data.progress, self.data.investment
+            data.report_years, data.periods = self.data.report_years, self.data.periods
         self.data = data
         self.cards["total"].set(data.total)
         self.cards["drafts"].set(data.count("draft"), self.tr("%n unsaved edit(s) kept", "", data.unsaved_edits) if data.unsaved_edits else "")
@@ -305,18 +354,44 @@ class Dashboard(QWidget):
         self.cards["returned"].set(data.count("returned"))
         self.cards["synced"].set(data.count("synced"))
         self._fill_chart(data)
-        office, registry = self.session.office, self.session.registry
-        Task(lambda: dashboard_progress(office, registry), self).success(self._show_progress).failure(self._failed).start()
+        office, registry, year = self.session.office, self.session.registry, self.reporting_year()
+        Task(lambda: dashboard_progress(office, registry, year), self).success(self._show_progress).failure(self._failed).start()
 
-    def _show_progress(self, read: tuple[Any, Any]) -> None:
+    def _show_progress(self, read: ProgressRead) -> None:
         self.pending = False
         if self.data is not None:
-            self.data.progress, self.data.investment = read
+            self.data.progress, self.data.investment, self.data.report_years = read.progress, read.investment, read.report_years
+            self._fill_years(read.report_years)
             self._fill_table(self.data)
-            self.investment.show_totals(self.data.investment)
+            self.data.periods = read.periods
+            self._show_periods(read.periods)
+            self.investment.show_totals(self.data.investment, self.data.progress.reporting_year)
         self.refreshed.emit()
         if self.stale:
             self.refresh()
+
+    def _show_periods(self, periods: list[Any]) -> None:
+        """One line per open period: its year, due day and the enterprises still owing a report
+        (the first few by name; the command ``periods`` lists them all)."""
+        lines = []
+        for s in periods:
+            try:
+                definition = self.session.form(s.period.form_id)
+                form = pick(definition.label_zh, definition.label_en)
+            except UnknownForm:  # a form this office has not pulled yet
+                form = s.period.form_id
+            due = self.tr(", due {day}").format(day=s.period.due) if s.period.due else ""
+            line = self.tr("Reporting period open: {form} {year}{due}. {reported} of {total} enterprise(s) reported.").format(
+                form=form, year=s.period.year, due=due, reported=s.reported, total=s.subjects)
+            for owing, words in ((s.missing, self.tr("No report yet ({n}): {names}.")),
+                                 (s.unfinished, self.tr("Report not final ({n}): {names}."))):
+                if owing:
+                    names = self.tr(", ").join(o.name or o.credit_code for o in owing[:PERIOD_NAMES])
+                    more = self.tr(" and {n} more").format(n=len(owing) - PERIOD_NAMES) if len(owing) > PERIOD_NAMES else ""
+                    line = self.tr("{sentence} {next}").format(sentence=line, next=words.format(n=len(owing), names=names + more))
+            lines.append(line)
+        self.period_banner.setText("\n".join(lines))
+        self.period_banner.setVisible(bool(lines))
 
     def _fill_table(self, data: DashboardData) -> None:
         progress = data.progress
@@ -339,7 +414,7 @@ class Dashboard(QWidget):
                     item.setToolTip(tip)
                 self.table.setItem(row, column, item)
             self.table.setItem(row, 4, exclusions.cell(tp))
-        self.note.setText(self.tr("Targets are for the whole province; this office's records add to them. Counted: {n} records. Select a measure to see it by sector.").format(n=progress.records_counted))
+        self.note.setText(self.tr("Targets are for the whole province; this office's records add to them. Counted: {n} records; money and annual figures of {year}. Select a measure to see it by sector.").format(n=progress.records_counted, year=progress.reporting_year))
         counted = [row for row, tp in enumerate(progress.targets) if tp.value]
         current = self.table.currentRow()
         self.table.setCurrentCell(current if current >= 0 else (counted[0] if counted else 0), 0)

@@ -197,6 +197,11 @@ class LocalProvince:
         issued = json.loads(out)
         return issued["code"], issued["province_key_id"]
 
+    def open_period(self, form_id: str, year: int, due: str) -> None:
+        """Open the reporting period of ``form_id`` for ``year`` (``anhui-province period open``)."""
+        subprocess.run(self._command("period", "open", form_id, str(year), "--due", due),
+                       capture_output=True, text=True, check=True)
+
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.terminate()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from desktop.services.periods import PeriodStatus, open_periods, period_status
 from desktop.services.progress import office_investment, office_progress
 from desktop.store.office import Office
 
@@ -23,6 +24,8 @@ class DashboardData:
     unsaved_edits: int = 0
     progress: Any = None
     investment: Any = None
+    report_years: list[int] = field(default_factory=list)
+    periods: list[PeriodStatus] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -30,6 +33,16 @@ class DashboardData:
 
     def count(self, *statuses: str) -> int:
         return sum(self.by_status.get(s, 0) for s in statuses)
+
+
+@dataclass
+class ProgressRead:
+    """The dashboard's second, slower read."""
+
+    progress: Any
+    investment: Any
+    report_years: list[int]
+    periods: list[PeriodStatus]
 
 
 def dashboard_counts(office: Office) -> DashboardData:
@@ -47,12 +60,22 @@ def dashboard_counts(office: Office) -> DashboardData:
         db.close()
 
 
-def dashboard_progress(office: Office, registry: Any) -> tuple[Any, Any]:
-    """Progress toward the targets and the projects' investment totals: every counted record
-    is read, so they come second."""
+def dashboard_progress(office: Office, registry: Any, reporting_year: int | None = None) -> ProgressRead:
+    """Progress toward the targets with the money of ``reporting_year`` (the year before
+    today's when None), the projects' investment totals, the years annual reports are for, and
+    the reporting periods open with what this office still owes: every counted record is read,
+    so they come second."""
     db = office.open_reader()
     try:
-        return office_progress(office, registry, db), office_investment(office, registry, db)
+        return ProgressRead(office_progress(office, registry, db, reporting_year=reporting_year),
+                            office_investment(office, registry, db), report_years(db),
+                            [period_status(db, registry, p) for p in open_periods(db)])
     finally:
         db.close()
 
+
+def report_years(db: Any) -> list[int]:
+    """The years this office's annual reports are for (any status), in order."""
+    rows = db.query("SELECT DISTINCT json_extract(v.data, '$.year') AS year FROM records r "
+                    "JOIN versions v ON v.version_id = r.current_version_id WHERE r.form_id = 'annual_report'")
+    return sorted({r["year"] for r in rows if isinstance(r["year"], int)})

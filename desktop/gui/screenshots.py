@@ -133,6 +133,49 @@ def render_province_and_exchange(window, out: Path, lang: str, work: Path, provi
     page.verify(page.exported)
     _wait(lambda: page.report is not None and page.task is None)
     written.append(_save(window, out, "export", lang))
+
+    # The province opens the annual reports' period; after a sync the dashboard names it.
+    province.open_period("annual_report", 2025, "2027-03-31")
+    sync = window.show_page("sync")
+    sync.sync_now()
+    _wait(lambda: sync.task is None)
+    dash = window.show_page("dashboard")
+    dash.refresh()
+    _wait(lambda: not dash.pending and dash.data is not None and dash.data.periods)
+    written.append(_save(window, out, "dashboard-period", lang))
+    return written
+
+
+def render_annual_report(window, out: Path, lang: str) -> list[Path]:
+    """A new 2025 annual report of the first demo enterprise, filled from its 2024 report."""
+    session = window.session
+    firm = session.records.query(form="enterprise", status="synced", limit=1)[0]
+    data = session.records.current_data(firm["record_id"])
+    last_year = {"enterprise": firm["record_id"], "enterprise_name": data["name"], "credit_code": data["credit_code"],
+                 "year": 2024, "sector": data["sector"], "direction": data["direction"], "revenue": 18600,
+                 "future_revenue": 12400, "output_value": 21000, "rd_spending": 2300, "employees": 260,
+                 "rd_staff": 85, "tax": 940, "exports": 1200}
+    saved: list[object] = []
+    checked = session.records.check("annual_report", last_year, final=True)[0]
+    session.write(session.records.save_job(checked, final=True)).success(saved.append).start()
+    _wait(lambda: saved)
+    from PySide6.QtWidgets import QMessageBox
+
+    window.open_editor("annual_report")  # after the open editor closes, its changes discarded
+    box = window.findChild(QMessageBox, "unsavedBox")
+    if box is not None:
+        next(b for b in box.buttons() if box.buttonRole(b) == QMessageBox.ButtonRole.DestructiveRole).click()
+    _wait(lambda: window.editor is not None and window.editor.form.id == "annual_report")
+    editor = window.editor
+    editor.view.row_for("enterprise").widget.set_value(firm["record_id"])
+    editor.view.row_for("year").widget.set_value(2025)
+    editor.copy_last_year()
+    _settle()
+    written = [_save(window, out, "editor-annual", lang)]
+    editor.stop()
+    discarded: list[object] = []
+    session.write(session.autosave.discard_job("annual_report", None)).success(discarded.append).start()
+    _wait(lambda: discarded)
     return written
 
 
@@ -210,6 +253,8 @@ def render(out: Path, lang: str, checker, work: Path, province=None) -> list[Pat
     editor.view.row_for("name").widget.focus_target().setFocus()
     written.append(_save(window, out, "editor", lang))
     editor.stop()
+    if province is not None:
+        written.extend(render_annual_report(window, out, lang))
     discarded: list[object] = []  # the next language starts clean
     window.session.write(window.session.autosave.discard_job("enterprise", None)).success(discarded.append).start()
     _wait(lambda: discarded)

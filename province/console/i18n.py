@@ -243,6 +243,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "action.user.enable": ("启用账号", "enabled an account"),
     "action.user.locked": ("账号被锁定", "account locked"),
     "action.export.xlsx": ("导出 XLSX", "exported XLSX"),
+    "action.period.open": ("开放填报期", "opened a reporting period"),
+    "action.period.closed": ("关闭填报期", "closed a reporting period"),
     # errors
     "error.title": ("无法完成", "Not possible"),
     "error.role": ("您的角色不能执行此操作。", "Your role does not allow this."),

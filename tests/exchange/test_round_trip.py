@@ -42,16 +42,23 @@ def offices(tmp_path_factory: pytest.TempPathFactory):
 def _save(service: RecordService, form_id: str, data: dict) -> dict | None:
     """Save as a draft; a field the engine refuses goes back to the example's value."""
     base = example(form_id) or {}
-    if form_id == "enterprise":
-        data["credit_code"] = enterprise(next(_serial))["credit_code"]  # unique per office
+    # One office holds one record per de-duplication key: each drawn record gets a key of its own.
+    if form_id in ("enterprise", "annual_report"):
+        data["credit_code"] = enterprise(next(_serial))["credit_code"]
+    if form_id == "project":
+        data["name"] = f"{data.get('name') or '项目'}{next(_serial)}"[-100:]
     for _ in range(4):
         try:
             saved = service.add(form_id, data)
             return service.current_data(saved.record_id)
         except RecordInvalid as exc:
             note(f"refused: {[(p['path'], p['code']) for p in exc.problems]}")
-            for p in exc.problems:
-                top = str(p.get("path") or "").split("[")[0].split(".")[0]
+            blocking = [p for p in exc.problems if p.get("severity") != "warning"]
+            tops = {str(p.get("path") or "").split("[")[0].split(".")[0] for p in blocking}
+            if any(p.get("code") == "rule" for p in blocking):
+                # A rule compares fields (未来产业营业收入 ≤ 营业收入) or a group's items: all go back.
+                tops |= {str(r.get(k)) for r in REGISTRY.form(form_id).spec.get("rules", []) for k in ("field", "other", "group")}
+            for top in tops:
                 if top in base:
                     data[top] = base[top]
                 else:

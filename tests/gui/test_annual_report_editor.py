@@ -80,3 +80,33 @@ def test_choosing_the_enterprise_fills_its_name_code_and_sector_but_keeps_what_w
     assert data["enterprise_name"] == "已填写的名称"  # typed before: kept
     assert child(editor, QLineEdit, "input_credit_code").text() == GOOD_CODE
     assert child(editor, QComboBox, "input_direction").currentData() == "quantum_computing"
+
+
+def test_copy_last_years_figures_fills_a_new_report_which_the_clerk_then_edits(qtbot, session):  # noqa: F811
+    from PySide6.QtWidgets import QLabel, QLineEdit
+
+    (firm,) = seed(qtbot, session, "enterprise", [{"name": FIRM, "credit_code": GOOD_CODE, "sector": "quantum",
+                                                    "direction": "quantum_computing"}])
+    first = editor_for(qtbot, session, "annual_report")
+    fill(first, firm, 2024, 8000)
+    first.view.row_for("tax").widget.set_value(410)
+    save_final(qtbot, first)
+
+    editor = editor_for(qtbot, session, "annual_report")
+    button, note = child(editor, QPushButton, "copyLastYear"), child(editor, QLabel, "carryOverLabel")
+    assert button.isVisible()
+    click(qtbot, button)
+    assert note.text() == "请先选择企业。"  # nothing typed yet: nothing to go by
+    editor.view.row_for("enterprise").widget.set_value(firm)
+    editor.view.row_for("year").widget.set_value(2025)
+    click(qtbot, button)
+    assert note.text() == "已填入2024年度的数据，请逐项核对。"
+    data = editor.data()
+    assert (data["year"], data["future_revenue"], data["revenue"], data["tax"], data["employees"]) == (
+        "2025", "8000", "16000", "410", "120")
+    child(editor, QLineEdit, "input_future_revenue").setText("9500")
+    save_final(qtbot, editor)
+    saved = in_office(qtbot, session, lambda records: records.show(editor.record_id))["data"]
+    assert (saved["year"], saved["future_revenue"], saved["tax"]) == (2025, 9500, 410)
+    # Forms without a year in their key have no such button.
+    assert not child(editor_for(qtbot, session, "enterprise"), QPushButton, "copyLastYear").isVisible()

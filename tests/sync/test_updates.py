@@ -100,3 +100,20 @@ def test_pull_requires_a_signed_request(province: ProvinceServer) -> None:
     with device.client() as client, pytest.raises(ProtocolError):
         client.transport.request("POST", "/v1/updates/pull", body=device.batch(
             [version(device.org_unit)], advance=False).envelope)
+
+
+def test_a_reporting_period_update_is_read_strictly() -> None:
+    from sync.control import Update
+
+    good = {"form_id": "annual_report", "year": 2025, "state": "open", "due": "2027-03-31"}
+
+    def update(body: dict) -> dict:
+        return {"protocol": 1, "update_id": 7, "kind": "reporting_period", "audience": "*",
+                "published_at": "2026-12-01T00:00:00Z", "body": body}
+
+    assert Update.from_json(update(good)).body == good
+    assert Update.from_json(update({**good, "state": "closed", "due": ""})).body["state"] == "closed"
+    for bad in ({**good, "state": "pending"}, {**good, "due": "31.03.2027"}, {**good, "year": 1999},
+                {**good, "year": "2025"}, {**good, "extra": 1}, {k: v for k, v in good.items() if k != "due"}):
+        with pytest.raises(ProtocolError):
+            Update.from_json(update(bad))

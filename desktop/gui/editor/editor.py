@@ -39,6 +39,7 @@ from desktop.gui.parts import PlainLabel
 from desktop.gui.record_list import RecordPicker
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
+from desktop.services.carry_over import carry_over, year_field
 from forms.problems import Problem
 
 VALIDATE_DELAY_MS = 300
@@ -84,6 +85,17 @@ class RecordEditor(QWidget):
         head.addWidget(self.heading)
         head.addWidget(self.status_chip)
         head.addStretch(1)
+        # A yearly report (one per enterprise and year) can start from last year's figures.
+        self.carry_label = PlainLabel(objectName="carryOverLabel")
+        self.carry_label.setStyleSheet("color: #555")
+        self.carry_button = QPushButton(self.tr("Copy last year's figures"), objectName="copyLastYear")
+        self.carry_button.setToolTip(self.tr("Fill the empty fields from this enterprise's previous report; "
+                                             "then correct what changed"))
+        self.carry_button.clicked.connect(self.copy_last_year)
+        head.addWidget(self.carry_label)
+        head.addWidget(self.carry_button)
+        self.carry_label.setVisible(year_field(self.form) is not None)
+        self.carry_button.setVisible(year_field(self.form) is not None)
         self.returned = PlainLabel(objectName="returnedBanner", wordWrap=True)
         self.returned.setStyleSheet("background: #fde7d9; border: 1px solid #e8a87c; color: #6b2c00; padding: 8px")
         self.returned.hide()
@@ -482,6 +494,28 @@ class RecordEditor(QWidget):
                 continue
             row.widget.set_value(value)
             self._refresh_view()  # the directions offered follow the sector just filled
+
+    def copy_last_year(self) -> None:
+        """Fill the empty fields from the enterprise's latest earlier report and say which year
+        they came from; what the clerk typed stays."""
+        for ref in self.form.fields:  # the enterprise chosen gives the credit code to look by
+            if ref.type == "record_ref" and ref.fill:
+                self._fill_from(ref)
+        data = self.data()
+        carried = carry_over(self.session.records.db, self.form, data)
+        if carried is None:
+            if not any(data.get(n) not in (None, "", []) for n in self.form.key_fields() if n != year_field(self.form)):
+                self.carry_label.setText(self.tr("Choose the enterprise first."))
+            else:
+                self.carry_label.setText(self.tr("No earlier report of this enterprise."))
+            return
+        for f in self.form.fields:  # in the form's order: a sector before its direction
+            row = self.view.row_for(f.id) if f.id in carried.values else None
+            if row is not None:
+                row.widget.set_value(carried.values[f.id])
+                self._refresh_view()
+        self._changed()
+        self.carry_label.setText(self.tr("Filled from the {year} report; check every figure.").format(year=carried.year))
 
     def _record_title(self, record_id: str) -> str:
         try:

@@ -164,6 +164,46 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
 <context>
     <name>Dashboard</name>
     <message>
+        <source>{sentence} {next}</source>
+        <translation>{sentence}{next}</translation>
+    </message>
+    <message>
+        <source>, due {day}</source>
+        <translation>，截止 {day}</translation>
+    </message>
+    <message>
+        <source>Reporting period open: {form} {year}{due}. {reported} of {total} enterprise(s) reported.</source>
+        <translation>填报期开放中：{year}年度{form}{due}。{total} 家企业中已定稿 {reported} 家。</translation>
+    </message>
+    <message>
+        <source>No report yet ({n}): {names}.</source>
+        <translation>未填报（{n} 家）：{names}。</translation>
+    </message>
+    <message>
+        <source>Report not final ({n}): {names}.</source>
+        <translation>未定稿（{n} 家）：{names}。</translation>
+    </message>
+    <message>
+        <source>, </source>
+        <translation>、</translation>
+    </message>
+    <message>
+        <source> and {n} more</source>
+        <translation>，另有 {n} 家</translation>
+    </message>
+    <message>
+        <source>Progress and investment take this year&apos;s annual reports and figures</source>
+        <translation>进展和项目投资取这一年度的企业年度数据和金额</translation>
+    </message>
+    <message>
+        <source>Reporting year</source>
+        <translation>报告年度</translation>
+    </message>
+    <message>
+        <source>{year}</source>
+        <translation>{year}年度</translation>
+    </message>
+    <message>
         <source>Overview of {office}</source>
         <translation>{office} 数据概览</translation>
     </message>
@@ -202,8 +242,8 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         </translation>
     </message>
     <message>
-        <source>Targets are for the whole province; this office&apos;s records add to them. Counted: {n} records. Select a measure to see it by sector.</source>
-        <translation>目标为全省合计，本办公室的记录计入其中。已计入 {n} 条记录。选中一项指标可查看其按领域的分布。</translation>
+        <source>Targets are for the whole province; this office&apos;s records add to them. Counted: {n} records; money and annual figures of {year}. Select a measure to see it by sector.</source>
+        <translation>目标为全省合计，本办公室的记录计入其中。已计入 {n} 条记录，金额和年度数据取{year}年度。选中一项指标可查看其按领域的分布。</translation>
     </message>
     <message>
         <source>{measure} by sector (2030 target: {target})</source>
@@ -785,6 +825,10 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
             <numerusform>另有 %n 个未定稿或被退回的项目未计入。</numerusform>
         </translation>
     </message>
+    <message>
+        <source>In {year}: planned {planned}, completed {completed} (10k yuan). </source>
+        <translation>{year}年：计划投资 {planned} 万元，完成投资 {completed} 万元。</translation>
+    </message>
     <message numerus="yes">
         <source>%n final project(s), total investment {total} (10k yuan).</source>
         <translation>
@@ -996,6 +1040,26 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
     <message>
         <source>Close</source>
         <translation>关闭</translation>
+    </message>
+    <message>
+        <source>Copy last year&apos;s figures</source>
+        <translation>沿用上年数据</translation>
+    </message>
+    <message>
+        <source>Fill the empty fields from this enterprise&apos;s previous report; then correct what changed</source>
+        <translation>用该企业上一份年度数据填入尚未填写的项目，再修改有变化的数字</translation>
+    </message>
+    <message>
+        <source>Choose the enterprise first.</source>
+        <translation>请先选择企业。</translation>
+    </message>
+    <message>
+        <source>No earlier report of this enterprise.</source>
+        <translation>该企业没有更早年度的数据。</translation>
+    </message>
+    <message>
+        <source>Filled from the {year} report; check every figure.</source>
+        <translation>已填入{year}年度的数据，请逐项核对。</translation>
     </message>
     <message>
         <source>Restored unsaved contents. Save to keep them.</source>

@@ -1,0 +1,98 @@
+"""Reporting periods (填报期): the province opens and closes the time in which offices report a
+yearly form (the annual report) for one year, each change a signed update to every office.
+
+The latest ``reporting_period`` update of a form and year is that period's state; nothing else
+is kept, so what the province says and what the offices pulled cannot disagree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from forms.errors import UnknownForm
+from province import actions
+from province.context import Province
+from province.db import Tx
+from province.updates import add_update
+from sync import dsse
+from sync.control import PERIOD_STATES
+
+KIND = "reporting_period"
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+
+
+class PeriodError(ValueError):
+    """A period that cannot be opened or closed; the message says why."""
+
+
+@dataclass(frozen=True)
+class Period:
+    form_id: str
+    year: int
+    state: str
+    due: str
+    update_id: int
+    published_at: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"form_id": self.form_id, "year": self.year, "state": self.state, "due": self.due,
+                "update_id": self.update_id, "published_at": self.published_at}
+
+
+def subject(form_id: str, year: int) -> str:
+    return f"{form_id}.{year}"
+
+
+def periods(province: Province) -> list[Period]:
+    """Every period ever opened, in its latest state, by form and year."""
+    def work(tx: Tx) -> list[Period]:
+        rows = tx.rows("SELECT update_id, envelope FROM updates WHERE kind = ? ORDER BY update_id", [KIND])
+        latest: dict[tuple[str, int], Period] = {}
+        for update_id, envelope in rows:
+            update = json.loads(dsse.parse(bytes(envelope)).payload)
+            body = update["body"]
+            latest[(body["form_id"], body["year"])] = Period(
+                body["form_id"], body["year"], body["state"], body["due"], int(update_id), update["published_at"])
+        return sorted(latest.values(), key=lambda p: (p.form_id, p.year))
+
+    return province.db.run(work, write=False)
+
+
+def set_period(province: Province, form_id: str, year: int, state: str, *, due: dt.date | None = None,
+               actor: str = "cli") -> int | None:
+    """Open or close the period of ``form_id`` for ``year`` as a signed update to every office;
+    return the update id, or None when the period is already in that state with that due day.
+
+    Only a form reported year by year (a year in its de-duplication key) has periods; a period
+    never opened cannot be closed.
+    """
+    if state not in PERIOD_STATES:
+        raise PeriodError(f"the state must be one of {', '.join(PERIOD_STATES)}, not {state!r}")
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise PeriodError(f"the year must be {FIRST_YEAR} to {LAST_YEAR}, not {year}")
+    try:
+        form = province.validator.registry().form(form_id)
+    except UnknownForm:
+        raise PeriodError(f"no form {form_id!r} is published") from None
+    if form.key_year() is None:
+        raise PeriodError(f"{form_id} is not reported year by year, so it has no reporting periods")
+    if state == "closed" and due is not None:
+        raise PeriodError("a due day is given when opening a period, not when closing it")
+    due_text = due.isoformat() if due is not None else ""
+    current = next((p for p in periods(province) if (p.form_id, p.year) == (form_id, year)), None)
+    if state == "closed" and current is None:
+        raise PeriodError(f"the {year} period of {form_id} was never opened")
+    if current is not None and current.state == state and (state == "closed" or current.due == due_text):
+        return None
+
+    def work(tx: Tx) -> int:
+        update_id = add_update(tx, province, KIND, "*", subject(form_id, year),
+                               {"form_id": form_id, "year": year, "state": state, "due": due_text})
+        actions.record(tx, actor, f"period.{state}", subject(form_id, year), "",
+                       {"form_id": form_id, "year": year, "due": due_text, "update_id": update_id})
+        return update_id
+
+    return province.db.run(work)
