@@ -172,6 +172,12 @@ class KeySlots:
         kdf = {"name": "hkdf-sha256", "salt": _b64(os.urandom(16))}
         self._put(self._wrap("recovery", None, kdf, _derive_recovery_key(recovery_key, kdf), db_key))
 
+    def lead_with(self, user: str) -> None:
+        """Put ``user``'s passphrase slot first: unlocking without a name opens that one."""
+        tag = self.tag("passphrase", user)
+        theirs = [s for s in self.slots if s.kind == "passphrase" and s.tag == tag]
+        self.slots = theirs + [s for s in self.slots if s not in theirs]
+
     def remove_user(self, user: str) -> None:
         tag = self.tag("passphrase", user)
         self.slots = [s for s in self.slots if not (s.kind == "passphrase" and s.tag == tag)]

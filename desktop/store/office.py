@@ -189,6 +189,12 @@ class Office:
             ))
 
     def _save_slots(self, slots: KeySlots) -> None:
+        # Unlocking without a user name opens the first passphrase slot, which must be the
+        # first active admin's: a slot set again (after damage, by the recovery key) or a
+        # disabled admin's removed slot would otherwise leave another user's in front.
+        admins = [u["name"] for u in self.users() if u["role"] == "admin" and u["active"]]
+        if admins:
+            slots.lead_with(admins[0])
         slots.save(self.paths.keyslots, self._key, database_id_of(self.paths.database))
 
     @classmethod

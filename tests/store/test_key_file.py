@@ -275,3 +275,20 @@ def test_format_1_files_are_upgraded_once_the_key_is_proven(two_users):
     Office.unlock(folder, "李四", CLERK_PASSPHRASE).close()
     Office.unlock_with_recovery(folder, recovery, "张三").close()
     assert check_store(folder, None, PASSPHRASE, recovery_key=recovery).ok
+
+
+def test_after_the_first_admins_slot_is_set_again_no_name_still_means_the_first_admin(two_users):
+    """A damaged admin slot reset with the recovery key goes back in front: unlocking with no
+    user name opens the first admin's slot, never a clerk's."""
+    folder, recovery = two_users
+    path = folder / "keyslots.json"
+    body = json.loads(path.read_bytes())
+    admin = next(s for s in body["slots"] if s["tag"] == KeySlots(body["office_id"]).tag("passphrase", "张三"))
+    admin["kdf"]["iterations"] += 1
+    path.write_bytes(serialise(body))
+    with Office.unlock_with_recovery(folder, recovery, "张三") as office:
+        office.change_passphrase("张三", "a new admin passphrase")
+    with Office.unlock(folder, None, "a new admin passphrase") as office:
+        assert (office.user, office.role) == ("张三", "admin")
+    with pytest.raises(WrongPassphrase):
+        Office.unlock(folder, None, CLERK_PASSPHRASE)
