@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel
 
 from desktop.services.records import RecordService
@@ -43,7 +44,7 @@ def test_the_open_period_and_the_enterprises_still_owing_show_on_the_dashboard(q
         dash = controller.window.dashboard
         qtbot.waitUntil(lambda: not dash.pending and dash.data is not None, timeout=10000)
         banner = child(dash, QLabel, "periodBanner")
-        assert banner.isVisible()
+        assert banner.isVisible() and banner.textFormat() == Qt.TextFormat.PlainText  # names as written
         names = "、".join(f["name"] for f in firms[2:7])
         assert banner.text() == (f"填报期开放中：2025年度企业年度数据，截止 2027-03-31。8 家企业中已定稿 1 家。"
                                  f"未填报（6 家）：{names}，另有 1 家。未定稿（1 家）：{firms[1]['name']}。")
