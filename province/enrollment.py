@@ -12,6 +12,7 @@ import secrets
 import uuid
 from typing import Any
 
+from forms.text import clean_text
 from province import log
 from province.batches import find_device_key, read_payload, verify_device_envelope
 from province.clock import in_hours, utc_now
@@ -230,8 +231,9 @@ def revoke_device(province: Province, device_id: str, reason: str = "") -> str:
         if row[0] is not None:
             return str(row[0])
         now = utc_now()
+        # Shown to staff in a terminal and a browser: no control characters (escape codes).
         tx.execute("UPDATE devices SET revoked_at = ?, revoke_reason = ? WHERE device_id = ?",
-                   [now, reason, device_id])
+                   [now, clean_text(reason, multiline=True), device_id])
         return now
 
     return province.db.run(work)

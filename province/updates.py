@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from forms.text import clean_text
 from province import actions, freshness
 from province.batches import read_payload, verify_device_envelope
 from province.clock import utc_now
@@ -158,7 +159,7 @@ def return_record(province: Province, record_id: str, reason: str, actor: str = 
     The reason must be 1 to 4,000 characters: an office refuses a longer one, and a return
     it cannot read would stop its pulls.
     """
-    reason = reason.strip()
+    reason = clean_text(reason, multiline=True)
     if not 0 < len(reason) <= MAX_RETURN_REASON:
         raise ValueError(f"the reason must be 1 to {MAX_RETURN_REASON} characters, "
                          f"not {len(reason)}")

@@ -23,6 +23,7 @@ from desktop.services.records import STATUSES, RecordService
 from desktop.vocabulary import STATUSES as STATUS_WORDS
 from desktop.vocabulary import word
 from forms.model import FormDefinition
+from forms.text import strip_invisible
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -143,7 +144,8 @@ def cmd_show(args: argparse.Namespace) -> int:
     else:
         print(f"Record {record['record_id']}  {form.label_en} ({form_id} v{version})  {status}")
     if record["status_reason"]:
-        print(("退回原因：" if zh else "Returned: ") + record["status_reason"])
+        # Printed to a terminal: a reason holding escape codes must not drive it.
+        print(("退回原因：" if zh else "Returned: ") + strip_invisible(record["status_reason"]))
     for line in _readable(form, record["data"], "zh" if zh else "en"):
         print(line)
     if args.history:

@@ -7,6 +7,7 @@ import io
 import json
 from typing import Any
 
+from forms.text import clean_text
 from province import actions, log
 from province.context import Province
 from province.db import Tx
@@ -74,7 +75,7 @@ def issue(province: Province, org_unit: str, hours: str, actor: str,
 
 def revoke(province: Province, device_id: str, reason: str, actor: str) -> None:
     """Revoke a device (a reason is required); logged."""
-    reason = reason.strip()
+    reason = clean_text(reason, multiline=True)
     if not reason:
         raise DeviceError("reason_required")
     try:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from forms.text import clean_text
 from province import actions
 from province.clock import utc_now
 from province.console.tally import Tally
@@ -45,7 +46,7 @@ def accept(province: Province, record_id: str, version_id: str, actor: str) -> N
 def return_for_correction(province: Province, record_id: str, version_id: str, reason: str,
                           actor: str) -> int:
     """Return the version the reviewer saw to its office; the reason reaches the office."""
-    reason = reason.strip()
+    reason = clean_text(reason, multiline=True)
     if not reason:
         raise ReviewError("reason_required")
     if len(reason) > MAX_REASON:

@@ -71,11 +71,12 @@ def test_province_return_reaches_the_office(office, service, province):
     enrolled(office, province)
     rid = service.add("enterprise", enterprise(7), final=True).record_id
     sync_office(office)
-    province.cli("records", "return", rid, "--reason", "注册资本与营业执照不符")
+    # Escape codes typed into the reason (they would drive the clerk's terminal) are removed.
+    province.cli("records", "return", rid, "--reason", "注册资本\x1b[31m与营业执照不符\x07")
     summary = sync_office(office)
     assert summary.returned == 1
     record = service.get(rid)
-    assert record["status"] == "returned" and record["status_reason"] == "注册资本与营业执照不符"
+    assert record["status"] == "returned" and record["status_reason"] == "注册资本[31m与营业执照不符"
     # Corrected and finalized again, it syncs again as a new version.
     service.edit(rid, enterprise(7, registered_capital=1000), final=True)
     assert sync_office(office).accepted == 1
