@@ -22,6 +22,7 @@ from typing import Any
 from province.context import DEFAULT_MAX_BATCH_VERSIONS, Province, Settings
 from province.limits import Limits, parse_limit
 from sync.errors import ProtocolError
+from sync.keys import public_key_to_pem
 
 
 def _print_table(rows: list[dict[str, Any]], columns: Sequence[str]) -> None:
@@ -303,7 +304,11 @@ def cmd_rotate_key(args: argparse.Namespace) -> int:
 
 def cmd_key(args: argparse.Namespace) -> int:
     province = _open(args)
-    print(province.key_id)
+    if args.pem:
+        # The public half only: what an auditor pins with verify-export --province-key.
+        sys.stdout.write(public_key_to_pem(province.signer.key()).decode("ascii"))
+    else:
+        print(province.key_id)
     return 0
 
 
@@ -464,7 +469,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("rotate-key", help="replace the province signing key")
     p.set_defaults(func=cmd_rotate_key)
 
-    p = sub.add_parser("key", help="print the current province key id")
+    p = sub.add_parser("key", help="print the current province key id (or its public key as PEM)")
+    p.add_argument("--pem", action="store_true",
+                   help="print the public key as PEM, for auditors' verify-export --province-key")
     p.set_defaults(func=cmd_key)
     return parser
 

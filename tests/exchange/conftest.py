@@ -108,8 +108,11 @@ def audited(tmp_path_factory: pytest.TempPathFactory):
         province.cli("export", "--out", str(province_out))
         keys = requests.get(province.url + "/v1/province/keys", timeout=30).json()
         current = next(k for k in keys["keys"] if k["key_id"] == keys["current_key_id"])
+        # The key file an auditor is handed: what `anhui-province key --pem` prints, which is
+        # the key the province publishes.
         pem = root / "province-key.pem"
-        pem.write_bytes(public_key_to_pem(public_key_from_b64(current["public_key"])))
+        pem.write_text(province.cli("key", "--pem"), encoding="ascii")
+        assert pem.read_bytes() == public_key_to_pem(public_key_from_b64(current["public_key"]))
         yield Audited(out, province_out, pem, keys["current_key_id"], first_key_id, root / "office",
                       device_key(office), draft, ids[1], root / "province")
     finally:
