@@ -130,3 +130,22 @@ def test_garbage_file_is_a_clear_error(office, tmp_path):
     assert result.returncode == 1
     assert "不是 Excel 工作簿" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_report_never_goes_into_an_audit_export(sheet, tmp_path, monkeypatch):
+    """A workbook read from an audit export (e.g. its records.xlsx) has its error report
+    written to the documents folder: one more file in the export and it no longer verifies."""
+    path, _bad, service, registry = sheet
+    export = tmp_path / "export"
+    (export / "records").mkdir(parents=True)
+    (export / "manifest.json").write_text("{}", encoding="utf-8")
+    inside = export / "records" / path.name
+    inside.write_bytes(path.read_bytes())
+    documents = tmp_path / "documents"
+    monkeypatch.setenv("XDG_DOCUMENTS_DIR", str(documents))
+    last = list(import_workbook(service, registry, inside))[-1]
+    assert last.report == documents / f"{path.stem}.错误报告.xlsx" and last.report.is_file()
+    assert sorted(p.name for p in export.rglob("*")) == sorted(["records", "manifest.json", path.name])
+    # Anywhere else the report goes beside the workbook, as the clerk expects.
+    last = list(import_workbook(service, registry, path))[-1]
+    assert last.report == path.with_name(f"{path.stem}.错误报告.xlsx")

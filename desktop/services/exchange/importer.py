@@ -10,6 +10,7 @@ imported as data, they are problems the clerk resolves in the sheet.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -112,9 +113,25 @@ def import_workbook(service: RecordService, registry: Registry, path: Path, *, p
             imported += len(service.add_checked(checked[start : start + SAVE_CHUNK], final=final))
     report = None
     if problems:
-        report = report_path or path.with_name(path.stem + ".错误报告.xlsx")
+        report = report_path or default_report_path(path)
         _write_report(path, problems, report)
     yield ImportProgress("done", len(mains), len(mains), imported, problems, report)
+
+
+def default_report_path(source: Path) -> Path:
+    """Where the error report of ``source`` goes unless the clerk names a file: beside it, or,
+    when that folder is part of an audit export (whose files are signed: one more file and the
+    export no longer verifies) or cannot be written, in the user's documents folder."""
+    name = source.stem + ".错误报告.xlsx"
+    folder = source.parent
+    in_export = any((f / "manifest.json").is_file() for f in (folder, folder.parent))
+    if not in_export and os.access(folder, os.W_OK):
+        return folder / name
+    import platformdirs  # only when a report goes elsewhere
+
+    documents = Path(platformdirs.user_documents_dir())
+    documents.mkdir(parents=True, exist_ok=True)
+    return documents / name
 
 
 def _columns(headers: list[Any], sheet: Sheet) -> tuple[dict[int, Field], list[RowProblem]]:
