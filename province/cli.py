@@ -214,10 +214,20 @@ def _actor() -> str:
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\r\n")
+    if not sys.stdin.isatty():
+        # getpass would read an empty password or fail on a closed input: say what to do.
+        raise accounts_error("no terminal to ask for the password: type it in a terminal, "
+                             "or give it on standard input with --password-stdin")
     first = getpass.getpass("Password: ")
     if first != getpass.getpass("Again: "):
-        raise ValueError("the two passwords differ")
+        raise accounts_error("the two passwords differ")
     return first
+
+
+def accounts_error(message: str) -> Exception:
+    from province.console.accounts import AccountError
+
+    return AccountError(message)
 
 
 def cmd_user(args: argparse.Namespace) -> int:
@@ -237,6 +247,8 @@ def cmd_user(args: argparse.Namespace) -> int:
             accounts.add_user(db, args.username, args.role, _read_password(args), _actor())
             print(f"User {args.username} ({args.role}) added.")
         elif command == "reset":
+            if not any(u["username"] == args.username for u in accounts.list_users(db)):
+                raise accounts.AccountError(f"no user {args.username}")
             accounts.reset_password(db, args.username, _read_password(args), _actor(),
                                     role=args.role)
             print(f"Password of {args.username} reset; their sessions are ended.")

@@ -34,7 +34,10 @@ def test_user_commands_refuse_bad_input_and_disabling_ends_sessions(province):
             (("add", "bad name", "--role", "viewer", "--password-stdin"), PASSWORD, "user name"),
             (("add", "zhao", "--role", "viewer", "--password-stdin"), "short", "at least 10"),
             (("add", "admin", "--role", "viewer", "--password-stdin"), PASSWORD, "already exists"),
-            (("disable", "nobody"), None, "no user nobody")):
+            (("disable", "nobody"), None, "no user nobody"),
+            # No terminal to ask on and no --password-stdin: told what to do, no traceback.
+            (("add", "bob", "--role", "viewer"), None, "--password-stdin"),
+            (("reset", "nobody"), None, "no user nobody")):
         done = user(province, *args, password=password)
         assert done.returncode == 1 and message in done.stderr, done.stderr
     listed = subprocess.run([*server_command(province), "user", "list", "--json"],
