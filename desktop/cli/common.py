@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import getpass
 import json
 import os
@@ -64,20 +65,37 @@ def record_checker(args: argparse.Namespace) -> FormsChecker:
     return default_checker(data_dir(args))
 
 
+MAX_RECORD_FILE = 8 * 1024 * 1024  # twice the largest record: a bigger file is no record
+_OS_ERRORS_ZH = {errno.ENOENT: "文件不存在", errno.EISDIR: "这是一个文件夹，不是文件",
+                 errno.EACCES: "没有权限读取", errno.EPERM: "没有权限读取"}
+
+
 def read_json_file(path: str) -> Any:
-    """Parse a record file, with a clear message for a missing, binary or broken file."""
+    """Parse a record file, with a clear message for a missing, binary, huge or broken file."""
     try:
-        raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+        if path == "-":
+            raw = sys.stdin.buffer.read(MAX_RECORD_FILE + 1)
+        else:
+            with open(path, "rb") as f:  # read no more than a record can be (/dev/zero ends)
+                raw = f.read(MAX_RECORD_FILE + 1)
     except OSError as exc:
-        raise InvalidInput(f"无法读取文件 {path}：{exc.strerror}", f"Cannot read {path}: {exc.strerror}") from exc
+        why = _OS_ERRORS_ZH.get(exc.errno or 0, exc.strerror or str(exc))
+        raise InvalidInput(f"无法读取文件 {path}：{why}", f"Cannot read {path}: {exc.strerror}") from exc
+    if len(raw) > MAX_RECORD_FILE:
+        raise InvalidInput(f"文件 {path} 太大（超过 8 MB），不是一条记录。",
+                           f"{path} is too large (over 8 MB) to be one record.")
     try:
         text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise InvalidInput(f"文件 {path} 不是 UTF-8 编码的文本。", f"{path} is not UTF-8 text.") from exc
+    try:
         return json.loads(text)
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise InvalidInput(
-            f"文件 {path} 不是 UTF-8 编码的 JSON：{exc}",
-            f"{path} is not UTF-8 JSON: {exc}",
-        ) from exc
+    except json.JSONDecodeError as exc:
+        raise InvalidInput(f"文件 {path} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列有误。",
+                           f"{path} is not valid JSON: {exc}") from exc
+    except (ValueError, RecursionError) as exc:  # digits beyond Python's limit, nesting too deep
+        raise InvalidInput(f"文件 {path} 不是可用的记录：数字过长或层次嵌套过深。",
+                           f"{path} is not a usable record: a number too long or nesting too deep.") from exc
 
 
 def print_json(value: Any) -> None:

@@ -47,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--status", type=_status, metavar="|".join(STATUSES),
                    help="a status by its code or its Chinese word (草稿, 已定稿, ...)")
     p.add_argument("--search", help="text to find, Chinese substrings included")
-    p.add_argument("--limit", type=int, default=None)
+    p.add_argument("--limit", type=_limit, default=None, help="at most this many records (1 to 1,000,000)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(handler=cmd_list)
     p = records.add_parser("show", parents=[common], help="show one record")
@@ -120,6 +120,13 @@ def _status(text: str) -> str:
         return words.get(text, text)
     shown = "、".join(f"{code}（{word(STATUS_WORDS, code)}）" for code in STATUSES)
     raise argparse.ArgumentTypeError(f"状态应为 {shown} 之一（收到“{text[:20]}”）")
+
+
+def _limit(text: str) -> int:
+    # SQLite takes 64-bit limits, and a negative one means "all": both are mistakes here.
+    if not (text.isascii() and text.isdigit() and 0 < len(text) <= 7 and 1 <= int(text) <= 1_000_000):
+        raise argparse.ArgumentTypeError(f"条数应为 1 到 1000000 之间的整数（收到“{text[:20]}”）")
+    return int(text)
 
 
 def _pad(text: str, width: int) -> str:

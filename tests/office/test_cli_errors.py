@@ -4,7 +4,7 @@
 import pytest
 
 from desktop.cli.main import main
-from tests.conftest import PASSPHRASE
+from tests.conftest import PASSPHRASE, run_cli
 
 UNEXPECTED = ("意外", "unexpected", "Traceback")
 
@@ -81,3 +81,21 @@ def fast_unlock(folder) -> None:
         slots.set_passphrase(office.user, PASSPHRASE, office._key, {"iterations": 1, "lanes": 1, "memory_cost": 8})
         slots.set_recovery(new_recovery_key(), office._key)
         slots.save(folder / "keyslots.json", office._key, database_id_of(folder / "office.db"))
+
+
+def test_hostile_files_and_limits_are_messages(office_dir, tmp_path):
+    """A record file nested too deep, endless (/dev/zero), with a number beyond Python's
+    limit, or a list limit beyond SQLite's: each a message, never the catch-all."""
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000, encoding="utf-8")
+    digits = tmp_path / "digits.json"
+    digits.write_text('{"employees": ' + "9" * 5000 + "}", encoding="utf-8")
+    for args, message in (
+            (("record", "add", "--form", "enterprise", "--file", str(deep)), "嵌套过深"),
+            (("record", "add", "--form", "enterprise", "--file", str(digits)), "数字过长"),
+            (("record", "add", "--form", "enterprise", "--file", "/dev/zero"), "太大"),
+            (("record", "list", "--limit", "99999999999999999999999"), "1 到 1000000"),
+            (("record", "list", "--limit", "-1"), "1 到 1000000")):
+        result = run_cli(office_dir, *args)
+        assert result.returncode != 0 and message in result.stderr, (args, result.stderr)
+        assert "意外错误" not in result.stderr and "Traceback" not in result.stderr
