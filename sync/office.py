@@ -181,9 +181,10 @@ class OfficeSyncStore(Protocol):
         """The id of the last update applied (0 at first)."""
         ...
 
-    def apply_updates(self, updates: list[SignedUpdate], cursor: int) -> None:
+    def apply_updates(self, updates: list[SignedUpdate], cursor: int) -> int:
         """Store signed updates (form versions, reference data, returned records) and the new
-        cursor in one transaction."""
+        cursor in one transaction; return how many of this office's own records came back
+        returned (an org unit's returns reach all its devices, each holding some records)."""
         ...
 
     def pending_key_rotation(self) -> tuple[Ed25519PrivateKey, bytes] | None:

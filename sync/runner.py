@@ -264,10 +264,11 @@ class _Run:
             self.check_cancel()
             self.emit("pulling")
             result = self.client.pull_updates(since)
+            returned = 0
             if result.updates or result.next_since != since:
-                self.store.apply_updates(result.updates, result.next_since)
+                returned = self.store.apply_updates(result.updates, result.next_since)
             self.summary.pulled += len(result.updates)
-            self.summary.returned += sum(u.kind == "record_returned" for u in result.updates)
+            self.summary.returned += returned
             self.emit("updates_applied", message=f"{len(result.updates)} updates")
             since = result.next_since
             if not result.more:

@@ -229,15 +229,16 @@ class OfficeOutbox:
     def update_cursor(self) -> int:
         return int(self._state().get("update_cursor", "0"))
 
-    def apply_updates(self, updates: list[SignedUpdate], cursor: int) -> None:
+    def apply_updates(self, updates: list[SignedUpdate], cursor: int) -> int:
         # Published forms and reference data are public; they go to the folder the forms
         # registry reads, before the transaction, so a crash only means writing them again.
         for update in updates:
             if update.kind in ("form_version", "reference_data"):
                 write_published_file(self.office.paths.root, update.kind, update.body)
 
-        def job(db: Any) -> None:
+        def job(db: Any) -> int:
             now = utc_now()
+            returned = 0
             for update in updates:
                 db.execute(
                     "INSERT OR IGNORE INTO updates (update_id, kind, audience, published_at, body, envelope, applied_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
@@ -245,21 +246,24 @@ class OfficeOutbox:
                      json.dumps(update.body, ensure_ascii=False), update.envelope, now],
                 )
                 if update.kind == "record_returned":
-                    self._returned(db, update.body)
+                    returned += self._returned(db, update.body)
             self._set_state(db, update_cursor=str(cursor))
+            return returned
 
-        self.office.write(job)
+        return int(self.office.write(job))
 
-    def _returned(self, db: Any, body: dict[str, Any]) -> None:
+    def _returned(self, db: Any, body: dict[str, Any]) -> bool:
+        """Mark a record of this office returned; False for a record this device never held."""
         record_id, reason = str(body.get("record_id", "")), str(body.get("reason", "")) or "省里退回"
         row = db.execute("SELECT status FROM records WHERE record_id = ?", [record_id]).fetchone()
         if row is None:
-            return
+            return False
         if row[0] in ("queued", "synced"):
             change_status(db, record_id, "returned", reason=reason, actor=PROVINCE)
         else:
             # Already being corrected: keep its status, note the province's reason.
             change_status(db, record_id, row[0], reason=reason, actor=PROVINCE, event="province_return")
+        return True
 
     def pending_key_rotation(self) -> tuple[Ed25519PrivateKey, bytes] | None:
         row = next(self.db.query("SELECT new_private_key, statement FROM key_rotation WHERE id = 1"), None)

@@ -83,6 +83,24 @@ def test_province_return_reaches_the_office(office, service, province):
     assert service.get(rid)["status"] == "synced"
 
 
+def test_a_second_device_of_the_org_unit_counts_only_its_own_returns(office, service, province, tmp_path):
+    """Returns are published to the org unit, so every device pulls them; a device that
+    holds none of the returned records says it had none returned."""
+    from desktop.store.office import Office
+
+    enrolled(office, province)
+    rid = service.add("enterprise", enterprise(8), final=True).record_id
+    sync_office(office)
+    province.cli("records", "return", rid, "--reason", "注册资本与营业执照不符")
+    other, _recovery = Office.create(tmp_path / "second", org_unit="340104", office_name="蜀山区科技局",
+                                     admin="王五", passphrase=PASSPHRASE)
+    with other:
+        enroll_office(other, province.url, new_code(province))
+        summary = sync_office(other)
+        assert (summary.pulled, summary.returned) == (1, 0)
+    assert sync_office(office).returned == 1
+
+
 def test_dead_network_is_a_clear_error_and_nothing_is_lost(office, service, province):
     enrolled(office, province)
     rid = service.add("enterprise", enterprise(3), final=True).record_id

@@ -193,7 +193,7 @@ class OfficeDouble:
     def update_cursor(self) -> int:
         return int(self.get("cursor") or 0)
 
-    def apply_updates(self, updates: list[SignedUpdate], cursor: int) -> None:
+    def apply_updates(self, updates: list[SignedUpdate], cursor: int) -> int:
         with self._tx() as c:
             for u in updates:
                 c.execute("INSERT OR IGNORE INTO updates (update_id, kind, body, envelope) "
@@ -201,6 +201,7 @@ class OfficeDouble:
                           [u.update_id, u.kind, json.dumps(u.body, ensure_ascii=False),
                            u.envelope])
             self.put(c, "cursor", str(cursor))
+        return sum(u.kind == "record_returned" for u in updates)  # the double holds no records
 
     def pending_key_rotation(self) -> tuple[Ed25519PrivateKey, bytes] | None:
         value = self.get("rotation")
