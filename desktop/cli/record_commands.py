@@ -19,6 +19,7 @@ from desktop.cli.common import (
     say,
 )
 from desktop.errors import InvalidInput
+from desktop.services.exchange.tables import beijing_time
 from desktop.services.records import STATUSES, RecordService
 from desktop.vocabulary import STATUSES as STATUS_WORDS
 from desktop.vocabulary import word
@@ -109,8 +110,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     for r in rows:
         form = _pad(labels.get(r["form_id"], r["form_id"]), 20)
         status = _pad(word(STATUS_WORDS, r["status"], lang()), 9)
-        print(f"{r['record_id']}  {form} {status} {r['updated_at'][:19]}  {r['title']}")
-    say(f"共 {len(rows)} 条", f"{len(rows)} record(s)")
+        print(f"{r['record_id']}  {form} {status} {_when(r['updated_at'])}  {r['title']}")
+    say(f"共 {len(rows)} 条（时间为北京时间）", f"{len(rows)} record(s) (times are Beijing time)")
     return 0
 
 
@@ -120,6 +121,11 @@ def _status(text: str) -> str:
         return words.get(text, text)
     shown = "、".join(f"{code}（{word(STATUS_WORDS, code)}）" for code in STATUSES)
     raise argparse.ArgumentTypeError(f"状态应为 {shown} 之一（收到“{text[:20]}”）")
+
+
+def _when(utc: str) -> str:
+    # Stored times are UTC; a clerk reads Beijing time, as the exports show it.
+    return str(beijing_time(utc))
 
 
 def _limit(text: str) -> int:
@@ -157,7 +163,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(line)
     if args.history:
         for h in record["history"]:
-            print(f"  #{h['seq']} {h['at'][:19]} {h['actor']:<10} {h['event']:<7} -> {h['status']}  {h['detail'] if h['detail'] != '{}' else ''}")
+            shown = word(STATUS_WORDS, h["status"], "zh" if zh else "en")
+            print(f"  #{h['seq']} {_when(h['at'])} {h['actor']:<10} {h['event']:<7} -> {shown}  {h['detail'] if h['detail'] != '{}' else ''}")
     return 0
 
 

@@ -68,7 +68,7 @@ def test_the_list_names_forms_and_statuses_in_words(office_dir):
     record_id = _saved(office_dir)
     (line, total) = run_cli(office_dir, "record", "list").stdout.splitlines()
     assert line.startswith(f"{record_id}  标准规范             已定稿    ")
-    assert line.endswith("  GB/T 45001-2025《量子计算 术语》") and total == "共 1 条"
+    assert line.endswith("  GB/T 45001-2025《量子计算 术语》") and total == "共 1 条（时间为北京时间）"
     (line, _) = run_cli(office_dir, "record", "list", ANHUI_COLLECT_LANG="en").stdout.splitlines()
     assert line.startswith(f"{record_id}  Standard             Final     ")
 
@@ -78,6 +78,6 @@ def test_the_list_filters_by_a_status_code_or_its_word(office_dir):
     for status in ("final", "已定稿"):
         result = run_cli(office_dir, "record", "list", "--status", status)
         assert result.stdout.startswith(record_id), (status, result.stderr)
-    assert run_cli(office_dir, "record", "list", "--status", "草稿").stdout.strip() == "共 0 条"
+    assert run_cli(office_dir, "record", "list", "--status", "草稿").stdout.strip() == "共 0 条（时间为北京时间）"
     wrong = run_cli(office_dir, "record", "list", "--status", "完成")
     assert wrong.returncode == 2 and "final（已定稿）" in wrong.stderr and "Traceback" not in wrong.stderr
