@@ -34,7 +34,8 @@ def user_error(exc: BaseException) -> OfficeError | None:
         known = translate_error(exc)
         return known if isinstance(known, OfficeError) else None
     if isinstance(exc, UnknownForm):
-        return InvalidInput(f"没有编号为“{exc.form_id}”的表单。", f"There is no form '{exc.form_id}'.")
+        return InvalidInput(f"没有编号为“{exc.form_id}”的表单。anhui-collect template 列出所有表单。",
+                            f"There is no form '{exc.form_id}'. 'anhui-collect template' lists the forms.")
     if isinstance(exc, MemoryError):
         return OfficeError("电脑内存不足，操作没有完成。请关闭其他程序后再试。",
                            "The computer ran out of memory; nothing was done. Close other programs and try again.")

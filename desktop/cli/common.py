@@ -8,6 +8,7 @@ import getpass
 import json
 import os
 import sys
+import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -96,6 +97,12 @@ def read_json_file(path: str) -> Any:
     except (ValueError, RecursionError) as exc:  # digits beyond Python's limit, nesting too deep
         raise InvalidInput(f"文件 {path} 不是可用的记录：数字过长或层次嵌套过深。",
                            f"{path} is not a usable record: a number too long or nesting too deep.") from exc
+
+
+def pad(text: str, width: int) -> str:
+    """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
+    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+    return text + " " * max(width - used, 0)
 
 
 def print_json(value: Any) -> None:

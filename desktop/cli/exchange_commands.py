@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.cli.common import common_options, lang, open_office, record_checker, say
+from desktop.cli.common import common_options, lang, open_office, pad, record_checker, say
 from desktop.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -159,9 +159,10 @@ def register_import(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--final", action="store_true", help="import as final (ready to sync) instead of drafts")
     p.add_argument("--report", type=Path, help="where to write the error report (default: beside the file)")
     p.set_defaults(handler=cmd_import)
-    p = sub.add_parser("template", parents=[common], help="write an empty Excel import sheet for a form")
-    p.add_argument("form")
-    p.add_argument("--out", required=True, type=Path)
+    p = sub.add_parser("template", parents=[common],
+                       help="list the forms; a form's fields; with --out, its Excel import sheet")
+    p.add_argument("form", nargs="?", help="a form id (without it: every form)")
+    p.add_argument("--out", type=Path, help="write the form's empty Excel import sheet here")
     p.set_defaults(handler=cmd_template)
 
 
@@ -193,7 +194,23 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def cmd_template(args: argparse.Namespace) -> int:
     checker = record_checker(args)
+    zh = lang() == "zh"
+    if args.form is None:
+        for each in checker.registry.forms():
+            print(f"{each.id:<24} {each.label_zh if zh else each.label_en}")
+        return 0
     form = checker.registry.form(args.form)
+    if args.out is None:
+        # What a record's JSON file holds: each field by id, with its label, kind and unit,
+        # and the codes a choice takes.
+        for path, field in form.walk():
+            label = pad(field.label_zh if zh else field.label_en, 30)
+            must = ("必填" if zh else "required") if field.required else ""
+            unit = field.unit_zh if zh else field.unit_en
+            codes = [c.code for c in form.choices(field)] if field.type in ("choice", "multi_choice") else []
+            shown = ", ".join(codes[:6]) + (", …" if len(codes) > 6 else "")
+            print(f"{path:<26} {label} {field.type:<12} {unit:<6} {must:<8} {shown}".rstrip())
+        return 0
     if args.out.is_dir():
         raise InvalidInput(f"--out 应是要写出的 .xlsx 文件名，而 {args.out} 是一个文件夹。",
                            f"--out must name the .xlsx file to write, but {args.out} is a folder.")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import unicodedata
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +12,7 @@ from desktop.cli.common import (
     common_options,
     lang,
     open_office,
+    pad,
     print_json,
     read_json_file,
     record_checker,
@@ -108,8 +108,8 @@ def cmd_list(args: argparse.Namespace) -> int:
     registry = record_checker(args).registry
     labels = {f.id: f.label_zh if zh else f.label_en for f in registry.forms()}
     for r in rows:
-        form = _pad(labels.get(r["form_id"], r["form_id"]), 20)
-        status = _pad(word(STATUS_WORDS, r["status"], lang()), 9)
+        form = pad(labels.get(r["form_id"], r["form_id"]), 20)
+        status = pad(word(STATUS_WORDS, r["status"], lang()), 9)
         print(f"{r['record_id']}  {form} {status} {_when(r['updated_at'])}  {r['title']}")
     say(f"共 {len(rows)} 条（时间为北京时间）", f"{len(rows)} record(s) (times are Beijing time)")
     return 0
@@ -133,12 +133,6 @@ def _limit(text: str) -> int:
     if not (text.isascii() and text.isdigit() and 0 < len(text) <= 7 and 1 <= int(text) <= 1_000_000):
         raise argparse.ArgumentTypeError(f"条数应为 1 到 1000000 之间的整数（收到“{text[:20]}”）")
     return int(text)
-
-
-def _pad(text: str, width: int) -> str:
-    # Chinese characters take two columns of a terminal.
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(width - used, 0)
 
 
 def cmd_show(args: argparse.Namespace) -> int:

@@ -81,3 +81,15 @@ def test_the_list_filters_by_a_status_code_or_its_word(office_dir):
     assert run_cli(office_dir, "record", "list", "--status", "草稿").stdout.strip() == "共 0 条（时间为北京时间）"
     wrong = run_cli(office_dir, "record", "list", "--status", "完成")
     assert wrong.returncode == 2 and "final（已定稿）" in wrong.stderr and "Traceback" not in wrong.stderr
+
+
+def test_template_lists_the_forms_and_a_forms_fields(office_dir):
+    """As the README says: `template` lists the forms, `template FORM` every field by id with
+    its Chinese label; an unknown form points there."""
+    forms = run_cli(office_dir, "template").stdout.splitlines()
+    assert any(line.split()[:2] == ["enterprise", "企业"] for line in forms) and len(forms) >= 7
+    fields = run_cli(office_dir, "template", "enterprise").stdout.splitlines()
+    assert fields[0].split()[:4] == ["name", "企业名称", "text", "必填"]
+    assert any(line.startswith("sector ") and "quantum" in line for line in fields)
+    unknown = run_cli(office_dir, "record", "list", "--form", "企业")
+    assert unknown.returncode != 0 and "anhui-collect template 列出所有表单" in unknown.stderr
