@@ -39,6 +39,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _is_text(arg: str) -> bool:
+    try:
+        arg.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv == ["--self-test"]:
@@ -49,6 +57,13 @@ def main(argv: list[str] | None = None) -> int:
         from desktop.gui.app import run_gui  # Qt is imported only when the GUI is wanted
 
         return run_gui()
+    undecodable = next((a for a in argv if not _is_text(a)), None)
+    if undecodable is not None:
+        # Bytes the terminal could not decode (a name typed in another encoding): they would
+        # end up in the store or a file name as garbage, so they are refused here, once.
+        print("错误：命令行参数中有终端无法识别的字符（请使用 UTF-8 编码的终端）："
+              + undecodable.encode("utf-8", "replace").decode("utf-8")[:40], file=sys.stderr)
+        return 2
     parser = build_parser()
     args = parser.parse_args(argv)
     if not getattr(args, "handler", None):

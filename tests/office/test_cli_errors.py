@@ -95,7 +95,10 @@ def test_hostile_files_and_limits_are_messages(office_dir, tmp_path):
             (("record", "add", "--form", "enterprise", "--file", str(digits)), "数字过长"),
             (("record", "add", "--form", "enterprise", "--file", "/dev/zero"), "太大"),
             (("record", "list", "--limit", "99999999999999999999999"), "1 到 1000000"),
-            (("record", "list", "--limit", "-1"), "1 到 1000000")):
+            (("record", "list", "--limit", "-1"), "1 到 1000000"),
+            # Bytes the terminal could not decode (here 0xff), as a user name or a search.
+            (("record", "list", "--user", "\udcff"), "无法识别的字符"),
+            (("record", "list", "--search", "\udcff\udcfe"), "无法识别的字符")):
         result = run_cli(office_dir, *args)
         assert result.returncode != 0 and message in result.stderr, (args, result.stderr)
         assert "意外错误" not in result.stderr and "Traceback" not in result.stderr
