@@ -19,10 +19,14 @@ from concurrent.futures import Future
 from typing import Any
 
 import shiboken6
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
+from PySide6.QtCore import QObject, QRunnable, QThreadPool, QTimer, Signal, Slot
 
 # Tasks in flight, kept referenced until they have reported (Qt does not own Python objects).
 _RUNNING: set[Task] = set()
+# Tasks that have just reported, kept until the event loop's next turn: a task freed inside
+# its own slot (its last reference dropped while Qt still delivers the signal to it) makes
+# Qt read a deleted object, which crashes the app.
+_FINISHED: list[Task] = []
 _POOL: QThreadPool | None = None
 
 
@@ -146,9 +150,15 @@ class Task(QObject):
         # The window that asked may have closed (a lock, a quit) while the work ran.
         return self.owner is not None and not shiboken6.isValid(self.owner)
 
+    def _finish(self) -> None:
+        _RUNNING.discard(self)
+        _FINISHED.append(self)
+        if len(_FINISHED) == 1:
+            QTimer.singleShot(0, _FINISHED.clear)
+
     @Slot(object)
     def _on_success(self, result: Any) -> None:
-        _RUNNING.discard(self)
+        self._finish()
         if self._owner_gone():
             if callable(getattr(result, "close", None)):
                 result.close()  # e.g. an office unlocked for a dialog that no longer exists
@@ -157,7 +167,7 @@ class Task(QObject):
 
     @Slot(object)
     def _on_failure(self, exc: BaseException) -> None:
-        _RUNNING.discard(self)
+        self._finish()
         from desktop.gui.errors import show_error
 
         if self._owner_gone():
