@@ -98,6 +98,22 @@ def verify_device_envelope(
     return verified, owner
 
 
+def read_signed_read(province: Province, body: bytes, payload_type: str,
+                     parse: Callable[[Any], M]) -> tuple[M, DeviceKey, str]:
+    """A device's signed read request (a pull, a chain head): the message, the key's owner and
+    when the request's one-time nonce expires. The caller uses the nonce up in its transaction
+    (``freshness.consume``), so a captured request cannot be sent again."""
+    verified, owner = verify_device_envelope(province, body, payload_type)
+    request = read_payload(verified, parse)
+    if getattr(request, "device_id", None) != owner.device_id:
+        raise DeviceMismatch("the request names another device than the key's owner")
+    if owner.retired_from_sequence is not None:
+        raise KeyRetired("this key was rotated away; sign with the new key",
+                         retired_from_sequence=owner.retired_from_sequence)
+    nonce = getattr(request, "nonce")  # noqa: B009 (every signed read message carries one)
+    return request, owner, freshness.check(province.signer, nonce, province.settings.limits.nonce_lifetime)
+
+
 def read_payload(verified: dsse.Verified, parse: Callable[[Any], M]) -> M:
     """The verified payload as a message: canonical JSON within bounds, then strict fields."""
     try:

@@ -9,26 +9,19 @@ device's last batch (a batch and its checkpoint commit together).
 from __future__ import annotations
 
 from province import freshness, log
-from province.batches import read_payload, verify_device_envelope
+from province.batches import read_signed_read
 from province.clock import utc_now
 from province.context import Province
 from province.db import Tx
 from sync import dsse
 from sync.chainhead import CHAIN_HEAD_REQUEST_TYPE, CHAIN_HEAD_TYPE, ChainHead, ChainHeadRequest
-from sync.errors import DeviceMismatch, KeyRetired, Revoked
+from sync.errors import Revoked
 
 
 def chain_head(province: Province, body: bytes) -> bytes:
     """Verify the device's request and answer with a signed ``chain-head`` envelope."""
-    verified, owner = verify_device_envelope(province, body, CHAIN_HEAD_REQUEST_TYPE)
-    request = read_payload(verified, ChainHeadRequest.from_json)
-    if request.device_id != owner.device_id:
-        raise DeviceMismatch("the request names another device than the key's owner")
-    if owner.retired_from_sequence is not None:
-        raise KeyRetired("this key was rotated away; sign with the new key",
-                         retired_from_sequence=owner.retired_from_sequence)
-    expires_at = freshness.check(province.signer, request.nonce,
-                                 province.settings.limits.nonce_lifetime)
+    request, owner, expires_at = read_signed_read(province, body, CHAIN_HEAD_REQUEST_TYPE,
+                                                  ChainHeadRequest.from_json)
 
     def work(tx: Tx) -> bytes:
         device = tx.one("SELECT org_unit, revoked_at, next_sequence, last_batch_hash "

@@ -16,7 +16,7 @@ from typing import Any
 
 from forms.text import clean_text
 from province import actions, freshness
-from province.batches import read_payload, verify_device_envelope
+from province.batches import read_signed_read
 from province.clock import utc_now
 from province.console.tally import Tally
 from province.context import Province
@@ -24,7 +24,7 @@ from province.db import Tx
 from province.validation import materialise
 from sync.control import PULL_REQUEST_TYPE, UPDATE_TYPE, PullRequest, Update
 from sync.encoding import DecodeError, parse_json_object, sha256_hex
-from sync.errors import DeviceMismatch, KeyRetired, NotFound, Revoked
+from sync.errors import NotFound, Revoked
 
 CSV_NAME = re.compile(r"^([a-z][a-z0-9_]*)\.v([1-9][0-9]{0,5})\.csv$")
 
@@ -205,15 +205,8 @@ def pull(province: Province, body: bytes) -> dict[str, Any]:
     The request's nonce is used up in the same transaction, so a captured pull request
     cannot be sent again later to read the updates published since.
     """
-    verified, owner = verify_device_envelope(province, body, PULL_REQUEST_TYPE)
-    request = read_payload(verified, PullRequest.from_json)
-    if request.device_id != owner.device_id:
-        raise DeviceMismatch("the request names another device than the key's owner")
-    if owner.retired_from_sequence is not None:
-        raise KeyRetired("this key was rotated away; sign with the new key",
-                         retired_from_sequence=owner.retired_from_sequence)
-    expires_at = freshness.check(province.signer, request.nonce,
-                                 province.settings.limits.nonce_lifetime)
+    request, owner, expires_at = read_signed_read(province, body, PULL_REQUEST_TYPE,
+                                                  PullRequest.from_json)
 
     def work(tx: Tx) -> dict[str, Any]:
         device = tx.one("SELECT org_unit, revoked_at FROM devices WHERE device_id = ?",
