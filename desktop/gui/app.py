@@ -118,7 +118,8 @@ class AppController(QObject):
             if self._checker is None:
                 # Forms, services and the main window load while the passphrase is typed.
                 # A failure here is not lost: open_main loads again and reports it then.
-                Task(lambda: _load_checker(self.data_dir), self).success(self._loaded).failure(lambda _exc: None).start()
+                data_dir = self.data_dir
+                Task(lambda: _load_checker(data_dir), self).success(self._loaded).failure(lambda _exc: None).start()
         else:
             from desktop.gui.wizard import SetupWizard
 

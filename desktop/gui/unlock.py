@@ -115,8 +115,8 @@ class UnlockDialog(QDialog):
         self._busy(True)
         user = self.chosen_user()
         passphrase = self.passphrase.text()
-        after = self.after
-        Task(lambda: _unlock(self.data_dir, user, passphrase, after), self).success(self._done).failure(self._failed).start()
+        after, data_dir = self.after, self.data_dir
+        Task(lambda: _unlock(data_dir, user, passphrase, after), self).success(self._done).failure(self._failed).start()
 
     def _busy(self, busy: bool) -> None:
         self.ok.setEnabled(not busy)
@@ -180,13 +180,14 @@ class RecoveryDialog(QDialog):
         if not user:
             self.message.setText(self.tr("Type the user whose passphrase is reset."))
             return
+        data_dir = self.data_dir
 
         def work() -> Office:
             from desktop.store.keyslots import check_passphrase
             from desktop.store.office import Office
 
             check_passphrase(new)
-            office = Office.unlock_with_recovery(self.data_dir, key, user)
+            office = Office.unlock_with_recovery(data_dir, key, user)
             try:
                 office.change_passphrase(user, new)
             except BaseException:

@@ -281,7 +281,8 @@ class SetupWizard(QWizard):
         self.creating = True
         self.button(QWizard.WizardButton.NextButton).setEnabled(False)
         self.button(QWizard.WizardButton.BackButton).setEnabled(False)
-        Task(lambda: Office.create(self.data_dir, org_unit=org_unit, office_name=office_name,
+        data_dir = self.data_dir
+        Task(lambda: Office.create(data_dir, org_unit=org_unit, office_name=office_name,
                                    admin=admin, passphrase=passphrase), self) \
             .success(self._created).failure(self._failed).start()
 

@@ -117,23 +117,29 @@ class Writer:
         db = self._db
         try:
             while (item := self._jobs.get()) is not None:
-                job, transaction, future = item
-                if not future.set_running_or_notify_cancel():
-                    continue
-                try:
-                    if transaction:
-                        with write_transaction(db):
-                            result = job(db)
-                    else:
-                        result = job(db)
-                except DatabaseError as exc:
-                    told = translate_error(exc)
-                    if told is not exc:
-                        told.__cause__ = exc
-                    future.set_exception(told)
-                except BaseException as exc:  # the caller gets every failure, the thread goes on
-                    future.set_exception(exc)
-                else:
-                    future.set_result(result)
+                self._run_one(db, *item)
+                # Nothing of a finished job stays referenced here until the next one arrives:
+                # its result and its failure belong to whoever submitted it.
+                del item
         finally:
             db.close()
+
+    @staticmethod
+    def _run_one(db: sqlite_utils.Database, job: Job[Any], transaction: bool, future: Future[Any]) -> None:
+        if not future.set_running_or_notify_cancel():
+            return
+        try:
+            if transaction:
+                with write_transaction(db):
+                    result = job(db)
+            else:
+                result = job(db)
+        except DatabaseError as exc:
+            told = translate_error(exc)
+            if told is not exc:
+                told.__cause__ = exc
+            future.set_exception(told)
+        except BaseException as exc:  # the caller gets every failure, the thread goes on
+            future.set_exception(exc)
+        else:
+            future.set_result(result)

@@ -44,6 +44,47 @@ def test_task_report_delivers_callback_progress_on_the_gui_thread(qtbot):
     assert results[0] != gui  # the work itself ran on the pool
 
 
+def test_work_and_what_it_captured_are_released_on_the_gui_thread(qtbot):
+    """Freeing a task's work (and the widgets it captured) on a worker thread crashed the app."""
+    import threading
+    import weakref
+
+    gui = threading.get_ident()
+    freed: list[int] = []
+    done: list = []
+
+    class Captured:
+        pass
+
+    for i in range(200):
+        captured = Captured()
+        weakref.finalize(captured, lambda: freed.append(threading.get_ident()))
+        work = (lambda c=captured, n=i: n) if i % 2 else (lambda c=captured: 1 / 0)
+        tasks.Task(work).success(done.append).failure(lambda exc: done.append(type(exc))).start()
+        del captured, work
+    qtbot.waitUntil(lambda: len(done) == 200 and tasks.busy() == 0 and len(freed) == 200, timeout=10000)
+    assert set(freed) == {gui}
+
+
+def test_a_task_answers_after_start_returns_even_when_refused_at_once(qtbot, tmp_path):
+    import sqlite_utils
+
+    from desktop.store.writer import Writer
+
+    writer = Writer(lambda: sqlite_utils.Database(memory=True))  # closed before the job: the refusal is the answer
+    writer.close()
+    answers: list = []
+
+    class Office:
+        pass
+
+    office = Office()
+    office.writer = writer
+    tasks.Task.write(office, lambda db: None).failure(answers.append).start()
+    assert answers == []  # not delivered inside start(): the caller finishes its own setup first
+    qtbot.waitUntil(lambda: bool(answers) and tasks.busy() == 0, timeout=3000)
+
+
 def test_task_without_failure_handler_shows_the_error(qtbot, tmp_path, monkeypatch):
     monkeypatch.setenv("ANHUI_COLLECT_HOME", str(tmp_path))
 
