@@ -52,15 +52,21 @@ def data_dir(args: argparse.Namespace) -> Path:
     return args.data_dir if args.data_dir is not None else default_data_dir()
 
 
+# What each secret's variable holds, as a message names it.
+_SECRETS = {PASSPHRASE_ENV: ("口令", "A passphrase"), NEW_PASSPHRASE_ENV: ("新口令", "A new passphrase"),
+            RECOVERY_KEY_ENV: ("恢复密钥", "The recovery key")}
+
+
 def read_passphrase(prompt: str, env: str = PASSPHRASE_ENV, confirm: bool = False) -> str:
     """From the environment (automation) or a hidden prompt (people)."""
     value = os.environ.get(env)
     if value is not None:
         return value
     if not sys.stdin.isatty():
+        zh, en = _SECRETS[env]
         raise InvalidInput(
-            f"需要口令：请在终端中运行，或设置环境变量 {env}。",
-            f"A passphrase is needed: run in a terminal or set {env}.",
+            f"需要{zh}：请在终端中运行（会提示输入），或设置环境变量 {env}。",
+            f"{en} is needed: run in a terminal (you will be asked), or set {env}.",
         )
     first = getpass.getpass(prompt)
     if confirm and getpass.getpass("再输入一次 / again: ") != first:

@@ -15,6 +15,7 @@ from desktop.cli import (
     sync_commands,
 )
 from desktop.cli.common import lang, new_parser, tr
+from desktop.errors import KeyFileDamaged, OfficeError
 from desktop.failures import user_error
 from desktop.logs import log_unexpected
 
@@ -46,6 +47,14 @@ def _is_text(arg: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _how(error: OfficeError) -> str:
+    """What this command line offers where a message leaves the way to the person."""
+    if isinstance(error, KeyFileDamaged) and error.recovery_helps:
+        return tr("设置新口令的命令：anhui-collect user passwd 用户名 --recovery",
+                  " The command that does it: anhui-collect user passwd NAME --recovery")
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -85,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         known = user_error(exc)
         if known is not None:
-            print(("错误：" if lang() == "zh" else "Error: ") + known.message(lang()), file=sys.stderr)
+            print(("错误：" if lang() == "zh" else "Error: ") + known.message(lang()) + _how(known), file=sys.stderr)
             return known.exit_code
         path = log_unexpected()
         print(

@@ -114,3 +114,11 @@ def test_an_address_enroll_will_not_use_is_told_in_chinese(cli, endpoint, words)
     code, err = cli("enroll", "--endpoint", endpoint, "--code", "ABCD-EFGH-JKMN-PQRS")
     assert code == 1 and words in err, err
     assert not any(english in err for english in ("plain http", "loopback", "endpoint must")), err
+
+
+def test_check_recovery_key_without_its_variable_asks_for_the_recovery_key(cli, monkeypatch):
+    monkeypatch.delenv("ANHUI_COLLECT_RECOVERY_KEY", raising=False)
+    code, err = cli("check", "--recovery-key")
+    assert code == 1, err
+    assert "需要恢复密钥" in err and "ANHUI_COLLECT_RECOVERY_KEY" in err, err
+    assert "需要口令" not in err
