@@ -75,9 +75,17 @@ class StoreDamaged(OfficeError):
 
 class KeyFileDamaged(OfficeError):
     """``keyslots.json`` is damaged (never reported as a wrong passphrase); the message says
-    what still works: a backup of the file, the recovery key, an admin resetting a slot."""
+    what still works: a backup of the file, the recovery key, an admin resetting a slot.
+
+    ``recovery_helps`` says the recovery key can set a new passphrase; the command line and
+    the desktop app each add where their way of doing so is (a command, a button).
+    """
 
     exit_code = 3
+
+    def __init__(self, message_zh: str, message_en: str, *, recovery_helps: bool = False) -> None:
+        super().__init__(message_zh, message_en)
+        self.recovery_helps = recovery_helps
 
 
 class StoreBusy(OfficeError):

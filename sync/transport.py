@@ -83,6 +83,15 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+class EndpointAddressError(ValueError):
+    """An endpoint address the transport will not use: not an http(s) URL, or plain http
+    to a host other than this computer (``plain_http``)."""
+
+    def __init__(self, message: str, *, plain_http: bool) -> None:
+        super().__init__(message)
+        self.plain_http = plain_http
+
+
 class Transport:
     """One province endpoint; thread-compatible (one transport per sync run)."""
 
@@ -97,11 +106,11 @@ class Transport:
         self.options = options or TransportOptions()
         parts = urlsplit(endpoint)
         if parts.scheme not in ("https", "http") or not parts.hostname:
-            raise ValueError("endpoint must be an https:// URL")
+            raise EndpointAddressError("endpoint must be an https:// URL", plain_http=False)
         if parts.scheme == "http" and not (
             _is_loopback(parts.hostname) or self.options.allow_insecure_http
         ):
-            raise ValueError("plain http is allowed only to loopback; use https")
+            raise EndpointAddressError("plain http is allowed only to loopback; use https", plain_http=True)
         self.endpoint = endpoint.rstrip("/")
         self.cancel = cancel or threading.Event()
         self.session = session or requests.Session()

@@ -16,6 +16,7 @@ from desktop.errors import InvalidInput
 from desktop.paths import default_data_dir
 from desktop.services.checking import FormsChecker, default_checker
 from desktop.store.office import Office
+from sync.chinese_argparse import ChineseArgumentParser
 
 PASSPHRASE_ENV = "ANHUI_COLLECT_PASSPHRASE"
 NEW_PASSPHRASE_ENV = "ANHUI_COLLECT_NEW_PASSPHRASE"
@@ -27,15 +28,33 @@ def lang() -> str:
     return "en" if os.environ.get(LANG_ENV, "zh").lower().startswith("en") else "zh"
 
 
+def tr(zh: str, en: str) -> str:
+    """The Chinese or English text, in the language of the command line."""
+    return zh if lang() == "zh" else en
+
+
+def new_parser(**kwargs: Any) -> argparse.ArgumentParser:
+    """An argument parser speaking the command line's language (argparse's own words too)."""
+    return (ChineseArgumentParser if lang() == "zh" else argparse.ArgumentParser)(**kwargs)
+
+
 def common_options() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    parent.add_argument("--data-dir", type=Path, default=None, help="office data folder (default: per-user data dir, or $ANHUI_COLLECT_HOME)")
-    parent.add_argument("--user", default=None, help="who is working (default: the first admin)")
+    parent = new_parser(add_help=False)
+    parent.add_argument("--data-dir", type=Path, default=None,
+                        help=tr("办公室数据文件夹（默认：本用户的数据文件夹，或 $ANHUI_COLLECT_HOME）",
+                                "office data folder (default: per-user data dir, or $ANHUI_COLLECT_HOME)"))
+    parent.add_argument("--user", default=None,
+                        help=tr("以哪位用户的身份操作（默认：第一位管理员）", "who is working (default: the first admin)"))
     return parent
 
 
 def data_dir(args: argparse.Namespace) -> Path:
     return args.data_dir if args.data_dir is not None else default_data_dir()
+
+
+# What each secret's variable holds, as a message names it.
+_SECRETS = {PASSPHRASE_ENV: ("口令", "A passphrase"), NEW_PASSPHRASE_ENV: ("新口令", "A new passphrase"),
+            RECOVERY_KEY_ENV: ("恢复密钥", "The recovery key")}
 
 
 def read_passphrase(prompt: str, env: str = PASSPHRASE_ENV, confirm: bool = False) -> str:
@@ -44,9 +63,10 @@ def read_passphrase(prompt: str, env: str = PASSPHRASE_ENV, confirm: bool = Fals
     if value is not None:
         return value
     if not sys.stdin.isatty():
+        zh, en = _SECRETS[env]
         raise InvalidInput(
-            f"需要口令：请在终端中运行，或设置环境变量 {env}。",
-            f"A passphrase is needed: run in a terminal or set {env}.",
+            f"需要{zh}：请在终端中运行（会提示输入），或设置环境变量 {env}。",
+            f"{en} is needed: run in a terminal (you will be asked), or set {env}.",
         )
     first = getpass.getpass(prompt)
     if confirm and getpass.getpass("再输入一次 / again: ") != first:

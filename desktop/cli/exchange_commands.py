@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from desktop.cli.common import common_options, lang, open_office, pad, record_checker, say
+from desktop.cli.common import common_options, lang, open_office, pad, record_checker, say, tr
 from desktop.errors import InvalidInput
 
 if TYPE_CHECKING:
@@ -19,17 +19,19 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     common = common_options()
-    p = sub.add_parser("export", parents=[common], help="write a signed audit export")
-    p.add_argument("--out", required=True, type=Path, help="folder to create")
-    p.add_argument("--form", action="append", dest="forms", help="only this form (repeatable)")
-    p.add_argument("--since", help="only records changed on or after this date (YYYY-MM-DD)")
+    p = sub.add_parser("export", parents=[common], help=tr("写出带签名的审计导出", "write a signed audit export"))
+    p.add_argument("--out", required=True, type=Path, help=tr("要新建的导出文件夹", "folder to create"))
+    p.add_argument("--form", action="append", dest="forms", help=tr("只导出这个表单（可重复）", "only this form (repeatable)"))
+    p.add_argument("--since", metavar="YYYY-MM-DD",
+                   help=tr("只导出这一天及以后修改过的记录", "only records changed on or after this date"))
     p.set_defaults(handler=cmd_export)
-    p = sub.add_parser("verify-export", help="check an export offline (no database, no passphrase)")
-    p.add_argument("folder", type=Path)
+    p = sub.add_parser("verify-export", help=tr("离线核验导出（不需要数据库和口令）", "check an export offline (no database, no passphrase)"))
+    p.add_argument("folder", type=Path, help=tr("导出文件夹", "the export folder"))
     p.add_argument("--province-key", metavar="PEM_OR_KEY_ID",
-                   help="the province's public key (PEM file) or key id, as the province publishes it")
+                   help=tr("省里公布的省级公钥（PEM 文件）或公钥编号", "the province's public key (PEM file) or key id, as the province publishes it"))
     p.add_argument("--against", type=Path, metavar="PROVINCE_EXPORT",
-                   help="the province's export folder (anhui-province export) to cross-check the batches with")
+                   help=tr("省级导出文件夹（anhui-province export），用来比对批次",
+                           "the province's export folder (anhui-province export) to cross-check the batches with"))
     p.set_defaults(handler=cmd_verify)
 
 
@@ -153,16 +155,17 @@ def _say_head(report: VerifyReport) -> None:
 
 def register_import(sub: argparse._SubParsersAction) -> None:
     common = common_options()
-    p = sub.add_parser("import", parents=[common], help="import records from an Excel workbook")
-    p.add_argument("file", type=Path)
-    p.add_argument("--partial", action="store_true", help="import the valid rows even if some rows fail")
-    p.add_argument("--final", action="store_true", help="import as final (ready to sync) instead of drafts")
-    p.add_argument("--report", type=Path, help="where to write the error report (default: beside the file)")
+    p = sub.add_parser("import", parents=[common], help=tr("从 Excel 工作簿（.xlsx）导入记录", "import records from an Excel workbook"))
+    p.add_argument("file", type=Path, help=tr("要导入的 .xlsx 文件", "the .xlsx file"))
+    p.add_argument("--partial", action="store_true", help=tr("有的行出错时，仍导入正确的行", "import the valid rows even if some rows fail"))
+    p.add_argument("--final", action="store_true", help=tr("导入后直接定稿（可同步），而不是草稿", "import as final (ready to sync) instead of drafts"))
+    p.add_argument("--report", type=Path, help=tr("错误报告写到哪里（默认：与文件同一文件夹）", "where to write the error report (default: beside the file)"))
     p.set_defaults(handler=cmd_import)
     p = sub.add_parser("template", parents=[common],
-                       help="list the forms; a form's fields; with --out, its Excel import sheet")
-    p.add_argument("form", nargs="?", help="a form id (without it: every form)")
-    p.add_argument("--out", type=Path, help="write the form's empty Excel import sheet here")
+                       help=tr("列出表单；给出表单时列出其字段；加 --out 时写出其 Excel 导入模板",
+                               "list the forms; a form's fields; with --out, its Excel import sheet"))
+    p.add_argument("form", nargs="?", help=tr("表单编号（不给：列出全部表单）", "a form id (without it: every form)"))
+    p.add_argument("--out", type=Path, help=tr("把该表单的空白 Excel 导入模板写到这里", "write the form's empty Excel import sheet here"))
     p.set_defaults(handler=cmd_template)
 
 

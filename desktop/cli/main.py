@@ -14,7 +14,8 @@ from desktop.cli import (
     record_commands,
     sync_commands,
 )
-from desktop.cli.common import lang
+from desktop.cli.common import lang, new_parser, tr
+from desktop.errors import KeyFileDamaged, OfficeError
 from desktop.failures import user_error
 from desktop.logs import log_unexpected
 
@@ -22,13 +23,14 @@ log = logging.getLogger("anhui_collect")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = new_parser(
         prog="anhui-collect",
-        description="安徽省未来产业数据采集（办公室端）/ Anhui future-industry data collection, office app. "
-        "Without a command it opens the desktop app.",
+        description=tr("安徽省未来产业数据采集（办公室端）。不带命令时打开桌面程序。",
+                       "Anhui future-industry data collection, office app. Without a command it opens the desktop app."),
     )
-    parser.add_argument("--self-test", action="store_true", help="check this installation headless and exit")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    parser.add_argument("--self-test", action="store_true",
+                        help=tr("不打开窗口检查本机安装是否完好，然后退出", "check this installation headless and exit"))
+    sub = parser.add_subparsers(dest="command", metavar=tr("命令", "COMMAND"))
     office_commands.register(sub)
     record_commands.register(sub)
     record_commands.register_progress(sub)
@@ -45,6 +47,14 @@ def _is_text(arg: str) -> bool:
     except UnicodeEncodeError:
         return False
     return True
+
+
+def _how(error: OfficeError) -> str:
+    """What this command line offers where a message leaves the way to the person."""
+    if isinstance(error, KeyFileDamaged) and error.recovery_helps:
+        return tr("设置新口令的命令：anhui-collect user passwd 用户名 --recovery",
+                  " The command that does it: anhui-collect user passwd NAME --recovery")
+    return ""
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -84,7 +94,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as exc:
         known = user_error(exc)
         if known is not None:
-            print(("错误：" if lang() == "zh" else "Error: ") + known.message(lang()), file=sys.stderr)
+            print(("错误：" if lang() == "zh" else "Error: ") + known.message(lang()) + _how(known), file=sys.stderr)
             return known.exit_code
         path = log_unexpected()
         print(

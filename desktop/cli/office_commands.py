@@ -16,6 +16,7 @@ from desktop.cli.common import (
     print_json,
     read_passphrase,
     say,
+    tr,
 )
 from desktop.errors import InvalidInput
 from desktop.store.integrity import check_store
@@ -27,36 +28,37 @@ from sync.fsutil import write_atomic
 
 def register(sub: argparse._SubParsersAction) -> None:
     common = common_options()
-    p = sub.add_parser("init", parents=[common], help="create this office's encrypted store")
-    p.add_argument("--org-unit", required=True, help="division or park code, e.g. 340104")
-    p.add_argument("--office-name", required=True)
-    p.add_argument("--recovery-key-file", type=Path, help="also save the recovery key to this file")
+    p = sub.add_parser("init", parents=[common], help=tr("创建本办公室的加密数据库", "create this office's encrypted store"))
+    p.add_argument("--org-unit", required=True, help=tr("区划或园区代码，如 340104", "division or park code, e.g. 340104"))
+    p.add_argument("--office-name", required=True, help=tr("办公室名称，如 蜀山区科技局", "the office's name"))
+    p.add_argument("--recovery-key-file", type=Path, help=tr("同时把恢复密钥保存到这个文件", "also save the recovery key to this file"))
     p.set_defaults(handler=cmd_init)
 
-    users = sub.add_parser("user", help="manage users").add_subparsers(dest="user_command", metavar="ACTION")
-    p = users.add_parser("add", parents=[common], help="add a user (admins only)")
-    p.add_argument("name")
-    p.add_argument("--role", required=True, choices=ROLES)
+    users = sub.add_parser("user", help=tr("管理用户", "manage users")).add_subparsers(dest="user_command", metavar=tr("操作", "ACTION"))
+    p = users.add_parser("add", parents=[common], help=tr("添加用户（仅管理员）", "add a user (admins only)"))
+    p.add_argument("name", help=tr("新用户的用户名", "the new user's name"))
+    p.add_argument("--role", required=True, choices=ROLES, help=tr("角色：admin（管理员）或 clerk（填报员）", "admin or clerk"))
     p.set_defaults(handler=cmd_user_add)
-    p = users.add_parser("passwd", parents=[common], help="change a user's passphrase")
-    p.add_argument("name")
-    p.add_argument("--recovery", action="store_true", help="unlock with the recovery key instead of a passphrase")
+    p = users.add_parser("passwd", parents=[common], help=tr("修改用户口令（停用的用户由此重新启用）", "change a user's passphrase (enables a disabled user)"))
+    p.add_argument("name", help=tr("要修改口令的用户", "whose passphrase"))
+    p.add_argument("--recovery", action="store_true", help=tr("忘记口令时：用恢复密钥代替口令解锁", "unlock with the recovery key instead of a passphrase"))
     p.set_defaults(handler=cmd_user_passwd)
-    p = users.add_parser("disable", parents=[common], help="stop a user signing in (admins only; 'passwd' enables again)")
-    p.add_argument("name")
+    p = users.add_parser("disable", parents=[common], help=tr("停用用户，不再能登录（仅管理员；用 passwd 重新启用）", "stop a user signing in (admins only; 'passwd' enables again)"))
+    p.add_argument("name", help=tr("要停用的用户", "whom to disable"))
     p.set_defaults(handler=cmd_user_disable)
-    p = users.add_parser("list", parents=[common], help="list users")
-    p.add_argument("--json", action="store_true")
+    p = users.add_parser("list", parents=[common], help=tr("列出用户", "list users"))
+    p.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
     p.set_defaults(handler=cmd_user_list)
 
-    p = sub.add_parser("check", parents=[common], help="verify the key file, encryption pages, history chain and records")
+    p = sub.add_parser("check", parents=[common], help=tr("检查密钥文件、加密页、历史链和记录", "verify the key file, encryption pages, history chain and records"))
     p.add_argument("--recovery-key", action="store_true",
-                   help=f"also unlock the recovery slot with the recovery key (asked for, or ${RECOVERY_KEY_ENV})")
-    p.add_argument("--repair", action="store_true", help="rewrite keyslots.json from its intact slots")
+                   help=tr(f"同时用恢复密钥验证恢复槽（终端中询问，或读取环境变量 {RECOVERY_KEY_ENV}）",
+                           f"also unlock the recovery slot with the recovery key (asked for, or ${RECOVERY_KEY_ENV})"))
+    p.add_argument("--repair", action="store_true", help=tr("用完好的密钥槽重写 keyslots.json", "rewrite keyslots.json from its intact slots"))
     p.set_defaults(handler=cmd_check)
 
-    p = sub.add_parser("recovery-key", parents=[common], help="make a new recovery key (admins); the old one stops working")
-    p.add_argument("--recovery-key-file", type=Path, help="also save the new recovery key to this file")
+    p = sub.add_parser("recovery-key", parents=[common], help=tr("生成新的恢复密钥（仅管理员），旧的随即失效", "make a new recovery key (admins); the old one stops working"))
+    p.add_argument("--recovery-key-file", type=Path, help=tr("同时把新的恢复密钥保存到这个文件", "also save the new recovery key to this file"))
     p.set_defaults(handler=cmd_recovery_key)
 
 

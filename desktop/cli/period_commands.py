@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import argparse
 
-from desktop.cli.common import common_options, lang, open_office, print_json, record_checker
+from desktop.cli.common import common_options, lang, open_office, print_json, record_checker, tr
 from desktop.services.periods import open_periods, period_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("periods", parents=[common_options()],
-                       help="the reporting periods the province opened, and which enterprises still owe a report")
-    p.add_argument("--json", action="store_true")
+                       help=tr("省里开放的填报期，以及尚未填报的企业", "the reporting periods the province opened, and which enterprises still owe a report"))
+    p.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
     p.set_defaults(handler=cmd_periods)
 
 

@@ -17,6 +17,7 @@ from desktop.cli.common import (
     read_json_file,
     record_checker,
     say,
+    tr,
 )
 from desktop.errors import InvalidInput
 from desktop.services.exchange.tables import beijing_time
@@ -29,32 +30,33 @@ from forms.text import strip_invisible
 
 def register(sub: argparse._SubParsersAction) -> None:
     common = common_options()
-    records = sub.add_parser("record", help="add, edit and read records").add_subparsers(dest="record_command", metavar="ACTION")
-    p = records.add_parser("add", parents=[common], help="add a record from a JSON file")
-    p.add_argument("--form", required=True)
-    p.add_argument("--file", required=True, help="JSON file with the record's fields ('-' for standard input)")
-    p.add_argument("--final", action="store_true", help="finalize it at once (ready to sync)")
+    records = sub.add_parser("record", help=tr("添加、修改和查看记录", "add, edit and read records")).add_subparsers(
+        dest="record_command", metavar=tr("操作", "ACTION"))
+    p = records.add_parser("add", parents=[common], help=tr("从 JSON 文件添加一条记录", "add a record from a JSON file"))
+    p.add_argument("--form", required=True, help=tr("表单编号，如 enterprise（anhui-collect template 列出全部表单）", "a form id, e.g. enterprise"))
+    p.add_argument("--file", required=True, help=tr("记录各字段的 JSON 文件（“-”表示从标准输入读取）", "JSON file with the record's fields ('-' for standard input)"))
+    p.add_argument("--final", action="store_true", help=tr("立即定稿（可同步）", "finalize it at once (ready to sync)"))
     p.set_defaults(handler=cmd_add)
-    p = records.add_parser("edit", parents=[common], help="save a new version of a record")
-    p.add_argument("record_id")
-    p.add_argument("--file", required=True)
-    p.add_argument("--final", action="store_true")
+    p = records.add_parser("edit", parents=[common], help=tr("保存记录的新版本", "save a new version of a record"))
+    p.add_argument("record_id", help=tr("记录编号", "the record's id"))
+    p.add_argument("--file", required=True, help=tr("记录各字段的 JSON 文件（“-”表示从标准输入读取）", "JSON file with the record's fields ('-' for standard input)"))
+    p.add_argument("--final", action="store_true", help=tr("保存后立即定稿", "finalize it at once"))
     p.set_defaults(handler=cmd_edit)
-    p = records.add_parser("finalize", parents=[common], help="mark a draft final (ready to sync)")
-    p.add_argument("record_id")
+    p = records.add_parser("finalize", parents=[common], help=tr("把草稿定稿（可同步）", "mark a draft final (ready to sync)"))
+    p.add_argument("record_id", help=tr("记录编号", "the record's id"))
     p.set_defaults(handler=cmd_finalize)
-    p = records.add_parser("list", parents=[common], help="list records")
-    p.add_argument("--form")
+    p = records.add_parser("list", parents=[common], help=tr("列出记录", "list records"))
+    p.add_argument("--form", help=tr("只列出这个表单的记录", "only this form's records"))
     p.add_argument("--status", type=_status, metavar="|".join(STATUSES),
-                   help="a status by its code or its Chinese word (草稿, 已定稿, ...)")
-    p.add_argument("--search", help="text to find, Chinese substrings included")
-    p.add_argument("--limit", type=_limit, default=None, help="at most this many records (1 to 1,000,000)")
-    p.add_argument("--json", action="store_true")
+                   help=tr("状态：代码或中文（草稿、已定稿……）", "a status by its code or its Chinese word (草稿, 已定稿, ...)"))
+    p.add_argument("--search", help=tr("要查找的文字（可为中文的一部分）", "text to find, Chinese substrings included"))
+    p.add_argument("--limit", type=_limit, default=None, help=tr("最多列出多少条（1 至 1000000）", "at most this many records (1 to 1,000,000)"))
+    p.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
     p.set_defaults(handler=cmd_list)
-    p = records.add_parser("show", parents=[common], help="show one record")
-    p.add_argument("record_id")
-    p.add_argument("--history", action="store_true", help="include every version and status change")
-    p.add_argument("--json", action="store_true")
+    p = records.add_parser("show", parents=[common], help=tr("查看一条记录", "show one record"))
+    p.add_argument("record_id", help=tr("记录编号", "the record's id"))
+    p.add_argument("--history", action="store_true", help=tr("同时列出每个版本和状态变化", "include every version and status change"))
+    p.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
     p.set_defaults(handler=cmd_show)
 
 
@@ -187,12 +189,14 @@ def _readable(form: FormDefinition, data: dict[str, Any], language: str) -> Iter
 
 
 def register_progress(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("progress", parents=[common_options()], help="progress toward the plan's 2027/2030 targets")
-    p.add_argument("--json", action="store_true")
+    p = sub.add_parser("progress", parents=[common_options()],
+                       help=tr("距方案 2027、2030 年目标的进展", "progress toward the plan's 2027/2030 targets"))
+    p.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
     p.add_argument("--as-of", type=_day, default=None, metavar="YYYY-MM-DD",
-                   help="the day certificates must still be valid on (default: today)")
+                   help=tr("认定证书在哪一天仍须有效（默认：今天）", "the day certificates must still be valid on (default: today)"))
     p.add_argument("--year", type=_year, default=None, metavar="YYYY",
-                   help="the year whose revenue figures are added up (default: the last complete year)")
+                   help=tr("合计哪一年度的营业收入（默认：上一个完整年度）",
+                           "the year whose revenue figures are added up (default: the last complete year)"))
     p.set_defaults(handler=cmd_progress)
 
 

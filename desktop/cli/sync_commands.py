@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import TYPE_CHECKING
 
-from desktop.cli.common import common_options, lang, open_office, say
+from desktop.cli.common import common_options, lang, open_office, say, tr
 from desktop.vocabulary import SYNC_STEPS, word
 
 if TYPE_CHECKING:
@@ -15,16 +15,17 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     common = common_options()
-    p = sub.add_parser("enroll", parents=[common], help="register this office's device with the province")
-    p.add_argument("--endpoint", required=True, help="the province's URL, e.g. https://sync.example.gov.cn")
-    p.add_argument("--code", required=True, help="the one-time enrollment code from the province")
-    p.add_argument("--ca-bundle", help="PEM file of the CA that signed the province's certificate")
-    p.add_argument("--province-key-id", help="the province key id the operator gave you (recommended)")
+    p = sub.add_parser("enroll", parents=[common], help=tr("在省级端点登记本办公室的设备", "register this office's device with the province"))
+    p.add_argument("--endpoint", required=True, help=tr("省级端点的网址，如 https://sync.example.gov.cn", "the province's URL, e.g. https://sync.example.gov.cn"))
+    p.add_argument("--code", required=True, help=tr("省里发放的一次性登记码", "the one-time enrollment code from the province"))
+    p.add_argument("--ca-bundle", help=tr("签发省级端点证书的 CA 证书（PEM 文件）", "PEM file of the CA that signed the province's certificate"))
+    p.add_argument("--province-key-id", help=tr("省里告知的省级公钥编号（建议填写）", "the province key id the operator gave you (recommended)"))
     p.add_argument("--new-key", action="store_true",
-                   help="start afresh with a new device key (when the province already holds this one)")
+                   help=tr("换用新的设备密钥重新登记（省里已登记过本设备时）",
+                           "start afresh with a new device key (when the province already holds this one)"))
     p.set_defaults(handler=cmd_enroll)
-    p = sub.add_parser("sync", parents=[common], help="send final records, keep receipts, pull updates")
-    p.add_argument("--no-pull", action="store_true", help="send only")
+    p = sub.add_parser("sync", parents=[common], help=tr("发送已定稿的记录，保存回执，获取更新", "send final records, keep receipts, pull updates"))
+    p.add_argument("--no-pull", action="store_true", help=tr("只发送，不获取更新", "send only"))
     p.set_defaults(handler=cmd_sync)
 
 

@@ -14,7 +14,7 @@ from types import TracebackType
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
-from desktop.errors import OfficeError
+from desktop.errors import KeyFileDamaged, OfficeError
 from desktop.gui.i18n import language
 from desktop.logs import log_unexpected
 
@@ -46,6 +46,9 @@ def log_exception(exc: BaseException) -> Path:
 
 def message_for(exc: BaseException) -> str:
     """The text to show for ``exc``; unexpected errors are logged first."""
+    if isinstance(exc, KeyFileDamaged) and exc.recovery_helps:
+        return exc.message(language()) + QCoreApplication.translate(
+            "Errors", " On the unlock screen, choose “Forgot the passphrase?”.")
     if isinstance(exc, OfficeError):
         return exc.message(language())
     # Imported here: the store (and SQLCipher) load only after the unlock dialog is shown.

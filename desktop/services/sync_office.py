@@ -18,7 +18,7 @@ from forms.registry import load_registry
 from sync import errors as e
 from sync.client import ProvinceClient, enroll
 from sync.runner import ProgressCallback, SyncSummary, run_sync
-from sync.transport import TransportOptions
+from sync.transport import EndpointAddressError, TransportOptions
 from sync.trust import ProvinceTrust
 
 # (zh, en) per error class, most specific first.
@@ -105,15 +105,27 @@ def enroll_office(office: Office, endpoint: str, code: str, *, ca_bundle: str | 
             raise _wrong_org_unit(exc.code_org_unit, office.org_unit) from exc
         except e.SyncError as exc:
             raise SyncFailed(exc) from exc
-        except ValueError as exc:  # the transport refuses a malformed or plain-http address
-            raise OfficeError(
-                f"省级端点地址不可用：{exc}（应为 https://… 地址）",
-                f"The province's address cannot be used: {exc} (it must be an https:// address)",
-            ) from exc
+        except EndpointAddressError as exc:
+            raise _unusable_address(endpoint, exc.plain_http) from exc
         save_enrollment(office, device_id=result.device_id, endpoint=endpoint, ca_bundle=ca_bundle,
                         enrolled_at=result.enrolled_at, reply=result.reply,
                         province_key=result.province_public_key)
     return result.device_id
+
+
+def _unusable_address(endpoint: str, plain_http: bool) -> OfficeError:
+    shown = endpoint[:200]
+    if plain_http:
+        return OfficeError(
+            f"省级端点地址“{shown}”用的是不加密的 http://：数据和登记码会以明文经过网络，只有连本机测试时才允许。"
+            "请改用省里提供的 https:// 地址。",
+            f"The province's address '{shown}' is plain http://, which would send the data and the code unencrypted; "
+            "it is allowed only to this computer, for tests. Use the https:// address the province gave you.",
+        )
+    return OfficeError(
+        f"“{shown}”不是有效的省级端点地址：应为 https:// 开头的网址，如 https://sync.example.gov.cn。",
+        f"'{shown}' is not a usable address for the province: it must be an https:// URL, e.g. https://sync.example.gov.cn.",
+    )
 
 
 def _wrong_org_unit(code_unit: str, own_unit: str) -> OfficeError:

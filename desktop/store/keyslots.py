@@ -241,8 +241,9 @@ class KeySlots:
 def _slot_damaged(user: str | None) -> KeyFileDamaged:
     who_zh, who_en = (f"（用户“{user}”的密钥槽）", f" (the slot of user '{user}')") if user else ("", "")
     return KeyFileDamaged(
-        f"密钥文件已损坏{who_zh}：请从备份恢复，或使用恢复密钥（“忘记口令？”）。",
-        f"The key file is damaged{who_en}: restore it from a backup, or use the recovery key (\"Forgot the passphrase?\").",
+        f"密钥文件已损坏{who_zh}：请从备份恢复，或用恢复密钥设置新口令。",
+        f"The key file is damaged{who_en}: restore it from a backup, or set a new passphrase with the recovery key.",
+        recovery_helps=True,
     )
 
 

@@ -110,6 +110,7 @@ def test_unlock_names_a_damaged_key_file_never_a_wrong_passphrase(qtbot, office_
     message = child(dialog, QLabel, "unlockMessage")
     qtbot.waitUntil(lambda: "密钥文件已损坏" in message.text(), timeout=10000)
     assert "口令不正确" not in message.text() and controller.window is None
+    assert "忘记口令？" in message.text() and "anhui-collect" not in message.text()
     dialog.close()
 
     # Only the recovery slot damaged: the admin gets in, and is told at once.

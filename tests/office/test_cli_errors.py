@@ -102,3 +102,23 @@ def test_hostile_files_and_limits_are_messages(office_dir, tmp_path):
         result = run_cli(office_dir, *args)
         assert result.returncode != 0 and message in result.stderr, (args, result.stderr)
         assert "意外错误" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(("endpoint", "words"), [
+    ("http://province.example.gov.cn", "不加密的 http://"),
+    ("http://10.0.0.8:8750", "不加密的 http://"),
+    ("ftp://province.example.gov.cn", "不是有效的省级端点地址"),
+    ("province.example.gov.cn", "不是有效的省级端点地址"),
+])
+def test_an_address_enroll_will_not_use_is_told_in_chinese(cli, endpoint, words):
+    code, err = cli("enroll", "--endpoint", endpoint, "--code", "ABCD-EFGH-JKMN-PQRS")
+    assert code == 1 and words in err, err
+    assert not any(english in err for english in ("plain http", "loopback", "endpoint must")), err
+
+
+def test_check_recovery_key_without_its_variable_asks_for_the_recovery_key(cli, monkeypatch):
+    monkeypatch.delenv("ANHUI_COLLECT_RECOVERY_KEY", raising=False)
+    code, err = cli("check", "--recovery-key")
+    assert code == 1, err
+    assert "需要恢复密钥" in err and "ANHUI_COLLECT_RECOVERY_KEY" in err, err
+    assert "需要口令" not in err

@@ -151,6 +151,10 @@ def test_damage_is_named_on_the_command_line_never_a_wrong_passphrase_or_a_bug(o
             assert result.returncode == 3, (what, result.stderr)
             assert expected in result.stderr and never not in result.stderr, (what, result.stderr)
             assert "意外" not in result.stderr and "unexpected" not in result.stderr
+            # The command line names its own way to use the recovery key, not the desktop app's button.
+            assert "忘记口令" not in result.stderr and "Forgot" not in result.stderr
+            if what == "wrapped key":
+                assert "user passwd" in result.stderr and "--recovery" in result.stderr, result.stderr
 
 
 def test_damage_to_the_recovery_slot_fails_check(office_dir):

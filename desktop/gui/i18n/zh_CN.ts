@@ -408,6 +408,10 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>安徽省未来产业数据采集</translation>
     </message>
     <message>
+        <source> On the unlock screen, choose “Forgot the passphrase?”.</source>
+        <translation>在解锁界面点击“忘记口令？”即可。</translation>
+    </message>
+    <message>
         <source>The computer ran out of memory. Close other programs and try again.</source>
         <translation>内存不足。请关闭其他程序后重试。</translation>
     </message>
