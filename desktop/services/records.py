@@ -157,7 +157,24 @@ class RecordService:
                                        record_id=record_id, warnings=False)
         if blocking:
             raise RecordInvalid(checked.problems, blocking)
-        return self.office.write(lambda db: self._append_version(db, record_id, checked, "final", "finalize"))
+        checked_version = current["current_version_id"]
+
+        def job(db: Any) -> SavedVersion:
+            # The check above read the store outside the writer; a save, a sync or another
+            # window's 定稿 may have come in between. Only the draft that was checked is
+            # made final, once.
+            now = _row(db, "SELECT status, current_version_id FROM records WHERE record_id = ?", [record_id])
+            if now is None:
+                raise RecordNotFound(record_id)
+            if now["current_version_id"] != checked_version or "final" not in TRANSITIONS.get(now["status"], set()):
+                raise InvalidInput(
+                    "此记录刚刚被更改（另一处保存、定稿或同步），这次定稿没有执行；请重新打开记录后再定稿。",
+                    "The record changed just now (saved, made final or synced elsewhere); it was not made "
+                    "final. Open it again and make it final then.",
+                )
+            return self._append_version(db, record_id, checked, "final", "finalize")
+
+        return self.office.write(job)
 
     def set_status(self, record_id: str, status: str, *, reason: str | None = None, actor: str | None = None) -> None:
         """Move a record along its lifecycle; refused when the step is not allowed."""

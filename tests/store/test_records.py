@@ -119,3 +119,34 @@ def test_search_finds_either_width_while_the_name_keeps_its_own(service, query):
     saved = service.add("enterprise", {"name": "ＡＩ芯片（合肥）研究院"})
     assert [r["record_id"] for r in service.query(search=query)] == [saved.record_id]
     assert service.current_data(saved.record_id)["name"] == "ＡＩ芯片（合肥）研究院"
+
+
+def test_finalize_makes_only_the_checked_draft_final_once(service, office):
+    """Its check reads outside the writer: a change that lands in between wins, and the
+    finalize says so instead of adding a final version of data it did not check."""
+    import threading
+
+    saved = service.add("enterprise", {"name": "科大讯飞"})
+    gate = threading.Event()
+    blocker = office.submit(lambda db: gate.wait(10))
+    # Queued behind the blocker, so not yet visible to the finalize's check.
+    other_window = office.submit(service.status_job(saved.record_id, "final"))
+    outcome: list = []
+
+    def finalize() -> None:
+        try:
+            outcome.append(service.finalize(saved.record_id))
+        except InvalidInput as exc:
+            outcome.append(exc)
+
+    worker = threading.Thread(target=finalize)
+    worker.start()
+    while office.writer._jobs.qsize() < 2:  # the finalize has checked and queued its job
+        worker.join(0.01)
+    gate.set()
+    blocker.result(10)
+    other_window.result(10)
+    worker.join(10)
+    assert isinstance(outcome[0], InvalidInput) and "刚刚被更改" in str(outcome[0].message_zh)
+    versions = service.versions(saved.record_id)
+    assert [v["status"] for v in versions] == ["draft", "final"]  # one final version, not two
