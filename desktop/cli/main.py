@@ -57,6 +57,14 @@ def _how(error: OfficeError) -> str:
     return ""
 
 
+def _has_display() -> bool:
+    """Whether a window can be shown: always on Windows and macOS, on Linux with X11 or
+    Wayland, or with a platform chosen explicitly (``QT_QPA_PLATFORM``, e.g. offscreen)."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.environ.get(name) for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv == ["--self-test"]:
@@ -64,6 +72,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return run_self_test()
     if not argv:
+        if not _has_display():
+            # Qt would abort with its own English text about platform plugins.
+            print("错误：没有图形界面（找不到显示器），无法打开桌面程序。请在桌面环境中运行 anhui-collect；"
+                  "在终端里可以使用命令，例如 anhui-collect --help。", file=sys.stderr)
+            return 2
         from desktop.gui.app import run_gui  # Qt is imported only when the GUI is wanted
 
         return run_gui()

@@ -122,3 +122,13 @@ def test_check_recovery_key_without_its_variable_asks_for_the_recovery_key(cli, 
     assert code == 1, err
     assert "需要恢复密钥" in err and "ANHUI_COLLECT_RECOVERY_KEY" in err, err
     assert "需要口令" not in err
+
+
+def test_the_app_without_a_display_says_so_in_chinese(monkeypatch, capsys):
+    """Qt would abort with its own English text about platform plugins."""
+    monkeypatch.setattr("sys.platform", "linux")
+    for name in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"):
+        monkeypatch.delenv(name, raising=False)
+    assert main([]) == 2
+    err = capsys.readouterr().err
+    assert "没有图形界面" in err and "anhui-collect --help" in err and "plugin" not in err
