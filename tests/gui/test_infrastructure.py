@@ -66,6 +66,31 @@ def test_work_and_what_it_captured_are_released_on_the_gui_thread(qtbot):
     assert set(freed) == {gui}
 
 
+def test_tasks_whose_windows_close_while_they_run_never_crash_the_app(qtbot):
+    """800 tasks, half of whose owners are deleted while the work runs. Before the tasks
+    held no Qt object on worker threads this crashed the process in most runs."""
+    import time
+
+    from PySide6.QtWidgets import QWidget
+
+    answered: list = []
+    for round_ in range(40):
+        owners = [QWidget() for _ in range(20)]
+        for i, owner in enumerate(owners):
+            def work(i: int = i, round_: int = round_) -> tuple[int, int]:
+                time.sleep(0.0005 * (i % 3))
+                return round_, i
+
+            tasks.Task(work, owner).success(answered.append).failure(answered.append).start()
+        for owner in owners[::2]:
+            owner.deleteLater()
+        del owners
+        QApplication.processEvents()
+    qtbot.waitUntil(lambda: tasks.busy() == 0, timeout=20000)
+    # Every living owner has its answer; a closed one's may have come before it closed.
+    assert {(r, i) for r in range(40) for i in range(1, 20, 2)} <= set(answered)
+
+
 def test_a_task_answers_after_start_returns_even_when_refused_at_once(qtbot, tmp_path):
     import sqlite_utils
 
