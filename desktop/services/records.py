@@ -84,11 +84,12 @@ class RecordService:
         """Create several records in one transaction: all are saved, or none (imports)."""
         return self.add_checked([self._check(form_id, data, None, record_id=None, final=final) for data in items], final=final)
 
-    def _insert_new(self, db: Any, checked: Checked, status: str) -> tuple[SavedVersion, HistoryEvent]:
+    def _insert_new(self, db: Any, checked: Checked, status: str) -> tuple[SavedVersion, HistoryEvent, int]:
+        # The record and its version; its indexes are the caller's (``_insert_many``).
         record_id = str(uuid.uuid4())
         now = utc_now()
         version = self._insert_version(db, record_id, 1, checked, status, now)
-        _insert(db, "records", {
+        rowid = _insert(db, "records", {
             "record_id": record_id,
             "form_id": checked.form_id,
             "form_version": checked.form_version,
@@ -103,9 +104,8 @@ class RecordService:
             "created_at": now,
             "updated_at": now,
         })
-        _index(db, record_id, checked, new=True)
         event: HistoryEvent = (record_id, version["version_id"], "create", status, self.office.user, now, {}, version["content_hash"])
-        return SavedVersion(record_id, version["version_id"], 1, status, version["content_hash"], checked.warnings), event
+        return SavedVersion(record_id, version["version_id"], 1, status, version["content_hash"], checked.warnings), event, rowid
 
     def edit(self, record_id: str, data: Any, *, final: bool = False) -> SavedVersion:
         """Append a new version of ``record_id``; its status goes back to draft unless final."""
@@ -135,7 +135,8 @@ class RecordService:
             [checked.form_version, status, checked.title, checked.sector, checked.direction,
              version["version_id"], number, now, record_id],
         )
-        _index(db, record_id, checked, new=False)
+        rowid = db.execute("SELECT rowid FROM records WHERE record_id = ?", [record_id]).fetchone()[0]
+        _index(db, rowid, record_id, checked, new=False)
         append_history(db, record_id, version["version_id"], event, status, self.office.user, now, {}, version["content_hash"])
         return SavedVersion(record_id, version["version_id"], number, status, version["content_hash"], checked.warnings)
 
@@ -217,8 +218,15 @@ class RecordService:
     def _insert_many(self, db: Any, checked_items: list[Checked], status: str) -> list[SavedVersion]:
         # Inside the writer's transaction; the records' history goes in one append.
         made = [self._insert_new(db, checked, status) for checked in checked_items]
-        append_history_many(db, [event for _saved, event in made])
-        return [saved for saved, _event in made]
+        # The search and key indexes go in after every record row: a records insert fires
+        # the counting trigger, so it runs in a statement journal, and opening one makes
+        # each full-text index write what it holds to disk. Written between the records,
+        # the indexes would flush a one-record segment per record (most of a chunk's time);
+        # written after them, they flush once, at commit.
+        for (saved, _event, rowid), checked in zip(made, checked_items, strict=True):
+            _index(db, rowid, saved.record_id, checked, new=True)
+        append_history_many(db, [event for _saved, event, _rowid in made])
+        return [saved for saved, _event, _rowid in made]
 
     def _insert_version(self, db: Any, record_id: str, number: int, checked: Checked, status: str, now: str) -> dict[str, Any]:
         version_id = str(uuid.uuid4())
@@ -411,19 +419,19 @@ def _row(db: Any, sql: str, params: list[Any]) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def _index(db: Any, record_id: str, checked: Checked, *, new: bool) -> None:
+def _index(db: Any, rowid: int, record_id: str, checked: Checked, *, new: bool) -> None:
     # Search text and duplicate keys change with the version, in its transaction.
-    rowid = db.execute("SELECT rowid FROM records WHERE record_id = ?", [record_id]).fetchone()[0]
     index_text(db, rowid, record_id, checked.search_text, new=new)
     replace_keys(db, record_id, checked.form_id, checked.keys, new=new)
 
 
-def _insert(db: Any, table: str, row: dict[str, Any]) -> None:
+def _insert(db: Any, table: str, row: dict[str, Any]) -> int:
+    """Insert ``row`` into ``table``; its rowid."""
     # Plain INSERT: sqlite-utils' insert() re-reads the table's schema on every call,
     # which dominates single-record saves.
     columns = ", ".join(row)
     marks = ", ".join("?" for _ in row)
-    db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values()))
+    return int(db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid)
 
 
 def _jsonable(data: Any) -> bool:

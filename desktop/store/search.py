@@ -37,10 +37,21 @@ def short_tokens(text: str) -> str:
     """
     grams: set[str] = set()
     for word in text.split():
-        digits = _token(word)
-        grams.update(digits[i : i + 8] for i in range(0, len(digits), 8))
-        grams.update(digits[i : i + 16] for i in range(0, len(digits) - 8, 8))
+        chars = [_CHAR_TOKENS.get(ch) or _char_token(ch) for ch in word]
+        grams.update(chars)
+        grams.update(map(str.__add__, chars, chars[1:]))
     return " ".join(grams)
+
+
+# Each character's token, computed once: a record's text is mostly characters seen before.
+_CHAR_TOKENS: dict[str, str] = {}
+
+
+def _char_token(ch: str) -> str:
+    token = _token(ch)
+    if len(_CHAR_TOKENS) < 100_000:
+        _CHAR_TOKENS[ch] = token
+    return token
 
 
 def term_clause(term: str) -> tuple[str, Any]:
