@@ -97,7 +97,9 @@ def import_workbook(service: RecordService, registry: Registry, path: Path, *, p
     _link_references(service, registry, mains)
     checked = []
     for n, row in enumerate(mains, start=1):
-        result, blocking = service.check(row.sheet.form.id, row.data, final=final)
+        # Only what blocks a row is reported, so the similar-name search (it only ever
+        # warns) is left out; every check that can refuse a row runs.
+        result, blocking = service.check(row.sheet.form.id, row.data, final=final, warnings=False)
         row.problems.extend(_problems(row, p) for p in blocking)
         if not row.problems:
             checked.append(result)
