@@ -42,7 +42,7 @@ from sync.encoding import DecodeError, canonical_json, parse_json_object
 from sync.errors import InvalidReply, ProtocolError, StaleRequest, UntrustedProvinceKey
 from sync.keys import Ed25519PrivateKey, key_id, public_key_from_b64, public_key_to_b64
 from sync.office import SignedUpdate
-from sync.protocol import Checkpoint, Receipt
+from sync.protocol import BatchPayload, Checkpoint, Receipt
 from sync.receipts import verify_checkpoint, verify_receipt
 from sync.transport import Transport, TransportOptions
 from sync.trust import ProvinceTrust
@@ -239,8 +239,10 @@ class ProvinceClient:
             return check()
 
     # -- batches --------------------------------------------------------------------
-    def send_batch(self, envelope: bytes) -> VerifiedReceipt:
+    def send_batch(self, envelope: bytes, batch: BatchPayload | None = None) -> VerifiedReceipt:
         """Send stored batch bytes; return the verified receipt or raise.
+
+        ``batch`` is what ``envelope`` holds, when the caller built it (see ``verify_receipt``).
 
         Raises the typed protocol errors (:class:`~sync.errors.SequenceGap`,
         :class:`~sync.errors.BatchConflict`, :class:`~sync.errors.Revoked`, ...),
@@ -249,7 +251,7 @@ class ProvinceClient:
         """
         reply = self.transport.request("POST", "/v1/batches", body=envelope)
         receipt, checkpoint = self._with_trust(
-            lambda: verify_receipt(reply.body, self.trust.lookup, batch_envelope=envelope)
+            lambda: verify_receipt(reply.body, self.trust.lookup, batch_envelope=envelope, batch=batch)
         )
         return VerifiedReceipt(receipt, checkpoint, reply.body, replayed=reply.status == 200)
 

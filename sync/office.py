@@ -31,6 +31,9 @@ class StoredBatch:
     sequence: int
     envelope: bytes
     version_ids: tuple[str, ...] = field(default=())
+    payload: BatchPayload | None = field(default=None, compare=False, repr=False)
+    """The batch as built in this process (None once read back from the store): its receipt
+    is checked against it rather than against the envelope parsed back again."""
 
     @property
     def batch_hash(self) -> str:
@@ -76,7 +79,7 @@ def build_batch(
     )
     envelope = dsse.sign_bytes(batch_payload(payload, version, encoded), BATCH_TYPES[version], [device_key])
     return StoredBatch(payload.batch_id, sequence, envelope,
-                       tuple(v.version_id for v in payload.versions))
+                       tuple(v.version_id for v in payload.versions), payload)
 
 
 def build_key_rotation(

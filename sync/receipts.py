@@ -80,17 +80,21 @@ def verify_inclusion(receipt: Receipt, checkpoint: Checkpoint) -> bool:
 
 
 def verify_receipt(
-    data: bytes, lookup: KeyLookup, *, batch_envelope: bytes | None = None
+    data: bytes, lookup: KeyLookup, *, batch_envelope: bytes | None = None, batch: BatchPayload | None = None
 ) -> tuple[Receipt, Checkpoint]:
     """Verify a receipt completely; raise :class:`InvalidReply` (or its subclass) if anything fails.
 
     Checks the province's signature over the receipt and over its embedded checkpoint, the
     inclusion proof of the receipt's log entry under that checkpoint, and, when the batch's
     envelope is given, that the receipt is about exactly those bytes and answers every version
-    in it exactly once.
+    in it exactly once. ``batch`` is the payload of ``batch_envelope`` when the caller built
+    that envelope from it (a batch just signed): it saves parsing the whole batch back.
     """
+    if batch is not None and batch_envelope is None:
+        raise ValueError("a batch is checked together with its envelope bytes")
     verified = _verify_any(data, lookup, (RECEIPT_TYPE, RECEIPT_V2_TYPE))
-    batch = parse_batch_envelope(batch_envelope) if batch_envelope is not None else None
+    if batch is None and batch_envelope is not None:
+        batch = parse_batch_envelope(batch_envelope)
     try:
         obj = parse_json_object(verified.payload)
         if verified.payload_type == RECEIPT_TYPE:

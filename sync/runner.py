@@ -135,7 +135,7 @@ class _Run:
     def exchange(self, batch: StoredBatch, known: bytes | None) -> tuple[VerifiedReceipt, LogStep]:
         """Send a batch, verify the receipt and that the log extends ``known``: network and
         checks only (the office's store is written on its own thread, in ``record``)."""
-        result = self.client.send_batch(batch.envelope)
+        result = self.client.send_batch(batch.envelope, batch.payload)
         return result, self.newer_checkpoint(known, result.checkpoint, result.receipt.checkpoint.to_bytes())
 
     def build(self, config: ServerConfig, max_bytes: int, version: int) -> StoredBatch | None:
