@@ -47,6 +47,26 @@ def _path(prefix: str, name: str) -> str:
     return f"{prefix}.{name}" if prefix else name
 
 
+# Per tuple of fields (a form's, or a group's): their ids, and the order they are checked in.
+# Fields whose check needs another field's value (a direction needs its sector, a stock code
+# its exchange, a group its record) go after the rest. Keyed by identity, the tuple kept
+# alive with its entry; forms are few and long-lived, so this stays small.
+_ORDERS: dict[int, tuple[tuple[Field, ...], frozenset[str], list[Field]]] = {}
+
+
+def _field_order(fields: tuple[Field, ...]) -> tuple[frozenset[str], list[Field]]:
+    entry = _ORDERS.get(id(fields))
+    if entry is None or entry[0] is not fields:
+        ordered = sorted(
+            fields,
+            key=lambda f: f.parent is not None or f.validator_param is not None or f.is_group,
+        )
+        entry = (fields, frozenset(f.id for f in fields), ordered)
+        if len(_ORDERS) < 10_000:
+            _ORDERS[id(fields)] = entry
+    return entry[1], entry[2]
+
+
 def _key_text(key: Any) -> str:
     text = key if isinstance(key, str) else repr(key)
     return clean_text(text[:64]) or "?"
@@ -140,7 +160,7 @@ class _Validation:
     ) -> tuple[dict[str, Any], set[str], list[Problem]]:  # fmt: skip
         """Validate one mapping (the record, or one group item): values, fields in error, problems."""
         problems: list[Problem] = []
-        known = {f.id for f in fields}
+        known, ordered = _field_order(fields)
         if len(raw) > MAX_KEYS:
             problems.append(self.record_problem(prefix, "too_many_fields"))
         unknown = [k for k in itertools.islice(raw.keys(), MAX_KEYS) if k not in known]
@@ -154,50 +174,52 @@ class _Validation:
             problems.append(self.record_problem(prefix, "too_many_fields"))
 
         values: dict[str, Any] = {}
-        buckets: dict[str, list[Problem]] = {f.id: [] for f in fields}
-        # Fields whose check needs another field's value (a direction needs its sector, a
-        # stock code its exchange, a group its record) go after the rest.
-        ordered = sorted(
-            fields,
-            key=lambda f: f.parent is not None or f.validator_param is not None or f.is_group,
-        )
+        # Only fields with problems get a list: most of a form's fields have none.
+        buckets: dict[str, list[Problem]] = {}
         for f in ordered:
             value = raw.get(f.id)
             if not is_filled(value):
                 continue
             path = _path(prefix, f.id)
-            label = self.label(f, group_label)
             try:
                 normalised, issues = self.coerce(f, value, values, outer, path)
             except FieldIssue as issue:
-                buckets[f.id].append(self.issue(path, f, issue, label))
+                buckets[f.id] = [self.issue(path, f, issue, self.label(f, group_label))]
                 continue
-            buckets[f.id] += [
-                p if isinstance(p, Problem) else self.issue(path, f, p, label) for p in issues
-            ]
+            if issues:
+                buckets[f.id] = [
+                    p if isinstance(p, Problem) else self.issue(path, f, p, self.label(f, group_label))
+                    for p in issues
+                ]
             # Text that was only spaces or control characters is no answer at all.
             if is_filled(normalised):
                 values[f.id] = normalised
 
         out: dict[str, Any] = {}
         errored: set[str] = set()
+        data, item = (outer, values) if outer is not None else (values, None)
         for f in fields:
-            path = _path(prefix, f.id)
-            label = self.label(f, group_label)
-            data, item = (outer, values) if outer is not None else (values, None)
             if not self.form.is_relevant(f, data, item):
                 if is_filled(raw.get(f.id)):
-                    problems.append(
-                        self.issue(path, f, FieldIssue("not_relevant", severity="warning"), label)
-                    )
+                    problems.append(self.issue(
+                        _path(prefix, f.id), f, FieldIssue("not_relevant", severity="warning"),
+                        self.label(f, group_label),
+                    ))
                 continue
-            problems += buckets[f.id]
-            if any(p.severity == "error" for p in buckets[f.id]):
-                errored.add(f.id)
+            bucket = buckets.get(f.id)
+            if bucket:
+                problems += bucket
+                if any(p.severity == "error" for p in bucket):
+                    errored.add(f.id)
             if f.id in values:
                 out[f.id] = values[f.id]
-            elif f.id not in errored and self.form.is_required(f, data, item):
-                problems.append(self.issue(path, f, FieldIssue("required"), label))
+            # Relevance is known here: only a field that may be required asks again.
+            elif f.id not in errored and (f.required or f.required_when is not None) and (
+                self.form.is_required(f, data, item)
+            ):
+                problems.append(self.issue(
+                    _path(prefix, f.id), f, FieldIssue("required"), self.label(f, group_label)
+                ))
                 errored.add(f.id)
         return out, errored, problems
 
