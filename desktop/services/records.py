@@ -194,7 +194,7 @@ class RecordService:
         ``warnings=False`` skips checks that can only warn (similar names), for marking
         already saved drafts final, where only what blocks matters.
         """
-        if len(canonical_json(data) if _jsonable(data) else b"") > MAX_RECORD_BYTES:
+        if _json_size(data) > MAX_RECORD_BYTES:
             too_big = {"path": "", "code": "too_large", "message_zh": "记录太大（超过 4 MB）。",
                        "message_en": "The record is too large (over 4 MB).", "severity": "error"}
             return Checked(str(form_id), form_version or 0, None, [too_big]), [too_big]
@@ -434,9 +434,9 @@ def _insert(db: Any, table: str, row: dict[str, Any]) -> int:
     return int(db.execute(f"INSERT INTO {table} ({columns}) VALUES ({marks})", list(row.values())).lastrowid)
 
 
-def _jsonable(data: Any) -> bool:
+def _json_size(data: Any) -> int:
+    """Bytes of ``data`` as canonical JSON (0 when it is not JSON: validation says why)."""
     try:
-        canonical_json(data)
+        return len(canonical_json(data))
     except (TypeError, ValueError):
-        return False
-    return True
+        return 0
