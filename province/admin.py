@@ -78,11 +78,18 @@ def list_records(province: Province, org_unit: str | None = None,
     return province.db.run(lambda tx: _records(tx, org_unit, form_id), write=False)
 
 
-def rejections(province: Province, batch_id: str) -> list[dict[str, Any]]:
-    """The rejected versions of one batch with their reasons."""
-    rows = province.db.run(lambda tx: tx.rows(
-        "SELECT version_id, record_id, reasons FROM rejections WHERE batch_id = ? "
-        "ORDER BY position", [batch_id]), write=False)
+def rejections(province: Province, batch_id: str) -> list[dict[str, Any]] | None:
+    """The rejected versions of one batch with their reasons; None when no such batch came."""
+
+    def read(tx: Any) -> list[Any] | None:
+        if not tx.rows("SELECT 1 FROM batches WHERE batch_id = ?", [batch_id]):
+            return None
+        return tx.rows("SELECT version_id, record_id, reasons FROM rejections WHERE batch_id = ? "
+                       "ORDER BY position", [batch_id])
+
+    rows = province.db.run(read, write=False)
+    if rows is None:
+        return None
     return [{"version_id": r[0], "record_id": r[1], "reasons": json.loads(r[2])} for r in rows]
 
 

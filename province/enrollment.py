@@ -69,14 +69,12 @@ def issue_code(province: Province, org_unit: str, expires_hours: float) -> tuple
     positive number of hours up to :data:`MAX_EXPIRES_HOURS`.
     """
     if not 0 < expires_hours <= MAX_EXPIRES_HOURS:  # also refuses NaN
-        raise CodeRefused(f"the expiry must be more than 0 and at most {MAX_EXPIRES_HOURS} "
-                          f"hours, not {expires_hours}")
+        raise CodeRefused(f"有效期应大于 0 小时、最多 {MAX_EXPIRES_HOURS} 小时，而不是 {expires_hours}")
     unit = province.validator.registry().org_unit(org_unit)
     if unit is None:
-        raise CodeRefused(f"{org_unit!r} is not an org unit code of the division table "
-                          "(6 digits, e.g. 340104 for 蜀山区)")
+        raise CodeRefused(f"{org_unit!r} 不是区划表中的单位代码（6 位数字，如蜀山区为 340104）")
     if unit.retired:
-        raise CodeRefused(f"org unit {org_unit} ({unit.name}) is retired in the division table")
+        raise CodeRefused(f"单位 {org_unit}（{unit.name}）在区划表中已撤销")
     raw = "".join(secrets.choice(ALPHABET) for _ in range(16))
     code = "-".join(raw[i:i + 4] for i in range(0, 16, 4))
     expires = in_hours(expires_hours)

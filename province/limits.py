@@ -29,30 +29,29 @@ class Limits:
     """Request, connection and rate limits of one server process."""
 
     max_body_bytes: int = _limit(
-        8 * MIB, "largest request body in bytes, on the wire and once decompressed")
+        8 * MIB, "请求体最大字节数（传输时和解压后都不得超过）")
     max_decompression_ratio: int = _limit(
-        20, "a gzip body over 1 MiB once decompressed may be at most this many times its "
-             "compressed size")
+        20, "解压后超过 1 MiB 的 gzip 请求体，最多可以是压缩大小的多少倍")
     max_inflight_body_bytes: int = _limit(
-        32 * MIB, "request bodies one process holds in memory at once; more requests wait")
+        32 * MIB, "一个进程同时在内存中保留的请求体字节数；超出的请求排队等待")
     header_timeout: float = _limit(
-        10.0, "seconds a connection may take to send a request's headers")
+        10.0, "连接发送请求头最多可用的秒数")
     body_timeout: float = _limit(
-        30.0, "seconds a request body may pause between two chunks")
+        30.0, "请求体两段数据之间最多可停顿的秒数")
     request_timeout: float = _limit(
-        300.0, "seconds a request body may take in all")
+        300.0, "请求体总共最多可用的秒数")
     max_connections: int = _limit(
-        512, "open connections per process; more are closed at once")
+        512, "每个进程最多保持的连接数；超出的连接立即关闭")
     rate_per_address: float = _limit(
-        20.0, "requests per second from one client address (sustained); 0 turns it off")
+        20.0, "每个客户端地址每秒的请求数（持续速率）；0 表示不限")
     burst_per_address: int = _limit(
-        200, "requests one client address may make at once before the rate applies")
+        200, "每个客户端地址在速率限制生效前可一次发出的请求数")
     rate_per_device: float = _limit(
-        5.0, "signed requests per second from one device (sustained); 0 turns it off")
+        5.0, "每台设备每秒的签名请求数（持续速率）；0 表示不限")
     burst_per_device: int = _limit(
-        60, "signed requests one device may make at once before the rate applies")
+        60, "每台设备在速率限制生效前可一次发出的签名请求数")
     nonce_lifetime: float = _limit(
-        300.0, "seconds a province-issued nonce stays usable for one signed read request")
+        300.0, "省里签发的一次性随机数（nonce）可用于一次签名读取请求的秒数")
 
     @staticmethod
     def env_name(name: str) -> str:
@@ -81,13 +80,12 @@ def parse_limit(name: str, raw: str) -> int | float:
     try:
         value: int | float = int(raw) if kind in (int, "int") else float(raw)
     except ValueError:
-        raise ValueError(f"{name} must be a {'whole ' if kind in (int, 'int') else ''}number, "
-                         f"not {raw!r}") from None
+        raise ValueError(f"{name} 应为{'整数' if kind in (int, 'int') else '数字'}，而不是 {raw!r}") from None
     if not math.isfinite(value) or value < 0 or value > 10**12:
-        raise ValueError(f"{name} must be between 0 and 10^12, not {raw!r}")
+        raise ValueError(f"{name} 应在 0 到 10^12 之间，而不是 {raw!r}")
     rates = ("rate_per_address", "rate_per_device")
     if value == 0 and name not in rates:
-        raise ValueError(f"{name} must be greater than 0")
+        raise ValueError(f"{name} 应大于 0")
     return value
 
 

@@ -70,21 +70,21 @@ def set_period(province: Province, form_id: str, year: int, state: str, *, due: 
     never opened cannot be closed.
     """
     if state not in PERIOD_STATES:
-        raise PeriodError(f"the state must be one of {', '.join(PERIOD_STATES)}, not {state!r}")
+        raise PeriodError(f"状态应为 {'、'.join(PERIOD_STATES)} 之一，而不是 {state!r}")
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise PeriodError(f"the year must be {FIRST_YEAR} to {LAST_YEAR}, not {year}")
+        raise PeriodError(f"年度应在 {FIRST_YEAR} 至 {LAST_YEAR} 年之间，而不是 {year}")
     try:
         form = province.validator.registry().form(form_id)
     except UnknownForm:
-        raise PeriodError(f"no form {form_id!r} is published") from None
+        raise PeriodError(f"没有已发布的表单 {form_id!r}") from None
     if form.key_year() is None:
-        raise PeriodError(f"{form_id} is not reported year by year, so it has no reporting periods")
+        raise PeriodError(f"{form_id} 不是按年度填报的表单，没有填报期")
     if state == "closed" and due is not None:
-        raise PeriodError("a due day is given when opening a period, not when closing it")
+        raise PeriodError("截止日在开放填报期时给出，关闭时不用给")
     due_text = due.isoformat() if due is not None else ""
     current = next((p for p in periods(province) if (p.form_id, p.year) == (form_id, year)), None)
     if state == "closed" and current is None:
-        raise PeriodError(f"the {year} period of {form_id} was never opened")
+        raise PeriodError(f"{form_id} 的 {year} 年度填报期从未开放过，无从关闭")
     if current is not None and current.state == state and (state == "closed" or current.due == due_text):
         return None
 

@@ -73,6 +73,8 @@ class GuardedH11Protocol(H11Protocol):
         # one byte at a time still has to finish within header_timeout.
         if self._waiting_for_headers():
             self._arm_header_deadline()
+            if self._too_long(self.conn.trailing_data[0] + data):
+                return
         super().data_received(data)
         if not self._waiting_for_headers():
             self._disarm_header_deadline()
@@ -87,6 +89,37 @@ class GuardedH11Protocol(H11Protocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._disarm_header_deadline()
         super().connection_lost(exc)
+
+    def _too_long(self, pending: bytes) -> bool:
+        """Answer 414 or 431 with a short Chinese page when the request line or the headers
+        being received pass ``MAX_HEAD_BYTES``, and say whether it did.
+
+        h11 refuses such a head only while it is incomplete, and uvicorn then answers a bare
+        English 400; checked here on every read, the answer no longer depends on how the
+        bytes happened to arrive."""
+        head_end = pending.find(b"\r\n\r\n")
+        if (head_end if head_end >= 0 else len(pending)) <= MAX_HEAD_BYTES:
+            return False
+        line_end = pending.find(b"\r\n")
+        status, page = ("414 URI Too Long", URI_TOO_LONG) if not 0 <= line_end <= MAX_HEAD_BYTES else (
+            "431 Request Header Fields Too Large", HEADERS_TOO_LARGE)
+        body = page.encode("utf-8")
+        response = (f"HTTP/1.1 {status}\r\ncontent-type: text/html; charset=utf-8\r\n"
+                    f"content-length: {len(body)}\r\nconnection: close\r\n\r\n").encode("ascii")
+        self.transport.write(response + body)
+        self.transport.close()
+        return True
+
+
+def _page(title: str, text: str) -> str:
+    return (f'<!doctype html><html lang="zh-CN"><meta charset="utf-8"><title>{title}</title>'
+            f"<h1>{title}</h1><p>{text}</p><p><a href=\"/console/\">返回控制台首页</a></p></html>")
+
+
+MAX_HEAD_BYTES = 16 * 1024
+"""The longest request line plus headers read (h11's own bound on an unfinished head)."""
+URI_TOO_LONG = _page("网址过长", "请求的网址太长（超过 16 KB），服务器没有处理。请缩短搜索条件后再试。")
+HEADERS_TOO_LARGE = _page("请求头过大", "请求头太大（超过 16 KB），服务器没有处理。请清除本站的 Cookie 后再试。")
 
 
 _last_warning = [0.0]

@@ -58,19 +58,19 @@ def read_publication(path: Path) -> Publication:
     if path.suffix == ".csv":
         match = CSV_NAME.match(path.name)
         if not match:
-            raise PublishError(f"{path}: a CSV reference list must be named <name>.v<n>.csv")
+            raise PublishError(f"{path}：CSV 参考数据的文件名应为 <名称>.v<版本>.csv")
         return Publication("reference_csv", match[1], int(match[2]),
                            path.read_text(encoding="utf-8-sig"), path)
     try:
         data = parse_json_object(path.read_bytes())
     except (DecodeError, OSError) as exc:
-        raise PublishError(f"{path}: {exc}") from None
+        raise PublishError(f"{path}：无法读取（{exc}）") from None
     kind = data.get("kind")
     name = data.get("id") if kind == "form" else data.get("name")
     version = data.get("version")
     if kind not in ("form", "reference") or not isinstance(name, str) or not isinstance(version, int):
-        raise PublishError(f'{path}: expected {{"kind": "form", "id", "version", ...}} or '
-                           f'{{"kind": "reference", "name", "version", ...}}')
+        raise PublishError(f'{path}：应为 {{"kind": "form", "id", "version", ...}}（表单）或 '
+                           f'{{"kind": "reference", "name", "version", ...}}（参考数据）')
     return Publication(kind, name, version,
                        json.dumps(data, ensure_ascii=False, sort_keys=True, indent=1), path)
 
@@ -102,10 +102,10 @@ def check_with_engine(province: Province, items: list[Publication]) -> None:
         try:
             registry = province.validator.load_registry(materialise(folder, rows))
         except Exception as exc:
-            raise PublishError(f"the forms engine refuses it: {exc}") from None
+            raise PublishError(f"表单引擎不接受：{exc}") from None
         problems = list(getattr(registry, "load_problems", []))
         if problems:
-            raise PublishError("the forms engine refuses it: " + "; ".join(problems))
+            raise PublishError("表单引擎不接受：" + "；".join(problems))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 
@@ -124,8 +124,8 @@ def publish(province: Province, items: list[Publication]) -> list[tuple[Publicat
                 results.append((item, None))
                 continue
             if stored is not None:
-                raise PublishError(f"{item.path}: version {item.version} of {item.name} was "
-                                   "already published with other content; publish a new version")
+                raise PublishError(f"{item.path}：{item.name} 第 {item.version} 版已以不同内容发布过，"
+                                   "请作为新版本发布")
             update_id = add_update(tx, province, item.update_kind, "*",
                                    f"{item.name}.v{item.version}", item.body())
             tx.execute("INSERT INTO published (kind, name, version, content, content_hash, "
@@ -161,8 +161,7 @@ def return_record(province: Province, record_id: str, reason: str, actor: str = 
     """
     reason = clean_text(reason, multiline=True)
     if not 0 < len(reason) <= MAX_RETURN_REASON:
-        raise ValueError(f"the reason must be 1 to {MAX_RETURN_REASON} characters, "
-                         f"not {len(reason)}")
+        raise ValueError(f"退回原因应为 1 至 {MAX_RETURN_REASON} 个字符，而不是 {len(reason)} 个")
     return province.db.run(lambda tx: return_record_in(tx, province, record_id, reason, actor))
 
 

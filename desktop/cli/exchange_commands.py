@@ -59,6 +59,16 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     counts = progress.counts
     n = sum(counts["records"].values())
+    if args.forms or since:
+        # The history always goes whole (it is what the records are verified against): a
+        # filtered export says which count is the filter's and which is the office's.
+        say(
+            f"已导出到 {args.out}：符合筛选条件的记录 {n} 条；另附本办公室完整的版本历史（全部 {counts['versions']} 个版本）"
+            f"和 {counts['receipts']} 份回执，供核验。核验：anhui-collect verify-export {args.out}",
+            f"Exported to {args.out}: {n} records match the filter; the office's whole version history ({counts['versions']} versions, "
+            f"all records) and {counts['receipts']} receipts come with them for verification. Verify: anhui-collect verify-export {args.out}",
+        )
+        return 0
     say(
         f"已导出到 {args.out}：{n} 条记录，{counts['versions']} 个版本，{counts['receipts']} 份回执。核验：anhui-collect verify-export {args.out}",
         f"Exported to {args.out}: {n} records, {counts['versions']} versions, {counts['receipts']} receipts. Verify: anhui-collect verify-export {args.out}",
@@ -70,9 +80,15 @@ def _date(text: str) -> str:
     import datetime as dt
 
     try:
-        return dt.date.fromisoformat(text).isoformat()
+        day = dt.date.fromisoformat(text)
     except ValueError:
         raise InvalidInput(f"日期“{text}”格式不对，应为 YYYY-MM-DD。", f"'{text}' is not a date (YYYY-MM-DD).") from None
+    # Beijing is ahead of UTC, so its today may be tomorrow in UTC: the later of the two.
+    today = max(dt.date.today(), dt.datetime.now(dt.timezone(dt.timedelta(hours=8))).date())
+    if day > today:
+        raise InvalidInput(f"--since {day.isoformat()} 在今天（{today.isoformat()}）之后：还没有在那之后修改的记录。",
+                           f"--since {day.isoformat()} is after today ({today.isoformat()}): no record has changed since then.")
+    return day.isoformat()
 
 
 # Exit codes of verify-export: a pass anchored in the province's key, a failure, a check that

@@ -104,8 +104,9 @@ def cmd_user_passwd(args: argparse.Namespace) -> int:
         office = open_office(args)
     with office:
         new = read_passphrase("新口令 / new passphrase: ", NEW_PASSPHRASE_ENV, confirm=True)
-        office.change_passphrase(args.name, new)
-    say(f"已修改 {args.name} 的口令。", f"Changed the passphrase of {args.name}.")
+        enabled = office.change_passphrase(args.name, new)
+    say(f"已修改 {args.name} 的口令。" + ("该用户此前已停用，现已重新启用。" if enabled else ""),
+        f"Changed the passphrase of {args.name}." + (" They were disabled and are enabled again." if enabled else ""))
     return 0
 
 

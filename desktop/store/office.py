@@ -132,11 +132,16 @@ class Office:
 
     @classmethod
     def unlock_with_recovery(cls, data_dir: str | os.PathLike[str], recovery_key: str, user: str) -> Office:
-        """Open the store with the recovery key, acting as ``user`` (to reset a passphrase)."""
+        """Open the store with the recovery key, acting as ``user`` (to reset a passphrase).
+
+        A disabled user is opened too: the recovery key stands in for an admin (it is how an
+        office whose only admin forgot their passphrase gets back in), and an admin setting a
+        disabled user's passphrase enables them again, so the recovery key does the same.
+        """
         paths = OfficePaths(data_dir)
         slots = cls._slots(paths)
         key = slots.unlock_with_recovery(recovery_key)
-        return cls._opened(paths, slots, key, user)
+        return cls._opened(paths, slots, key, user, disabled_too=True)
 
     @staticmethod
     def _slots(paths: OfficePaths) -> KeySlots:
@@ -163,8 +168,8 @@ class Office:
         return slots
 
     @classmethod
-    def _opened(cls, paths: OfficePaths, slots: KeySlots, key: bytes, user: str) -> Office:
-        office = cls._open(paths, key, user)
+    def _opened(cls, paths: OfficePaths, slots: KeySlots, key: bytes, user: str, *, disabled_too: bool = False) -> Office:
+        office = cls._open(paths, key, user, disabled_too=disabled_too)
         try:
             office._settle_key_file(slots)
         except BaseException:
@@ -198,7 +203,7 @@ class Office:
         slots.save(self.paths.keyslots, self._key, database_id_of(self.paths.database))
 
     @classmethod
-    def _open(cls, paths: OfficePaths, key: bytes, user: str) -> Office:
+    def _open(cls, paths: OfficePaths, key: bytes, user: str, *, disabled_too: bool = False) -> Office:
         writer = Writer(lambda: open_database(paths.database, key or None))
         db = None
         try:
@@ -206,7 +211,7 @@ class Office:
             db = open_database(paths.database, key or None, read_only=True)
             meta = {row["key"]: row["value"] for row in db.query("SELECT key, value FROM meta")}
             row = next(db.query("SELECT role, disabled_at FROM users WHERE name = ?", [user]), None)
-            if row is None or row["disabled_at"]:
+            if row is None or (row["disabled_at"] and not disabled_too):
                 raise UnknownUser(user)
         except BaseException:
             if db is not None:
@@ -299,10 +304,11 @@ class Office:
         self._save_slots(slots)
         self.refresh_signin_list()
 
-    def change_passphrase(self, name: str, new_passphrase: str) -> None:
+    def change_passphrase(self, name: str, new_passphrase: str) -> bool:
         """Rewrap the database key for ``name``; the database itself is not touched.
 
-        For a disabled user (an admin setting it) this enables them again.
+        For a disabled user (an admin setting it, or the recovery key) this enables them
+        again; the answer says whether it did.
         """
         if name != self.user:
             self.require_admin("修改其他用户的口令", "change another user's passphrase")
@@ -315,6 +321,7 @@ class Office:
             self._set_disabled(name, None)
         self._save_slots(slots)
         self.refresh_signin_list()
+        return not user["active"]
 
     def disable_user(self, name: str) -> None:
         """Stop ``name`` signing in (admins only): marked disabled, and their key slot removed.

@@ -1,5 +1,9 @@
 """A valid example record of each form: the example row of Excel templates and the records
-the frozen app's self-test saves. Data files, read through importlib.resources."""
+the frozen app's self-test saves. Data files, read through importlib.resources.
+
+Each ``FORM.json`` holds the record's fields by id, as ``anhui-collect record add --form FORM
+--file FORM.json`` reads them, so a clerk can start from one.
+"""
 
 from __future__ import annotations
 
@@ -13,5 +17,5 @@ def example(form_id: str) -> dict[str, Any] | None:
     entry = resources.files("forms.examples").joinpath(f"{form_id}.json")
     if not entry.is_file():
         return None
-    data = json.loads(entry.read_text(encoding="utf-8"))["data"]
+    data = json.loads(entry.read_text(encoding="utf-8"))
     return dict(data)

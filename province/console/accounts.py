@@ -96,24 +96,23 @@ def _dummy_hash() -> str:
 def check_new_password(password: str) -> None:
     """Refuse a password that is too short or too long."""
     if len(password) < MIN_PASSWORD:
-        raise AccountError(f"the password needs at least {MIN_PASSWORD} characters")
+        raise AccountError(f"密码至少需要 {MIN_PASSWORD} 个字符")
     if len(password) > MAX_PASSWORD:
-        raise AccountError(f"the password may have at most {MAX_PASSWORD} characters")
+        raise AccountError(f"密码最多 {MAX_PASSWORD} 个字符")
 
 
 def add_user(db: Database, username: str, role: str, password: str, actor: str) -> None:
     """Create a staff account (logged as ``user.add`` by ``actor``)."""
     if not USERNAME.match(username):
-        raise AccountError("a user name is 1-64 letters, digits or . _ @ -, "
-                           "starting with a letter or digit")
+        raise AccountError("用户名应为 1 至 64 个字母、数字或 . _ @ -，并以字母或数字开头")
     if role not in ROLES:
-        raise AccountError(f"the role is one of {', '.join(ROLES)}")
+        raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一")
     check_new_password(password)
     encoded = hash_password(password)
 
     def work(tx: Tx) -> None:
         if tx.one("SELECT 1 FROM staff_users WHERE username = ?", [username]):
-            raise AccountError(f"user {username} already exists")
+            raise AccountError(f"用户 {username} 已存在")
         now = utc_now()
         tx.execute("INSERT INTO staff_users (username, role, password_hash, created_at, "
                    "password_changed_at, failed_logins) VALUES (?, ?, ?, ?, ?, 0)",
@@ -125,7 +124,7 @@ def add_user(db: Database, username: str, role: str, password: str, actor: str) 
 
 def _existing(tx: Tx, username: str) -> None:
     if not tx.one("SELECT 1 FROM staff_users WHERE username = ? FOR UPDATE", [username]):
-        raise AccountError(f"no user {username}")
+        raise AccountError(f"没有用户 {username}")
 
 
 def set_disabled(db: Database, username: str, disabled: bool, actor: str, reason: str = "") -> None:
@@ -148,7 +147,7 @@ def reset_password(db: Database, username: str, password: str, actor: str,
     """Set a new password (and optionally role), lift a lock-out, end every session."""
     check_new_password(password)
     if role is not None and role not in ROLES:
-        raise AccountError(f"the role is one of {', '.join(ROLES)}")
+        raise AccountError(f"角色应为 {'、'.join(ROLES)} 之一")
     encoded = hash_password(password)
 
     def work(tx: Tx) -> None:

@@ -53,7 +53,7 @@ def measure(office_dir: Path, work: Path) -> dict[str, float]:
     try:
         assert relay.stdout is not None and relay.stdin is not None
         port = int(relay.stdout.readline())
-        code = re.search(r"Enrollment code:\s+(\S+)", province.cli("enroll-code", "--org-unit", "340104"))
+        code = re.search(r"登记码：\s*(\S+)", province.cli("enroll-code", "--org-unit", "340104"))
         assert code is not None
         enroll_office(office, province.url, code.group(1))
         office.write(lambda db: db.execute("UPDATE device SET endpoint = ?", [f"http://127.0.0.1:{port}"]))

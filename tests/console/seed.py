@@ -4,16 +4,14 @@ of records the forms engine accepts (enterprises, platforms, teams, standards)."
 from __future__ import annotations
 
 import copy
-import json
 import uuid
 from pathlib import Path
 from typing import Any
 
 from sync.protocol import RecordVersion
 from tests.sync.offices import Device, enroll_device
-from tests.sync.servers import ROOT, ProvinceServer
+from tests.sync.servers import ProvinceServer
 
-EXAMPLES = ROOT / "forms" / "examples"
 PASSWORD = "console-test-password"
 
 
@@ -26,7 +24,11 @@ def credit_code(i: int) -> str:
 
 
 def example(form_id: str) -> dict[str, Any]:
-    return dict(json.loads((EXAMPLES / f"{form_id}.json").read_text(encoding="utf-8"))["data"])
+    from forms.examples import example as shipped
+
+    data = shipped(form_id)
+    assert data is not None, form_id
+    return data
 
 
 def enterprise(i: int, **extra: Any) -> dict[str, Any]:

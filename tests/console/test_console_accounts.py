@@ -31,13 +31,13 @@ def user(province, *args: str, password: str | None = None) -> subprocess.Comple
 
 def test_user_commands_refuse_bad_input_and_disabling_ends_sessions(province):
     for args, password, message in (
-            (("add", "bad name", "--role", "viewer", "--password-stdin"), PASSWORD, "user name"),
-            (("add", "zhao", "--role", "viewer", "--password-stdin"), "short", "at least 10"),
-            (("add", "admin", "--role", "viewer", "--password-stdin"), PASSWORD, "already exists"),
-            (("disable", "nobody"), None, "no user nobody"),
+            (("add", "bad name", "--role", "viewer", "--password-stdin"), PASSWORD, "用户名应为"),
+            (("add", "zhao", "--role", "viewer", "--password-stdin"), "short", "至少需要 10 个字符"),
+            (("add", "admin", "--role", "viewer", "--password-stdin"), PASSWORD, "已存在"),
+            (("disable", "nobody"), None, "没有用户 nobody"),
             # No terminal to ask on and no --password-stdin: told what to do, no traceback.
             (("add", "bob", "--role", "viewer"), None, "--password-stdin"),
-            (("reset", "nobody"), None, "no user nobody")):
+            (("reset", "nobody"), None, "没有用户 nobody")):
         done = user(province, *args, password=password)
         assert done.returncode == 1 and message in done.stderr, done.stderr
     listed = subprocess.run([*server_command(province), "user", "list", "--json"],

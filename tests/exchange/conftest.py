@@ -61,7 +61,7 @@ class Audited:
 
 def _code(province: ProvinceServer) -> str:
     out = province.cli("enroll-code", "--org-unit", "340104")
-    return re.search(r"Enrollment code:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    return re.search(r"登记码：\s*(\S+)", out).group(1)  # type: ignore[union-attr]
 
 
 @pytest.fixture(scope="session")

@@ -181,3 +181,29 @@ def test_a_filtered_export_verifies_and_says_it_is_filtered(exported, tmp_path):
     result = subprocess.run([sys.executable, "-m", "desktop.cli", "verify-export", str(out)], capture_output=True,
                             text=True, env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)})
     assert result.returncode == 3 and "筛选过的导出（表单：enterprise；修改日期不早于：2000-01-01）" in result.stdout
+
+
+PARSER_WORDS = ("codec", "zip file", "Expecting", "decode", "Error", "not a readable")
+
+
+@pytest.mark.parametrize(("harm", "where", "words"), [
+    (lambda w: (w / "manifest.json").write_bytes(b"\x00garbage{"), "manifest.json", "清单文件已损坏"),
+    (lambda w: (w / "manifest.json").write_bytes(b"\xff\xfe{\x00}\x00"), "manifest.json", "清单文件已损坏"),
+    (lambda w: (w / "manifest.json").write_text("[1, 2]"), "manifest.json", "不是 anhui-collect 导出的清单"),
+    (lambda w: (w / "manifest.json").unlink(), "manifest.json", "清单文件缺失"),
+    (lambda w: (w / "records/records.xlsx").write_bytes((w / "records/records.xlsx").read_bytes()[:3000]),
+     "records/records.xlsx", "工作簿已损坏"),
+    (lambda w: (w / "records/records.xlsx").unlink(), "records/records.xlsx", "文件缺失：其中各表无从核对"),
+    (lambda w: (w / "records/enterprise.csv").unlink(), "records/enterprise.csv", "文件缺失：其中应有的 21 行"),
+])
+def test_a_broken_manifest_workbook_or_missing_table_is_named_once(exported, tmp_path, harm, where, words):
+    out, _ = exported
+    work = tmp_path / "harmed"
+    shutil.copytree(out, work)
+    harm(work)
+    report = verify_export(work)
+    about = [(w, zh) for w, zh, _en in report.problems if w.startswith(where)]
+    # One message for the file, in words: no line per row, no parser's own text.
+    assert len(about) <= 2 and any(words in zh for _w, zh in about), report.problems[:5]
+    assert len(report.problems) <= 3, report.problems[:10]
+    assert not any(p in zh for _w, zh, _en in report.problems for p in PARSER_WORDS), report.problems[:5]

@@ -234,3 +234,56 @@ def test_damaged_workbooks_are_a_message_or_import_never_a_bug(office, tmp_path)
             assert user_error(exc) is not None, (n, repr(exc))
             outcomes["message"] += 1
     assert outcomes["message"] and outcomes["read"], outcomes
+
+
+def _zip(path: Path, parts: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+    return path
+
+
+def test_each_kind_of_wrong_file_is_named_for_what_it_is(tmp_path):
+    zeros = _zip(tmp_path / "zeros.xlsx", {"[Content_Types].xml": bytes(2000), "xl/workbook.xml": bytes(2000)})
+    said = refusal(zeros)
+    assert "已损坏" in said and "UTF-16" not in said, said
+    utf16 = _zip(tmp_path / "utf16.xlsx", {"[Content_Types].xml": "<?xml version='1.0'?><Types/>".encode("utf-16"),
+                                           "xl/workbook.xml": b"<workbook/>"})
+    assert "UTF-16" in refusal(utf16)
+    said = refusal(_zip(tmp_path / "archive.xlsx", {"说明.txt": "你好".encode()}))
+    assert said.count("不是 Excel 工作簿") == 1 and "压缩包" in said, said
+    json_file = tmp_path / "record.xlsx"
+    json_file.write_text('{"name": "合肥量子科技有限公司", "sector": "quantum"}', encoding="utf-8")
+    said = refusal(json_file)
+    assert "JSON" in said and "CSV" not in said, said
+    csv_file = tmp_path / "list.xlsx"
+    csv_file.write_text("企业名称,统一社会信用代码\n合肥量子,91340100MA2NF8XL36\n", encoding="utf-8")
+    assert "CSV" in refusal(csv_file)
+
+
+def test_the_choice_lists_sheet_comes_back_without_an_errors_column(office, tmp_path):
+    from desktop.services.exchange.template import LISTS_SHEET, write_template
+
+    checker = default_checker(office.paths.root)
+    form = checker.registry.form("enterprise")
+    path = tmp_path / "模板.xlsx"
+    write_template(form, path)
+    book = load_workbook(path)
+    main = book[sheets_of(form)[0].name]
+    headers = sheets_of(form)[0].headers
+    row: list = ["row-1", None, None] + [None] * (len(headers) - 3)
+    row[headers.index("统一社会信用代码")] = "不是信用代码"
+    main.append(row)
+    book.save(path)
+    report = tmp_path / "report.xlsx"
+    last = list(import_workbook(RecordService(office, checker), checker.registry, path, report_path=report))[-1]
+    assert last.imported == 0 and last.problems
+    written = load_workbook(report, read_only=True)
+    assert ERRORS_HEADER in [c for c in next(written[main.title].iter_rows(values_only=True))]
+    def values(sheet) -> list[tuple]:
+        rows = [tuple(row) for row in sheet.iter_rows(values_only=True)]
+        return [row[:max((i + 1 for i, v in enumerate(row) if v is not None), default=0)] for row in rows]
+
+    lists = values(written[LISTS_SHEET])
+    assert lists == values(load_workbook(path, read_only=True)[LISTS_SHEET])
+    assert not any(isinstance(v, str) and v.startswith(ERRORS_HEADER) for row in lists for v in row)

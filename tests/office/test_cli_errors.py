@@ -1,10 +1,13 @@
 """Ordinary mistakes get a message that says what is wrong; the catch-all "unexpected error"
 (and its log entry) is for real bugs only."""
 
+import json
+
 import pytest
 
 from desktop.cli.main import main
 from tests.conftest import PASSPHRASE, run_cli
+from tests.office.conftest import enterprise
 
 UNEXPECTED = ("意外", "unexpected", "Traceback")
 
@@ -132,3 +135,16 @@ def test_the_app_without_a_display_says_so_in_chinese(monkeypatch, capsys):
     assert main([]) == 2
     err = capsys.readouterr().err
     assert "没有图形界面" in err and "anhui-collect --help" in err and "plugin" not in err
+
+
+def test_export_since_a_future_day_is_refused_and_a_filtered_export_says_what_it_counts(cli, office_dir, tmp_path, capsys):
+    code, err = cli("export", "--out", str(tmp_path / "future"), "--since", "2999-01-01")
+    assert code == 1 and "在今天" in err and "之后" in err, err
+    assert not (tmp_path / "future").exists()
+    record = tmp_path / "e.json"
+    record.write_text(json.dumps(enterprise(1)), encoding="utf-8")
+    assert main(["record", "add", "--form", "enterprise", "--file", str(record)]) == 0
+    capsys.readouterr()
+    assert main(["export", "--out", str(tmp_path / "past"), "--since", "2000-01-01", "--form", "platform"]) == 0
+    out = capsys.readouterr().out
+    assert "符合筛选条件的记录 0 条" in out and "完整的版本历史（全部 1 个版本）" in out, out

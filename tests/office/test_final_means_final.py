@@ -40,7 +40,7 @@ def test_a_draft_finalized_and_synced_arrives_final_with_its_text_as_typed(offic
     assert (shown["data"]["name"], shown["data"]["address"]) == (NAME, ADDRESS)
 
     assert "已定稿" in cli(office_dir, "record", "finalize", record_id)
-    code = re.search(r"Enrollment code:\s+(\S+)", province.cli("enroll-code", "--org-unit", "340104")).group(1)
+    code = re.search(r"登记码：\s*(\S+)", province.cli("enroll-code", "--org-unit", "340104")).group(1)
     cli(office_dir, "enroll", "--endpoint", province.url, "--code", code)
     cli(office_dir, "sync")
 

@@ -24,7 +24,7 @@ from tests.office.conftest import enterprise, reopen
 
 def new_code(province, org_unit="340104") -> str:
     out = province.cli("enroll-code", "--org-unit", org_unit)
-    return re.search(r"Enrollment code:\s+(\S+)", out).group(1)
+    return re.search(r"登记码：\s*(\S+)", out).group(1)
 
 
 def enrolled(office, province):

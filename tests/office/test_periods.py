@@ -26,8 +26,8 @@ def test_a_period_opened_by_the_province_shows_the_office_what_is_missing(office
     assert open_periods(office.db) == []
 
     out = province.cli("period", "open", "annual_report", "2025", "--due", "2027-03-31")
-    assert "is open (update" in out
-    assert "already open" in province.cli("period", "open", "annual_report", "2025", "--due", "2027-03-31")
+    assert "已开放（更新" in out
+    assert "已经是开放状态" in province.cli("period", "open", "annual_report", "2025", "--due", "2027-03-31")
     listed = json.loads(province.cli("period", "list", "--json"))
     assert [(p["form_id"], p["year"], p["state"], p["due"]) for p in listed] == [("annual_report", 2025, "open", "2027-03-31")]
 
@@ -63,9 +63,9 @@ def test_a_period_opened_by_the_province_shows_the_office_what_is_missing(office
 
 
 def test_the_province_refuses_a_period_it_cannot_mean(province):
-    for args, why in ((("close", "annual_report", "2025"), "was never opened"),
-                      (("open", "enterprise", "2025"), "not reported year by year"),
-                      (("open", "no_such_form", "2025"), "no form 'no_such_form'")):
+    for args, why in ((("close", "annual_report", "2025"), "从未开放过"),
+                      (("open", "enterprise", "2025"), "不是按年度填报的表单"),
+                      (("open", "no_such_form", "2025"), "没有已发布的表单 'no_such_form'")):
         result = province.cli_process("period", *args)
         assert result.returncode == 1 and why in result.stderr, result.stderr
     for bad in (("open", "annual_report", "1999"), ("open", "annual_report", "2025", "--due", "31.03.2027"),

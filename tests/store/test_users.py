@@ -48,3 +48,25 @@ def test_cli_disables_and_lists(office_dir):
     assert "李四（已停用）\t填报员" in listed.stdout and "张三\t管理员" in listed.stdout
     refused = run_cli(office_dir, "record", "list", "--user", "李四", passphrase="clerk passphrase 1")
     assert refused.returncode == 1 and "已被管理员停用" in refused.stderr
+
+
+def test_the_recovery_key_enables_a_disabled_user_as_an_admin_does(tmp_path):
+    # The recovery key stands in for an admin: both ways of setting a disabled user's
+    # passphrase enable them again.
+
+    folder = tmp_path / "o"
+    office, recovery = Office.create(folder, org_unit="340104", office_name="x", admin="张三", passphrase=PASSPHRASE)
+    office.add_user("李四", "clerk", "clerk passphrase 1")
+    office.disable_user("李四")
+    office.close()
+    done = run_cli(folder, "user", "passwd", "李四", "--recovery", ANHUI_COLLECT_RECOVERY_KEY=recovery,
+                   ANHUI_COLLECT_NEW_PASSPHRASE="clerk passphrase 2")
+    assert done.returncode == 0, done.stderr
+    assert "重新启用" in done.stdout
+    listed = run_cli(folder, "record", "list", "--user", "李四", passphrase="clerk passphrase 2")
+    assert listed.returncode == 0, listed.stderr
+    # An admin's way says the same.
+    with Office.unlock(folder, "张三", PASSPHRASE) as admin:
+        admin.disable_user("李四")
+        assert admin.change_passphrase("李四", "clerk passphrase 3") is True
+        assert admin.change_passphrase("李四", "clerk passphrase 4") is False

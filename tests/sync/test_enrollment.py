@@ -162,13 +162,13 @@ def test_code_check_names_unknown_and_expired_codes(shared_province: ProvinceSer
 
 
 @pytest.mark.parametrize("args, message", [
-    (["--org-unit", "999999"], "not an org unit code"),
-    (["--org-unit", "蜀山区"], "not an org unit code"),
-    (["--org-unit", "340104", "--expires-hours", "0"], "between"),
-    (["--org-unit", "340104", "--expires-hours", "-3"], "between"),
-    (["--org-unit", "340104", "--expires-hours", "nan"], "between"),
-    (["--org-unit", "340104", "--expires-hours", "1e9"], "between"),
-    (["--org-unit", "340104", "--expires-hours", "soon"], "must be a number"),
+    (["--org-unit", "999999"], "不是区划表中的单位代码"),
+    (["--org-unit", "蜀山区"], "不是区划表中的单位代码"),
+    (["--org-unit", "340104", "--expires-hours", "0"], "之间"),
+    (["--org-unit", "340104", "--expires-hours", "-3"], "之间"),
+    (["--org-unit", "340104", "--expires-hours", "nan"], "之间"),
+    (["--org-unit", "340104", "--expires-hours", "1e9"], "之间"),
+    (["--org-unit", "340104", "--expires-hours", "soon"], "应为数字"),
 ])
 def test_enroll_code_refuses_bad_operator_input(shared_province: ProvinceServer,
                                                 args: list[str], message: str) -> None:

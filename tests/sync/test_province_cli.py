@@ -62,7 +62,7 @@ def test_listings_return_and_export(province: ProvinceServer, tmp_path: Path) ->
     batches = json.loads(province.cli("batches", "list", "--json"))
     assert [(b["accepted"], b["rejected"]) for b in batches] == [(4, 1)]
     listed = province.cli("records", "list")
-    assert records[0].record_id in listed and "received" in listed
+    assert records[0].record_id in listed and "received" in listed and "记录编号" in listed
     province.cli("records", "return", records[0].record_id, "--reason", "缺少负责人职称")
     rows = json.loads(province.cli("records", "list", "--json"))
     returned = [r for r in rows if r["state"] == "returned"]
@@ -137,11 +137,11 @@ def test_database_problems_are_named_as_such(tmp_path: Path, url: str, expected:
 
 def test_serve_refuses_bad_limits(tmp_path: Path) -> None:
     server = ProvinceServer(tmp_path / "data")
-    for args, message in [(["--max-body-bytes", "-1"], "between 0"),
-                          (["--header-timeout", "0"], "greater than 0"),
-                          (["--rate-per-device", "lots"], "must be a number"),
-                          (["--workers", "0"], "between 1"),
-                          (["--tls-cert", "x.pem"], "go together")]:
+    for args, message in [(["--max-body-bytes", "-1"], "应在 0 到 10^12 之间"),
+                          (["--header-timeout", "0"], "应大于 0"),
+                          (["--rate-per-device", "lots"], "应为数字"),
+                          (["--workers", "0"], "应在 1 到 256 之间"),
+                          (["--tls-cert", "x.pem"], "须同时给出")]:
         done = server.cli_process("serve", "--port", "1", *args)
         assert done.returncode != 0 and message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
@@ -150,10 +150,56 @@ def test_serve_refuses_bad_limits(tmp_path: Path) -> None:
 def test_admin_text_arguments_are_checked(tmp_path: Path) -> None:
     server = ProvinceServer(tmp_path / "data")
     for args, message in [
-            (["records", "return", "r-1", "--reason", "x" * 4001], "at most 4000"),
-            (["records", "return", "r-1", "--reason", "   "], "1 to 4000"),
-            (["devices", "revoke", "dev-\udcff"], "not valid text"),
-            (["records", "list", "--org-unit", "34\udc80"], "not valid text")]:
+            (["records", "return", "r-1", "--reason", "x" * 4001], "最多 4000 个字符"),
+            (["records", "return", "r-1", "--reason", "   "], "1 至 4000 个字符"),
+            (["devices", "revoke", "dev-\udcff"], "终端无法识别的字符"),
+            (["records", "list", "--org-unit", "34\udc80"], "终端无法识别的字符")]:
         done = server.cli_process(*args)
         assert done.returncode != 0 and message in done.stderr, (args, done.stderr)
         assert "Traceback" not in done.stderr
+
+
+def _parsers(parser):  # type: ignore[no-untyped-def]
+    import argparse
+
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for child in action.choices.values():
+                yield from _parsers(child)
+
+
+def test_the_province_command_line_speaks_chinese(tmp_path: Path) -> None:
+    import argparse
+    import re
+
+    from province.cli import build_parser
+
+    english = ("usage:", "invalid choice", "the following arguments are required", "error:",
+               "options:", "positional arguments", "show this help")
+    for parser in _parsers(build_parser()):
+        text = parser.format_help()
+        assert "用法：" in text and not any(e in text for e in english), text
+        for action in parser._actions:
+            if not isinstance(action, argparse._SubParsersAction):
+                assert action.help and re.search(r"[\u4e00-\u9fff]", action.help), (parser.prog, action.dest)
+    server = ProvinceServer(tmp_path / "data")
+    for args in (["nosuch"], ["batches"], ["records", "return", "r-1"], ["period", "open", "annual_report", "二〇二五"]):
+        done = server.cli_process(*args)
+        assert done.returncode == 2 and "用法：" in done.stderr and "错误：" in done.stderr, done.stderr
+        assert not any(e in done.stderr for e in english), done.stderr
+    shown = server.cli_process("batches", "show", "no-such-batch")
+    assert shown.returncode == 1 and "没有编号为 no-such-batch 的批次" in shown.stderr and shown.stdout == ""
+
+
+def test_progress_table_names_units_and_aligns_chinese_columns(tmp_path: Path) -> None:
+    from forms.text import display_width
+
+    out = ProvinceServer(tmp_path / "data").cli("progress")
+    lines = out.splitlines()
+    assert lines[1].startswith("指标（单位）") and "2030年目标" in lines[1]
+    table = lines[1:]
+    # Right-aligned numbers: every line ends in the same terminal column.
+    assert len({display_width(line) for line in table}) == 1, table
+    units = {line.split("）")[0].rsplit("（", 1)[-1] for line in table[2:]}
+    assert {"个", "项", "家", "亿元"} <= units, units

@@ -251,3 +251,30 @@ def test_chunked_bodies_are_held_to_the_limits_and_gets_never_wait(
         assert set(statuses) == {200}
     finally:
         lone_server.stop()
+
+
+def _answer(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(request)
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    return answer
+
+
+def test_an_over_long_address_or_header_gets_a_short_chinese_page(lone_server: ProvinceServer) -> None:
+    lone_server.start()
+    try:
+        long_query = b"GET /console/records?q=" + b"%E9%87%8F" * 2000 + b" HTTP/1.1\r\nHost: x\r\n\r\n"
+        answer = _answer(lone_server.port, long_query)
+        assert answer.startswith(b"HTTP/1.1 414"), answer[:200]
+        assert "网址过长".encode() in answer and b"text/html; charset=utf-8" in answer
+        big_cookie = b"GET /console/ HTTP/1.1\r\nHost: x\r\nCookie: " + b"a" * 20000 + b"\r\n\r\n"
+        answer = _answer(lone_server.port, big_cookie)
+        assert answer.startswith(b"HTTP/1.1 431"), answer[:200]
+        assert "请求头过大".encode() in answer
+        # A request that is merely malformed still gets uvicorn's plain 400.
+        assert _answer(lone_server.port, b"NOT HTTP AT ALL\r\n\r\n").startswith(b"HTTP/1.1 400")
+        assert requests.get(f"{lone_server.url}/healthz", timeout=10).status_code == 200
+    finally:
+        lone_server.stop()

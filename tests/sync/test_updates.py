@@ -35,9 +35,9 @@ def test_publish_return_and_pull(province: ProvinceServer, tmp_path: Path) -> No
     theirs = enroll_device(province, "340102")
     folder = definitions(tmp_path)
     out = province.cli("publish", str(folder))
-    assert "published as update 1" in out and "published as update 2" in out
+    assert "已发布为更新 1" in out and "已发布为更新 2" in out
     # Publishing the same files again changes nothing.
-    assert province.cli("publish", str(folder)).count("unchanged") == 2
+    assert province.cli("publish", str(folder)).count("未改变") == 2
 
     with ours.client() as client:
         # The running server validates against the newly published form version.
@@ -85,7 +85,7 @@ def test_publish_refuses_what_the_forms_engine_refuses(province: ProvinceServer,
     bad.write_text(json.dumps({"kind": "form", "id": "talent_team", "version": 9,
                                "fields": [{"id": "x", "type": "nonsense"}]}), "utf-8")
     result = province.cli_process("publish", str(bad))
-    assert result.returncode == 1 and "Nothing published" in result.stderr
+    assert result.returncode == 1 and "未发布任何内容" in result.stderr
     assert province.query("SELECT COUNT(*) FROM updates")[0][0] == 0
 
 

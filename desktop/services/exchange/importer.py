@@ -304,6 +304,12 @@ def _write_report(source: Path, problems: list[RowProblem], target: Path) -> Non
     with open_workbook(source) as reader:
         for name in reader.sheet_names:
             ws = book.create_sheet(name)
+            if name == LISTS_SHEET:
+                # The template's choice lists: no record is read from it, so it comes back
+                # as it was, without an "错误" column.
+                for line in reader.rows(name):
+                    ws.append(list(line.values))
+                continue
             errors_col: int | None = None
             width = 0
             for number, line in enumerate(reader.rows(name), start=1):

@@ -27,6 +27,14 @@ class VerifyReport:
     def ok(self) -> bool:
         return not self.problems
 
+    def amend(self, where: str, zh: str, en: str) -> None:
+        """Say more about the first problem found at ``where`` (or add it, if none was)."""
+        for i, (found, _zh, _en) in enumerate(self.problems):
+            if found == where:
+                self.problems[i] = (where, zh, en)
+                return
+        self.add(where, zh, en)
+
     def add(self, where: str, zh: str, en: str) -> None:
         if len(self.problems) >= MAX_PROBLEMS:
             self.more_problems += 1

@@ -59,6 +59,11 @@ class SheetCheck:
         self.sheet, self.report = sheet, report
         self.csv_rel = sheet_csv_name(form_id, sheet)
         self.xlsx_where = f"records/records.xlsx[{sheet.name}]"
+        # A table that is missing or cannot be read is named once, not once per row: these
+        # say its rows are not compared.
+        self.csv_missing = not (folder / self.csv_rel).is_file()
+        self.csv_lost = self.csv_missing
+        self.xlsx_lost = book is None
         self.csv_rows = self._csv(folder / self.csv_rel)
         self.xlsx_rows: Iterator[tuple[int, dict[int, XCell]]] = iter(())
         if book is not None:
@@ -66,6 +71,7 @@ class SheetCheck:
                 self.xlsx_rows = book.rows(sheet.name)
             except XlsxError:
                 report.add(self.xlsx_where, "工作簿中缺少此工作表", "sheet is missing from the workbook")
+                self.xlsx_lost = True
         self.number = 0  # the row being compared, 1-based as a spreadsheet shows it
         self._pending_xlsx: tuple[int, dict[int, XCell]] | None = None
         self.compare(list(sheet.headers))
@@ -79,17 +85,21 @@ class SheetCheck:
         with fh:
             try:
                 yield from csv.reader(fh)
-            except (csv.Error, UnicodeDecodeError) as exc:
-                self.report.add(self.csv_rel, f"CSV 无法读取：{exc}", f"CSV cannot be read: {exc}")
+            except (csv.Error, UnicodeDecodeError):
+                self.report.add(self.csv_rel, f"CSV 文件已损坏：第 {self.number} 行起无法读取（不是 UTF-8 文本或格式被破坏）",
+                                f"the CSV file is damaged: unreadable from row {self.number} (not UTF-8 text, or its format is broken)")
+                self.csv_lost = True
 
     def _next_xlsx(self) -> dict[int, XCell] | None:
         while True:
             if self._pending_xlsx is None:
                 try:
                     self._pending_xlsx = next(self.xlsx_rows, None)
-                except XlsxError as exc:
-                    self.report.add(self.xlsx_where, f"工作表无法读取：{exc}", f"sheet cannot be read: {exc}")
+                except XlsxError:
+                    self.report.add(self.xlsx_where, f"工作表已损坏：第 {self.number} 行起无法读取",
+                                    f"the sheet is damaged: unreadable from row {self.number}")
                     self.xlsx_rows = iter(())
+                    self.xlsx_lost = True
                 if self._pending_xlsx is None:
                     return None
             number, cells = self._pending_xlsx
@@ -112,7 +122,8 @@ class SheetCheck:
         csv_row = next(self.csv_rows, None)
         want_csv = expected if header else [csv_text(v) for v in expected]
         if csv_row is None:
-            self.report.add(f"{self.csv_rel}:{n}", "缺少此行", "row is missing")
+            if not self.csv_lost:
+                self.report.add(f"{self.csv_rel}:{n}", "缺少此行", "row is missing")
         elif csv_row != want_csv:
             for col in range(max(len(csv_row), len(want_csv))):
                 got = csv_row[col] if col < len(csv_row) else ""
@@ -122,7 +133,8 @@ class SheetCheck:
                                     f"cell differs from the record (should be '{want[:60]}')")
         cells = self._next_xlsx()
         if cells is None:
-            self.report.add(f"{self.xlsx_where}:{n}", "缺少此行", "row is missing")
+            if not self.xlsx_lost:
+                self.report.add(f"{self.xlsx_where}:{n}", "缺少此行", "row is missing")
             return
         for col in range(max(len(expected), max(cells, default=-1) + 1)):
             found = cells.get(col)
@@ -134,7 +146,12 @@ class SheetCheck:
                 self.report.add(f"{self.xlsx_where}:{n}:{self._header(col)}", "单元格与记录不符", "cell differs from the record")
 
     def finish(self) -> None:
-        """Rows left over after the last record are additions."""
+        """Rows left over after the last record are additions; a missing CSV file is named
+        once, with the number of rows it should hold."""
+        if self.csv_missing:
+            rows = self.number - 1
+            self.report.amend(self.csv_rel, f"文件缺失：其中应有的 {rows} 行（不含表头）无从核对",
+                              f"file is missing: the {rows} rows (besides the header) it should hold cannot be checked")
         extra = next(self.csv_rows, None)
         if extra is not None:
             self.report.add(f"{self.csv_rel}:{self.number + 1}", "多出的行（没有对应的记录）", "extra row with no record behind it")

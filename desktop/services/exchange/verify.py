@@ -110,19 +110,35 @@ def verify_export(folder: Path, *, province_key: str | None = None, against: Pat
     return report
 
 
+class _Unusable(Exception):
+    def __init__(self, zh: str, en: str) -> None:
+        super().__init__(en)
+        self.zh, self.en = zh, en
+
+
 def _manifest(folder: Path, report: VerifyReport) -> tuple[dict[str, Any] | None, bytes]:
+    # Each way a manifest fails is told in words, never as a parser's message: it is the
+    # first file an auditor's check reads, and nothing else can be checked without it.
+    path = folder / MANIFEST
     try:
-        path = folder / MANIFEST
-        if path.stat().st_size > MAX_MANIFEST:
-            raise ValueError("too large")
-        data = path.read_bytes()
-        manifest = json.loads(data)
+        try:
+            if path.stat().st_size > MAX_MANIFEST:
+                raise _Unusable("清单文件过大（超过 64 MB），不是本程序写出的清单",
+                                "the manifest is too large (over 64 MB) to be one this program wrote")
+            data = path.read_bytes()
+        except OSError:
+            raise _Unusable("清单文件缺失或无法读取：这不是一份完整的导出", "the manifest is missing or unreadable: this is not a whole export") from None
+        try:
+            manifest = json.loads(data.decode("utf-8"))
+        except (UnicodeDecodeError, ValueError, RecursionError):
+            raise _Unusable("清单文件已损坏：不是有效的 JSON 文本", "the manifest is damaged: it is not valid JSON text") from None
         if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise ValueError("not an anhui-collect export manifest")
+            raise _Unusable("这不是 anhui-collect 导出的清单（格式标记不符）",
+                            "this is not the manifest of an anhui-collect export (its format mark differs)")
         if not isinstance(manifest.get("files"), dict) or not isinstance(manifest.get("filters"), dict):
-            raise ValueError("no file list or filters")
-    except (OSError, ValueError) as exc:
-        report.add(MANIFEST, f"清单无法读取：{exc}", f"manifest cannot be read: {exc}")
+            raise _Unusable("清单不完整：缺少文件列表或筛选条件", "the manifest is incomplete: it has no file list or filters")
+    except _Unusable as exc:
+        report.add(MANIFEST, exc.zh, exc.en)
         return None, b""
     return manifest, data
 
@@ -193,8 +209,12 @@ def _check_records(folder: Path, manifest: dict[str, Any], registry: Registry, d
                       "all_forms": set(forms) >= {f.id for f in registry.forms()}}
     try:
         book: Workbook | None = Workbook(str(folder / WORKBOOK))
-    except XlsxError as exc:
-        report.add(WORKBOOK, f"工作簿无法读取：{exc}", f"workbook cannot be read: {exc}")
+    except XlsxError:
+        if (folder / WORKBOOK).is_file():
+            report.add(WORKBOOK, "工作簿已损坏，无法打开（文件不完整或不是 .xlsx 工作簿），其中各表无从核对",
+                       "the workbook is damaged and cannot be opened (incomplete, or not an .xlsx workbook); its sheets cannot be checked")
+        else:
+            report.amend(WORKBOOK, "文件缺失：其中各表无从核对", "file is missing: its sheets cannot be checked")
         book = None
     seen: dict[str, int] = {}
     expected_sheets: set[str] = set()

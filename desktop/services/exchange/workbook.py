@@ -244,7 +244,16 @@ def _sniff(path: Path) -> None:
     if text.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table", b"<")):
         raise _save_as_xlsx(path, "网页或 XML 文件（常见于从网站下载的“Excel”）", "a web page or XML file (common for \"Excel\" downloads from websites)")
     if _looks_like_text(head):
-        raise _save_as_xlsx(path, "文本（CSV）文件，只是扩展名写成了 .xlsx", "a text (CSV) file with an .xlsx name")
+        if text.startswith((b"{", b"[")):
+            raise _refuse(path, "这是 JSON 数据文件（只是扩展名写成了 .xlsx），不是 Excel 工作簿，不能导入。"
+                          "记录的 JSON 文件请用 anhui-collect record add --file 添加。",
+                          "this is a JSON data file with an .xlsx name, not an Excel workbook; it cannot be imported. "
+                          "Add a record's JSON file with anhui-collect record add --file.")
+        first_line = text.split(b"\n", 1)[0]
+        if any(sep in first_line for sep in (b",", b"\t", b";", "，".encode())):
+            raise _save_as_xlsx(path, "文本（CSV）文件，只是扩展名写成了 .xlsx", "a text (CSV) file with an .xlsx name")
+        raise _refuse(path, "这是纯文本文件（只是扩展名写成了 .xlsx），不是 Excel 工作簿，不能导入。",
+                      "this is a plain text file with an .xlsx name, not an Excel workbook; it cannot be imported.")
     raise _refuse(path, "不是 Excel 工作簿（内容既不是 .xlsx 也不是其他已知的表格格式）。",
                   "this is not an Excel workbook (its content is not .xlsx or any known spreadsheet format).")
 
@@ -279,7 +288,7 @@ def _scan_parts(path: Path) -> None:
         if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
             kind = ("Word 文档", "a Word document") if any(n.startswith("word/") for n in names) else (
                 ("PowerPoint 演示文稿", "a PowerPoint file") if any(n.startswith("ppt/") for n in names) else
-                ("压缩包，但不是 Excel 工作簿", "a zip archive, but not an Excel workbook"))
+                ("一个 ZIP 压缩包", "a zip archive"))
             raise _refuse(path, f"这是{kind[0]}，不是 Excel 工作簿。", f"this is {kind[1]}, not an Excel workbook.")
         if len(infos) > MAX_PARTS or any(i.file_size > MAX_PART_BYTES for i in infos) or sum(i.file_size for i in infos) > MAX_TOTAL_BYTES:
             raise _refuse(path, "解压后过大（可能是“压缩炸弹”），不予读取。", "it is far too large once decompressed (a \"zip bomb\"?); it is not read.")
@@ -308,8 +317,12 @@ class _Scan:
     def part(self, name: str, part: IO[bytes]) -> None:
         first = part.read(CHUNK)
         if not first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            if first[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in first[:4]:
+            # UTF-16 XML starts with a byte-order mark or with "<" beside a zero byte.
+            if first[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"):
                 raise _refuse(self.path, f"其中的 {name} 使用 UTF-16 编码，不予读取。", f"its part {name} is encoded as UTF-16, which is not read.")
+            if name.lower().endswith((".xml", ".rels")):
+                raise _refuse(self.path, f"文件已损坏：其中的 {name} 应是 XML 文本，内容却无法识别。请重新保存或重新下载。",
+                              f"the file is damaged: its part {name} should be XML text but is unrecognisable. Save or download it again.")
             return  # not XML (a picture, a printer setting): openpyxl does not parse it
         # Only a worksheet's own XML is streamed; everything else (its .rels included) openpyxl
         # holds in memory, so its tags count against MAX_OTHER_TAGS. A part is only named as
