@@ -10,7 +10,17 @@ read back in gives the value that was typed.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from forms.model import Field
+
+def column_header(f: Field, lang: str = "zh") -> str:
+    """A column header of a sheet: the field's label, with its unit when it has one
+    ("产值（万元）"), as every workbook the office and the province write shows it."""
+    unit = f.unit(lang)
+    return f"{f.label(lang)}（{unit}）" if unit and lang == "zh" else (f"{f.label(lang)} ({unit})" if unit else f.label(lang))
+
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"

@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from forms.spreadsheet import formula_safe
+from forms.model import Field, FormDefinition
+from forms.spreadsheet import column_header, formula_safe
 from province import actions
 from province.console import catalog
 from province.console.catalog import Filters
@@ -41,6 +42,24 @@ def _cell(value: Any) -> Any:
     return formula_safe(value)
 
 
+def _readable(form: FormDefinition | None, f: Field | None, value: Any, data: dict[str, Any], lang: str) -> Any:
+    """A cell as a reviewer reads it: choices by their labels (not their codes), a repeat
+    group one item after another; numbers stay numbers (the header names their unit)."""
+    if form is None or f is None or value is None:
+        return _cell(value)
+    if f.type in ("choice", "multi_choice"):
+        return _cell(form.display_value(f, value, data, lang))
+    if f.type == "group" and isinstance(value, list):
+        items = []
+        for item in value[:1000]:
+            if isinstance(item, dict):
+                items.append(("，" if lang == "zh" else ", ").join(
+                    f"{sub.label(lang)}{'：' if lang == 'zh' else ': '}{form.display_value(sub, item.get(sub.id), data, lang)}"
+                    for sub in f.fields if item.get(sub.id) not in (None, "", [])))
+        return _cell(("；" if lang == "zh" else "; ").join(items))
+    return _cell(value)
+
+
 def write_xlsx(province: Province, filters: Filters, lang: str, actor: str) -> Path:
     """Write the matching records to a temporary XLSX file; the caller sends and deletes it."""
     from openpyxl import Workbook  # only an export needs it; keep server start-up quick
@@ -49,21 +68,24 @@ def write_xlsx(province: Province, filters: Filters, lang: str, actor: str) -> P
     workbook = Workbook(write_only=True)
     sheets: dict[str, Any] = {}
     columns: dict[str, list[str]] = {}
+    forms: dict[str, FormDefinition | None] = {}
     units = {u.code: u.name for u in registry.org_units()}
     count = 0
     for row in catalog.iter_matches(province, filters):
         form_id = row["form_id"]
         if form_id not in sheets:
+            found: FormDefinition | None
             try:
-                form = registry.form(form_id)
-                title, fields = form.label(lang), [f for f in form.fields]
+                found = registry.form(form_id)
+                title, fields = found.label(lang), list(found.fields)
             except LookupError:
-                title, fields = form_id, []
+                found, title, fields = None, form_id, []
             sheet = workbook.create_sheet(title=_sheet_title(title, sheets))
             columns[form_id] = [f.id for f in fields]
             sheet.append([m[1] if lang == "zh" else m[2] for m in META]
-                         + [f.label(lang) for f in fields])
+                         + [column_header(f, lang) for f in fields])
             sheets[form_id] = sheet
+            forms[form_id] = found
         data = row["data"]
         extra = sorted(k for k in data if k not in columns[form_id])
         if extra:
@@ -72,8 +94,11 @@ def write_xlsx(province: Province, filters: Filters, lang: str, actor: str) -> P
         meta = [row["record_id"], row["org_unit"], units.get(row["org_unit"], ""),
                 city.name if city else "",
                 STATE_LABELS[row["state"]][0 if lang == "zh" else 1], row["received_at"]]
+        shown = forms[form_id]
+        fields_by_id = {f.id: f for f in shown.fields} if shown is not None else {}
         sheets[form_id].append([_cell(v) for v in meta]
-                               + [_cell(data.get(name)) for name in columns[form_id]])
+                               + [_readable(shown, fields_by_id.get(name), data.get(name), data, lang)
+                                  for name in columns[form_id]])
         count += 1
     if not sheets:
         workbook.create_sheet(title="记录" if lang == "zh" else "Records").append(

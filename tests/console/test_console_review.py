@@ -170,3 +170,22 @@ def test_export_is_filtered_and_formula_safe(province, staff):
     assert all(c.data_type != "f" for c in cells)
     log = staff("admin").get("/console/actions").text
     assert "export.xlsx" in log and "wang.viewer" in log
+
+
+def test_export_shows_choice_labels_units_and_groups_as_words(province, staff):
+    device = enroll_device(province, "340104")
+    send(device, [make_version("340104", "enterprise", enterprise(3)),
+                  make_version("340104", "talent_team", team("量子团队"))])
+    viewer = staff("viewer")
+    book = load_workbook(io.BytesIO(viewer.get("/console/export.xlsx").content))
+    rows = list(book["企业"].iter_rows(values_only=True))
+    header, row = rows[0], rows[1]
+    cell = dict(zip(header, row, strict=True))
+    # Choices by their Chinese labels, never their codes; money headers name their unit.
+    assert cell["所属领域"] == "量子科技" and cell["细分方向"] == "量子通信" and cell["企业性质"] == "民营企业"
+    assert cell["注册资本（万元）"] == 5000 and "注册资本" not in header
+    assert not {"quantum", "private", "quantum_communication"} & {v for v in row if isinstance(v, str)}
+    teams = list(book["人才团队"].iter_rows(values_only=True))
+    members = dict(zip(teams[0], teams[1], strict=True))
+    shown = [v for k, v in members.items() if isinstance(v, str) and "张华" in v]
+    assert shown and "{" not in shown[0] and "博士" in shown[0], members

@@ -19,6 +19,7 @@ from typing import Any
 
 from desktop.services.records import STATUS_ZH
 from forms.model import Field, FormDefinition
+from forms.spreadsheet import column_header as header
 from forms.spreadsheet import formula_safe, restore_formula_safe
 
 RECORD_ID = "记录编号"
@@ -34,12 +35,6 @@ MULTI_SEP = "、"
 _SPLIT = re.compile(r"[、,，;；\n]+")
 TRUE_WORDS = {"是", "yes", "y", "true", "1", "对", "有"}
 FALSE_WORDS = {"否", "no", "n", "false", "0", "无"}
-
-
-def header(f: Field, lang: str = "zh") -> str:
-    """A column header: the field's label, with its unit when it has one."""
-    unit = f.unit(lang)
-    return f"{f.label(lang)}（{unit}）" if unit and lang == "zh" else (f"{f.label(lang)} ({unit})" if unit else f.label(lang))
 
 
 @dataclass(frozen=True)
