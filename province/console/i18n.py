@@ -101,6 +101,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "one.field": ("字段", "Field"),
     "one.before": ("修改前", "Before"),
     "one.after": ("修改后", "After"),
+    "one.received_at": ("接收时间 (UTC)", "received (UTC)"),
     "one.added": ("新增", "added"),
     "one.removed": ("删除", "removed"),
     "one.changed": ("修改", "changed"),

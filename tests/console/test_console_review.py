@@ -189,3 +189,24 @@ def test_export_shows_choice_labels_units_and_groups_as_words(province, staff):
     members = dict(zip(teams[0], teams[1], strict=True))
     shown = [v for k, v in members.items() if isinstance(v, str) and "张华" in v]
     assert shown and "{" not in shown[0] and "博士" in shown[0], members
+
+
+def test_version_history_says_its_times_are_utc_and_marks_changes_beside_the_field(province, staff):
+    device = enroll_device(province, "340104")
+    first = make_version("340104", "enterprise", enterprise(7))
+    send(device, [first])
+    edited = enterprise(7, name="安徽未来科技股份有限公司7", remarks="新增的备注")
+    del edited["address"]
+    send(device, [make_version("340104", "enterprise", edited, record_id=first.record_id)])
+    page = staff("reviewer").get(f"/console/records/{first.record_id}", params={"lang": "zh"}).text
+    times = re.findall(r'<small class="time">([^<]*)</small>', page)
+    assert len(times) == 2 and all(t.startswith("· 接收时间 (UTC) ") for t in times), times
+    table = re.search(r'<table class="grid diff">(.*?)</table>', page, re.S).group(1)  # type: ignore[union-attr]
+    assert re.findall(r"<th>([^<]*)</th>", table) == ["字段", "修改前", "修改后"]
+    rows = {re.sub(r"<[^>]+>", "|", m.group(2)).strip("|"): m.group(1)
+            for m in re.finditer(r'<tr class="(\w+)">(.*?)</tr>', table, re.S)}
+    # Each row: the field with what happened to it, then the old and the new value.
+    cells = {kind: [c.strip() for c in text.split("|") if c.strip()] for text, kind in rows.items()}
+    assert cells["added"][1:] == ["新增", "—", "新增的备注"], cells
+    assert cells["removed"][1] == "删除" and cells["removed"][-1] == "—", cells
+    assert cells["changed"][1] == "修改" and cells["changed"][-1] == "安徽未来科技股份有限公司7", cells
