@@ -120,7 +120,7 @@ def export(province: Province, folder: Path) -> dict[str, str]:
     so an auditor can check the files offline against the province's published key.
     """
     if folder.exists() and any(folder.iterdir()):
-        raise FileExistsError(f"{folder} is not empty")
+        raise FileExistsError(f"导出文件夹 {folder} 不是空的，不会覆盖其中的文件")
 
     def snapshot(tx: Tx) -> dict[str, bytes]:
         if province.db.dialect == "postgres":

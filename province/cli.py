@@ -23,7 +23,7 @@ from forms.text import display_width
 from province.context import DEFAULT_MAX_BATCH_VERSIONS, Province, Settings
 from province.limits import Limits, parse_limit
 from sync.chinese_argparse import ChineseArgumentParser
-from sync.errors import ProtocolError
+from sync.errors import NotFound, ProtocolError
 from sync.keys import public_key_to_pem
 
 # What ``publish`` publishes, as its lines name it.
@@ -112,7 +112,12 @@ def cmd_devices(args: argparse.Namespace) -> int:
 
     province = _open(args)
     if args.devices_command == "revoke":
-        when = revoke_device(province, args.device_id, args.reason or "")
+        try:
+            when = revoke_device(province, args.device_id, args.reason or "")
+        except NotFound:
+            print(f"错误：没有编号为 {args.device_id} 的设备（anhui-province devices list 列出所有设备）。",
+                  file=sys.stderr)
+            return 1
         from province.actions import record
 
         province.db.run(lambda tx: record(tx, _actor(), "device.revoke", args.device_id,
@@ -159,7 +164,12 @@ def cmd_records(args: argparse.Namespace) -> int:
 
     province = _open(args)
     if args.records_command == "return":
-        update_id = return_record(province, args.record_id, args.reason, _actor())
+        try:
+            update_id = return_record(province, args.record_id, args.reason, _actor())
+        except NotFound:
+            print(f"错误：没有编号为 {args.record_id} 的记录（anhui-province records list 列出所有记录）。",
+                  file=sys.stderr)
+            return 1
         print(f"记录 {args.record_id} 已退回（更新 {update_id}），办公室下次同步时会看到。")
         return 0
     rows = list_records(province, args.org_unit, args.form)

@@ -101,12 +101,12 @@ class Database:
         try:
             return self._open()
         except (sqlite3.Error, OSError) as exc:
-            raise DatabaseUnreachable(f"cannot open the database ({self.describe()}): "
+            raise DatabaseUnreachable(f"无法打开数据库（{self.describe()}）："
                                       f"{_first_line(exc)}") from exc
         except Exception as exc:
             if not _is_connection_error(exc):
                 raise
-            raise DatabaseUnreachable(f"cannot connect to the database ({self.describe()}): "
+            raise DatabaseUnreachable(f"无法连接数据库（{self.describe()}）："
                                       f"{_first_line(exc)}") from exc
 
     def _open(self) -> Any:
@@ -184,7 +184,7 @@ class Database:
                         raise
                     if _is_connection_error(exc):
                         raise DatabaseUnreachable(
-                            f"lost the connection to the database ({self.describe()}): "
+                            f"与数据库的连接中断（{self.describe()}）："
                             f"{_first_line(exc)}") from exc
                     raise ServiceUnavailable("the database stayed busy; retry later") from exc
                 time.sleep(0.02 * (2**attempt))

@@ -68,8 +68,8 @@ def ensure_key(data_dir: Path, db: Database) -> str:
         if not path.exists():
             if db.run(_key_ids, write=False):
                 raise ProvinceKeyError(
-                    f"{path} is missing but the database already has province keys: "
-                    "restore the key file from backup (or copy it from the other server)"
+                    f"省级密钥文件 {path} 不见了，而数据库中已有省级密钥："
+                    "请从备份恢复该文件（或从另一台服务器复制过来）"
                 )
             write_private_key(path, generate_private_key())
         key = load_private_key(path)
@@ -83,8 +83,8 @@ def ensure_key(data_dir: Path, db: Database) -> str:
                     "VALUES (?, ?, 0, ?)", [kid, public_key_raw(key), utc_now()])
             elif kid != ids[-1]:
                 raise ProvinceKeyError(
-                    f"{path} holds key {kid[:16]}…, but the database's current province key is "
-                    f"{ids[-1][:16]}…: this data directory does not belong to this database"
+                    f"{path} 中的密钥是 {kid[:16]}…，而数据库当前的省级密钥是 {ids[-1][:16]}…："
+                    "这个数据文件夹与这个数据库不是一对"
                 )
 
         db.run(register)
@@ -110,7 +110,7 @@ def rotate_key(data_dir: Path, db: Database) -> tuple[str, str]:
         def record(tx: Tx) -> None:
             ids = _key_ids(tx)
             if ids[-1] != key_id(old):
-                raise ProvinceKeyError("another rotation happened meanwhile; run it again")
+                raise ProvinceKeyError("同时有另一次密钥更换已完成，请再运行一次")
             tx.execute(
                 "INSERT INTO province_keys (key_id, public_key, position, created_at, rotation) "
                 "VALUES (?, ?, ?, ?, ?)",

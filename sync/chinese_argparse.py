@@ -90,8 +90,16 @@ class ChineseArgumentParser(argparse.ArgumentParser):
     parse_args = _in_chinese(argparse.ArgumentParser.parse_args)
     parse_known_args = _in_chinese(argparse.ArgumentParser.parse_known_args)
     format_usage = _in_chinese(argparse.ArgumentParser.format_usage)
-    format_help = _in_chinese(argparse.ArgumentParser.format_help)
     add_subparsers = _in_chinese(argparse.ArgumentParser.add_subparsers)
+
+    def format_help(self) -> str:
+        """The help text, its section headings ending in a full-width colon ("选项：")."""
+        with _speaking_chinese():
+            text = super().format_help()
+        # argparse puts an ASCII colon after each heading, a line of its own.
+        headings = {group.title for group in self._action_groups if group.title}
+        return "\n".join(line[:-1] + "：" if line.endswith(":") and line[:-1] in headings else line
+                         for line in text.split("\n"))
 
     def error(self, message: str) -> NoReturn:
         """Print the usage and the message in Chinese, and exit with status 2."""

@@ -47,10 +47,10 @@ def test_a_key_file_of_another_province_is_refused(tmp_path: Path) -> None:
     two.cli("key")
     (two.data_dir / "province-key.pem").write_bytes((one.data_dir / "province-key.pem").read_bytes())
     result = two.cli_process("devices", "list")
-    assert result.returncode == 1 and "does not belong to this database" in result.stderr
+    assert result.returncode == 1 and "与这个数据库不是一对" in result.stderr
     (two.data_dir / "province-key.pem").unlink()
     result = two.cli_process("devices", "list")
-    assert result.returncode == 1 and "restore the key file" in result.stderr
+    assert result.returncode == 1 and "请从备份恢复该文件" in result.stderr
 
 
 def test_listings_return_and_export(province: ProvinceServer, tmp_path: Path) -> None:
@@ -69,8 +69,10 @@ def test_listings_return_and_export(province: ProvinceServer, tmp_path: Path) ->
     assert [r["record_id"] for r in returned] == [records[0].record_id]
     assert returned[0]["return_reason"] == "缺少负责人职称"
     assert returned[0]["data"]["name"] == "量子计算团队0"
-    assert province.cli_process("records", "return", "no-such-record", "--reason",
-                                "x").returncode == 1
+    missing = province.cli_process("records", "return", "no-such-record", "--reason", "x")
+    assert missing.returncode == 1 and "没有编号为 no-such-record 的记录" in missing.stderr
+    missing = province.cli_process("devices", "revoke", "no-such-device")
+    assert missing.returncode == 1 and "没有编号为 no-such-device 的设备" in missing.stderr
 
     out = tmp_path / "export"
     province.cli("export", "--out", str(out))
@@ -115,10 +117,10 @@ def test_rotate_key_keeps_the_chain(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("url, expected", [
-    ("postgresql://postgres:SECRET@127.0.0.1:{port}/anhui", "cannot connect to the database "
-     "(PostgreSQL postgresql://127.0.0.1:{port}/anhui)"),
-    ("{tmp}/not-a-folder/x/province.sqlite3", "cannot open the database (SQLite {tmp}"),
-    ("{tmp}/garbage.sqlite3", "cannot open the database (SQLite {tmp}/garbage.sqlite3)"),
+    ("postgresql://postgres:SECRET@127.0.0.1:{port}/anhui", "无法连接数据库"
+     "（PostgreSQL postgresql://127.0.0.1:{port}/anhui）"),
+    ("{tmp}/not-a-folder/x/province.sqlite3", "无法打开数据库（SQLite {tmp}"),
+    ("{tmp}/garbage.sqlite3", "无法打开数据库（SQLite {tmp}/garbage.sqlite3）"),
 ])
 def test_database_problems_are_named_as_such(tmp_path: Path, url: str, expected: str) -> None:
     from tests.sync.servers import free_port
