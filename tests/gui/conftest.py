@@ -94,5 +94,5 @@ def new_code(province) -> tuple[str, str]:
     """A one-time enrollment code for org unit 340104 and the province key id printed with it."""
     out = province.cli("enroll-code", "--org-unit", "340104")
     code = re.search(r"登记码：\s*(\S+)", out).group(1)
-    key_id = re.search(r"Province key id:\s+(\S+)", out).group(1)
+    key_id = re.search(r"省级公钥编号：\s*(\S+)", out).group(1)
     return code, key_id
