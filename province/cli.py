@@ -176,6 +176,13 @@ def cmd_records(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
     else:
+        # The words the console shows: the form's name and the review state, not their codes.
+        from province.console.i18n import TEXT
+
+        registry = province.validator.registry()
+        labels = {f.id: f.label_zh for f in registry.forms()}
+        rows = [{**r, "form_id": labels.get(r["form_id"], r["form_id"]),
+                 "state": TEXT.get(f"state.{r['state']}", (r["state"],))[0]} for r in rows]
         _print_table(rows, (("record_id", "记录编号"), ("org_unit", "单位代码"), ("form_id", "表单"),
                             ("form_version", "表单版本"), ("state", "状态"), ("versions", "版本（个）"),
                             ("received_at", "接收时间（UTC）")),
@@ -207,6 +214,9 @@ def cmd_period(args: argparse.Namespace) -> int:
         if args.json:
             print(json.dumps(rows, ensure_ascii=False, indent=1))
         else:
+            labels = {f.id: f.label_zh for f in province.validator.registry().forms()}
+            rows = [{**r, "form_id": labels.get(r["form_id"], r["form_id"]),
+                     "state": {"open": "开放", "closed": "已关闭"}.get(r["state"], r["state"])} for r in rows]
             _print_table(rows, (("form_id", "表单"), ("year", "年度"), ("state", "状态"), ("due", "截止日"),
                                 ("update_id", "更新编号"), ("published_at", "发布时间（UTC）")),
                          right=("year", "update_id"))

@@ -30,6 +30,9 @@ def test_a_period_opened_by_the_province_shows_the_office_what_is_missing(office
     assert "已经是开放状态" in province.cli("period", "open", "annual_report", "2025", "--due", "2027-03-31")
     listed = json.loads(province.cli("period", "list", "--json"))
     assert [(p["form_id"], p["year"], p["state"], p["due"]) for p in listed] == [("annual_report", 2025, "open", "2027-03-31")]
+    table = province.cli("period", "list").splitlines()
+    assert table[0].split() == ["表单", "年度", "状态", "截止日", "更新编号", "发布时间（UTC）"]
+    assert table[1].split()[:4] == ["企业年度数据", "2025", "开放", "2027-03-31"]
 
     sync_office(office)
     (period,) = open_periods(office.db)

@@ -62,7 +62,7 @@ def test_listings_return_and_export(province: ProvinceServer, tmp_path: Path) ->
     batches = json.loads(province.cli("batches", "list", "--json"))
     assert [(b["accepted"], b["rejected"]) for b in batches] == [(4, 1)]
     listed = province.cli("records", "list")
-    assert records[0].record_id in listed and "received" in listed and "记录编号" in listed
+    assert records[0].record_id in listed and "已接收" in listed and "记录编号" in listed
     province.cli("records", "return", records[0].record_id, "--reason", "缺少负责人职称")
     rows = json.loads(province.cli("records", "list", "--json"))
     returned = [r for r in rows if r["state"] == "returned"]
