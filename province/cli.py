@@ -58,7 +58,7 @@ def _open(args: argparse.Namespace) -> Province:
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from province.server import BACKLOG, PROTOCOL, raise_open_file_limit
+    from province.server import BACKLOG, MAX_HEAD_BYTES, PROTOCOL, raise_open_file_limit
 
     if bool(args.tls_cert) != bool(args.tls_key):
         raise ValueError("--tls-cert 和 --tls-key 须同时给出")
@@ -81,6 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         tls = {"ssl_certfile": args.tls_cert, "ssl_keyfile": args.tls_key}
     uvicorn.run("province.app:app_from_env", factory=True, host=args.host, port=args.port,
                 workers=args.workers, log_level=args.log_level, http=PROTOCOL,
+                h11_max_incomplete_event_size=MAX_HEAD_BYTES,
                 timeout_keep_alive=5, backlog=BACKLOG, **tls)  # type: ignore[arg-type]
     return 0
 

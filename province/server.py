@@ -95,8 +95,8 @@ class GuardedH11Protocol(H11Protocol):
         being received pass ``MAX_HEAD_BYTES``, and say whether it did.
 
         h11 refuses such a head only while it is incomplete, and uvicorn then answers a bare
-        English 400; checked here on every read, the answer no longer depends on how the
-        bytes happened to arrive."""
+        English 400; checked here on every read, the answer is the same however the bytes
+        arrive."""
         head_end = pending.find(b"\r\n\r\n")
         if (head_end if head_end >= 0 else len(pending)) <= MAX_HEAD_BYTES:
             return False
@@ -116,10 +116,12 @@ def _page(title: str, text: str) -> str:
             f"<h1>{title}</h1><p>{text}</p><p><a href=\"/console/\">返回控制台首页</a></p></html>")
 
 
-MAX_HEAD_BYTES = 16 * 1024
-"""The longest request line plus headers read (h11's own bound on an unfinished head)."""
-URI_TOO_LONG = _page("网址过长", "请求的网址太长（超过 16 KB），服务器没有处理。请缩短搜索条件后再试。")
-HEADERS_TOO_LARGE = _page("请求头过大", "请求头太大（超过 16 KB），服务器没有处理。请清除本站的 Cookie 后再试。")
+MAX_HEAD_BYTES = 128 * 1024
+"""The longest request line plus headers read; h11 holds an unfinished head up to the same
+bound (``serve`` sets it), so what is accepted does not depend on how the bytes arrive. A
+console search with every filter filled in with long text stays well below it."""
+URI_TOO_LONG = _page("网址过长", f"请求的网址太长（超过 {MAX_HEAD_BYTES // 1024} KB），服务器没有处理。请缩短搜索条件后再试。")
+HEADERS_TOO_LARGE = _page("请求头过大", f"请求头太大（超过 {MAX_HEAD_BYTES // 1024} KB），服务器没有处理。请清除本站的 Cookie 后再试。")
 
 
 _last_warning = [0.0]

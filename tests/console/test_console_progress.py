@@ -171,7 +171,7 @@ def test_overview_year_is_the_reporting_year_of_progress_year(province, staff):
         "progress", "--json", "--year", str(y), "--as-of", "2026-06-01"))["targets"]
         if t["code"] == "output_total") for y in (2024, 2025)}
     assert totals[2024] == 0 and totals[2025] > 0
-    for args, said in ((["--year", "2026", "--as-of", "2026-06-01"], "has not ended"),
+    for args, said in ((["--year", "2026", "--as-of", "2026-06-01"], "尚未结束"),
                        (["--year", "²⁰²⁵"], "--year"), (["--as-of", "2026-13-01"], "--as-of")):
         done = province.cli_process("progress", "--json", *args)
         assert done.returncode == 2 and said in done.stderr, (args, done.stderr)
