@@ -4,15 +4,10 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from forms.text import display_width
+from forms.text import display_width, pad
 
 if TYPE_CHECKING:
     from forms.progress import Progress
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - display_width(text))
-    return gap + text if right else text + gap
 
 
 def _amount(value: float, decimals: int) -> str:
@@ -58,7 +53,7 @@ def render(progress: Progress, lang: str = "zh", detail: bool = False) -> str:
         ]
     for n, row in enumerate(rows):
         lines.append(
-            "  ".join(_pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)).rstrip()
+            "  ".join(pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)).rstrip()
         )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))

@@ -67,3 +67,10 @@ def compact_code(value: str) -> str:
 def display_width(text: str) -> int:
     """Columns ``text`` takes in a terminal: wide (CJK) characters count two."""
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def pad(text: str, width: int, right: bool = False) -> str:
+    """``text`` padded with spaces to ``width`` terminal columns, on the left when ``right``
+    (numbers in a table), so columns of Chinese and Latin text line up."""
+    gap = " " * max(0, width - display_width(text))
+    return gap + text if right else text + gap

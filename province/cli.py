@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from forms.text import display_width
+from forms.text import display_width, pad
 from province.context import DEFAULT_MAX_BATCH_VERSIONS, Province, Settings
 from province.limits import Limits, parse_limit
 from sync.chinese_argparse import ChineseArgumentParser
@@ -28,11 +28,6 @@ from sync.keys import public_key_to_pem
 
 # What ``publish`` publishes, as its lines name it.
 _KINDS = {"form": "表单", "reference": "参考数据", "reference_csv": "参考数据"}
-
-
-def _pad(text: str, width: int, right: bool = False) -> str:
-    gap = " " * max(0, width - display_width(text))
-    return gap + text if right else text + gap
 
 
 def _print_table(rows: list[dict[str, Any]], columns: Sequence[tuple[str, str]],
@@ -48,7 +43,7 @@ def _print_table(rows: list[dict[str, Any]], columns: Sequence[tuple[str, str]],
               for i in range(len(columns))]
     aligned = [key in right for key, _ in columns]
     for row in [heads, *cells]:
-        print("  ".join(_pad(cell, widths[i], aligned[i]) for i, cell in enumerate(row)).rstrip())
+        print("  ".join(pad(cell, widths[i], aligned[i]) for i, cell in enumerate(row)).rstrip())
 
 
 def _open(args: argparse.Namespace) -> Province:
@@ -358,7 +353,7 @@ def progress_table(body: dict[str, Any], lang: str = "zh") -> str:
     lines = [("全省未来产业目标进展（截至 {d}，计入记录 {n} 条）" if zh else
               "Province-wide progress (as of {d}; {n} records counted)").format(d=body["as_of"], n=body["records_counted"])]
     for n, row in enumerate(rows):
-        lines.append("  ".join(_pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)).rstrip())
+        lines.append("  ".join(pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)).rstrip())
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines) + "\n"

@@ -8,7 +8,6 @@ import getpass
 import json
 import os
 import sys
-import unicodedata
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ from desktop.errors import InvalidInput
 from desktop.paths import default_data_dir
 from desktop.services.checking import FormsChecker, default_checker
 from desktop.store.office import Office
+from forms.text import pad as pad_to
 from sync.chinese_argparse import ChineseArgumentParser
 
 PASSPHRASE_ENV = "ANHUI_COLLECT_PASSPHRASE"
@@ -121,8 +121,7 @@ def read_json_file(path: str) -> Any:
 
 def pad(text: str, width: int) -> str:
     """``text`` padded to ``width`` terminal columns (a Chinese character takes two)."""
-    used = sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-    return text + " " * max(width - used, 0)
+    return pad_to(text, width)
 
 
 def print_json(value: Any) -> None:
