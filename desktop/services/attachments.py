@@ -262,6 +262,17 @@ class Attachments:
         return stored_pieces(self.service.db, sha256)
 
 
+def read_range(db: Any, sha256: str, offset: int, length: int) -> bytes:
+    """``length`` bytes of a stored file from ``offset`` (fewer at its end), read from the
+    pieces that hold them only."""
+    first, last = offset // PIECE_BYTES, (offset + length - 1) // PIECE_BYTES
+    rows = db.execute("SELECT data FROM attachment_pieces WHERE sha256 = ? AND n BETWEEN ? AND ? ORDER BY n",
+                      [sha256, first, last]).fetchall()
+    joined = b"".join(bytes(r[0]) for r in rows)
+    start = offset - first * PIECE_BYTES
+    return joined[start:start + length]
+
+
 def stored_pieces(db: Any, sha256: str) -> Iterator[bytes]:
     """A stored file's bytes piece by piece (from any connection to the office database)."""
     n = 0
