@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from desktop.gui.i18n import pick
 from desktop.gui.parts import PlainLabel
-from forms.attachments import mb
 from forms.validators import InvalidValue, parse_date
 
 
@@ -366,31 +365,8 @@ class RecordRefField(FieldWidget):
         return [self.pick_button, self.clear_button]
 
 
-class AttachmentField(FieldWidget):
-    """``attachment``: the files the record names, by name and size. They are attached with
-    ``record attach``; the editor keeps the list as it is when the record is saved."""
-
-    def __init__(self, form: Any, field: Any, parent: QWidget | None = None) -> None:
-        super().__init__(form, field, parent)
-        self.entries: list[dict[str, Any]] = []
-        self.shown = QLineEdit(objectName=f"input_{field.id}", readOnly=True)
-        self.shown.setPlaceholderText(self.tr("No files"))
-        _row(self, self.shown)
-
-    def value(self) -> Any:
-        return [dict(e) for e in self.entries] or None
-
-    def set_value(self, value: Any) -> None:
-        self.entries = [dict(e) for e in value if isinstance(e, dict)] if isinstance(value, list) else []
-        self.shown.setText("、".join(f"{e.get('name', '')}（{mb(int(e.get('size') or 0))}）" for e in self.entries))
-
-    def focus_target(self) -> QWidget:
-        return self.shown
-
-
 SIMPLE_WIDGETS: dict[str, type[FieldWidget]] = {
     "text": TextField, "code": TextField, "textarea": TextAreaField,
     "integer": NumberField, "decimal": NumberField, "money": NumberField, "year": NumberField,
     "date": DateField, "choice": ChoiceField, "multi_choice": MultiChoiceField, "boolean": BooleanField,
-    "attachment": AttachmentField,
 }
