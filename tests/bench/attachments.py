@@ -116,7 +116,7 @@ def measure(size: int, work: Path) -> dict[str, float]:
         Attachments(service).attach(record_id, source, final=True)
         attach = time.perf_counter() - start
         source.unlink()
-        code = re.search(r"Enrollment code:\s+(\S+)", province.cli("enroll-code", "--org-unit", "340104"))
+        code = re.search(r"登记码：\s*(\S+)", province.cli("enroll-code", "--org-unit", "340104"))
         assert code is not None
         enroll_office(office, province.url, code.group(1))
         relay, port = _relay(province.port)

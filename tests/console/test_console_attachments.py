@@ -14,8 +14,8 @@ from desktop.services.records import RecordService
 from desktop.services.sync_office import enroll_office, sync_office
 from desktop.store.office import Office
 from tests.conftest import PASSPHRASE
-from tests.office.test_attachment_sync import new_code
 from tests.office.test_attachments import pdf_bytes, platform_data
+from tests.office.test_office_sync import new_code
 
 
 def test_the_record_page_lists_the_files_and_staff_download_them_byte_identical(office_dir, province, staff, tmp_path):

@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 import shutil
 import sqlite3
 import subprocess
@@ -35,17 +34,13 @@ from sync.encoding import canonical_json
 from sync.uploads import CHUNK_HEADER, CHUNK_TYPE, ChunkHeader, header_value
 from tests.conftest import PASSPHRASE, cli_env
 from tests.office.test_attachments import files_holding, pdf_bytes, platform_data
+from tests.office.test_office_sync import new_code
 from tests.sync.conftest import postgres  # noqa: F401 (the session's PostgreSQL cluster)
 from tests.sync.proxy import LossyProxy
 from tests.sync.servers import ProvinceServer
 
 MB = 1024 * 1024
 CHUNK = "/v1/attachments/chunks"
-
-
-def new_code(province: ProvinceServer) -> str:
-    out = province.cli("enroll-code", "--org-unit", "340104")
-    return re.search(r"Enrollment code:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
 
 
 def province_db(province: ProvinceServer) -> sqlite3.Connection:

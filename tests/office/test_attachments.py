@@ -25,12 +25,14 @@ from desktop.store.integrity import check_store
 from desktop.store.office import Office
 from forms.attachments import clean_name, sniff
 from forms.canonical import content_hash
-from forms.examples import __path__ as examples_path
+from forms.examples import example
 from tests.conftest import PASSPHRASE, cli_env, run_cli
 
 
 def platform_data() -> dict:
-    return json.loads((Path(examples_path[0]) / "platform.json").read_text("utf-8"))["data"]
+    data = example("platform")
+    assert data is not None
+    return data
 
 
 def pdf_bytes(size: int, seed: int = 1) -> bytes:
