@@ -236,3 +236,20 @@ def test_a_process_killed_while_attaching_leaves_the_file_and_its_version_togeth
         assert named == stored  # no file without the version naming it, no version without its file
         assert service.get(record_id)["version_count"] == 1 + len(stored)
         assert len(stored) in (len(done), len(done) + 1)
+
+
+def test_a_standard_takes_its_text_and_at_most_five_files(service, tmp_path):
+    # A standard saved under v1 of its form (before v2 had a place for its text).
+    checked, blocking = service.check("standard", example("standard"), final=True, form_version=1)
+    assert not blocking
+    record_id = service.add_checked([checked], final=True)[0].record_id
+    assert service.get(record_id)["form_version"] == 1
+    attachments = Attachments(service)
+    for i in range(5):
+        saved, _ = attachments.attach(record_id, _write(tmp_path / f"第{i}部分.pdf", pdf_bytes(3000, seed=40 + i)), final=True)
+    assert saved.status == "final" and service.get(record_id)["form_version"] == 2
+    assert len(service.current_data(record_id)["standard_text"]) == 5
+    with pytest.raises(Exception) as caught:
+        attachments.attach(record_id, _write(tmp_path / "第6部分.pdf", pdf_bytes(3000, seed=46)))
+    assert "最多填写5项" in caught.value.message_zh  # type: ignore[attr-defined]
+    assert service.get(record_id)["version_count"] == 6
