@@ -60,10 +60,12 @@ def receive_chunk(province: Province, header: str | None, body: bytes) -> dict[s
             raise UploadConflict("this file was announced with another size or media type",
                                  size=size, media_type=media_type)
         if chunk.offset < received or completed_at is not None:
-            held = tx.scalar("SELECT data FROM attachment_chunks WHERE device_id = ? AND sha256 = ? "
-                             "AND chunk_offset = ?", [*key, chunk.offset])
-            if held is None or bytes(held) != body:
-                raise UploadConflict("a chunk sent again differs from the one held at its offset",
+            # Bytes the province holds already: they must be the same bytes (compared where
+            # they overlap, whatever the chunk sizes were then and now); the answer says
+            # where the upload stands, and nothing is stored again.
+            end = min(chunk.offset + len(body), received)
+            if held_range(tx, owner.device_id, chunk.sha256, chunk.offset, end) != body[:end - chunk.offset]:
+                raise UploadConflict("a chunk sent again differs from the bytes held at its offset",
                                      received=received)
             return ChunkAnswer(chunk.sha256, received, completed_at is not None)
         if chunk.offset > received:
@@ -83,6 +85,17 @@ def receive_chunk(province: Province, header: str | None, body: bytes) -> dict[s
         raise AttachmentHashMismatch("the whole file does not match the SHA-256 and media type "
                                      "the device signed; what was received is dropped")
     return answer.to_json()
+
+
+def held_range(tx: Tx, device_id: str, sha256: str, start: int, end: int) -> bytes:
+    """The bytes ``start``..``end`` of a device's upload, from the chunks that hold them."""
+    rows = tx.rows("SELECT chunk_offset, data FROM attachment_chunks WHERE device_id = ? AND sha256 = ? "
+                   "AND chunk_offset < ? AND chunk_offset + length(data) > ? ORDER BY chunk_offset",
+                   [device_id, sha256, end, start])
+    if not rows:
+        return b""
+    joined = b"".join(bytes(data) for _, data in rows)
+    return joined[start - rows[0][0]:end - rows[0][0]]
 
 
 def _complete(tx: Tx, device_id: str, chunk: ChunkHeader, received: int) -> ChunkAnswer | None:

@@ -178,15 +178,20 @@ def test_hostile_chunks_are_refused_and_change_nothing(office_dir, any_province,
 
     ok = post(signed_chunk(a_id, a_key, digest, size, 0, first), first)
     assert ok.status_code == 200 and ok.json() == {"sha256": digest, "received": 100_000, "complete": False}
-    # The same chunk again: the same answer, nothing stored twice.
+    # The same chunk again: the same answer, nothing stored twice; so too for bytes held cut
+    # into other chunks (the office's chunk size changed with the province's body limit).
     assert post(signed_chunk(a_id, a_key, digest, size, 0, first), first).json()["received"] == 100_000
+    assert post(signed_chunk(a_id, a_key, digest, size, 0, first[:40_000]), first[:40_000]).json()["received"] == 100_000
+    straddling = content[60_000:160_000]
+    assert post(signed_chunk(a_id, a_key, digest, size, 60_000, straddling), straddling).json()["received"] == 100_000
     refusals = [
         # out of order: past the end of what is held; the answer says where to go on from
         (signed_chunk(a_id, a_key, digest, size, 200_000, content[200_000:]), content[200_000:], 409, "chunk_out_of_order"),
         # bytes other than those signed
         (signed_chunk(a_id, a_key, digest, size, 100_000, rest), b"x" + rest[1:], 400, "chunk_mismatch"),
-        # another chunk at an offset already held
+        # other bytes where bytes are held, at a chunk's start or inside one
         (signed_chunk(a_id, a_key, digest, size, 0, b"y" * 100_000), b"y" * 100_000, 409, "upload_conflict"),
+        (signed_chunk(a_id, a_key, digest, size, 99_999, b"y" * 10), b"y" * 10, 409, "upload_conflict"),
         # the same file announced with another size
         (signed_chunk(a_id, a_key, digest, size + 1, 100_000, rest), rest, 409, "upload_conflict"),
         # device B signs a chunk naming device A's upload
