@@ -26,6 +26,7 @@ ROLES: dict[str, Words] = {
 SYNC_STEPS: dict[str, Words] = {
     "config": ("正在连接省级端点", "Connecting to the province"),
     "key_rotation": ("正在更换设备密钥", "Changing the device key"),
+    "uploading": ("正在上传附件", "Uploading attachments"),
     "batch_built": ("正在打包批次", "Packing a batch"),
     "sending": ("正在发送", "Sending"),
     "receipt_received": ("已收到回执", "Receipt received"),

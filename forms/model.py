@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 FIELD_TYPES = (
     "text", "textarea", "integer", "decimal", "money", "date", "year",
-    "choice", "multi_choice", "boolean", "code", "group", "record_ref",
+    "choice", "multi_choice", "boolean", "code", "group", "record_ref", "attachment",
 )  # fmt: skip
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
@@ -312,6 +312,9 @@ class FormDefinition:
             return sep.join(self.choice_label(f, v, data, lang) for v in value[:100])
         if f.type == "boolean" and isinstance(value, bool):
             return ("是" if value else "否") if lang == "zh" else ("yes" if value else "no")
+        if f.type == "attachment" and isinstance(value, list):
+            sep = "、" if lang == "zh" else ", "
+            return sep.join(str(e.get("name", "")) for e in value[:100] if isinstance(e, Mapping))
         if isinstance(value, dict | list):
             return ""
         if isinstance(value, int) and abs(value) >= 10**100:
@@ -355,7 +358,9 @@ class FormDefinition:
         parts: list[str] = []
         for f in self.fields:
             value = data.get(f.id)
-            if f.is_group and isinstance(value, list):
+            if f.type == "attachment" and isinstance(value, list):
+                parts.extend(str(e.get("name", "")) for e in value[:100] if isinstance(e, Mapping))
+            elif f.is_group and isinstance(value, list):
                 for item in value[:1000]:
                     if isinstance(item, Mapping):
                         for sub in f.fields:

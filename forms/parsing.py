@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any
 
+from forms.attachments import DEFAULT_MAX_FILES, HARD_MAX_BYTES
 from forms.conditions import Condition, parse_condition
 from forms.errors import DefinitionError
 from forms.model import FIELD_TYPES, Field, FormDefinition, ReferenceSource, Rule
@@ -40,7 +41,7 @@ _FIELD_KEYS = {
     "id", "type", "label", "help", "required", "required_when", "relevant", "min", "max",
     "min_length", "max_length", "pattern", "unit", "decimals", "choice_list", "choices", "parent",
     "validator", "validator_param", "ref_form", "fields", "min_items", "max_items", "unique",
-    "similar", "rules", "messages", "fill",
+    "similar", "rules", "messages", "fill", "max_bytes",
 }  # fmt: skip
 _DEFAULT_MAX_LENGTH = {"text": 200, "textarea": 5000}
 _DEFAULT_DECIMALS = {"decimal": 6, "money": 4}
@@ -114,6 +115,10 @@ def parse_field(raw: Any, where: str, *, in_group: bool = False) -> Field:
         raise DefinitionError(f"{where}: type must be one of {', '.join(FIELD_TYPES)}")
     if ftype == "group" and in_group:
         raise DefinitionError(f"{where}: repeat groups cannot be nested")
+    if ftype == "attachment" and in_group:
+        raise DefinitionError(f"{where}: attachment fields belong to the form, not to a repeat group")
+    if "max_bytes" in raw and (ftype != "attachment" or _int(raw, "max_bytes", where, 1, HARD_MAX_BYTES) is None):
+        raise DefinitionError(f"{where}: 'max_bytes' is the largest file of an attachment field")
     label_zh, label_en = _i18n(raw.get("label"), f"{where}.label")
     help_zh, help_en = _i18n(raw.get("help"), f"{where}.help", required=False)
     unit_zh, unit_en = _i18n(raw.get("unit"), f"{where}.unit", required=False)
@@ -219,7 +224,7 @@ def parse_field(raw: Any, where: str, *, in_group: bool = False) -> Field:
         choice_list=choice_list, choices=choices, parent=parent, validator=validator,
         validator_param=validator_param, ref_form=ref_form, fields=subfields,
         min_items=_int(raw, "min_items", where, 0, MAX_GROUP_ITEMS),
-        max_items=_int(raw, "max_items", where, 1, MAX_GROUP_ITEMS) or (MAX_GROUP_ITEMS if ftype in ("group", "multi_choice") else None),
+        max_items=_int(raw, "max_items", where, 1, MAX_GROUP_ITEMS) or (MAX_GROUP_ITEMS if ftype in ("group", "multi_choice") else DEFAULT_MAX_FILES if ftype == "attachment" else None),
         unique=unique, similar=similar, rules=rules, messages=_messages(raw.get("messages"), where),
         spec=MappingProxyType(dict(raw)), pattern_re=pattern_re, fill=MappingProxyType(dict(fill)),
     )  # fmt: skip

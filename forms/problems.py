@@ -60,6 +60,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Duplicates could not be checked; review after saving.",
     ),
     "ref_not_found": ("所引用的记录不存在。", "refers to a record that does not exist."),
+    "attachment": ("附件信息不正确。", "names an attachment wrongly."),
+    "duplicate_attachment": ("同一文件附加了两次。", "names the same file twice."),
+    "attachment_not_stored": (
+        "附件“{name}”不在本机存储中，请用“附加文件”重新附加。",
+        "names the file '{name}', which this office does not hold; attach it again.",
+    ),
     "too_many_problems": (
         "问题过多，仅列出前{count}项。",
         "Too many problems; only the first {count} are listed.",

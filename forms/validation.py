@@ -15,6 +15,8 @@ import logging
 from collections.abc import Mapping
 from typing import Any
 
+from forms.attachments import DEFAULT_MAX_FILES, entry_problem
+from forms.attachments import max_bytes as attachment_max_bytes
 from forms.conditions import is_filled
 from forms.duplicates import similar_hits
 from forms.keys import choice_key, record_key
@@ -284,6 +286,8 @@ class _Validation:
             return self.record_ref(f, raw), []
         if t == "group":
             return self.group(f, raw, values, path)
+        if t == "attachment":
+            return self.attachments(f, raw), []
         raise FieldIssue("type")  # pragma: no cover - the definition parser admits no other type
 
     def choice(
@@ -377,6 +381,27 @@ class _Validation:
             if found is False:
                 raise FieldIssue("ref_not_found")
         return record_id
+
+    def attachments(self, f: Field, raw: Any) -> list[dict[str, Any]]:
+        if not isinstance(raw, list):
+            raise FieldIssue("type", "应为附件列表。", "must be a list of attachments.")
+        limit = f.max_items or DEFAULT_MAX_FILES
+        if len(raw) > limit:
+            raise FieldIssue("too_many_items", max_items=limit)
+        largest = attachment_max_bytes(f.spec)
+        entries: list[dict[str, Any]] = []
+        for entry in raw:
+            if (why := entry_problem(entry, largest)) is not None:
+                raise FieldIssue("attachment", *why)
+            if any(e["sha256"] == entry["sha256"] for e in entries):
+                raise FieldIssue("duplicate_attachment")
+            entries.append(dict(entry))
+        stored = getattr(self.lookup, "attachment_exists", None)
+        if callable(stored):
+            for entry in entries:
+                if stored(entry["sha256"]) is False:
+                    raise FieldIssue("attachment_not_stored", name=entry["name"])
+        return entries
 
     def group(
         self, f: Field, raw: Any, values: Mapping[str, Any], path: str

@@ -16,7 +16,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
 
 from province import api_models as m
-from province import batches, chain_heads, enrollment, freshness, log, signing, updates
+from province import batches, chain_heads, enrollment, freshness, log, signing, updates, uploads
 from province.clock import utc_now
 from province.context import Province
 from sync.compact import BATCH_TYPES
@@ -25,6 +25,7 @@ from sync.errors import NotFound
 from sync.fields import ID
 from sync.keys import key_id
 from sync.protocol import PROTOCOL_VERSION
+from sync.uploads import CHUNK_HEADER
 
 JSON = "application/json"
 MAX_INDEX = 2**62
@@ -112,6 +113,18 @@ async def send_batch(request: Request) -> Response:
 async def receipt(request: Request, batch_id: BatchId) -> Response:
     body = await request.body()
     return _raw(await run_in_threadpool(batches.fetch_receipt, _province(request), batch_id, body))
+
+
+@router.post("/v1/attachments/chunks", tags=["attachments"], response_model=m.ChunkAnswer,
+             summary="One chunk of an evidence file; answered by how much of the file is held",
+             openapi_extra={"requestBody": {"required": True, "content": {
+                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}},
+                 "description": "the chunk's raw bytes; its signed X-Anhui-Chunk header names them"}},
+             responses=m.errors(400, 401, 403, 409, 413, 415, 422, 429, 503))
+async def attachment_chunk(request: Request) -> JSONResponse:
+    body = await request.body()
+    return JSONResponse(await run_in_threadpool(uploads.receive_chunk, _province(request),
+                                                request.headers.get(CHUNK_HEADER), body))
 
 
 @router.post("/v1/updates/pull", tags=["updates"], response_model=m.PullReply,

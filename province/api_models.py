@@ -55,6 +55,12 @@ class Nonce(BaseModel):
     expires_at: str = Field(description="When it stops working (province time).")
 
 
+class ChunkAnswer(BaseModel):
+    sha256: str
+    received: int = Field(description="Bytes of the file the province holds, from the start.")
+    complete: bool = Field(description="The file is whole and matches its SHA-256 and media type.")
+
+
 class Health(BaseModel):
     status: str
 

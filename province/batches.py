@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from province import faults, freshness, log
+from province.attachments import missing_attachments
 from province.clock import utc_now
 from province.context import Province
 from province.db import Tx
@@ -165,7 +166,10 @@ def receive_batch(province: Province, body: bytes) -> tuple[int, bytes]:
                                 expected_sequence=next_sequence, previous_batch_hash=last_hash)
         check_org_units(tx, batch, org_unit)
         received_at = utc_now()
-        accepted, rejected = store_versions(tx, batch, reasons, received_at, org_unit)
+        judged = dict(reasons)
+        for i, missing in missing_attachments(tx, owner.device_id, batch.versions, registry).items():
+            judged[i] = [*judged.get(i, []), *missing]
+        accepted, rejected = store_versions(tx, batch, judged, received_at, org_unit)
         tx.execute_many(
             "INSERT INTO rejections (batch_id, position, version_id, record_id, reasons) "
             "VALUES (?, ?, ?, ?, ?)",

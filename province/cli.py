@@ -186,6 +186,32 @@ def cmd_records(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_attachments(args: argparse.Namespace) -> int:
+    from province.attachments import complete_file, list_uploads
+
+    province = _open(args)
+    if args.attachments_command == "extract":
+        found = province.db.run(lambda tx: complete_file(tx, args.sha256.lower()), write=False)
+        if found is None:
+            print(f"没有哈希为 {args.sha256} 的完整上传。", file=sys.stderr)
+            return 1
+        target = Path(args.to)
+        if target.exists():
+            print(f"{target} 已存在，请换一个文件名。", file=sys.stderr)
+            return 1
+        target.write_bytes(found[0])
+        print(f"已写出 {target}（{len(found[0]):,} 字节，{found[1]}），SHA-256 已核对。")
+        return 0
+    rows = list_uploads(province, args.device)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False, indent=1))
+    else:
+        _print_table(rows, (("sha256", "SHA-256"), ("device_id", "设备编号"), ("media_type", "类型"),
+                            ("size", "大小（字节）"), ("received", "已收（字节）"), ("completed_at", "传完时间（UTC）")),
+                     right=("size", "received"))
+    return 0
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from province.updates import PublishError, collect, publish
 
@@ -491,6 +517,16 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--reason", required=True, type=_text(4000),
                    help="退回原因，办公室会看到（最多 4000 字）")
     p.set_defaults(func=cmd_records)
+
+    p = sub.add_parser("attachments", help="各办公室上传的附件（证明材料）")
+    asub = p.add_subparsers(dest="attachments_command", required=True, metavar="操作")
+    q = asub.add_parser("list", help="列出每次上传（完整的和未传完的）")
+    q.add_argument("--device", type=_text(128), help="只列出这台设备的上传")
+    q.add_argument("--json", action="store_true", help=json_help)
+    q = asub.add_parser("extract", help="写出一个已完整上传的文件（写出前重新核对哈希）")
+    q.add_argument("sha256", type=_text(64), help="文件的 SHA-256")
+    q.add_argument("--to", required=True, type=_text(4000), help="要写出的文件")
+    p.set_defaults(func=cmd_attachments)
 
     p = sub.add_parser("publish", help="发布表单版本和参考数据（文件或文件夹）")
     p.add_argument("paths", nargs="+", metavar="路径", help="表单定义或参考数据文件，或含有它们的文件夹")

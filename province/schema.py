@@ -146,6 +146,17 @@ UPDATE meta SET value = '-1' WHERE key = 'console_indexed'
 ALTER TABLE progress_facts ADD COLUMN source_rank INTEGER NOT NULL DEFAULT 0;
 UPDATE meta SET value = '-1' WHERE key = 'console_indexed'
 """),
+    # Evidence files, uploaded in chunks by each device (see province.uploads); the chunks of a
+    # complete upload are the file.
+    ("0007_attachments", """
+CREATE TABLE attachment_uploads (
+    device_id TEXT NOT NULL, sha256 TEXT NOT NULL, size INTEGER NOT NULL, media_type TEXT NOT NULL,
+    received INTEGER NOT NULL, started_at TEXT NOT NULL, completed_at TEXT,
+    PRIMARY KEY (device_id, sha256));
+CREATE TABLE attachment_chunks (
+    device_id TEXT NOT NULL, sha256 TEXT NOT NULL, chunk_offset INTEGER NOT NULL, data BLOB NOT NULL,
+    PRIMARY KEY (device_id, sha256, chunk_offset))
+"""),
 ]
 
 

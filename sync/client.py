@@ -8,6 +8,7 @@ office only with their signatures checked. Office code uses :func:`enroll` once 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import uuid
@@ -46,6 +47,7 @@ from sync.protocol import BatchPayload, Checkpoint, Receipt
 from sync.receipts import verify_checkpoint, verify_receipt
 from sync.transport import Transport, TransportOptions
 from sync.trust import ProvinceTrust
+from sync.uploads import CHUNK_HEADER, CHUNK_TYPE, ChunkAnswer, ChunkHeader, header_value
 
 
 @dataclass(frozen=True)
@@ -237,6 +239,25 @@ class ProvinceClient:
             if not self.refresh_province_keys():
                 raise
             return check()
+
+    # -- attachments ----------------------------------------------------------------
+    def upload_chunk(self, sha256: str, size: int, media_type: str, offset: int, data: bytes) -> ChunkAnswer:
+        """Send one chunk of a file (``data`` starting at ``offset``); return how much of the
+        file the province holds. A chunk it already holds is answered the same way, so a lost
+        answer costs one resend; ``ChunkOutOfOrder`` carries ``received`` to resume from."""
+        device_id, key = self._device()
+        header = ChunkHeader(device_id, sha256, size, media_type, offset, len(data),
+                             hashlib.sha256(data).hexdigest())
+        envelope = dsse.sign_bytes(canonical_json(header.to_json()), CHUNK_TYPE, [key])
+        reply = self.transport.request("POST", "/v1/attachments/chunks", body=data, raw=True,
+                                       headers={CHUNK_HEADER: header_value(envelope)})
+        try:
+            answer = ChunkAnswer.from_json(_json(reply.body))
+        except ProtocolError as exc:
+            raise InvalidReply(f"chunk answer: {exc}") from None
+        if answer.sha256 != sha256 or answer.received > size:
+            raise InvalidReply("the chunk answer is about another file")
+        return answer
 
     # -- batches --------------------------------------------------------------------
     def send_batch(self, envelope: bytes, batch: BatchPayload | None = None) -> VerifiedReceipt:

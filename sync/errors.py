@@ -248,6 +248,36 @@ class InternalError(ProtocolError):
     status = 500
 
 
+class ChunkMismatch(ProtocolError):
+    """The chunk's bytes are not those its signed header names (length or SHA-256)."""
+
+    code = "chunk_mismatch"
+    status = 400
+
+
+class ChunkOutOfOrder(ProtocolError):
+    """The chunk starts after the end of what the province holds; ``received`` says where."""
+
+    code = "chunk_out_of_order"
+    status = 409
+
+
+class UploadConflict(ProtocolError):
+    """The file was announced before with another size or media type, or a chunk sent again
+    differs from the one held at its offset."""
+
+    code = "upload_conflict"
+    status = 409
+
+
+class AttachmentHashMismatch(ProtocolError):
+    """The whole file does not hash to the SHA-256 the device signed (or is not the kind of
+    file it says); what was received is dropped."""
+
+    code = "attachment_hash_mismatch"
+    status = 422
+
+
 ERRORS: dict[str, type[ProtocolError]] = {
     cls.code: cls
     for cls in (
@@ -256,7 +286,8 @@ ERRORS: dict[str, type[ProtocolError]] = {
         OrgUnitForbidden, BatchConflict, SequenceGap, ChainMismatch, RequestTooLarge,
         BatchTooLarge, EnrollmentCodeUnknown, EnrollmentCodeExpired, EnrollmentCodeUsed,
         EnrollmentOrgUnitMismatch, KeyAlreadyEnrolled, RotationConflict, NotFound, StaleRequest,
-        RequestTimeout, RateLimited, ServiceUnavailable, InternalError,
+        RequestTimeout, RateLimited, ServiceUnavailable, InternalError, ChunkMismatch,
+        ChunkOutOfOrder, UploadConflict, AttachmentHashMismatch,
     )
 }
 

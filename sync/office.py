@@ -107,6 +107,16 @@ class DeviceCredentials:
     key: Ed25519PrivateKey
 
 
+@dataclass(frozen=True)
+class PendingUpload:
+    """A file the office must upload before the versions naming it are sent."""
+
+    sha256: str
+    size: int
+    media_type: str
+    acknowledged: int
+
+
 class OfficeSyncStore(Protocol):
     """The office store as the sync runner sees it. Every method is its own transaction."""
 
@@ -125,6 +135,19 @@ class OfficeSyncStore(Protocol):
 
     def pending_count(self) -> int:
         """How many record versions still wait for a receipt (batched or not)."""
+        ...
+
+    def pending_attachments(self) -> list[PendingUpload]:
+        """Files not yet uploaded whole that versions waiting to be sent name, with the bytes
+        the province last acknowledged of each."""
+        ...
+
+    def attachment_range(self, sha256: str, offset: int, length: int) -> bytes:
+        """``length`` bytes of a stored file from ``offset`` (fewer at its end)."""
+        ...
+
+    def save_upload_progress(self, sha256: str, received: int, complete: bool) -> None:
+        """Record how much of a file the province acknowledged, and whether it is complete."""
         ...
 
     def pending_versions(self, limit: int) -> list[RecordVersion]:

@@ -18,10 +18,11 @@ from sync.chainhead import ChainHead
 from sync.client import ProvinceClient, VerifiedReceipt
 from sync.compact import BATCH_TYPES
 from sync.control import ServerConfig
-from sync.errors import Cancelled, InvalidReply, NotFound, SequenceGap
+from sync.errors import Cancelled, ChunkOutOfOrder, InvalidReply, NotFound, SequenceGap
 from sync.office import OfficeSyncStore, StoredBatch, build_batch
 from sync.protocol import Checkpoint
 from sync.receipts import parse_batch_envelope, verify_checkpoint, verify_consistency
+from sync.uploads import CHUNK_BYTES
 
 MAX_RECOVERIES = 3
 MAX_BATCH_BYTES = 8 * 1024 * 1024
@@ -34,7 +35,7 @@ class SyncProgress:
     """One step of a sync, for a progress bar: ``done`` of ``total`` versions answered."""
 
     step: str
-    """config | key_rotation | batch_built | sending | receipt_received | receipt_saved |
+    """config | key_rotation | uploading | batch_built | sending | receipt_received | receipt_saved |
     recovering | pulling | updates_applied | chain_head | done"""
     done: int
     total: int
@@ -56,6 +57,10 @@ class SyncSummary:
     recoveries: int = 0
     rejections: list[tuple[str, str]] = field(default_factory=list)
     """(version id, first reason code) of each rejected version."""
+    attachments: int = 0
+    """Files uploaded whole in this sync."""
+    uploaded_bytes: int = 0
+    """Bytes of files sent in this sync (a chunk sent again counts again)."""
 
 
 ProgressCallback = Callable[[SyncProgress], None]
@@ -90,6 +95,37 @@ class _Run:
         self.client.rotate_device_key(statement)
         self.store.finish_key_rotation()
         self.client.device_key = new_key
+
+    def upload_attachments(self, config: ServerConfig) -> None:
+        """Upload every file a version waiting to be sent names, before that version goes:
+        the province accepts a version only once it holds the files it names, whole.
+
+        Each file resumes from the bytes the province last acknowledged; an answer lost on
+        the way is learnt from the next one (a chunk the province holds is answered with how
+        far it has come, a chunk past its end with where to go on from), so no byte is
+        stored twice and none is skipped.
+        """
+        # A chunk is at most half the largest body the province takes (room for its header).
+        chunk_bytes = max(64 * 1024, min(CHUNK_BYTES, config.max_body_bytes // 2))
+        for item in self.store.pending_attachments():
+            offset = item.acknowledged
+            self.emit("uploading", message=item.sha256)
+            for _ in range(item.size // 1024 + 16):  # bounded: each turn moves forward or corrects
+                self.check_cancel()
+                data = self.store.attachment_range(item.sha256, offset, chunk_bytes)
+                try:
+                    answer = self.client.upload_chunk(item.sha256, item.size, item.media_type, offset, data)
+                except ChunkOutOfOrder as exc:
+                    offset = _received(exc.details.get("received"), item.size)
+                    continue
+                self.store.save_upload_progress(item.sha256, answer.received, answer.complete)
+                self.summary.uploaded_bytes += len(data)
+                if answer.complete:
+                    self.summary.attachments += 1
+                    break
+                offset = answer.received
+            else:
+                raise InvalidReply("the province's answers to an upload did not move it forward")
 
     def send_outbox(self, config: ServerConfig) -> None:
         """Resend stored batches, then build, store and send new ones until none is left.
@@ -317,9 +353,17 @@ def run_sync(
     client.device_id, client.device_key = device.device_id, device.key
     run.finish_key_rotation()
     run.total = store.pending_count()
+    run.upload_attachments(config)
     run.send_outbox(config)
     if pull:
         run.pull()
     run.confirm_chain_head()
     run.emit("done")
     return run.summary
+
+
+def _received(value: object, size: int) -> int:
+    # Where the province says it stands; anything else is not an answer to go on from.
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < size:
+        return value
+    raise InvalidReply("the province named no valid place to resume an upload from")

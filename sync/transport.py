@@ -129,6 +129,8 @@ class Transport:
         *,
         body: bytes | Callable[[], bytes] | None = None,
         params: Mapping[str, Any] | None = None,
+        headers: Mapping[str, str] | None = None,
+        raw: bool = False,
     ) -> Response:
         """Send one request, retrying transient failures; return a 2xx response or raise.
 
@@ -137,8 +139,10 @@ class Transport:
         Raises the typed :class:`ProtocolError` for another 4xx, :class:`TransportError` once
         retries are exhausted, :class:`Cancelled` when the cancel flag is set. A callable
         ``body`` is called for each try (a request that must be signed afresh each time).
+        ``raw`` sends the body as bytes as they are (a chunk of a file: compressing a PDF or
+        an image gains nothing); ``headers`` are added to the request's own.
         """
-        encoded = None if callable(body) else self._encode(body)
+        encoded = None if callable(body) else self._encode(body, raw)
         last: str = ""
         attempt = waits = 0
         delay = 0.0
@@ -149,13 +153,14 @@ class Transport:
             # province for something (a nonce), and the wait is for this request's own turn.
             # Made after, a rate-limited office spent the awaited turn on the nonce and was
             # refused again, every time.
-            headers, data = encoded or self._encode(body() if callable(body) else None)
+            sent_headers, data = encoded or self._encode(body() if callable(body) else None, raw)
+            sent_headers = {**sent_headers, **(headers or {})}
             if delay:
                 self._wait(delay)
             self.attempts_made += 1
             try:
                 reply = self.session.request(
-                    method, self.endpoint + path, data=data, params=params, headers=headers,
+                    method, self.endpoint + path, data=data, params=params, headers=sent_headers,
                     timeout=(self.options.connect_timeout, self.options.read_timeout),
                     allow_redirects=False,
                     # Per request: a session-level setting loses to $REQUESTS_CA_BUNDLE.
@@ -195,10 +200,13 @@ class Transport:
             raise self._error(reply.status_code, content)
         raise TransportError(f"{method} {path} failed after {self.options.attempts} tries: {last}")
 
-    def _encode(self, body: bytes | None) -> tuple[dict[str, str], bytes | None]:
+    def _encode(self, body: bytes | None, raw: bool = False) -> tuple[dict[str, str], bytes | None]:
         headers = {"Accept": "application/json", "Accept-Encoding": "gzip"}
         if body is None:
             return headers, None
+        if raw:
+            headers["Content-Type"] = "application/octet-stream"
+            return headers, body
         headers["Content-Type"] = "application/json"
         if len(body) < self.options.gzip_min_bytes:
             return headers, body

@@ -1,4 +1,4 @@
-"""``record add|edit|finalize|list|show``."""
+"""``record add|edit|finalize|list|show|attach|attachments|extract``."""
 
 from __future__ import annotations
 
@@ -20,10 +20,12 @@ from desktop.cli.common import (
     tr,
 )
 from desktop.errors import InvalidInput
+from desktop.services.attachments import Attachments
 from desktop.services.exchange.tables import beijing_time
 from desktop.services.records import STATUSES, RecordService
 from desktop.vocabulary import STATUSES as STATUS_WORDS
 from desktop.vocabulary import word
+from forms.attachments import mb
 from forms.model import FormDefinition
 from forms.text import strip_invisible
 
@@ -58,6 +60,23 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--history", action="store_true", help=tr("同时列出每个版本和状态变化", "include every version and status change"))
     p.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
     p.set_defaults(handler=cmd_show)
+    p = records.add_parser("attach", parents=[common], help=tr("给记录附加 PDF、OFD、JPEG 或 PNG 文件", "attach a PDF, OFD, JPEG or PNG file to a record"))
+    p.add_argument("record_id", help=tr("记录编号", "the record's id"))
+    p.add_argument("target", nargs="+", metavar=tr("[附件项] 文件", "[FIELD] FILE"),
+                   help=tr("附件项（表单只有一个附件项时可省略）和文件", "the attachment field (optional when the form has one) and the file"))
+    p.add_argument("--final", action="store_true", help=tr("新版本保存为定稿", "save the new version as final"))
+    p.set_defaults(handler=cmd_attach)
+    p = records.add_parser("attachments", parents=[common], help=tr("列出记录的附件", "list a record's attached files"))
+    p.add_argument("record_id", help=tr("记录编号", "the record's id"))
+    p.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
+    p.set_defaults(handler=cmd_attachments)
+    p = records.add_parser("extract", parents=[common], help=tr("把附件从加密存储中写出", "write an attached file out of the encrypted store"))
+    p.add_argument("record_id", help=tr("记录编号", "the record's id"))
+    p.add_argument("sha256", help=tr("附件的 SHA-256（见 record attachments）；写出前 8 位以上、不重复即可",
+                                     "the file's SHA-256 (see 'record attachments'); a unique prefix of 8 or more is enough"))
+    p.add_argument("--to", required=True, help=tr("要写出的文件，或写入的文件夹（用原文件名）", "the file to write, or a folder to write it in under its own name"))
+    p.add_argument("--force", action="store_true", help=tr("覆盖同名文件", "replace a file of that name"))
+    p.set_defaults(handler=cmd_extract)
 
 
 def _service(args: argparse.Namespace) -> RecordService:
@@ -239,4 +258,45 @@ def cmd_progress(args: argparse.Namespace) -> int:
         print_json(progress.to_json())
     else:
         print(progress.render_text(lang=lang()))
+    return 0
+
+
+def cmd_attach(args: argparse.Namespace) -> int:
+    if len(args.target) > 2:
+        raise InvalidInput("用法：record attach 记录编号 [附件项] 文件", "Usage: record attach RECORD_ID [FIELD] FILE")
+    field_id, path = (args.target[0], args.target[1]) if len(args.target) == 2 else (None, args.target[0])
+    service = _service(args)
+    with service.office:
+        saved, entry = Attachments(service).attach(args.record_id, path, field_id=field_id, final=args.final)
+    _print_warnings(saved.warnings)
+    say(f"已附加 {entry['name']}（{mb(entry['size'])}，SHA-256 {entry['sha256']}）：{saved.record_id} v{saved.number}",
+        f"Attached {entry['name']} ({mb(entry['size'], 'en')}, SHA-256 {entry['sha256']}): {saved.record_id} v{saved.number}")
+    return 0
+
+
+def cmd_attachments(args: argparse.Namespace) -> int:
+    service = _service(args)
+    with service.office:
+        rows = Attachments(service).listing(args.record_id)
+    if args.json:
+        print_json(rows)
+        return 0
+    if not rows:
+        say("此记录没有附件。", "This record has no attachments.")
+        return 0
+    zh = lang() == "zh"
+    for row in rows:
+        label = row["field_label_zh"] if zh else row["field_label_en"]
+        sent = ("已上传" if row["uploaded"] else "未上传") if zh else ("uploaded" if row["uploaded"] else "not uploaded")
+        print(f"{row['sha256']}  {pad(mb(row['size'], lang()), 9)} {pad(label, 10)} {pad(sent, 8)} {row['name']}")
+    return 0
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    service = _service(args)
+    with service.office:
+        attachments = Attachments(service)
+        digest = attachments.resolve(args.record_id, args.sha256)
+        written = attachments.extract(args.record_id, digest, args.to, overwrite=args.force)
+    say(f"已写出 {written}", f"Wrote {written}")
     return 0

@@ -60,6 +60,8 @@ def cmd_sync(args: argparse.Namespace) -> int:
         f"Sync done: sent {summary.sent}, accepted {summary.accepted}, rejected {summary.rejected}, "
         f"returned {summary.returned}, updates pulled {summary.pulled}.",
     )
+    if summary.attachments:
+        say(f"  已上传附件 {summary.attachments} 个。", f"  Attachments uploaded: {summary.attachments}.")
     for version_id, code in summary.rejections:
         say(f"  拒收版本 {version_id}：{code}", f"  rejected version {version_id}: {code}")
     return 0

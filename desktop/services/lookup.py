@@ -104,6 +104,9 @@ class StoreLookup:
         if pieces:
             yield self.db.execute(query, [" OR ".join(map(_phrase, pieces)), form_id, field, MAX_CANDIDATES]).fetchall()
 
+    def attachment_exists(self, sha256: str) -> bool:
+        return self.db.execute("SELECT 1 FROM attachments WHERE sha256 = ?", [sha256]).fetchone() is not None
+
     def exists(self, form_id: str, record_id: str) -> bool:
         return self.db.execute(
             "SELECT 1 FROM records WHERE record_id = ? AND form_id = ?", [str(record_id), form_id]

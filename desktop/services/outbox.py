@@ -12,6 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from desktop.services.attachments import read_range
 from desktop.services.device import device_key, enrollment, replace_device_key
 from desktop.services.records import change_status
 from desktop.services.updates import write_published_file
@@ -23,7 +24,7 @@ from sync.chainhead import HistoryHead
 from sync.control import DeviceKeyRotation
 from sync.encoding import parse_json_object
 from sync.keys import Ed25519PrivateKey, private_key_from_pem, private_key_to_pem, public_key_to_b64
-from sync.office import DeviceCredentials, SignedUpdate, StoredBatch
+from sync.office import DeviceCredentials, PendingUpload, SignedUpdate, StoredBatch
 from sync.protocol import Receipt, RecordVersion
 
 PROVINCE = "province"
@@ -93,6 +94,32 @@ class OfficeOutbox:
 
     def pending_count(self) -> int:
         return int(next(self.db.query("SELECT count(*) AS n FROM outbox WHERE state IN ('pending', 'batched')"))["n"])
+
+    def pending_attachments(self) -> list[PendingUpload]:
+        # Files not yet uploaded whole that a version waiting to be sent names: only what
+        # goes to the province, never a draft's evidence. A version names a file by its
+        # hash, which no other value of the record can spell by chance.
+        rows = self.db.execute(
+            "SELECT a.sha256, a.size, a.media_type, ifnull(u.acknowledged, 0) FROM attachments a "
+            "LEFT JOIN attachment_uploads u ON u.sha256 = a.sha256 WHERE u.completed_at IS NULL AND EXISTS ("
+            "SELECT 1 FROM outbox o JOIN versions v ON v.version_id = o.version_id "
+            "WHERE o.state IN ('pending', 'batched') AND instr(v.data, a.sha256) > 0) ORDER BY a.rowid"
+        ).fetchall()
+        return [PendingUpload(*row) for row in rows]
+
+    def attachment_range(self, sha256: str, offset: int, length: int) -> bytes:
+        return read_range(self.db, sha256, offset, length)
+
+    def save_upload_progress(self, sha256: str, received: int, complete: bool) -> None:
+        def job(db: Any) -> None:
+            db.execute(
+                "INSERT INTO attachment_uploads (sha256, acknowledged, completed_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (sha256) DO UPDATE SET acknowledged = excluded.acknowledged, "
+                "completed_at = excluded.completed_at",
+                [sha256, received, utc_now() if complete else None],
+            )
+
+        self.office.write(job)
 
     def pending_versions(self, limit: int) -> list[RecordVersion]:
         # Queue order is insertion order: the outbox's rowid, which its state index keeps.

@@ -7,6 +7,7 @@ records table agrees with the history it summarises.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ def check_database(db: sqlite_utils.Database, encrypted: bool) -> CheckReport:
         _check_chain(db, report)
         _check_records(db, report)
         _check_counts(db, report)
+        _check_attachments(db, report)
     except DatabaseError as exc:
         report.add(f"读取数据时出错：{exc}", f"error while reading data: {exc}")
     return report
@@ -102,6 +104,25 @@ def _check_versions(db: sqlite_utils.Database, report: CheckReport) -> None:
             report.add(f"版本 {v['version_id']}（记录 {v['record_id']}）的内容与其哈希不符：内容被改动", f"version {v['version_id']} of record {v['record_id']}: content does not match its hash (altered)")
             return
     report.counts["versions"] = n
+
+
+def _check_attachments(db: sqlite_utils.Database, report: CheckReport) -> None:
+    # Every stored file hashes to the name it is stored under, piece by piece, and is whole.
+    if "attachments" not in db.table_names():
+        return
+    n = 0
+    for sha256, size, pieces in db.execute("SELECT sha256, size, pieces FROM attachments ORDER BY sha256").fetchall():
+        n += 1
+        digest, length, count = hashlib.sha256(), 0, 0
+        for (piece,) in db.execute("SELECT data FROM attachment_pieces WHERE sha256 = ? ORDER BY n", [sha256]):
+            digest.update(piece)
+            length += len(piece)
+            count += 1
+        if digest.hexdigest() != sha256 or length != size or count != pieces:
+            report.add(f"附件 {sha256} 的内容与其哈希不符：附件被改动或不完整",
+                       f"attachment {sha256}: content does not match its hash (altered or incomplete)")
+            return
+    report.counts["attachments"] = n
 
 
 def _check_chain(db: sqlite_utils.Database, report: CheckReport) -> None:

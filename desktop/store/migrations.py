@@ -332,6 +332,46 @@ def _m8_indexed_lookups(db: sqlite_utils.Database) -> None:
         rebuild_keys(db, load_registry(_published_forms(db)))
 
 
+def _m9_attachments(db: sqlite_utils.Database) -> None:
+    # Evidence files live inside the encrypted database, as everything else the office
+    # holds: no file of them exists in plaintext on disk, and a backup of office.db carries
+    # them. Stored once per content (SHA-256), in pieces so that reading one never needs the
+    # whole file in memory, and never changed or removed (a version that names a file is
+    # immutable, so must the file be).
+    db.executescript(
+        """
+        CREATE TABLE attachments (
+            sha256 TEXT PRIMARY KEY,
+            size INTEGER NOT NULL,
+            media_type TEXT NOT NULL,
+            pieces INTEGER NOT NULL,
+            added_at TEXT NOT NULL,
+            added_by TEXT NOT NULL
+        );
+        CREATE TABLE attachment_pieces (
+            sha256 TEXT NOT NULL REFERENCES attachments (sha256) DEFERRABLE INITIALLY DEFERRED,
+            n INTEGER NOT NULL,
+            data BLOB NOT NULL,
+            UNIQUE (sha256, n)
+        );
+        CREATE TRIGGER attachments_no_update BEFORE UPDATE ON attachments
+            BEGIN SELECT RAISE(ABORT, 'attachments are immutable'); END;
+        CREATE TRIGGER attachments_no_delete BEFORE DELETE ON attachments
+            BEGIN SELECT RAISE(ABORT, 'attachments are immutable'); END;
+        CREATE TRIGGER attachment_pieces_no_update BEFORE UPDATE ON attachment_pieces
+            BEGIN SELECT RAISE(ABORT, 'attachments are immutable'); END;
+        CREATE TRIGGER attachment_pieces_no_delete BEFORE DELETE ON attachment_pieces
+            BEGIN SELECT RAISE(ABORT, 'attachments are immutable'); END;
+        -- How far each file's upload to the province has come: the bytes it acknowledged.
+        CREATE TABLE attachment_uploads (
+            sha256 TEXT PRIMARY KEY REFERENCES attachments (sha256),
+            acknowledged INTEGER NOT NULL,
+            completed_at TEXT
+        );
+        """
+    )
+
+
 def _published_forms(db: sqlite_utils.Database) -> Path | None:
     # The forms the province published live beside the database (desktop.services.updates).
     main = next((row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main"), "")
@@ -349,6 +389,7 @@ MIGRATIONS: list[Migration] = [
     (6, "users can be disabled", _m6_disabled_users),
     (7, "audit anchors: chain head, consistency proofs, key rotations", _m7_audit_anchors),
     (8, "duplicate keys, short-term search and list indexes", _m8_indexed_lookups),
+    (9, "encrypted evidence attachments", _m9_attachments),
 ]
 
 

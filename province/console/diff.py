@@ -36,7 +36,7 @@ def _display(form: Any, name: str, value: Any, data: Mapping[str, Any], lang: st
         if field.is_group and isinstance(value, list) and all(isinstance(v, Mapping)
                                                                for v in value):
             return _group(form, field, value, lang)[:MAX_VALUE]
-        if not isinstance(value, dict | list) or field.type == "multi_choice":
+        if not isinstance(value, dict | list) or field.type in ("multi_choice", "attachment"):
             try:
                 return str(form.display_value(field, value, data, lang))[:MAX_VALUE]
             except (TypeError, ValueError):

@@ -97,6 +97,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "state.resubmitted": ("已重新提交", "resubmitted"),
     # one record
     "one.versions": ("版本历史", "Versions"),
+    "one.files": ("附件（证明材料）", "Attachments (evidence)"),
+    "one.no_files": ("当前版本没有附件。", "The current version names no files."),
+    "one.file_name": ("文件名", "File name"),
+    "one.file_type": ("类型", "Type"),
+    "one.file_size": ("大小", "Size"),
+    "one.download": ("下载", "Download"),
     "one.version": ("版本", "Version"),
     "one.field": ("字段", "Field"),
     "one.before": ("修改前", "Before"),

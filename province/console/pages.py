@@ -6,14 +6,17 @@ import datetime as dt
 import json
 import secrets
 from typing import Any
+from urllib.parse import quote
 
 from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
+from forms.attachments import SUFFIXES, named_attachments
 from forms.progress import EXCLUSION_REASONS
 from province import actions
 from province import progress as province_progress
+from province.attachments import complete_file
 from province.clock import utc_now
 from province.console import accounts, catalog, devices, diff, export, review
 from province.console.accounts import Staff
@@ -197,10 +200,41 @@ async def record_page(request: Request, record_id: str, done: str = "", error: s
     kind, counts = await run_in_threadpool(province_progress.standing, province, record_id)
     names = {t.code: t.label(lang_of(request)) for t in _registry(request).targets()}
     reasons = {code: (zh, en) for code, (zh, en) in EXCLUSION_REASONS.items()}
-    return render(request, "record.html", head=head, steps=steps, labels=_labels(request),
+    files = _files(_registry(request), next((v for v in history if v["version_id"] == head["current_version_id"]), None))
+    return render(request, "record.html", head=head, steps=steps, labels=_labels(request), files=files,
                   kind=kind, counts=[(names.get(code, code), how) for code, how in counts],
                   reasons=reasons,
                   done=_known("one.done", done), error=_known("err", error))
+
+
+def _files(registry: Any, current: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The evidence files the record's current version names."""
+    if current is None:
+        return []
+    try:
+        form = registry.form(current["form_id"], current["form_version"])
+        data = current["data"] if isinstance(current["data"], dict) else json.loads(current["data"])
+    except Exception:  # a version the province could not lay out still shows, without files
+        return []
+    return named_attachments(form, data)
+
+
+@router.get("/records/{record_id}/attachments/{sha256}")
+async def attachment(request: Request, record_id: str, sha256: str) -> Response:
+    """A file one of the record's versions names, as received (its hash checked again)."""
+    province = province_of(request)
+    history = await run_in_threadpool(catalog.versions, province, record_id)
+    named = [e for v in history for e in _files(_registry(request), v) if e.get("sha256") == sha256]
+    found = await run_in_threadpool(
+        lambda: province.db.run(lambda tx: complete_file(tx, sha256), write=False)) if named else None
+    if found is None:
+        return render(request, "error.html", status=404, reason="not_found")
+    content, media_type = found
+    # Always a download, never shown in the console's own origin: a file is the office's, not ours.
+    return Response(content, media_type=media_type, headers={
+        "Content-Disposition": f"attachment; filename=\"{sha256[:16]}{SUFFIXES.get(media_type, '')}\"; "
+                               f"filename*=UTF-8''{quote(str(named[-1].get('name', '')))}",
+        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
 
 
 async def _decide(request: Request, record_id: str, staff: Staff, action: str) -> Response:

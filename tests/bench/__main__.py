@@ -27,7 +27,8 @@ from tests.bench.data import copy_office, grow, new_office
 from tests.bench.report import Row, render
 
 SUITES = ("store", "cli", "gui", "sync", "exchange")
-SECTIONS = ["tests.bench.progress", "tests.bench.bulk", "tests.bench.console", "tests.bench.province_load"]
+SECTIONS = ["tests.bench.progress", "tests.bench.bulk", "tests.bench.console", "tests.bench.province_load",
+            "tests.bench.attachments"]
 
 
 def rows() -> list[Row]:

@@ -44,7 +44,7 @@ def test_packaged_forms(registry: forms.Registry) -> None:
     assert registry.load_problems == []
     for form in registry.forms():
         assert form.label_zh and form.label_en
-        assert form.version == (2 if form.id == "enterprise" else 1)
+        assert form.version == (2 if form.id in ("enterprise", "platform", "standard") else 1)
         ids = [f.id for f in form.fields]
         for fixed in FIXED_FIELDS["*"] + FIXED_FIELDS.get(form.id, ()):
             assert fixed in ids

@@ -53,7 +53,7 @@ def test_every_form_builds_and_every_field_type_has_a_widget(qtbot, session):
         for path, field in form.walk():
             types.add(field.type)
             assert editor.view.row_for(path) is not None or "." in path, path
-        assert types <= set(SIMPLE_WIDGETS) | {"group", "record_ref"}
+        assert types <= set(SIMPLE_WIDGETS) | {"group", "record_ref", "attachment"}
     assert {"group", "record_ref", "multi_choice", "boolean", "date", "money", "year"} <= types
 
 

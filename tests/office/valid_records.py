@@ -137,9 +137,10 @@ class _FormDraw:
         # Fields a value depends on (a sector for its direction, an exchange for its stock
         # code) come first in every form, so the draw follows the form's order.
         for f in fields:
-            # A record reference names a record of this office, which another office cannot hold.
+            # A record reference names a record of this office, which another office cannot hold;
+            # an attachment names a file this office holds.
             wanted = f.required or f.required_when is not None or draw(st.booleans())
-            if f.type == "record_ref" or not wanted:
+            if f.type in ("record_ref", "attachment") or not wanted:
                 continue
             if f.is_group:
                 count = draw(st.integers(f.min_items or 0, 3))

@@ -15,7 +15,7 @@ from typing import Any
 
 from sync.chainhead import HistoryHead
 from sync.keys import Ed25519PrivateKey, private_key_from_pem, private_key_to_pem
-from sync.office import DeviceCredentials, SignedUpdate, StoredBatch
+from sync.office import DeviceCredentials, PendingUpload, SignedUpdate, StoredBatch
 from sync.protocol import Receipt, RecordVersion
 from sync.receipts import batch_hash
 
@@ -107,6 +107,15 @@ class OfficeDouble:
     def pending_count(self) -> int:
         return int(self.conn.execute(
             "SELECT COUNT(*) FROM versions WHERE state IN ('pending', 'batched')").fetchone()[0])
+
+    def pending_attachments(self) -> list[PendingUpload]:
+        return []  # the double's records name no files (the office's own store does)
+
+    def attachment_range(self, sha256: str, offset: int, length: int) -> bytes:
+        raise AssertionError("the double holds no files")
+
+    def save_upload_progress(self, sha256: str, received: int, complete: bool) -> None:
+        raise AssertionError("the double holds no files")
 
     def pending_versions(self, limit: int) -> list[RecordVersion]:
         rows = self.conn.execute("SELECT body FROM versions WHERE state = 'pending' "

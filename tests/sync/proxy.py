@@ -16,9 +16,11 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-# decide(method, path, n) -> "pass" | "drop" | "kill" | "reset" | "delay:<seconds>"; n counts
-# requests to that path from 1. "drop" forwards and throws the answer away, "reset" hangs up
-# before forwarding (the province never sees the request), "delay" waits before forwarding.
+# decide(method, path, n) -> "pass" | "drop" | "kill" | "reset" | "cut" | "delay:<seconds>"; n
+# counts requests to that path from 1. "drop" forwards and throws the answer away, "reset" hangs
+# up before forwarding (the province never sees the request), "cut" forwards the headers and
+# half the body and then hangs up on both sides (the connection dies mid-upload), "delay"
+# waits before forwarding.
 Decide = Callable[[str, str, int], str]
 
 
@@ -78,6 +80,9 @@ class LossyProxy:
         if action == "reset":
             h.close_connection = True
             return
+        if action == "cut":
+            self._cut(h, body or b"")
+            return
         if action.startswith("delay:"):
             time.sleep(float(action.partition(":")[2]))
         upstream = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
@@ -109,6 +114,21 @@ class LossyProxy:
         h.send_header("Content-Length", str(len(content)))
         h.end_headers()
         h.wfile.write(content)
+
+    def _cut(self, h: BaseHTTPRequestHandler, body: bytes) -> None:
+        upstream = http.client.HTTPConnection("127.0.0.1", self.upstream_port, timeout=60)
+        try:
+            upstream.putrequest(h.command, h.path, skip_host=True, skip_accept_encoding=True)
+            for k, v in h.headers.items():
+                if k.lower() not in ("connection", "keep-alive", "transfer-encoding"):
+                    upstream.putheader(k, v)
+            upstream.endheaders()
+            upstream.send(body[: len(body) // 2])
+        except (OSError, http.client.HTTPException):
+            pass
+        finally:
+            upstream.close()
+        h.close_connection = True
 
     def close(self) -> None:
         self.server.shutdown()

@@ -14,6 +14,7 @@ never above the fields.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -31,6 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from desktop.errors import OfficeError
+from desktop.gui.editor.attachment_field import AttachmentAccess
 from desktop.gui.editor.form_view import EditorContext, FormView
 from desktop.gui.errors import show_error
 from desktop.gui.i18n import language, pick
@@ -39,6 +41,7 @@ from desktop.gui.parts import PlainLabel
 from desktop.gui.record_list import RecordPicker
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
+from desktop.services.attachments import read_evidence, store_job_part, stored_pieces
 from desktop.services.carry_over import carry_over, year_field
 from forms.problems import Problem
 
@@ -115,7 +118,8 @@ class RecordEditor(QWidget):
         self.summary_list.setFixedHeight(SUMMARY_ROWS * rows + 2 * self.summary_list.frameWidth())
         self.summary.hide()
 
-        context = EditorContext(choose_record=self._choose_record, record_title=self._record_title)
+        context = EditorContext(choose_record=self._choose_record, record_title=self._record_title,
+                                attachments=AttachmentAccess(self._take_attachment, self._attachment_content))
         self.view = FormView(self.form, self.form.fields, context)
         self.view.setObjectName("formView")
         self.view.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -516,6 +520,21 @@ class RecordEditor(QWidget):
                 self._refresh_view()
         self._changed()
         self.carry_label.setText(self.tr("Filled from the {year} report; check every figure.").format(year=carried.year))
+
+    def _take_attachment(self, path: str, limit: int, done: Callable[[dict[str, Any]], None], owner: QWidget) -> None:
+        # Read and checked here (a clerk's message at once for a wrong file), stored encrypted
+        # by the writer; the record names it when it is next saved.
+        try:
+            evidence = read_evidence(path, limit)
+        except OfficeError as exc:
+            show_error(owner, exc)
+            return
+        user = self.session.office.user
+        task = self.session.write(lambda db: store_job_part(db, evidence, user), owner)
+        task.success(lambda _stored: done(evidence.entry)).failure(lambda exc: show_error(owner, exc)).start()
+
+    def _attachment_content(self, sha256: str) -> bytes:
+        return b"".join(stored_pieces(self.session.office.db, sha256))
 
     def _record_title(self, record_id: str) -> str:
         try:

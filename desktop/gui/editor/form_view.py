@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from desktop.gui.editor.attachment_field import AttachmentAccess, AttachmentField
 from desktop.gui.editor.fields import SIMPLE_WIDGETS, FieldWidget, RecordRefField
 from desktop.gui.i18n import language, pick
 from desktop.gui.parts import PlainLabel, plain_tip
@@ -41,10 +42,12 @@ STAR = f"<span style='color:{ERROR_COLOUR}'>&nbsp;*</span>"
 
 @dataclass
 class EditorContext:
-    """What generated widgets need from the app: choosing and naming referenced records."""
+    """What generated widgets need from the app: choosing and naming referenced records, and
+    storing and reading evidence files."""
 
     choose_record: Callable[[str], tuple[str, str] | None]
     record_title: Callable[[str], str]
+    attachments: AttachmentAccess | None = None
 
 
 def inline_text(problem: Any, field: Any) -> str:
@@ -133,6 +136,8 @@ class FormView(QWidget):
             widget = GroupField(self.form, f, self.context, self.prefix)
         elif f.type == "record_ref":
             widget = RecordRefField(self.form, f, self.context.choose_record, self.context.record_title)
+        elif f.type == "attachment":
+            widget = AttachmentField(self.form, f, self.context.attachments)
         else:
             widget = SIMPLE_WIDGETS[f.type](self.form, f)
         widget.changed.connect(self.changed)

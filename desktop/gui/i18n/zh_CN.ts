@@ -81,6 +81,48 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
     </message>
 </context>
 <context>
+    <name>AttachmentField</name>
+    <message>
+        <source>Attach file…</source>
+        <translation>附加文件…</translation>
+    </message>
+    <message>
+        <source>Preview</source>
+        <translation>预览</translation>
+    </message>
+    <message>
+        <source>Save a copy…</source>
+        <translation>另存一份…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Attach a file</source>
+        <translation>附加文件</translation>
+    </message>
+    <message>
+        <source>Evidence files (*.pdf *.ofd *.jpg *.jpeg *.png);;All files (*)</source>
+        <translation>证明材料 (*.pdf *.ofd *.jpg *.jpeg *.png);;所有文件 (*)</translation>
+    </message>
+    <message>
+        <source>Save a copy</source>
+        <translation>另存一份</translation>
+    </message>
+</context>
+<context>
+    <name>AttachmentPreview</name>
+    <message>
+        <source>This kind of file cannot be shown here; save a copy to open it.</source>
+        <translation>此类文件无法在这里显示；请另存一份后用其他软件打开。</translation>
+    </message>
+    <message>
+        <source>PDF preview is not available; save a copy to open it.</source>
+        <translation>无法预览 PDF；请另存一份后打开。</translation>
+    </message>
+</context>
+<context>
     <name>BooleanField</name>
     <message>
         <source>Yes</source>

@@ -18,6 +18,7 @@ from typing import Any
 
 from desktop.errors import InvalidInput
 from desktop.services.device import device_key, enrollment
+from desktop.services.exchange.attachments_out import write_attachments
 from desktop.services.exchange.files import ExportFolder
 from desktop.services.exchange.sheets import Workbook, sheet_csv_name
 from desktop.services.exchange.tables import group_rows, main_row, sheets_of
@@ -90,6 +91,7 @@ def _write(office: Office, registry: Registry, out: Path, staging: Path, form_id
         counts["project_totals"] = write_project_totals(office, registry, folder.write)
     yield Progress("history", done, total)
     counts.update(_export_history(office, folder))
+    counts["attachments"] = write_attachments(office, folder)
     yield Progress("sync", done, total)
     counts.update(_export_sync(office, folder))
     yield Progress("keys", done, total)

@@ -53,8 +53,10 @@ class Sheet:
 
 
 def sheets_of(form: FormDefinition) -> list[Sheet]:
-    """The main sheet of ``form`` and one sheet per repeat group, in form order."""
-    main = Sheet(sheet_title(form.label("zh")), form, None, tuple(f for f in form.fields if not f.is_group))
+    """The main sheet of ``form`` and one sheet per repeat group, in form order. Attachment
+    fields have no column: a file is not a cell (an export lists them apart)."""
+    main = Sheet(sheet_title(form.label("zh")), form, None,
+                 tuple(f for f in form.fields if not f.is_group and f.type != "attachment"))
     groups = [
         Sheet(sheet_title(f"{form.label('zh')}-{g.label('zh')}"), form, g, tuple(g.fields))
         for g in form.fields if g.is_group

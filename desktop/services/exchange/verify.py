@@ -30,6 +30,7 @@ from desktop.services.exchange.anchors import (
     province_trust,
     read_pem,
 )
+from desktop.services.exchange.attachments_out import check_attachments
 from desktop.services.exchange.export import FORMAT, MANIFEST, SIGNATURE, WORKBOOK
 from desktop.services.exchange.files import file_digest
 from desktop.services.exchange.history_check import (
@@ -99,6 +100,7 @@ def verify_export(folder: Path, *, province_key: str | None = None, against: Pat
             report.add("manifest.json", "清单记载的历史末端与历史链不符", "the manifest's history head differs from the history chain")
         record_files = _check_records(folder, manifest, registry, db, report)
         record_files |= check_project_totals(folder, manifest, registry, report)
+        record_files |= check_attachments(folder, report)
         _check_layout(manifest, record_files, report)
         check_sync(folder, anchors, db, report)
         _unsynced(db, report)

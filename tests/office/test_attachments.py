@@ -1,0 +1,255 @@
+"""Evidence files at the office: attached from the command line, kept encrypted, named by the
+signed version, listed and written back out; every wrong file is a clear message.
+
+The files are random bytes behind a real PDF/PNG header, so a run of 64 of their bytes is
+found in a plaintext copy anywhere and nowhere else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from desktop.services.attachments import Attachments
+from desktop.services.checking import default_checker
+from desktop.services.records import RecordService
+from desktop.store.integrity import check_store
+from desktop.store.office import Office
+from forms.attachments import clean_name, sniff
+from forms.canonical import content_hash
+from forms.examples import example
+from tests.conftest import PASSPHRASE, cli_env, run_cli
+
+
+def platform_data() -> dict:
+    data = example("platform")
+    assert data is not None
+    return data
+
+
+def pdf_bytes(size: int, seed: int = 1) -> bytes:
+    body = hashlib.shake_256(f"evidence-{seed}".encode()).digest(size - 20)
+    return b"%PDF-1.7\n" + body + b"\n%%EOF\n" + b"\n" * 4
+
+
+def add_platform(service: RecordService) -> str:
+    return service.add("platform", platform_data()).record_id
+
+
+def files_holding(root: Path, needle: bytes) -> list[Path]:
+    hits = []
+    for path in root.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            try:
+                if needle in path.read_bytes():
+                    hits.append(path)
+            except OSError:
+                pass
+    return hits
+
+
+@pytest.fixture
+def service(office: Office) -> RecordService:
+    return RecordService(office, default_checker(office.paths.root))
+
+
+def test_attach_list_extract_from_the_command_line_with_nothing_in_plaintext(office_dir, tmp_path):
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        record_id = add_platform(RecordService(office, default_checker(office_dir)))
+    content = pdf_bytes(2_500_000)
+    source = tmp_path / "in" / "皖科基〔2025〕12号批复.pdf"
+    source.parent.mkdir()
+    source.write_bytes(content)
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    result = run_cli(office_dir, "record", "attach", record_id, "approval_files", str(source), TMPDIR=str(temp))
+    assert result.returncode == 0, result.stderr
+    digest = hashlib.sha256(content).hexdigest()
+    assert digest in result.stdout and "2.4 MB" in result.stdout
+
+    # The signed version names the file: hash, size, kind and name are part of its content hash.
+    shown = json.loads(run_cli(office_dir, "record", "show", record_id, "--json").stdout)
+    entry = {"sha256": digest, "size": len(content), "media_type": "application/pdf", "name": source.name}
+    assert shown["data"]["approval_files"] == [entry]
+    assert shown["form_version"] == 2
+    assert shown["content_hash"] == content_hash("platform", 2, shown["data"])
+
+    listed = json.loads(run_cli(office_dir, "record", "attachments", record_id, "--json").stdout)
+    assert [(r["sha256"], r["size"], r["field"], r["uploaded"]) for r in listed] == [(digest, len(content), "approval_files", False)]
+    plain = run_cli(office_dir, "record", "attachments", record_id)
+    assert "批复文件" in plain.stdout and "未上传" in plain.stdout and source.name in plain.stdout
+
+    # Nothing of it on disk in the office folder or the temp folder: 64 bytes from its middle.
+    needle = content[1_000_000:1_000_064]
+    assert files_holding(office_dir, needle) == []
+    assert files_holding(temp, needle) == []
+
+    out = tmp_path / "out"
+    out.mkdir()
+    extracted = run_cli(office_dir, "record", "extract", record_id, digest[:12], "--to", str(out), TMPDIR=str(temp))
+    assert extracted.returncode == 0, extracted.stderr
+    assert (out / source.name).read_bytes() == content
+    assert oct((out / source.name).stat().st_mode & 0o777) == "0o600"
+    again = run_cli(office_dir, "record", "extract", record_id, digest, "--to", str(out))
+    assert again.returncode != 0 and "已存在" in again.stderr and "--force" in again.stderr
+    assert files_holding(temp, needle) == []
+    assert check_store(office_dir, None, PASSPHRASE).ok
+
+
+@pytest.mark.parametrize(("make", "expected"), [
+    (lambda d: d / "缺少.pdf", "找不到文件"),
+    (lambda d: d, "是一个文件夹"),
+    (lambda d: _write(d / "空.pdf", b""), "是空的（0 字节）"),
+    (lambda d: _write(d / "表格.pdf", b"PK\x03\x04" + os.urandom(5000)), "扩展名是 .pdf，但内容不是 PDF 文件"),
+    (lambda d: _write(d / "照片.png", b"GIF89a" + os.urandom(500)), "扩展名是 .png，但内容不是 PNG 图片"),
+    (lambda d: _write(d / "说明.docx", os.urandom(500)), "只能附加 PDF、OFD、JPEG 或 PNG 文件"),
+    (lambda d: _sparse(d / "大.pdf", 21 * 1024 * 1024), "太大（21 MB），此项附件每个不超过 20 MB"),
+    (lambda d: Path("/dev/zero"), "不是普通文件"),
+])
+def test_wrong_files_are_named_in_chinese_and_nothing_is_saved(service, tmp_path, make, expected):
+    record_id = add_platform(service)
+    path = make(tmp_path)
+    attachments = Attachments(service)
+    with pytest.raises(Exception) as caught:
+        attachments.attach(record_id, path)
+    assert expected in caught.value.message_zh  # type: ignore[attr-defined]
+    assert service.get(record_id)["version_count"] == 1
+    assert service.db.execute("SELECT count(*) FROM attachments").fetchone()[0] == 0
+
+
+def _write(path: Path, content: bytes) -> Path:
+    path.write_bytes(content)
+    return path
+
+
+def _sparse(path: Path, size: int) -> Path:
+    with open(path, "wb") as fh:
+        fh.write(b"%PDF-1.4\n")
+        fh.truncate(size)
+    return path
+
+
+def test_a_name_never_carries_a_path_and_a_forged_entry_is_refused(service, tmp_path):
+    record_id = add_platform(service)
+    # A file whose own name holds backslashes and dots: the record keeps only its last part.
+    odd = _write(tmp_path / "..\\..\\Windows\\evil.pdf", pdf_bytes(4000, seed=2))
+    saved, entry = Attachments(service).attach(record_id, odd)
+    assert entry["name"] == "evil.pdf" and saved.number == 2
+    assert clean_name("../../etc/passwd") == "passwd" and clean_name("..") == "附件"
+    assert clean_name("a\x00b\u202ec.pdf") == "abc.pdf"
+
+    data = service.current_data(record_id)
+    for forged, why in [
+        (dict(entry, name="../../x.pdf"), "文件名不能含路径"),
+        (dict(entry, sha256="0" * 64), "不在本机存储中"),  # a hash the office holds no file for
+        (dict(entry, size=0), "附件大小应在 1 字节到 20 MB 之间"),
+        (dict(entry, media_type="text/html"), "只能是 PDF、OFD、JPEG 或 PNG"),
+        (dict(entry, extra=1), "应写明 sha256、size、media_type 和 name"),
+    ]:
+        with pytest.raises(Exception) as caught:
+            service.edit(record_id, dict(data, approval_files=[forged]))
+        assert why in caught.value.message_zh, forged  # type: ignore[attr-defined]
+    with pytest.raises(Exception) as caught:
+        service.edit(record_id, dict(data, approval_files=[entry, entry]))
+    assert "同一文件附加了两次" in caught.value.message_zh  # type: ignore[attr-defined]
+    # The clerk may still remove a file from the record (its bytes stay with the old version).
+    assert service.edit(record_id, dict(data, approval_files=[])).number == 3
+
+
+def test_the_same_file_is_stored_once_and_the_content_is_told_by_its_bytes(service, tmp_path):
+    first, second = add_platform(service), add_platform(service)
+    content = pdf_bytes(300_000, seed=3)
+    for record_id in (first, second):
+        Attachments(service).attach(record_id, _write(tmp_path / f"{record_id}.pdf", content))
+    assert service.db.execute("SELECT count(*), sum(size) FROM attachments").fetchone() == (1, len(content))
+    with pytest.raises(Exception, match="already has this file"):
+        Attachments(service).attach(first, tmp_path / f"{first}.pdf")
+    png = b"\x89PNG\r\n\x1a\n" + os.urandom(100)
+    assert sniff(png) == "image/png" and sniff(b"\xff\xd8\xff\xe0" + os.urandom(10)) == "image/jpeg"
+    assert sniff(b"junk" * 10 + b"%PDF-1.7") == "application/pdf"  # readers look in the first KB
+    assert sniff(b"x" * 2000 + b"%PDF-1.7") is None
+
+
+def test_a_form_without_attachment_fields_says_so(service, tmp_path):
+    from tests.office.conftest import enterprise
+
+    record_id = service.add("enterprise", enterprise(1)).record_id
+    with pytest.raises(Exception) as caught:
+        Attachments(service).attach(record_id, _write(tmp_path / "a.pdf", pdf_bytes(2000)))
+    assert "没有附件项" in caught.value.message_zh  # type: ignore[attr-defined]
+    unknown = add_platform(service)
+    with pytest.raises(Exception) as caught:
+        Attachments(service).attach(unknown, tmp_path / "a.pdf", field_id="photos")
+    assert "没有附件项“photos”" in caught.value.message_zh  # type: ignore[attr-defined]
+
+
+ATTACHER = """
+import sys
+from desktop.store.office import Office
+from desktop.services.checking import default_checker
+from desktop.services.records import RecordService
+from desktop.services.attachments import Attachments
+office = Office.unlock(sys.argv[1], None, sys.argv[2])
+service = RecordService(office, default_checker(sys.argv[1]))
+print("ready", flush=True)
+for path in sys.argv[4:]:
+    Attachments(service).attach(sys.argv[3], path)
+    print("attached", path, flush=True)
+"""
+
+
+def test_a_process_killed_while_attaching_leaves_the_file_and_its_version_together_or_neither(office_dir, tmp_path):
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        record_id = add_platform(RecordService(office, default_checker(office_dir)))
+    paths = []
+    for i in range(6):
+        paths.append(_write(tmp_path / f"f{i}.pdf", pdf_bytes(15 * 1024 * 1024, seed=10 + i)))
+    proc = subprocess.Popen([sys.executable, "-c", ATTACHER, str(office_dir), PASSPHRASE, record_id, *map(str, paths)],
+                            stdout=subprocess.PIPE, text=True, env=cli_env(office_dir))
+    assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+    wal = office_dir / "office.db-wal"
+    start = wal.stat().st_size if wal.exists() else 0
+    deadline = time.monotonic() + 60
+    # Killed once the write-ahead log is growing: a file's pieces are being written.
+    while time.monotonic() < deadline and (not wal.exists() or wal.stat().st_size < start + 4 * 1024 * 1024):
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    done = [line for line in proc.stdout if line.startswith("attached")]
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL
+    assert len(done) < len(paths)
+
+    report = check_store(office_dir, None, PASSPHRASE)
+    assert report.ok, report.problems
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        service = RecordService(office, default_checker(office_dir))
+        named = {e["sha256"] for e in service.current_data(record_id).get("approval_files") or []}
+        stored = {r[0] for r in office.db.execute("SELECT sha256 FROM attachments").fetchall()}
+        assert named == stored  # no file without the version naming it, no version without its file
+        assert service.get(record_id)["version_count"] == 1 + len(stored)
+        assert len(stored) in (len(done), len(done) + 1)
+
+
+def test_a_standard_takes_its_text_and_at_most_five_files(service, tmp_path):
+    # A standard saved under v1 of its form (before v2 had a place for its text).
+    checked, blocking = service.check("standard", example("standard"), final=True, form_version=1)
+    assert not blocking
+    record_id = service.add_checked([checked], final=True)[0].record_id
+    assert service.get(record_id)["form_version"] == 1
+    attachments = Attachments(service)
+    for i in range(5):
+        saved, _ = attachments.attach(record_id, _write(tmp_path / f"第{i}部分.pdf", pdf_bytes(3000, seed=40 + i)), final=True)
+    assert saved.status == "final" and service.get(record_id)["form_version"] == 2
+    assert len(service.current_data(record_id)["standard_text"]) == 5
+    with pytest.raises(Exception) as caught:
+        attachments.attach(record_id, _write(tmp_path / "第6部分.pdf", pdf_bytes(3000, seed=46)))
+    assert "最多填写5项" in caught.value.message_zh  # type: ignore[attr-defined]
+    assert service.get(record_id)["version_count"] == 6
