@@ -11,9 +11,12 @@ hold (a future Python's new sentence) stay in English rather than fail.
 from __future__ import annotations
 
 import argparse
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
+
+from forms.text import display_width
 
 # Python 3.11's argparse sentences, as argparse spells them (the keys must match exactly).
 CHINESE: dict[str, str] = {
@@ -79,6 +82,50 @@ def _in_chinese(method: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
+# A run of characters that is not a space and not wide (a word, a code, an option) stays
+# whole; each wide character may end a line.
+_TOKENS = re.compile(r"\s+|[^\s\u1100-\u115f\u2e80-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]+|.")
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` terminal columns, a Chinese character counting
+    two (argparse's own wrapping counts characters, so Chinese help ran off the screen)."""
+    lines: list[str] = []
+    line, used = "", 0
+    for token in _TOKENS.findall(" ".join(text.split())):
+        if token.isspace():
+            if line:
+                line, used = line + " ", used + 1
+            continue
+        size = display_width(token)
+        if line.strip() and used + size > width:
+            lines.append(line.rstrip())
+            line, used = "", 0
+        line, used = line + token, used + size
+    if line.strip():
+        lines.append(line.rstrip())
+    return lines
+
+
+class ChineseHelpFormatter(argparse.HelpFormatter):
+    """argparse's help layout, with lines wrapped by display width."""
+
+    def _split_lines(self, text: str, width: int) -> list[str]:
+        return wrap(text, width)
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        return "\n".join(indent + line for line in wrap(text, width - len(indent)))
+
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any) -> str:
+        # argparse measures the "用法：" prefix in characters; it takes twice as many columns.
+        extra = display_width(CHINESE["usage: "]) - len(CHINESE["usage: "])
+        self._width -= extra
+        try:
+            return super()._format_usage(usage, actions, groups, prefix)
+        finally:
+            self._width += extra
+
+
 class ChineseArgumentParser(argparse.ArgumentParser):
     """An ``ArgumentParser`` whose own words (usage, headings, errors) are Chinese.
 
@@ -86,7 +133,11 @@ class ChineseArgumentParser(argparse.ArgumentParser):
     line speaks one language. The help lines of commands and options are the caller's to write.
     """
 
-    __init__ = _in_chinese(argparse.ArgumentParser.__init__)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("formatter_class", ChineseHelpFormatter)
+        with _speaking_chinese():
+            super().__init__(*args, **kwargs)
+
     parse_args = _in_chinese(argparse.ArgumentParser.parse_args)
     parse_known_args = _in_chinese(argparse.ArgumentParser.parse_known_args)
     format_usage = _in_chinese(argparse.ArgumentParser.format_usage)

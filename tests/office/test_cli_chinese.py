@@ -63,3 +63,17 @@ def test_english_on_request(monkeypatch, capsys):
         main(["user", "add", "李四"])
     err = capsys.readouterr().err
     assert "usage:" in err and "the following arguments are required" in err
+
+
+def test_help_lines_fit_the_terminal_a_chinese_character_taking_two_columns(monkeypatch):
+    from forms.text import display_width
+
+    monkeypatch.delenv("ANHUI_COLLECT_LANG", raising=False)
+    monkeypatch.setenv("COLUMNS", "72")
+    for parser in parsers(build_parser()):
+        lines = parser.format_help().splitlines()
+        # The usage block is argparse's layout (an option's choices are never split); its first
+        # line, behind the six-column "用法：", fits.
+        assert display_width(lines[0]) <= 72, lines[0]
+        for line in lines[lines.index(""):]:
+            assert display_width(line) <= 72 or " " not in line.strip(), (parser.prog, line)
