@@ -302,3 +302,28 @@ def test_a_form_version_the_province_publishes_can_ask_for_evidence_without_a_ne
     copy = tmp_path / "copy.pdf"
     province.cli("attachments", "extract", hashlib.sha256(certificate).hexdigest(), "--to", str(copy))
     assert copy.read_bytes() == certificate
+
+
+def test_an_office_ahead_of_the_province_resumes_where_the_province_stands(office_dir, small_chunks, tmp_path):
+    # The province was restored from a backup older than the office's last acknowledgement:
+    # the office's first chunk lands past the province's end, and it goes on from there.
+    province = small_chunks
+    content = pdf_bytes(5 * MB, seed=50)
+    (tmp_path / "a.pdf").write_bytes(content)
+    digest = hashlib.sha256(content).hexdigest()
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        enroll_office(office, province.url, new_code(province))
+        service = RecordService(office, default_checker(office_dir))
+        record_id = service.add("platform", platform_data()).record_id
+        Attachments(service).attach(record_id, tmp_path / "a.pdf", final=True)
+        outbox = OfficeOutbox(office)
+        device = outbox.device()
+        requests.post(province.url + CHUNK, data=content[:MB], timeout=30, headers=signed_chunk(
+            device.device_id, device.key, digest, len(content), 0, content[:MB])).raise_for_status()
+        outbox.save_upload_progress(digest, 3 * MB, False)
+        summary = sync_office(office)
+        assert (summary.attachments, summary.accepted) == (1, 1)
+        assert summary.uploaded_bytes == len(content) - MB  # from the province's end on; the refused try not counted
+    with province_db(province) as db:
+        chunks = db.execute("SELECT chunk_offset, data FROM attachment_chunks ORDER BY chunk_offset").fetchall()
+        assert b"".join(data for _, data in chunks) == content
