@@ -1,18 +1,20 @@
 """``anhui-collect --self-test``: prove an installed (or frozen) build works, headless.
 
 Opens a temporary encrypted store, validates and saves the example record of every form,
-checks the store, exports and verifies the export, then removes everything it made.
+stores an attachment encrypted and names it from the platform's record, checks the store, exports and verifies the export, then removes everything it made.
 Prints one line per step; exits 0 when all passed.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import tempfile
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 
+from desktop.services.attachments import Evidence, store_job_part, stored_pieces
 from desktop.services.checking import default_checker
 from desktop.services.exchange.export import export_office
 from desktop.services.exchange.verify import verify_export
@@ -59,6 +61,21 @@ def run_self_test(say: Callable[[str], None] = print) -> int:
                 saved.append(service.add(form.id, data, final=True).record_id)
             return f"{len(saved)} forms validated and saved"
 
+        def attachment() -> str:
+            # A small PDF made in memory, stored encrypted and named by the platform's record.
+            office = state["office"]
+            service = RecordService(office, default_checker(office.paths.root))  # type: ignore[arg-type,attr-defined]
+            content = b"%PDF-1.4\n% self-test\n" + bytes(range(256)) * 64 + b"\n%%EOF\n"
+            evidence = Evidence(content, hashlib.sha256(content).hexdigest(), "application/pdf", "自检.pdf")
+            office.write(lambda db: store_job_part(db, evidence, "selftest"))  # type: ignore[attr-defined]
+            record = next(r for r in service.query(form="platform"))
+            data = dict(service.current_data(record["record_id"]), approval_files=[evidence.entry])
+            service.edit(record["record_id"], data, final=True)
+            back = b"".join(stored_pieces(office.db, evidence.sha256))  # type: ignore[attr-defined]
+            if back != content:
+                raise RuntimeError("the stored attachment differs from what was stored")
+            return f"{len(content):,} bytes stored encrypted and read back"
+
         def check() -> str:
             state["office"].close()  # type: ignore[attr-defined]
             report = check_store(root / "office", None, PASSPHRASE)
@@ -72,9 +89,11 @@ def run_self_test(say: Callable[[str], None] = print) -> int:
             report = verify_export(root / "export")
             if not report.ok:
                 raise RuntimeError("; ".join(f"{w}: {en}" for w, _, en in report.problems))
-            return f"export verified ({steps[-1].counts['versions']} versions)"
+            counts = steps[-1].counts
+            return f"export verified ({counts['versions']} versions, {counts['attachments']} attachment)"
 
-        for name, fn in (("store", create), ("forms", forms), ("check", check), ("export", export)):
+        for name, fn in (("store", create), ("forms", forms), ("attachment", attachment), ("check", check),
+                         ("export", export)):
             step(name, fn)
             if failures:
                 break

@@ -19,7 +19,7 @@ from sync.client import ProvinceClient, VerifiedReceipt
 from sync.compact import BATCH_TYPES
 from sync.control import ServerConfig
 from sync.errors import Cancelled, ChunkOutOfOrder, InvalidReply, NotFound, SequenceGap
-from sync.office import OfficeSyncStore, StoredBatch, build_batch
+from sync.office import OfficeSyncStore, PendingUpload, StoredBatch, build_batch
 from sync.protocol import Checkpoint
 from sync.receipts import parse_batch_envelope, verify_checkpoint, verify_consistency
 from sync.uploads import CHUNK_BYTES
@@ -107,25 +107,35 @@ class _Run:
         """
         # A chunk is at most half the largest body the province takes (room for its header).
         chunk_bytes = max(64 * 1024, min(CHUNK_BYTES, config.max_body_bytes // 2))
-        for item in self.store.pending_attachments():
-            offset = item.acknowledged
-            self.emit("uploading", message=item.sha256)
-            for _ in range(item.size // 1024 + 16):  # bounded: each turn moves forward or corrects
-                self.check_cancel()
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="sync-upload") as sender:
+            for item in self.store.pending_attachments():
+                self.emit("uploading", message=item.sha256)
+                self.upload(sender, item, chunk_bytes)
+
+    def upload(self, sender: ThreadPoolExecutor, item: PendingUpload, chunk_bytes: int) -> None:
+        """Upload one file from where the province last acknowledged it; while the province
+        takes a chunk, the next is read from the encrypted store."""
+        offset = item.acknowledged
+        data = self.store.attachment_range(item.sha256, offset, chunk_bytes)
+        for _ in range(item.size // 1024 + 16):  # bounded: each turn moves forward or corrects
+            self.check_cancel()
+            answer = sender.submit(self.client.upload_chunk, item.sha256, item.size, item.media_type, offset, data)
+            following = offset + len(data)
+            ahead = self.store.attachment_range(item.sha256, following, chunk_bytes) if following < item.size else b""
+            try:
+                done = answer.result()
+            except ChunkOutOfOrder as exc:
+                offset = _received(exc.details.get("received"), item.size)
                 data = self.store.attachment_range(item.sha256, offset, chunk_bytes)
-                try:
-                    answer = self.client.upload_chunk(item.sha256, item.size, item.media_type, offset, data)
-                except ChunkOutOfOrder as exc:
-                    offset = _received(exc.details.get("received"), item.size)
-                    continue
-                self.store.save_upload_progress(item.sha256, answer.received, answer.complete)
-                self.summary.uploaded_bytes += len(data)
-                if answer.complete:
-                    self.summary.attachments += 1
-                    break
-                offset = answer.received
-            else:
-                raise InvalidReply("the province's answers to an upload did not move it forward")
+                continue
+            self.store.save_upload_progress(item.sha256, done.received, done.complete)
+            self.summary.uploaded_bytes += len(data)
+            if done.complete:
+                self.summary.attachments += 1
+                return
+            offset = done.received
+            data = ahead if offset == following else self.store.attachment_range(item.sha256, offset, chunk_bytes)
+        raise InvalidReply("the province's answers to an upload did not move it forward")
 
     def send_outbox(self, config: ServerConfig) -> None:
         """Resend stored batches, then build, store and send new ones until none is left.

@@ -141,9 +141,10 @@ def cmd_check(args: argparse.Namespace) -> int:
         recovery_zh, recovery_en = ("，恢复密钥已验证" , ", recovery key verified") if recovery else ("", "")
         say(
             f"检查通过：密钥文件完好（{c.get('key_slots', 0)} 个密钥槽{recovery_zh}），{c.get('records', 0)} 条记录，"
-            f"{c.get('versions', 0)} 个版本，{c.get('history', 0)} 条历史，加密页全部完好。",
+            f"{c.get('versions', 0)} 个版本，{c.get('history', 0)} 条历史，{c.get('attachments', 0)} 个附件，加密页全部完好。",
             f"Check passed: key file intact ({c.get('key_slots', 0)} key slots{recovery_en}), {c.get('records', 0)} records, "
-            f"{c.get('versions', 0)} versions, {c.get('history', 0)} history entries, all encrypted pages intact.",
+            f"{c.get('versions', 0)} versions, {c.get('history', 0)} history entries, {c.get('attachments', 0)} attachments, "
+            "all encrypted pages intact.",
         )
         return 0
     for zh, en in report.problems:

@@ -210,25 +210,7 @@ class Attachments:
                                f"{target} exists; choose another name or add --force to replace it.")
         if not target.parent.is_dir():
             raise InvalidInput(f"文件夹 {target.parent} 不存在。", f"The folder {target.parent} does not exist.")
-        # Written beside the target and renamed over it when whole and checked: a half-written
-        # file never carries the requested name.
-        partial = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
-        try:
-            digest = hashlib.sha256()
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            with os.fdopen(fd, "wb") as out:
-                for piece in self.pieces(sha256):
-                    digest.update(piece)
-                    out.write(piece)
-            if digest.hexdigest() != sha256:
-                raise InvalidInput("本机存储中的此附件已损坏（哈希不符），请运行 check。",
-                                   "The stored attachment is damaged (its hash does not match); run 'check'.")
-            os.replace(partial, target)
-        except OSError as exc:
-            raise InvalidInput(f"无法写入 {target}：{exc.strerror}。", f"Cannot write {target}: {exc.strerror}.") from exc
-        finally:
-            partial.unlink(missing_ok=True)
-        return target
+        return write_file(self.service.db, sha256, target)
 
     def named(self, record_id: str) -> list[dict[str, Any]]:
         """Every file any version of the record names, newest version first."""
@@ -260,6 +242,31 @@ class Attachments:
     def pieces(self, sha256: str) -> Iterator[bytes]:
         """The stored file's bytes, piece by piece, in order."""
         return stored_pieces(self.service.db, sha256)
+
+
+def write_file(db: Any, sha256: str, target: Path) -> Path:
+    """Write the stored file ``sha256`` to ``target`` (replacing it), checked against its hash.
+
+    Written beside the target and renamed over it when whole and checked: a half-written
+    file never carries the requested name, and a damaged store never yields a wrong file.
+    """
+    partial = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
+    try:
+        digest = hashlib.sha256()
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as out:
+            for piece in stored_pieces(db, sha256):
+                digest.update(piece)
+                out.write(piece)
+        if digest.hexdigest() != sha256:
+            raise InvalidInput("本机存储中的此附件已损坏（哈希不符），请运行 check。",
+                               "The stored attachment is damaged (its hash does not match); run 'check'.")
+        os.replace(partial, target)
+    except OSError as exc:
+        raise InvalidInput(f"无法写入 {target}：{exc.strerror}。", f"Cannot write {target}: {exc.strerror}.") from exc
+    finally:
+        partial.unlink(missing_ok=True)
+    return target
 
 
 def read_range(db: Any, sha256: str, offset: int, length: int) -> bytes:

@@ -109,3 +109,20 @@ def test_a_file_dropped_on_the_field_is_attached(qtbot, session, tmp_path):  # n
                                Qt.KeyboardModifier.NoModifier))
     qtbot.waitUntil(lambda: field.list.count() == 1, timeout=10000)
     assert field.value()[0]["size"] == len(content) and field.value()[0]["name"] == "现场照片.png"
+
+
+def test_save_a_copy_writes_the_file_whole_where_the_clerk_chose(qtbot, session, tmp_path, monkeypatch):  # noqa: F811
+    from PySide6.QtWidgets import QFileDialog
+
+    editor = editor_for(qtbot, session, "platform")
+    field = editor.view.row_for("approval_files").widget
+    document = real_pdf(tmp_path / "批复.pdf")
+    field.attach(str(tmp_path / "批复.pdf"))
+    qtbot.waitUntil(lambda: field.list.count() == 1, timeout=10000)
+    field.list.setCurrentRow(0)
+    target = tmp_path / "out" / "副本.pdf"
+    target.parent.mkdir()
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: (str(target), ""))
+    click(qtbot, field.save_button)
+    assert target.read_bytes() == document
+    assert [p.name for p in target.parent.iterdir()] == ["副本.pdf"]  # no partial file left beside it

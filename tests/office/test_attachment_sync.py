@@ -32,7 +32,7 @@ from desktop.store.office import Office
 from sync import dsse
 from sync.encoding import canonical_json
 from sync.uploads import CHUNK_HEADER, CHUNK_TYPE, ChunkHeader, header_value
-from tests.conftest import PASSPHRASE, cli_env
+from tests.conftest import PASSPHRASE, ROOT, cli_env
 from tests.office.test_attachments import files_holding, pdf_bytes, platform_data
 from tests.office.test_office_sync import new_code
 from tests.sync.conftest import postgres  # noqa: F401 (the session's PostgreSQL cluster)
@@ -270,3 +270,60 @@ def test_the_audit_export_carries_the_files_and_verify_export_names_a_flipped_by
     (missing / png_rel).unlink()
     assert any(where == png_rel and "附件缺失" in zh and second in zh
                for where, zh, _ in verify_export(missing, province_key=key).problems)
+
+
+def test_a_form_version_the_province_publishes_can_ask_for_evidence_without_a_new_build(office_dir, small_chunks, tmp_path):
+    from tests.office.conftest import enterprise
+
+    province = small_chunks
+    form = json.loads((ROOT / "forms/definitions/enterprise.v2.json").read_text("utf-8"))
+    form["version"] = 3
+    form["fields"].append({"id": "certificates", "type": "attachment", "max_items": 3, "max_bytes": 1024 * 1024,
+                           "label": {"zh": "证明材料", "en": "Certificates"}})
+    folder = tmp_path / "publish"
+    folder.mkdir()
+    (folder / "enterprise.v3.json").write_text(json.dumps(form, ensure_ascii=False), "utf-8")
+    province.cli("publish", str(folder))
+    certificate = pdf_bytes(200_000, seed=33)
+    (tmp_path / "高新技术企业证书.pdf").write_bytes(certificate)
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        enroll_office(office, province.url, new_code(province))
+        sync_office(office)  # pulls enterprise v3
+        service = RecordService(office, default_checker(office_dir))
+        record_id = service.add("enterprise", enterprise(3)).record_id
+        assert service.get(record_id)["form_version"] == 3
+        Attachments(service).attach(record_id, tmp_path / "高新技术企业证书.pdf", final=True)
+        with pytest.raises(Exception) as caught:  # the published limit holds: 1 MB here
+            (tmp_path / "大.pdf").write_bytes(pdf_bytes(1_100_000, seed=34))
+            Attachments(service).attach(record_id, tmp_path / "大.pdf")
+        assert "此项附件每个不超过 1 MB" in caught.value.message_zh  # type: ignore[attr-defined]
+        summary = sync_office(office)
+        assert (summary.attachments, summary.accepted, summary.rejected) == (1, 1, 0)
+    copy = tmp_path / "copy.pdf"
+    province.cli("attachments", "extract", hashlib.sha256(certificate).hexdigest(), "--to", str(copy))
+    assert copy.read_bytes() == certificate
+
+
+def test_an_office_ahead_of_the_province_resumes_where_the_province_stands(office_dir, small_chunks, tmp_path):
+    # The province was restored from a backup older than the office's last acknowledgement:
+    # the office's first chunk lands past the province's end, and it goes on from there.
+    province = small_chunks
+    content = pdf_bytes(5 * MB, seed=50)
+    (tmp_path / "a.pdf").write_bytes(content)
+    digest = hashlib.sha256(content).hexdigest()
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        enroll_office(office, province.url, new_code(province))
+        service = RecordService(office, default_checker(office_dir))
+        record_id = service.add("platform", platform_data()).record_id
+        Attachments(service).attach(record_id, tmp_path / "a.pdf", final=True)
+        outbox = OfficeOutbox(office)
+        device = outbox.device()
+        requests.post(province.url + CHUNK, data=content[:MB], timeout=30, headers=signed_chunk(
+            device.device_id, device.key, digest, len(content), 0, content[:MB])).raise_for_status()
+        outbox.save_upload_progress(digest, 3 * MB, False)
+        summary = sync_office(office)
+        assert (summary.attachments, summary.accepted) == (1, 1)
+        assert summary.uploaded_bytes == len(content) - MB  # from the province's end on; the refused try not counted
+    with province_db(province) as db:
+        chunks = db.execute("SELECT chunk_offset, data FROM attachment_chunks ORDER BY chunk_offset").fetchall()
+        assert b"".join(data for _, data in chunks) == content

@@ -102,6 +102,8 @@ def test_attach_list_extract_from_the_command_line_with_nothing_in_plaintext(off
     assert again.returncode != 0 and "已存在" in again.stderr and "--force" in again.stderr
     assert files_holding(temp, needle) == []
     assert check_store(office_dir, None, PASSPHRASE).ok
+    checked = run_cli(office_dir, "check")
+    assert checked.returncode == 0 and "1 个附件" in checked.stdout, checked.stdout + checked.stderr
 
 
 @pytest.mark.parametrize(("make", "expected"), [

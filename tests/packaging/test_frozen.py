@@ -63,3 +63,10 @@ def test_bundle_carries_no_endpoint(bundle):
     assert carried == []
     files = [p.relative_to(bundle).as_posix() for p in bundle.rglob("*")]
     assert not [f for f in files if any(f"/{name}/" in f"/{f}" for name in ENDPOINT_PACKAGES)]
+
+
+def test_the_bundle_carries_qtpdf_for_attachment_previews(bundle):
+    names = {p.name for p in bundle.rglob("*")}
+    assert any(n.startswith("libQt6Pdf.so") for n in names), "Qt's PDF library is missing"
+    assert any(n.startswith("QtPdfWidgets") for n in names) and any(n.startswith("QtPdf.") for n in names)
+    assert not any(n.startswith("libQt6PdfQuick") for n in names)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, Qt
@@ -40,10 +39,11 @@ ENTRY_ROLE = Qt.ItemDataRole.UserRole + 2
 @dataclass(frozen=True)
 class AttachmentAccess:
     """What the field needs from the app: take a file in (calls back with its entry, or with
-    the error to show) and read a stored file's bytes."""
+    the error to show), read a stored file's bytes, and write one out (checked, whole)."""
 
     take: Callable[[str, int, Callable[[dict[str, Any]], None], QWidget], None]
     content: Callable[[str], bytes]
+    save: Callable[[str, str, QWidget], None]
 
 
 class AttachmentField(FieldWidget):
@@ -155,8 +155,8 @@ class AttachmentField(FieldWidget):
         if entry is None or self.access is None:
             return
         path, _filter = QFileDialog.getSaveFileName(self, self.tr("Save a copy"), entry["name"])
-        if path:
-            Path(path).write_bytes(self.access.content(entry["sha256"]))
+        if path:  # the dialog has asked already whether to replace a file of that name
+            self.access.save(entry["sha256"], path, self)
 
     def _preview(self) -> None:
         entry = self._current()

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -41,7 +42,7 @@ from desktop.gui.parts import PlainLabel
 from desktop.gui.record_list import RecordPicker
 from desktop.gui.session import Session
 from desktop.gui.tasks import Task
-from desktop.services.attachments import read_evidence, store_job_part, stored_pieces
+from desktop.services.attachments import read_evidence, store_job_part, stored_pieces, write_file
 from desktop.services.carry_over import carry_over, year_field
 from forms.problems import Problem
 
@@ -119,7 +120,8 @@ class RecordEditor(QWidget):
         self.summary.hide()
 
         context = EditorContext(choose_record=self._choose_record, record_title=self._record_title,
-                                attachments=AttachmentAccess(self._take_attachment, self._attachment_content))
+                                attachments=AttachmentAccess(self._take_attachment, self._attachment_content,
+                                                             self._save_attachment))
         self.view = FormView(self.form, self.form.fields, context)
         self.view.setObjectName("formView")
         self.view.setAttribute(Qt.WidgetAttribute.WA_StyledBackground, True)
@@ -535,6 +537,12 @@ class RecordEditor(QWidget):
 
     def _attachment_content(self, sha256: str) -> bytes:
         return b"".join(stored_pieces(self.session.office.db, sha256))
+
+    def _save_attachment(self, sha256: str, path: str, owner: QWidget) -> None:
+        try:
+            write_file(self.session.office.db, sha256, Path(path))
+        except OfficeError as exc:
+            show_error(owner, exc)
 
     def _record_title(self, record_id: str) -> str:
         try:
