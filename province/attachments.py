@@ -27,6 +27,20 @@ def list_uploads(province: Any, device_id: str | None = None) -> list[dict[str, 
     return [dict(zip(keys, row, strict=True)) for row in rows]
 
 
+def prune_uploads(province: Any, started_before: str) -> int:
+    """Drop the unfinished uploads started before ``started_before`` (UTC, ISO); how many."""
+
+    def work(tx: Tx) -> int:
+        stale = tx.rows("SELECT device_id, sha256 FROM attachment_uploads WHERE completed_at IS NULL "
+                        "AND started_at < ?", [started_before])
+        for device_id, sha256 in stale:
+            tx.execute("DELETE FROM attachment_chunks WHERE device_id = ? AND sha256 = ?", [device_id, sha256])
+            tx.execute("DELETE FROM attachment_uploads WHERE device_id = ? AND sha256 = ?", [device_id, sha256])
+        return len(stale)
+
+    return int(province.db.run(work))
+
+
 def complete_file(tx: Tx, sha256: str) -> tuple[bytes, str] | None:
     """A file some device uploaded whole (its bytes hashed again here), with its media type."""
     found = tx.one("SELECT device_id, media_type FROM attachment_uploads WHERE sha256 = ? "

@@ -187,9 +187,15 @@ def cmd_records(args: argparse.Namespace) -> int:
 
 
 def cmd_attachments(args: argparse.Namespace) -> int:
-    from province.attachments import complete_file, list_uploads
+    from province.attachments import complete_file, list_uploads, prune_uploads
+    from province.clock import format_time
 
     province = _open(args)
+    if args.attachments_command == "prune":
+        cutoff = dt.datetime.now(dt.UTC) - dt.timedelta(days=args.older_than_days)
+        dropped = prune_uploads(province, format_time(cutoff))
+        print(f"已删除 {dropped} 个 {args.older_than_days} 天前开始、至今未传完的上传。")
+        return 0
     if args.attachments_command == "extract":
         found = province.db.run(lambda tx: complete_file(tx, args.sha256.lower()), write=False)
         if found is None:
@@ -526,6 +532,9 @@ def build_parser() -> argparse.ArgumentParser:
     q = asub.add_parser("extract", help="写出一个已完整上传的文件（写出前重新核对哈希）")
     q.add_argument("sha256", type=_text(64), help="文件的 SHA-256")
     q.add_argument("--to", required=True, type=_text(4000), help="要写出的文件")
+    q = asub.add_parser("prune", help="删除开始已久、至今未传完的上传（办公室再同步时会重新上传）")
+    q.add_argument("--older-than-days", required=True, type=_bounded(int, 0, 3650, "天数"),
+                   help="开始于多少天以前（0 表示所有未传完的）")
     p.set_defaults(func=cmd_attachments)
 
     p = sub.add_parser("publish", help="发布表单版本和参考数据（文件或文件夹）")

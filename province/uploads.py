@@ -25,9 +25,12 @@ from sync.errors import (
     DeviceMismatch,
     KeyRetired,
     Revoked,
+    TooManyUploads,
     UploadConflict,
 )
 from sync.uploads import CHUNK_TYPE, ChunkAnswer, ChunkHeader, envelope_from_header
+
+MAX_OPEN_UPLOADS = 16
 
 
 def receive_chunk(province: Province, header: str | None, body: bytes) -> dict[str, Any]:
@@ -51,6 +54,13 @@ def receive_chunk(province: Province, header: str | None, body: bytes) -> dict[s
         row = tx.one("SELECT size, media_type, received, completed_at FROM attachment_uploads "
                      "WHERE device_id = ? AND sha256 = ? FOR UPDATE", key)
         if row is None:
+            # Unfinished uploads cost the province storage until they finish: a device (an
+            # office sends one file at a time) may hold only so many.
+            unfinished = tx.scalar("SELECT count(*) FROM attachment_uploads WHERE device_id = ? "
+                                   "AND completed_at IS NULL", [owner.device_id])
+            if unfinished >= MAX_OPEN_UPLOADS:
+                raise TooManyUploads(f"this device has {unfinished} unfinished uploads; finish them first",
+                                     max_open_uploads=MAX_OPEN_UPLOADS)
             tx.execute("INSERT INTO attachment_uploads (device_id, sha256, size, media_type, received, "
                        "started_at, completed_at) VALUES (?, ?, ?, ?, 0, ?, NULL)",
                        [*key, chunk.size, chunk.media_type, utc_now()])

@@ -278,6 +278,13 @@ class AttachmentHashMismatch(ProtocolError):
     status = 422
 
 
+class TooManyUploads(ProtocolError):
+    """The device has as many unfinished uploads as the province keeps; ``max_open_uploads``."""
+
+    code = "too_many_uploads"
+    status = 409
+
+
 ERRORS: dict[str, type[ProtocolError]] = {
     cls.code: cls
     for cls in (
@@ -287,7 +294,7 @@ ERRORS: dict[str, type[ProtocolError]] = {
         BatchTooLarge, EnrollmentCodeUnknown, EnrollmentCodeExpired, EnrollmentCodeUsed,
         EnrollmentOrgUnitMismatch, KeyAlreadyEnrolled, RotationConflict, NotFound, StaleRequest,
         RequestTimeout, RateLimited, ServiceUnavailable, InternalError, ChunkMismatch,
-        ChunkOutOfOrder, UploadConflict, AttachmentHashMismatch,
+        ChunkOutOfOrder, UploadConflict, AttachmentHashMismatch, TooManyUploads,
     )
 }
 

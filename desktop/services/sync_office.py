@@ -40,6 +40,8 @@ MESSAGES: list[tuple[type[Exception], str, str]] = [
     (e.Unauthorized, "省里不认识本设备的密钥，请重新登记。", "The province does not know this device's key; enroll again."),
     (e.AttachmentHashMismatch, "附件上传后省里核对不符（内容与哈希不一致），已被省里丢弃。请运行 check 检查本机数据，再重新同步。",
      "The province found an uploaded attachment does not match its hash and dropped it. Run 'check', then sync again."),
+    (e.TooManyUploads, "省里保存着本设备太多未传完的附件，暂不接收新的附件。请联系省里清理后再同步。",
+     "The province holds too many unfinished attachment uploads from this device. Ask the province to clear them, then sync again."),
     # The province's own wording is for its operators: a clerk gets the code to pass on.
     (e.ProtocolError, "省级端点拒绝了请求（代码 {code}）。请稍后再试；仍不行请把代码告诉省里。",
      "The province refused the request (code {code}). Try again later; if it persists, tell the province the code."),

@@ -220,6 +220,22 @@ def test_hostile_chunks_are_refused_and_change_nothing(office_dir, any_province,
     png = b"\x89PNG\r\n\x1a\n" + os.urandom(1000)
     wrong = post(signed_chunk(a_id, a_key, hashlib.sha256(png).hexdigest(), len(png), 0, png), png)
     assert wrong.json()["error"]["code"] == "attachment_hash_mismatch"
+    # A device holds at most 16 unfinished uploads; the operator prunes abandoned ones.
+    for i in range(15):
+        other = pdf_bytes(2000, seed=100 + i)
+        assert post(signed_chunk(b_id, b_key, hashlib.sha256(other).hexdigest(), len(other), 0, other[:1000]),
+                    other[:1000]).status_code == 200
+    one_more = pdf_bytes(2000, seed=200)
+    refused = post(signed_chunk(b_id, b_key, hashlib.sha256(one_more).hexdigest(), len(one_more), 0, one_more[:1000]),
+                   one_more[:1000])
+    assert (refused.status_code, refused.json()["error"]) == (409, {
+        "code": "too_many_uploads", "message": refused.json()["error"]["message"], "max_open_uploads": 16})
+    # Its upload already under way goes on; pruning today's leaves them, pruning all clears them.
+    assert post(signed_chunk(b_id, b_key, digest, size, 0, first), first).status_code == 200
+    assert "已删除 0 个" in province.cli("attachments", "prune", "--older-than-days", "1")
+    assert "已删除 16 个" in province.cli("attachments", "prune", "--older-than-days", "0")
+    assert uploads(province) == []
+    assert post(signed_chunk(b_id, b_key, digest, size, 0, first), first).json()["received"] == 100_000
     # B completes its upload: the province's copy is the file, byte for byte.
     assert post(signed_chunk(b_id, b_key, digest, size, 100_000, rest), rest).json()["complete"] is True
     province.cli("attachments", "extract", digest, "--to", str(tmp_path / "copy.pdf"))
