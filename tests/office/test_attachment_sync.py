@@ -16,6 +16,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import uuid
 from pathlib import Path
 
 import pytest
@@ -131,8 +132,37 @@ def test_a_15_mb_pdf_through_a_dropping_proxy_arrives_once_byte_identical_and_ne
     assert files_holding(temp, needle) == []
 
 
-def test_a_version_naming_a_file_the_province_lacks_is_refused_and_sent_again_once_uploaded(
-        office_dir, small_chunks, tmp_path):
+def test_a_version_naming_a_file_the_province_lacks_is_refused_and_accepted_once_uploaded(small_chunks):
+    from sync.protocol import RecordVersion
+    from tests.sync.offices import enroll_device
+
+    device = enroll_device(small_chunks)
+    content = pdf_bytes(300_000, seed=4)
+    entry = {"sha256": hashlib.sha256(content).hexdigest(), "size": len(content), "media_type": "application/pdf",
+             "name": "批复.pdf"}
+
+    def naming(file: dict) -> RecordVersion:
+        return RecordVersion.make(record_id="rec-1", version_id=f"v-{uuid.uuid4()}", form_id="platform",
+                                  form_version=2, org_unit=device.org_unit, status="final",
+                                  data=dict(platform_data(), approval_files=[file]))
+
+    with device.client() as client:
+        refused = client.send_batch(device.batch([naming(entry)]).envelope).receipt
+        assert [r.reasons[0].code for r in refused.rejected] == ["attachment_missing"]
+        assert "尚未完整上传" in refused.rejected[0].reasons[0].message_zh
+        # Half a file is not the file.
+        assert not client.upload_chunk(entry["sha256"], len(content), "application/pdf", 0, content[:150_000]).complete
+        half = client.send_batch(device.batch([naming(entry)]).envelope).receipt
+        assert [r.reasons[0].code for r in half.rejected] == ["attachment_missing"]
+        assert client.upload_chunk(entry["sha256"], len(content), "application/pdf", 150_000, content[150_000:]).complete
+        # Whole now: accepted, but only as the version names it (a wrong size is still refused).
+        wrong = client.send_batch(device.batch([naming(dict(entry, size=len(content) - 1))]).envelope).receipt
+        assert [r.reasons[0].code for r in wrong.rejected] == ["attachment_missing"]
+        accepted = client.send_batch(device.batch([naming(entry)]).envelope).receipt
+        assert len(accepted.accepted) == 1 and not accepted.rejected
+
+
+def test_the_office_sends_no_version_before_its_files_are_up(office_dir, small_chunks, tmp_path):
     province = small_chunks
     proxy = LossyProxy(province.port, lambda method, path, n: "reset" if path == CHUNK else "pass")
     content = pdf_bytes(300_000, seed=4)
@@ -147,6 +177,10 @@ def test_a_version_naming_a_file_the_province_lacks_is_refused_and_sent_again_on
             sync_office(office)
         with province_db(province) as db:
             assert db.execute("SELECT count(*) FROM batches").fetchone()[0] == 0
+        # Straight to the province, the file goes first and then the version, accepted.
+        office.write(lambda db: db.execute("UPDATE device SET endpoint = ?", [province.url]))
+        summary = sync_office(office)
+        assert (summary.attachments, summary.accepted, summary.rejected) == (1, 1, 0)
 
 
 def signed_chunk(device_id: str, key, sha256: str, size: int, offset: int, data: bytes,
