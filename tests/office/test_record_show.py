@@ -47,7 +47,7 @@ def test_fields_and_choices_by_their_labels(office_dir):
         "起草单位（第2项）：单位名称：中国科学技术大学；角色：参与单位",
     ]
     english = run_cli(office_dir, "record", "show", record_id, ANHUI_COLLECT_LANG="en").stdout.splitlines()
-    assert english[0] == f"Record {record_id}  Standard (standard v1)  final"
+    assert english[0] == f"Record {record_id}  Standard (standard v{version})  final"
     assert "Standard number: GB/T 45001-2025" in english and "Level: National" in english
 
 
