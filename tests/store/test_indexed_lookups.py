@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 from desktop.services.checking import RecordChecker, default_checker
 from desktop.services.lookup import StoreLookup
+from desktop.services.outbox import OfficeOutbox
 from desktop.services.records import RecordService
 from desktop.store.office import Office
 from forms.duplicates import InMemoryLookup
@@ -105,6 +106,31 @@ def test_validating_a_record_scans_no_table(filled: RecordService) -> None:
     # are those of the lookups, not of a path that skipped them.
     assert read >= len(cases)
     assert {"duplicate", "similar"} <= found_codes
+
+
+def test_settling_a_receipt_reads_only_the_records_it_answers(filled: RecordService) -> None:
+    """A receipt's records are found by their versions, never by walking every queued
+    record (which made a whole sync grow with the square of the office's size)."""
+    saved = filled.add_many("enterprise", [_variant("enterprise", i) for i in range(100, 140)], final=True)
+    assert OfficeOutbox(filled.office).enqueue_final() == len(saved)
+    answered = {s.version_id: ("synced", None) for s in saved[:10]}
+    statements: list[str] = []
+
+    def job(db) -> list[tuple[str, list[str]]]:
+        db.conn.set_trace_callback(statements.append)
+        try:
+            OfficeOutbox._settle(db, answered)
+        finally:
+            db.conn.set_trace_callback(None)
+        reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "FROM records" in s]
+        return [(sql, [row[3] for row in db.conn.execute("EXPLAIN QUERY PLAN " + sql)]) for sql in reads]
+
+    plans = filled.office.write(job)
+    assert plans
+    for sql, plan in plans:
+        assert not [line for line in plan if _walks_rows(line)], f"{sql}\n{plan}"
+    statuses = {filled.get(s.record_id)["status"] for s in saved[:10]}
+    assert statuses == {"synced"} and filled.get(saved[10].record_id)["status"] == "queued"
 
 
 def test_store_lookup_finds_what_a_scan_of_every_record_finds(filled: RecordService) -> None:
