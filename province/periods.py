@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from forms.errors import UnknownForm
+from forms.periods import report_link
 from province import actions
 from province.context import Province
-from province.db import Tx
+from province.db import Row, Tx
 from province.updates import add_update
 from sync import dsse
 from sync.control import PERIOD_STATES
@@ -96,3 +97,53 @@ def set_period(province: Province, form_id: str, year: int, state: str, *, due: 
         return update_id
 
     return province.db.run(work)
+
+
+@dataclass
+class OfficeStanding:
+    """One office's enterprises and how many of them the province holds a report from."""
+
+    org_unit: str
+    enterprises: int = 0
+    reported: int = 0
+    reports: int = 0
+
+    @property
+    def missing(self) -> int:
+        return self.enterprises - self.reported
+
+
+def standing(province: Province, period: Period) -> list[OfficeStanding]:
+    """Per office (an org unit with an enrolled device or with enterprises), the enterprises the
+    province holds from it, how many have a report for the period's year and how many reports
+    it sent; offices with the most missing first.
+
+    The province sees only what offices synced: an enterprise an office has not sent is not
+    counted as missing.
+    """
+    try:
+        link = report_link(province.validator.registry().form(period.form_id))
+    except UnknownForm:
+        return []
+    if link is None:
+        return []
+
+    def work(tx: Tx) -> tuple[list[Row], list[Row], list[Row]]:
+        current = ("SELECT r.record_id, r.org_unit, v.data FROM records r JOIN record_versions v "
+                   "ON v.version_id = r.current_version_id WHERE r.form_id = ?")
+        return (tx.rows(current, [period.form_id]), tx.rows(current, [link.subject_form]),
+                tx.rows("SELECT DISTINCT org_unit FROM devices WHERE revoked_at IS NULL"))
+
+    reports, subjects, enrolled = province.db.run(work, write=False)
+    offices = {unit: OfficeStanding(unit) for (unit,) in enrolled}
+    reported: set[str] = set()
+    for _record_id, unit, raw in reports:
+        data = json.loads(raw)
+        if data.get(link.year_field) == period.year:
+            reported.update(link.report_handles(data))
+            offices.setdefault(unit, OfficeStanding(unit)).reports += 1
+    for record_id, unit, raw in subjects:
+        office = offices.setdefault(unit, OfficeStanding(unit))
+        office.enterprises += 1
+        office.reported += any(h in reported for h in link.subject_handles(record_id, json.loads(raw)))
+    return sorted(offices.values(), key=lambda o: (-o.missing, o.org_unit))

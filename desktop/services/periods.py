@@ -17,7 +17,7 @@ import sqlite_utils
 from desktop.services.progress import current_records
 from desktop.services.records import STATUSES
 from forms.errors import UnknownForm
-from forms.keys import fold_key
+from forms.periods import report_link
 from forms.progress import COUNTED_STATUSES
 from forms.registry import Registry
 
@@ -81,30 +81,27 @@ def period_status(db: sqlite_utils.Database, registry: Registry, period: Period)
     part of the form's key (the credit code), as an imported sheet links it.
     """
     try:
-        form = registry.form(period.form_id)
+        link = report_link(registry.form(period.form_id))
     except UnknownForm:  # published with a form this office has not pulled yet
         return PeriodStatus(period, "")
-    year_id = form.key_year()
-    ref = next((f for f in form.fields if f.type == "record_ref" and f.ref_form), None)
-    if year_id is None or ref is None:
+    if link is None:
         return PeriodStatus(period, "")
-    subject_fields = [n for n in form.key_fields() if n != year_id]
-    on_subject = {n: (ref.fill or {}).get(n, n) for n in subject_fields}
     best: dict[str, tuple[str, str]] = {}  # enterprise id or key -> (report id, status)
     for row in current_records(db, STATUSES, period.form_id):
         data = row["data"]
-        if data.get(year_id) != period.year:
+        if data.get(link.year_field) != period.year:
             continue
         found = (row["record_id"], row["status"])
-        for handle in (data.get(ref.id), _key(data, subject_fields)):
-            if handle and (handle not in best or best[handle][1] not in COUNTED_STATUSES):
+        for handle in link.report_handles(data):
+            if handle not in best or best[handle][1] not in COUNTED_STATUSES:
                 best[handle] = found
-    status = PeriodStatus(period, str(ref.ref_form))
-    for row in current_records(db, STATUSES, str(ref.ref_form)):
+    status = PeriodStatus(period, link.subject_form)
+    code_field = dict(zip(link.report_key, link.subject_key, strict=True)).get("credit_code", "credit_code")
+    for row in current_records(db, STATUSES, link.subject_form):
         data = row["data"]
         status.subjects += 1
-        report = best.get(row["record_id"]) or best.get(_key(data, list(on_subject.values())) or "")
-        owing = Owing(row["record_id"], str(data.get("name") or ""), str(data.get(on_subject.get("credit_code", "credit_code")) or ""))
+        report = next((best[h] for h in link.subject_handles(row["record_id"], data) if h in best), None)
+        owing = Owing(row["record_id"], str(data.get("name") or ""), str(data.get(code_field) or ""))
         if report is None:
             status.missing.append(owing)
         elif report[1] not in COUNTED_STATUSES:
@@ -115,7 +112,3 @@ def period_status(db: sqlite_utils.Database, registry: Registry, period: Period)
     status.unfinished.sort(key=lambda o: (o.name, o.record_id))
     return status
 
-
-def _key(data: dict[str, Any], fields: list[str]) -> str | None:
-    parts = [fold_key(data.get(n)) for n in fields]
-    return "key:" + " | ".join(parts) if fields and all(parts) else None

@@ -14,7 +14,7 @@ from fastapi.responses import Response, StreamingResponse
 
 from forms.attachments import SUFFIXES, named_attachments
 from forms.progress import EXCLUSION_REASONS
-from province import actions
+from province import actions, periods
 from province import progress as province_progress
 from province.attachments import complete_file
 from province.clock import utc_now
@@ -347,6 +347,17 @@ async def revoke(request: Request, device_id: str, staff: SignedIn) -> Response:
     except devices.DeviceError as exc:
         return redirect(f"/console/devices?error={exc}")
     return redirect("/console/devices?done=revoked")
+
+
+# -- 填报期 ---------------------------------------------------------------------------------
+
+
+@router.get("/periods")
+async def periods_page(request: Request) -> Response:
+    province = province_of(request)
+    listed = sorted(await run_in_threadpool(periods.periods, province), key=lambda p: (-p.year, p.form_id))
+    shown = [(p, await run_in_threadpool(periods.standing, province, p)) for p in listed if p.state == "open"]
+    return render(request, "periods.html", periods=listed, standings=shown, labels=_labels(request))
 
 
 # -- 批次与日志 -------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from pathlib import Path
 from selenium.webdriver.common.by import By
 
 from tests.console.browser import chromium, login
-from tests.console.seed import PASSWORD, add_user, seed_demo
+from tests.console.seed import PASSWORD, add_user, seed_demo, seed_reports
 from tests.sync.servers import ProvinceServer
 
 
@@ -22,7 +22,7 @@ def take(out: Path) -> list[Path]:
         server = ProvinceServer(Path(tmp) / "province")
         server.start()
         try:
-            seed_demo(server)
+            seed_reports(server, seed_demo(server), 2025)
             add_user(server, "zhang.wei", "admin")
             decide(server)
             for lang in ("zh", "en"):
@@ -39,6 +39,7 @@ def take(out: Path) -> list[Path]:
                         "record": record,
                         "duplicates": "/console/duplicates",
                         "devices": "/console/devices",
+                        "periods": "/console/periods",
                         "batches": "/console/batches",
                         "export": "/console/export",
                         "actions": "/console/actions",

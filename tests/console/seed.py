@@ -128,3 +128,30 @@ def seed_demo(server: ProvinceServer) -> dict[str, Device]:
                                           {**edited, "output": 9500, "employees": 210},
                                           record_id=first.record_id)])
     return devices
+
+
+def annual_report(record_id: str | None, of: dict[str, Any], year: int, **extra: Any) -> dict[str, Any]:
+    """An enterprise's annual report: linked by its record id, or (None) by credit code alone."""
+    data = copy.deepcopy(example("annual_report"))
+    data.update({"enterprise_name": of["name"], "credit_code": of["credit_code"], "year": year,
+                 "sector": of["sector"], "direction": of["direction"], **extra})
+    if record_id is not None:
+        data["enterprise"] = record_id
+    return data
+
+
+def seed_reports(server: ProvinceServer, devices: dict[str, Device], year: int) -> None:
+    """Open the annual report's period for ``year`` (closing last year's) and have every office
+    but the last report for all but one of its enterprises."""
+    import json
+
+    server.cli("period", "open", "annual_report", str(year - 1))
+    server.cli("period", "close", "annual_report", str(year - 1))
+    server.cli("period", "open", "annual_report", str(year), "--due", f"{year + 1}-03-31")
+    rows = server.query("SELECT r.record_id, r.org_unit, v.data FROM records r JOIN record_versions v "
+                        "ON v.version_id = r.current_version_id WHERE r.form_id = 'enterprise' "
+                        "ORDER BY r.record_id")
+    for unit in list(devices)[:-1]:
+        mine = [(str(record_id), json.loads(str(raw))) for record_id, org_unit, raw in rows if org_unit == unit]
+        send(devices[unit], [make_version(unit, "annual_report", annual_report(record_id, data, year))
+                             for record_id, data in mine[1:]])
