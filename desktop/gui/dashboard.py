@@ -105,31 +105,37 @@ def _amount(value: float, decimals: int) -> str:
     return f"{value:,.{decimals}f}"
 
 
-class InvestmentPanel(QWidget):
-    """Major projects' investment by year (planned, completed) and funds by source, in 万元."""
+class TotalsPanel(QWidget):
+    """A summary line over two tables of sums, each ending in a bold total row (the subclasses
+    name and fill them)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, name: str, second: str, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.summary = PlainLabel(objectName="investmentSummary", wordWrap=True)
-        self.years = self._table("investmentByYear", [self.tr("Year"), self.tr("Planned"), self.tr("Completed")])
-        self.sources = self._table("investmentBySource", [self.tr("Funding source"), self.tr("Amount")])
+        self.summary = PlainLabel(objectName=f"{name}Summary", wordWrap=True)
+        self.years = self._table(f"{name}ByYear")
+        self.second = self._table(f"{name}By{second}")
+        self.years_title, self.second_title = PlainLabel(), PlainLabel()
         box = QVBoxLayout(self)
         box.setContentsMargins(0, 6, 0, 0)
         box.addWidget(self.summary)
-        box.addWidget(PlainLabel(self.tr("Investment by year (10k yuan)")))
+        box.addWidget(self.years_title)
         box.addWidget(self.years, 1)
-        box.addWidget(PlainLabel(self.tr("Funds secured by source (10k yuan)")))
-        box.addWidget(self.sources, 1)
+        box.addWidget(self.second_title)
+        box.addWidget(self.second, 1)
 
     @staticmethod
-    def _table(name: str, headers: list[str]) -> QTableWidget:
-        table = QTableWidget(0, len(headers), objectName=name)
-        table.setHorizontalHeaderLabels(headers)
+    def _table(name: str) -> QTableWidget:
+        table = QTableWidget(0, 0, objectName=name)
         table.verticalHeader().setVisible(False)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         table.verticalHeader().setDefaultSectionSize(24)
         return table
+
+    @staticmethod
+    def _headers(table: QTableWidget, headers: list[str]) -> None:
+        table.setColumnCount(len(headers))
+        table.setHorizontalHeaderLabels(headers)
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
 
     @staticmethod
     def _fill(table: QTableWidget, rows: list[list[str]]) -> None:
@@ -144,6 +150,18 @@ class InvestmentPanel(QWidget):
                     font.setBold(True)
                     item.setFont(font)
                 table.setItem(r, c, item)
+
+
+class InvestmentPanel(TotalsPanel):
+    """Major projects' investment by year (planned, completed) and funds by source, in 万元."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("investment", "Source", parent)
+        self.sources = self.second
+        self._headers(self.years, [self.tr("Year"), self.tr("Planned"), self.tr("Completed")])
+        self._headers(self.sources, [self.tr("Funding source"), self.tr("Amount")])
+        self.years_title.setText(self.tr("Investment by year (10k yuan)"))
+        self.second_title.setText(self.tr("Funds secured by source (10k yuan)"))
 
     def show_totals(self, totals: Any, year: int | None = None) -> None:
         """Show an ``InvestmentTotals`` (None shows nothing yet), with the planned and completed
@@ -165,6 +183,31 @@ class InvestmentPanel(QWidget):
             self.years.clearSelection()
         self._fill(self.sources, [[totals.source_label(code, language()), _amount(amount, 2)] for code, amount in totals.by_source.items()]
                    + [[total, _amount(totals.funded, 2)]])
+
+
+class FinancingPanel(TotalsPanel):
+    """Financing events counted and their amounts by year and by round, in 万元."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("financing", "Round", parent)
+        self._headers(self.years, [self.tr("Year"), self.tr("Events"), self.tr("Amount")])
+        self._headers(self.second, [self.tr("Round"), self.tr("Events"), self.tr("Amount")])
+        self.years_title.setText(self.tr("Financing by year (10k yuan)"))
+        self.second_title.setText(self.tr("Financing by round (10k yuan)"))
+
+    def show_totals(self, totals: Any) -> None:
+        """Show a ``FinancingTotals`` (None shows nothing yet)."""
+        if totals is None:
+            return
+        note = self.tr(" %n draft or returned event(s) not counted.", "", totals.not_final) if totals.not_final else ""
+        self.summary.setText(self.tr("%n final financing event(s), {amount} (10k yuan) raised in all.", "", totals.events).format(
+            amount=_amount(totals.amount, 2)) + note)
+        total = self.tr("Total")
+        years = [[str(y), str(n), _amount(a, 2)] for y, (n, a) in totals.by_year.items()]
+        self._fill(self.years, years + [[total, str(sum(n for n, _ in totals.by_year.values())),
+                                         _amount(sum(a for _, a in totals.by_year.values()), 2)]])
+        self._fill(self.second, [[totals.round_label(code, language()), str(n), _amount(a, 2)] for code, (n, a) in totals.by_round.items()]
+                   + [[total, str(totals.events), _amount(totals.amount, 2)]])
 
 
 class Dashboard(QWidget):
@@ -257,6 +300,8 @@ class Dashboard(QWidget):
         self.charts.addTab(measure_page, self.tr("Measure by sector"))
         self.investment = InvestmentPanel()
         self.charts.addTab(self.investment, self.tr("Project investment"))
+        self.financing = FinancingPanel()
+        self.charts.addTab(self.financing, self.tr("Financing"))
         # Every tab stays in sight: a tab scrolled out of the bar is a tab nobody finds.
         self.charts.setUsesScrollButtons(False)
         self.charts.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
@@ -344,7 +389,7 @@ class Dashboard(QWidget):
     def _show(self, data: DashboardData) -> None:
         if self.data is not None and data.progress is None:
             # The last progress and totals stay up until the new ones are in.
-            data.progress, data.investment = self.data.progress, self.data.investment
+            data.progress, data.investment, data.financing = self.data.progress, self.data.investment, self.data.financing
             data.report_years, data.periods = self.data.report_years, self.data.periods
         self.data = data
         self.cards["total"].set(data.total)
@@ -361,11 +406,13 @@ class Dashboard(QWidget):
         self.pending = False
         if self.data is not None:
             self.data.progress, self.data.investment, self.data.report_years = read.progress, read.investment, read.report_years
+            self.data.financing = read.financing
             self._fill_years(read.report_years)
             self._fill_table(self.data)
             self.data.periods = read.periods
             self._show_periods(read.periods)
             self.investment.show_totals(self.data.investment, self.data.progress.reporting_year)
+            self.financing.show_totals(self.data.financing)
         self.refreshed.emit()
         if self.stale:
             self.refresh()

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from desktop.services.periods import PeriodStatus, open_periods, period_status
-from desktop.services.progress import office_investment, office_progress
+from desktop.services.progress import office_financing, office_investment, office_progress
 from desktop.store.office import Office
 
 
@@ -24,6 +24,7 @@ class DashboardData:
     unsaved_edits: int = 0
     progress: Any = None
     investment: Any = None
+    financing: Any = None
     report_years: list[int] = field(default_factory=list)
     periods: list[PeriodStatus] = field(default_factory=list)
 
@@ -43,6 +44,7 @@ class ProgressRead:
     investment: Any
     report_years: list[int]
     periods: list[PeriodStatus]
+    financing: Any
 
 
 def dashboard_counts(office: Office) -> DashboardData:
@@ -62,14 +64,15 @@ def dashboard_counts(office: Office) -> DashboardData:
 
 def dashboard_progress(office: Office, registry: Any, reporting_year: int | None = None) -> ProgressRead:
     """Progress toward the targets with the money of ``reporting_year`` (the year before
-    today's when None), the projects' investment totals, the years annual reports are for, and
-    the reporting periods open with what this office still owes: every counted record is read,
-    so they come second."""
+    today's when None), the projects' investment totals, the years annual reports are for, the
+    reporting periods open with what this office still owes, and the financing totals: every
+    counted record is read, so they come second."""
     db = office.open_reader()
     try:
         return ProgressRead(office_progress(office, registry, db, reporting_year=reporting_year),
                             office_investment(office, registry, db), report_years(db),
-                            [period_status(db, registry, p) for p in open_periods(db)])
+                            [period_status(db, registry, p) for p in open_periods(db)],
+                            office_financing(office, registry, db))
     finally:
         db.close()
 

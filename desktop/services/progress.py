@@ -11,7 +11,14 @@ import sqlite_utils
 
 from desktop.services.records import STATUSES
 from desktop.store.office import Office
-from forms.investment import PROJECT_FORM, InvestmentTotals, investment_totals
+from forms.investment import (
+    FINANCING_FORM,
+    PROJECT_FORM,
+    FinancingTotals,
+    InvestmentTotals,
+    financing_totals,
+    investment_totals,
+)
 from forms.progress import COUNTED_STATUSES, Progress, compute_progress
 from forms.registry import Registry
 
@@ -51,3 +58,9 @@ def office_investment(office: Office, registry: Registry, db: sqlite_utils.Datab
     """This office's major projects added up by year and funding source (final records count;
     drafts and returned records are counted as not final)."""
     return investment_totals(registry, current_records(db or office.db, STATUSES, PROJECT_FORM))
+
+
+def office_financing(office: Office, registry: Registry, db: sqlite_utils.Database | None = None) -> FinancingTotals:
+    """This office's financing events added up by year and round (final records count; drafts
+    and returned records are counted as not final)."""
+    return financing_totals(registry, current_records(db or office.db, STATUSES, FINANCING_FORM))

@@ -58,7 +58,7 @@ def test_verify_adds_the_exported_projects_up_again(office, tmp_path):
     import json
 
     from desktop.services.exchange.report import VerifyReport
-    from desktop.services.exchange.totals_check import check_project_totals
+    from desktop.services.exchange.totals_check import check_totals
 
     service = RecordService(office, default_checker(office.paths.root))
     service.add("project", PROJECT, final=True)
@@ -67,12 +67,12 @@ def test_verify_adds_the_exported_projects_up_again(office, tmp_path):
     manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
     registry = default_checker(office.paths.root).registry
     clean = VerifyReport()
-    assert check_project_totals(out, manifest, registry, clean) >= {"records/project_totals.xlsx"}
+    assert check_totals(out, manifest, registry, clean) >= {"records/project_totals.xlsx"}
     assert clean.problems == []
     by_source = out / "records" / "project_totals.by_source.csv"
     by_source.write_bytes(by_source.read_bytes().replace(b"80000.5", b"90000.5"))
     forged = VerifyReport()
-    check_project_totals(out, manifest, registry, forged)
+    check_totals(out, manifest, registry, forged)
     assert [p for p in forged.problems if "资金来源" in str(p)], forged.problems
     # An export narrowed by --since holds only some projects: it carries no totals.
     since = tmp_path / "since"

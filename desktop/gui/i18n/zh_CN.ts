@@ -324,6 +324,10 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>项目投资</translation>
     </message>
     <message>
+        <source>Financing</source>
+        <translation>融资事件</translation>
+    </message>
+    <message>
         <source>Measure by sector</source>
         <translation>指标按领域</translation>
     </message>
@@ -833,6 +837,49 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
     <message>
         <source>Saved {path}. Fill it in, then import it above.</source>
         <translation>已保存 {path}。填好后在上方导入。</translation>
+    </message>
+</context>
+<context>
+    <name>FinancingPanel</name>
+    <message>
+        <source>Year</source>
+        <translation>年度</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>事件数</translation>
+    </message>
+    <message>
+        <source>Amount</source>
+        <translation>融资金额</translation>
+    </message>
+    <message>
+        <source>Round</source>
+        <translation>融资轮次</translation>
+    </message>
+    <message>
+        <source>Financing by year (10k yuan)</source>
+        <translation>分年度融资（万元）</translation>
+    </message>
+    <message>
+        <source>Financing by round (10k yuan)</source>
+        <translation>分轮次融资（万元）</translation>
+    </message>
+    <message numerus="yes">
+        <source> %n draft or returned event(s) not counted.</source>
+        <translation>
+            <numerusform>另有 %n 个未定稿或被退回的融资事件未计入。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>%n final financing event(s), {amount} (10k yuan) raised in all.</source>
+        <translation>
+            <numerusform>已定稿融资事件 %n 个，融资金额合计 {amount} 万元。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Total</source>
+        <translation>合计</translation>
     </message>
 </context>
 <context>

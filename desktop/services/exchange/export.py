@@ -22,13 +22,12 @@ from desktop.services.exchange.attachments_out import write_attachments
 from desktop.services.exchange.files import ExportFolder
 from desktop.services.exchange.sheets import Workbook, sheet_csv_name
 from desktop.services.exchange.tables import group_rows, main_row, sheets_of
-from desktop.services.exchange.totals import write_project_totals
+from desktop.services.exchange.totals import KINDS, write_totals
 from desktop.services.outbox import OfficeOutbox
 from desktop.store.chain import head
 from desktop.store.clock import utc_now
 from desktop.store.office import Office
 from forms.canonical import canonical_json
-from forms.investment import PROJECT_FORM
 from forms.registry import Registry
 from sync.keys import key_id, public_key_from_b64, public_key_to_pem
 
@@ -87,8 +86,9 @@ def _write(office: Office, registry: Registry, out: Path, staging: Path, form_id
         book.abandon()
         folder.close_all()
         raise
-    if PROJECT_FORM in form_ids and since is None:
-        counts["project_totals"] = write_project_totals(office, registry, folder.write)
+    for kind in KINDS:
+        if kind.form_id in form_ids and since is None:
+            counts[kind.name] = write_totals(office, registry, kind, folder.write)
     yield Progress("history", done, total)
     counts.update(_export_history(office, folder))
     counts["attachments"] = write_attachments(office, folder)

@@ -45,7 +45,7 @@ from desktop.services.exchange.report import VerifyReport
 from desktop.services.exchange.sync_check import check_sync
 from desktop.services.exchange.tables import group_rows, main_row, sheets_of
 from desktop.services.exchange.tables_check import SheetCheck
-from desktop.services.exchange.totals_check import check_project_totals
+from desktop.services.exchange.totals_check import check_totals
 from desktop.services.exchange.xlsx_read import Workbook, XlsxError
 from desktop.services.updates import published_dir, write_published_file
 from forms.errors import UnknownForm
@@ -99,7 +99,7 @@ def verify_export(folder: Path, *, province_key: str | None = None, against: Pat
         if manifest.get("history_head") != {"seq": seq, "hash": digest}:
             report.add("manifest.json", "清单记载的历史末端与历史链不符", "the manifest's history head differs from the history chain")
         record_files = _check_records(folder, manifest, registry, db, report)
-        record_files |= check_project_totals(folder, manifest, registry, report)
+        record_files |= check_totals(folder, manifest, registry, report)
         record_files |= check_attachments(folder, report)
         _check_layout(manifest, record_files, report)
         check_sync(folder, anchors, db, report)
