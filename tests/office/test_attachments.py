@@ -255,3 +255,28 @@ def test_a_standard_takes_its_text_and_at_most_five_files(service, tmp_path):
         attachments.attach(record_id, _write(tmp_path / "第6部分.pdf", pdf_bytes(3000, seed=46)))
     assert "最多填写5项" in caught.value.message_zh  # type: ignore[attr-defined]
     assert service.get(record_id)["version_count"] == 6
+
+
+@pytest.mark.parametrize("planted", ["link to /dev/zero", "named pipe"])
+def test_verify_export_names_a_link_or_pipe_where_a_file_should_be_and_still_ends(office_dir, tmp_path, planted):
+    from desktop.services.exchange.export import export_office
+
+    content = pdf_bytes(50_000)
+    source = _write(tmp_path / "批复.pdf", content)
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        service = RecordService(office, default_checker(office_dir))
+        record_id = add_platform(service)
+        Attachments(service).attach(record_id, source, final=True)
+        out = tmp_path / "export"
+        list(export_office(office, service.checker.registry, out))  # type: ignore[attr-defined]
+    rel = f"attachments/{hashlib.sha256(content).hexdigest()}.pdf"
+    (out / rel).unlink()
+    if planted == "named pipe":
+        os.mkfifo(out / rel)
+    else:
+        (out / rel).symlink_to("/dev/zero")
+    # Reading either never ends: the auditor's check must not open it.
+    result = subprocess.run([sys.executable, "-m", "desktop.cli", "verify-export", str(out)], capture_output=True,
+                            text=True, env=cli_env(tmp_path / "nowhere"), timeout=60)
+    assert result.returncode != 0
+    assert f"{rel}: 附件不是普通文件" in result.stdout + result.stderr and record_id in result.stdout + result.stderr
