@@ -160,15 +160,20 @@ class Attachments:
         return the version and the entry naming the file."""
         record, form, field = self.target(record_id, field_id)
         evidence = read_evidence(path, max_bytes(field.spec))
-        data = json.loads(self.service.version(record["current_version_id"])["data"])
-        present = list(data.get(field.id) or [])
-        if any(isinstance(e, dict) and e.get("sha256") == evidence.sha256 for e in present):
-            raise InvalidInput(f"此记录的“{field.label_zh}”已附有同一文件（{evidence.name}）。",
-                               f"This record's '{field.label_en}' already has this file ({evidence.name}).")
-        data[field.id] = [*present, evidence.entry]
         service = self.service
 
         def job(db: Any) -> SavedVersion:
+            # The record's data is read here, inside the writer's transaction: read before it,
+            # two attaches at once (two windows, two commands) would each build on the same
+            # version and the later would drop the other's file.
+            row = db.execute("SELECT v.data FROM records r JOIN versions v ON v.version_id = r.current_version_id "
+                             "WHERE r.record_id = ?", [record_id]).fetchone()
+            data = json.loads(row[0])
+            present = list(data.get(field.id) or [])
+            if any(isinstance(e, dict) and e.get("sha256") == evidence.sha256 for e in present):
+                raise InvalidInput(f"此记录的“{field.label_zh}”已附有同一文件（{evidence.name}）。",
+                                   f"This record's '{field.label_en}' already has this file ({evidence.name}).")
+            data[field.id] = [*present, evidence.entry]
             # The file, the check that sees it stored, and the version naming it: one
             # transaction, so a killed process leaves no file without its version or the reverse.
             store_job_part(db, evidence, self.office.user)

@@ -280,3 +280,38 @@ def test_verify_export_names_a_link_or_pipe_where_a_file_should_be_and_still_end
                             text=True, env=cli_env(tmp_path / "nowhere"), timeout=60)
     assert result.returncode != 0
     assert f"{rel}: 附件不是普通文件" in result.stdout + result.stderr and record_id in result.stdout + result.stderr
+
+
+def test_two_attaches_at_once_keep_both_files(service, tmp_path):
+    import threading
+
+    record_id = add_platform(service)
+    first = _write(tmp_path / "一.pdf", pdf_bytes(30_000, seed=31))
+    second = _write(tmp_path / "二.pdf", pdf_bytes(30_000, seed=32))
+    office = service.office
+    # The writer is held busy until both attaches have read their file and queued their job,
+    # as when two windows or two commands attach to the same record together.
+    hold = threading.Event()
+    busy = office.submit(lambda db: hold.wait(30))
+    errors: list[BaseException] = []
+
+    def attach(path: Path) -> None:
+        try:
+            Attachments(service).attach(record_id, path)
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=attach, args=(p,)) for p in (first, second)]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30
+    while office.writer._jobs.qsize() < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    hold.set()
+    busy.result(timeout=30)
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    names = sorted(e["name"] for e in service.current_data(record_id)["approval_files"])
+    assert names == ["一.pdf", "二.pdf"]
+    assert service.get(record_id)["version_count"] == 3
