@@ -72,6 +72,17 @@ def clean_name(name: str) -> str:
     return base or "附件"
 
 
+def file_name(name: str, media_type: str) -> str:
+    """The name to write a file under: its recorded name, with the suffix of the kind its
+    bytes are added when the name says otherwise, so that ``报告.pdf.exe`` holding a PDF is
+    written as ``报告.pdf.exe.pdf`` and a reader (or a double click) opens it as what it is."""
+    name = clean_name(name)
+    suffix = SUFFIXES.get(media_type)
+    if suffix is None or name.lower().endswith(suffix) or (suffix == ".jpg" and name.lower().endswith(".jpeg")):
+        return name
+    return clean_name(name + suffix)
+
+
 def max_bytes(spec: Mapping[str, Any]) -> int:
     """The largest file an attachment field takes (its definition's ``max_bytes``)."""
     value = spec.get("max_bytes", DEFAULT_MAX_BYTES)

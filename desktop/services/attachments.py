@@ -28,6 +28,7 @@ from forms.attachments import (
     MEDIA_TYPES,
     SUFFIXES,
     clean_name,
+    file_name,
     max_bytes,
     mb,
     named_attachments,
@@ -93,7 +94,7 @@ def read_evidence(path: str | os.PathLike[str], limit: int) -> Evidence:
             )
         raise InvalidInput(f"只能附加 PDF、OFD、JPEG 或 PNG 文件；{name} 不是这几种文件。",
                            f"Only PDF, OFD, JPEG or PNG files can be attached; {name} is none of them.")
-    return Evidence(content, hashlib.sha256(content).hexdigest(), media_type, name)
+    return Evidence(content, hashlib.sha256(content).hexdigest(), media_type, file_name(name, media_type))
 
 
 def _too_big(shown: str, size: int, limit: int) -> InvalidInput:
@@ -209,7 +210,7 @@ class Attachments:
         entry = self._named(record_id, sha256)
         target = Path(to)
         if target.is_dir():
-            target = target / entry["name"]
+            target = target / file_name(str(entry["name"]), str(entry["media_type"]))
         if target.exists() and not overwrite:
             raise InvalidInput(f"{target} 已存在；请换一个文件名，或加 --force 覆盖。",
                                f"{target} exists; choose another name or add --force to replace it.")

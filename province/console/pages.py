@@ -12,7 +12,7 @@ from fastapi import Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response, StreamingResponse
 
-from forms.attachments import SUFFIXES, named_attachments
+from forms.attachments import SUFFIXES, file_name, named_attachments
 from forms.progress import EXCLUSION_REASONS
 from province import actions, periods
 from province import progress as province_progress
@@ -233,7 +233,7 @@ async def attachment(request: Request, record_id: str, sha256: str) -> Response:
     # Always a download, never shown in the console's own origin: a file is the office's, not ours.
     return Response(content, media_type=media_type, headers={
         "Content-Disposition": f"attachment; filename=\"{sha256[:16]}{SUFFIXES.get(media_type, '')}\"; "
-                               f"filename*=UTF-8''{quote(str(named[-1].get('name', '')))}",
+                               f"filename*=UTF-8''{quote(file_name(str(named[-1].get('name', '')), media_type))}",
         "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "sandbox"})
 
 

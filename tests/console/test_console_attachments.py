@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from urllib.parse import quote
 
 import requests
 
@@ -46,3 +47,22 @@ def test_the_record_page_lists_the_files_and_staff_download_them_byte_identical(
     assert viewer.get(f"/console/records/{record_id}/attachments/..%2f..%2fetc%2fpasswd").status_code == 404
     anonymous = requests.get(province.url + link.group(1), timeout=30, allow_redirects=False)
     assert anonymous.status_code in (302, 303, 401) and anonymous.content != content
+
+
+def test_a_download_is_named_with_the_suffix_of_what_the_file_is(office_dir, province, staff, tmp_path):
+    # A version may name a file anything (an older office, a forged one): "报告.exe" that is a
+    # PDF reaches staff as 报告.exe.pdf, never as a program to double-click.
+    content = pdf_bytes(40_000, seed=22)
+    (tmp_path / "报告.pdf").write_bytes(content)
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        enroll_office(office, province.url, new_code(province))
+        service = RecordService(office, default_checker(office_dir))
+        record_id = service.add("platform", platform_data()).record_id
+        _saved, entry = Attachments(service).attach(record_id, tmp_path / "报告.pdf")
+        service.edit(record_id, dict(service.current_data(record_id), approval_files=[dict(entry, name="报告.exe")]),
+                     final=True)
+        assert sync_office(office).accepted == 1
+    download = staff("viewer").get(f"/console/records/{record_id}/attachments/{hashlib.sha256(content).hexdigest()}")
+    assert download.status_code == 200 and download.content == content
+    disposition = download.headers["content-disposition"]
+    assert disposition.endswith("filename*=UTF-8''" + quote("报告.exe.pdf")), disposition

@@ -315,3 +315,22 @@ def test_two_attaches_at_once_keep_both_files(service, tmp_path):
     names = sorted(e["name"] for e in service.current_data(record_id)["approval_files"])
     assert names == ["一.pdf", "二.pdf"]
     assert service.get(record_id)["version_count"] == 3
+
+
+def test_a_file_keeps_and_is_written_with_the_suffix_of_what_it_is(service, tmp_path):
+    # A program whose first kilobyte holds "%PDF-" is read as a PDF (as PDF readers do); it
+    # must never come back out under a name a double click would run.
+    content = b"MZ" + b"\0" * 60 + b"%PDF-1.4 " + os.urandom(3000)
+    record_id = add_platform(service)
+    _saved, entry = Attachments(service).attach(record_id, _write(tmp_path / "报告.pdf.exe", content))
+    assert entry["name"] == "报告.pdf.exe.pdf" and entry["media_type"] == "application/pdf"
+    photo = b"\xff\xd8\xff\xe0" + os.urandom(3000)
+    _saved, kept = Attachments(service).attach(record_id, _write(tmp_path / "现场.jpeg", photo))
+    assert kept["name"] == "现场.jpeg"
+    # A version naming a stored file otherwise (an older office, an edited record) is written
+    # out with the suffix added.
+    service.edit(record_id, dict(service.current_data(record_id), approval_files=[dict(entry, name="说明.exe")]))
+    out = tmp_path / "out"
+    out.mkdir()
+    written = Attachments(service).extract(record_id, entry["sha256"], out)
+    assert written == out / "说明.exe.pdf" and written.read_bytes() == content
