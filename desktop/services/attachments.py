@@ -98,6 +98,10 @@ def read_evidence(path: str | os.PathLike[str], limit: int) -> Evidence:
 
 
 def _too_big(shown: str, size: int, limit: int) -> InvalidInput:
+    if mb(size) == mb(limit):  # "20 MB, at most 20 MB" would read as no reason at all
+        return InvalidInput(f"文件 {shown} 太大（{size:,} 字节），此项附件每个不超过 {mb(limit)}（{limit:,} 字节）。",
+                            f"{shown} is too large ({size:,} bytes); this field takes files up to "
+                            f"{mb(limit, 'en')} ({limit:,} bytes).")
     return InvalidInput(f"文件 {shown} 太大（{mb(size)}），此项附件每个不超过 {mb(limit)}。",
                         f"{shown} is too large ({mb(size, 'en')}); this field takes files up to {mb(limit, 'en')}.")
 

@@ -114,6 +114,7 @@ def test_attach_list_extract_from_the_command_line_with_nothing_in_plaintext(off
     (lambda d: _write(d / "照片.png", b"GIF89a" + os.urandom(500)), "扩展名是 .png，但内容不是 PNG 图片"),
     (lambda d: _write(d / "说明.docx", os.urandom(500)), "只能附加 PDF、OFD、JPEG 或 PNG 文件"),
     (lambda d: _sparse(d / "大.pdf", 21 * 1024 * 1024), "太大（21 MB），此项附件每个不超过 20 MB"),
+    (lambda d: _sparse(d / "刚超.pdf", 20 * 1024 * 1024 + 9), "太大（20,971,529 字节），此项附件每个不超过 20 MB（20,971,520 字节）"),
     (lambda d: Path("/dev/zero"), "不是普通文件"),
 ])
 def test_wrong_files_are_named_in_chinese_and_nothing_is_saved(service, tmp_path, make, expected):
