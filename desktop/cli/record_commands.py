@@ -102,10 +102,22 @@ def cmd_edit(args: argparse.Namespace) -> int:
     data = read_json_file(args.file)
     service = _service(args)
     with service.office:
+        before = service.get(args.record_id)["status"]
         saved = service.edit(args.record_id, data, final=args.final)
     _print_warnings(saved.warnings)
     print(f"{saved.record_id} v{saved.number}")
+    _say_back_to_draft(before, saved.status, saved.record_id)
     return 0
+
+
+def _say_back_to_draft(before: str, after: str, record_id: str) -> None:
+    # A final record that goes back to draft is no longer sent: the clerk hears it now, not
+    # when the province is still waiting for it.
+    if before != "draft" and after == "draft":
+        say(f"注意：此记录原为“{word(STATUS_WORDS, before)}”，现已改回草稿，同步时不会发送；"
+            f"确认无误后请运行 record finalize {record_id}（或下次加 --final）。",
+            f"Note: this record was '{word(STATUS_WORDS, before, 'en')}' and is a draft again, which sync does not "
+            f"send; run 'record finalize {record_id}' when it is right (or add --final next time).")
 
 
 def cmd_finalize(args: argparse.Namespace) -> int:
@@ -267,10 +279,12 @@ def cmd_attach(args: argparse.Namespace) -> int:
     field_id, path = (args.target[0], args.target[1]) if len(args.target) == 2 else (None, args.target[0])
     service = _service(args)
     with service.office:
+        before = service.get(args.record_id)["status"]
         saved, entry = Attachments(service).attach(args.record_id, path, field_id=field_id, final=args.final)
     _print_warnings(saved.warnings)
     say(f"已附加 {entry['name']}（{mb(entry['size'])}，SHA-256 {entry['sha256']}）：{saved.record_id} v{saved.number}",
         f"Attached {entry['name']} ({mb(entry['size'], 'en')}, SHA-256 {entry['sha256']}): {saved.record_id} v{saved.number}")
+    _say_back_to_draft(before, saved.status, saved.record_id)
     return 0
 
 

@@ -335,3 +335,23 @@ def test_a_file_keeps_and_is_written_with_the_suffix_of_what_it_is(service, tmp_
     out.mkdir()
     written = Attachments(service).extract(record_id, entry["sha256"], out)
     assert written == out / "说明.exe.pdf" and written.read_bytes() == content
+
+
+def test_attaching_to_a_final_record_says_it_is_a_draft_again(office_dir, tmp_path):
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        service = RecordService(office, default_checker(office_dir))
+        record_id = service.add("platform", platform_data(), final=True).record_id
+    first = _write(tmp_path / "批复.pdf", pdf_bytes(20_000, seed=41))
+    result = run_cli(office_dir, "record", "attach", record_id, str(first))
+    assert result.returncode == 0, result.stderr
+    assert "原为“已定稿”，现已改回草稿，同步时不会发送" in result.stdout and f"record finalize {record_id}" in result.stdout
+    assert json.loads(run_cli(office_dir, "record", "show", record_id, "--json").stdout)["status"] == "draft"
+    # With --final it stays final, and a draft staying a draft is nothing to say.
+    kept = run_cli(office_dir, "record", "attach", record_id, str(_write(tmp_path / "二.pdf", pdf_bytes(20_000, seed=42))),
+                   "--final")
+    assert kept.returncode == 0 and "草稿" not in kept.stdout, kept.stdout + kept.stderr
+    (tmp_path / "rec.json").write_text(json.dumps(platform_data(), ensure_ascii=False), encoding="utf-8")
+    edited = run_cli(office_dir, "record", "edit", record_id, "--file", str(tmp_path / "rec.json"))
+    assert edited.returncode == 0 and "现已改回草稿" in edited.stdout, edited.stdout + edited.stderr
+    again = run_cli(office_dir, "record", "edit", record_id, "--file", str(tmp_path / "rec.json"))
+    assert again.returncode == 0 and "草稿" not in again.stdout, again.stdout + again.stderr
