@@ -187,7 +187,7 @@ def cmd_records(args: argparse.Namespace) -> int:
 
 
 def cmd_attachments(args: argparse.Namespace) -> int:
-    from province.attachments import complete_file, list_uploads, prune_uploads
+    from province.attachments import list_uploads, prune_uploads
     from province.clock import format_time
 
     province = _open(args)
@@ -197,17 +197,7 @@ def cmd_attachments(args: argparse.Namespace) -> int:
         print(f"已删除 {dropped} 个 {args.older_than_days} 天前开始、至今未传完的上传。")
         return 0
     if args.attachments_command == "extract":
-        found = province.db.run(lambda tx: complete_file(tx, args.sha256.lower()), write=False)
-        if found is None:
-            print(f"没有哈希为 {args.sha256} 的完整上传。", file=sys.stderr)
-            return 1
-        target = Path(args.to)
-        if target.exists():
-            print(f"{target} 已存在，请换一个文件名。", file=sys.stderr)
-            return 1
-        target.write_bytes(found[0])
-        print(f"已写出 {target}（{len(found[0]):,} 字节，{found[1]}），SHA-256 已核对。")
-        return 0
+        return _extract_attachment(province, args.sha256.strip().lower(), Path(args.to))
     rows = list_uploads(province, args.device)
     if args.json:
         print(json.dumps(rows, ensure_ascii=False, indent=1))
@@ -215,6 +205,39 @@ def cmd_attachments(args: argparse.Namespace) -> int:
         _print_table(rows, (("sha256", "SHA-256"), ("device_id", "设备编号"), ("media_type", "类型"),
                             ("size", "大小（字节）"), ("received", "已收（字节）"), ("completed_at", "传完时间（UTC）")),
                      right=("size", "received"))
+    return 0
+
+
+def _extract_attachment(province: Province, text: str, target: Path) -> int:
+    # A unique prefix of 8 or more digits will do, as in the office's record extract.
+    from province.attachments import complete_file
+    from sync.fsutil import write_atomic
+
+    hits: list[str] = []
+    if 8 <= len(text) <= 64 and all(c in "0123456789abcdef" for c in text):
+        hits = [r[0] for r in province.db.run(lambda tx: tx.rows(
+            "SELECT DISTINCT sha256 FROM attachment_uploads WHERE completed_at IS NOT NULL AND sha256 LIKE ?",
+            [text + "%"]), write=False)]
+    if len(hits) > 1:
+        print(f"有多个完整上传的哈希以 {text} 开头，请多写几位。", file=sys.stderr)
+        return 1
+    found = province.db.run(lambda tx: complete_file(tx, hits[0]), write=False) if hits else None
+    if found is None:
+        print(f"没有哈希为 {text[:64]} 的完整上传（attachments list 列出全部上传）。", file=sys.stderr)
+        return 1
+    if target.exists():
+        print(f"{target} 已存在，请换一个文件名。", file=sys.stderr)
+        return 1
+    try:
+        # Beside the target and renamed when whole: a half-written file never has its name.
+        write_atomic(target, found[0])
+    except OSError as exc:
+        why = ("没有写入权限" if isinstance(exc, PermissionError)
+               else "路径中有一段是文件而不是文件夹" if isinstance(exc, (NotADirectoryError, FileExistsError))
+               else exc.strerror or "磁盘或路径有误")
+        print(f"无法写入 {target}：{why}。", file=sys.stderr)
+        return 1
+    print(f"已写出 {target}（{len(found[0]):,} 字节，{found[1]}），SHA-256 已核对。")
     return 0
 
 
@@ -530,7 +553,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--device", type=_text(128), help="只列出这台设备的上传")
     q.add_argument("--json", action="store_true", help=json_help)
     q = asub.add_parser("extract", help="写出一个已完整上传的文件（写出前重新核对哈希）")
-    q.add_argument("sha256", type=_text(64), help="文件的 SHA-256")
+    q.add_argument("sha256", type=_text(64), help="文件的 SHA-256（写出前 8 位以上、不重复即可）")
     q.add_argument("--to", required=True, type=_text(4000), help="要写出的文件")
     q = asub.add_parser("prune", help="删除开始已久、至今未传完的上传（办公室再同步时会重新上传）")
     q.add_argument("--older-than-days", required=True, type=_bounded(int, 0, 3650, "天数"),

@@ -377,3 +377,30 @@ def test_an_office_ahead_of_the_province_resumes_where_the_province_stands(offic
     with province_db(province) as db:
         chunks = db.execute("SELECT chunk_offset, data FROM attachment_chunks ORDER BY chunk_offset").fetchall()
         assert b"".join(data for _, data in chunks) == content
+
+
+def test_the_operator_extracts_by_a_hash_prefix_into_a_new_folder_and_is_told_in_chinese_what_went_wrong(
+        office_dir, small_chunks, tmp_path):
+    province = small_chunks
+    content = pdf_bytes(120_000, seed=51)
+    (tmp_path / "批复.pdf").write_bytes(content)
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        enroll_office(office, province.url, new_code(province))
+        service = RecordService(office, default_checker(office_dir))
+        record_id = service.add("platform", platform_data()).record_id
+        Attachments(service).attach(record_id, tmp_path / "批复.pdf", final=True)
+        assert sync_office(office).accepted == 1
+    digest = hashlib.sha256(content).hexdigest()
+    target = tmp_path / "新建" / "批复.pdf"
+    done = province.cli_process("attachments", "extract", digest[:10], "--to", str(target))
+    assert done.returncode == 0 and "SHA-256 已核对" in done.stdout, done.stdout + done.stderr
+    assert target.read_bytes() == content and [p.name for p in target.parent.iterdir()] == ["批复.pdf"]
+    (tmp_path / "是文件").write_text("x")
+    for args, said in [
+        ((digest, "--to", str(tmp_path / "是文件" / "a.pdf")), "路径中有一段是文件而不是文件夹"),
+        ((digest, "--to", str(target)), "已存在"),
+        (("0" * 64, "--to", str(tmp_path / "b.pdf")), "没有哈希为"),
+        (("%" * 8, "--to", str(tmp_path / "b.pdf")), "没有哈希为"),
+    ]:
+        refused = province.cli_process("attachments", "extract", *args)
+        assert refused.returncode == 1 and said in refused.stderr and "Errno" not in refused.stderr, refused.stderr
