@@ -23,6 +23,7 @@ _OS_ERRORS = {
     errno.EACCES: ("没有权限访问 {path}", "no permission to use {path}"),
     errno.EPERM: ("没有权限访问 {path}", "no permission to use {path}"),
     errno.EROFS: ("{path} 所在的磁盘只能读、不能写", "{path} is on a read-only disk"),
+    errno.ENAMETOOLONG: ("{path} 的文件名太长，请换一个短一些的名字", "the name {path} is too long; choose a shorter one"),
 }
 
 

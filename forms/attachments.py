@@ -21,6 +21,7 @@ DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 HARD_MAX_BYTES = 200 * 1024 * 1024
 DEFAULT_MAX_FILES = 20
 NAME_MAX = 120
+NAME_MAX_BYTES = 255
 ENTRY_KEYS = frozenset({"sha256", "size", "media_type", "name"})
 SHA256_RE = re.compile(r"[0-9a-f]{64}")
 
@@ -78,9 +79,23 @@ def file_name(name: str, media_type: str) -> str:
     written as ``报告.pdf.exe.pdf`` and a reader (or a double click) opens it as what it is."""
     name = clean_name(name)
     suffix = SUFFIXES.get(media_type)
-    if suffix is None or name.lower().endswith(suffix) or (suffix == ".jpg" and name.lower().endswith(".jpeg")):
+    if suffix is not None and not (name.lower().endswith(suffix) or (suffix == ".jpg" and name.lower().endswith(".jpeg"))):
+        name = clean_name(name + suffix)
+    return _fit_bytes(name)
+
+
+def _fit_bytes(name: str, limit: int = NAME_MAX_BYTES) -> str:
+    # Most file systems take at most 255 bytes of a name: 120 Chinese characters (a name a
+    # Windows office may keep) are 360 in UTF-8. The stem is shortened, the suffix kept.
+    if len(name.encode("utf-8")) <= limit:
         return name
-    return clean_name(name + suffix)
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or len(suffix) > 10:
+        stem, dot, suffix = name, "", ""
+    keep = limit - len((dot + suffix).encode("utf-8"))
+    while len(stem.encode("utf-8")) > keep:
+        stem = stem[:-1]
+    return stem.rstrip() + dot + suffix
 
 
 def max_bytes(spec: Mapping[str, Any]) -> int:

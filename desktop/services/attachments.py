@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from desktop.errors import InvalidInput
+from desktop.failures import user_error
 from desktop.services.records import RecordInvalid, RecordService, SavedVersion
 from desktop.store.clock import utc_now
 from forms.attachments import (
@@ -260,7 +261,9 @@ def write_file(db: Any, sha256: str, target: Path) -> Path:
     Written beside the target and renamed over it when whole and checked: a half-written
     file never carries the requested name, and a damaged store never yields a wrong file.
     """
-    partial = target.parent / f".{target.name}.{uuid.uuid4().hex[:8]}.partial"
+    # Not named after the target: a long Chinese name plus a suffix would pass the 255 bytes
+    # a file name may have, and the write would fail for the partial file alone.
+    partial = target.parent / f".{sha256[:16]}.{uuid.uuid4().hex[:8]}.partial"
     try:
         digest = hashlib.sha256()
         fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -273,7 +276,9 @@ def write_file(db: Any, sha256: str, target: Path) -> Path:
                                "The stored attachment is damaged (its hash does not match); run 'check'.")
         os.replace(partial, target)
     except OSError as exc:
-        raise InvalidInput(f"无法写入 {target}：{exc.strerror}。", f"Cannot write {target}: {exc.strerror}.") from exc
+        exc.filename, exc.filename2 = str(target), None  # the name the clerk gave, not the partial file's
+        raise user_error(exc) or InvalidInput(f"无法写入 {target}：{exc.strerror}。",
+                                              f"Cannot write {target}: {exc.strerror}.") from exc
     finally:
         partial.unlink(missing_ok=True)
     return target

@@ -355,3 +355,33 @@ def test_attaching_to_a_final_record_says_it_is_a_draft_again(office_dir, tmp_pa
     assert edited.returncode == 0 and "现已改回草稿" in edited.stdout, edited.stdout + edited.stderr
     again = run_cli(office_dir, "record", "edit", record_id, "--file", str(tmp_path / "rec.json"))
     assert again.returncode == 0 and "草稿" not in again.stdout, again.stdout + again.stderr
+
+
+def test_a_long_chinese_name_is_written_back_out_into_a_folder(service, tmp_path):
+    # 80 Chinese characters fill 244 of a name's 255 bytes on this disk; a Windows office may
+    # keep 120 (360 bytes). Both come back out, the longer shortened with its suffix kept.
+    record_id = add_platform(service)
+    content = pdf_bytes(20_000, seed=61)
+    local = "长" * 80 + ".pdf"
+    _saved, entry = Attachments(service).attach(record_id, _write(tmp_path / local, content))
+    assert entry["name"] == local
+    out = tmp_path / "out"
+    out.mkdir()
+    assert Attachments(service).extract(record_id, entry["sha256"], out).read_bytes() == content
+    assert sorted(p.name for p in out.iterdir()) == [local]
+    windows = "宽" * 116 + ".pdf"
+    service.edit(record_id, dict(service.current_data(record_id), approval_files=[dict(entry, name=windows)]))
+    written = Attachments(service).extract(record_id, entry["sha256"], out)
+    assert written.read_bytes() == content and written.name.endswith(".pdf") and written.name.startswith("宽" * 80)
+    assert len(written.name.encode()) <= 255 and sorted(p.name for p in out.iterdir()) == sorted([local, written.name])
+
+
+def test_extract_to_a_name_too_long_for_the_disk_says_so_in_chinese(office_dir, tmp_path):
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        service = RecordService(office, default_checker(office_dir))
+        record_id = add_platform(service)
+        _saved, entry = Attachments(service).attach(record_id, _write(tmp_path / "批复.pdf", pdf_bytes(5_000, seed=62)))
+    target = tmp_path / ("a" * 300 + ".pdf")
+    result = run_cli(office_dir, "record", "extract", record_id, entry["sha256"], "--to", str(target))
+    assert result.returncode == 1 and "文件名太长" in result.stderr and "Errno" not in result.stderr, result.stderr
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
