@@ -258,9 +258,14 @@ def test_a_standard_takes_its_text_and_at_most_five_files(service, tmp_path):
     assert service.get(record_id)["version_count"] == 6
 
 
-@pytest.mark.parametrize("planted", ["link to /dev/zero", "named pipe"])
-def test_verify_export_names_a_link_or_pipe_where_a_file_should_be_and_still_ends(office_dir, tmp_path, planted):
+@pytest.mark.parametrize(("planted", "where"), [
+    ("link to /dev/zero", "attachment"), ("named pipe", "attachment"),
+    ("link to /dev/zero", "history/versions.jsonl"), ("named pipe", "history/versions.jsonl"),
+])
+def test_verify_export_names_a_link_or_pipe_where_a_file_should_be_and_still_ends(office_dir, tmp_path, planted, where):
+    from desktop.services.exchange.attachments_out import check_attachments
     from desktop.services.exchange.export import export_office
+    from desktop.services.exchange.report import VerifyReport
 
     content = pdf_bytes(50_000)
     source = _write(tmp_path / "批复.pdf", content)
@@ -270,7 +275,7 @@ def test_verify_export_names_a_link_or_pipe_where_a_file_should_be_and_still_end
         Attachments(service).attach(record_id, source, final=True)
         out = tmp_path / "export"
         list(export_office(office, service.checker.registry, out))  # type: ignore[attr-defined]
-    rel = f"attachments/{hashlib.sha256(content).hexdigest()}.pdf"
+    rel = f"attachments/{hashlib.sha256(content).hexdigest()}.pdf" if where == "attachment" else where
     (out / rel).unlink()
     if planted == "named pipe":
         os.mkfifo(out / rel)
@@ -280,7 +285,12 @@ def test_verify_export_names_a_link_or_pipe_where_a_file_should_be_and_still_end
     result = subprocess.run([sys.executable, "-m", "desktop.cli", "verify-export", str(out)], capture_output=True,
                             text=True, env=cli_env(tmp_path / "nowhere"), timeout=60)
     assert result.returncode != 0
-    assert f"{rel}: 附件不是普通文件" in result.stdout + result.stderr and record_id in result.stdout + result.stderr
+    assert f"{rel}: 不是普通文件（链接、管道或设备）" in result.stdout + result.stderr, result.stdout + result.stderr
+    if where == "attachment":
+        # The attachment check on its own opens no such file either, and names the record.
+        report = VerifyReport()
+        check_attachments(out, report)
+        assert any(w == rel and "附件不是普通文件" in zh and record_id in zh for w, zh, _ in report.problems)
 
 
 def test_two_attaches_at_once_keep_both_files(service, tmp_path):

@@ -13,7 +13,9 @@ throw-away SQLite index on disk.
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -79,6 +81,8 @@ def verify_export(folder: Path, *, province_key: str | None = None, against: Pat
     """
     report = VerifyReport()
     folder = Path(folder)
+    if _not_plain_files(folder, report) or (against is not None and _not_plain_files(Path(against), report)):
+        return report
     manifest, manifest_bytes = _manifest(folder, report)
     if manifest is None:
         return report
@@ -110,6 +114,31 @@ def verify_export(folder: Path, *, province_key: str | None = None, against: Pat
         db.close()
     report.anchored = anchors.anchored and anchors.enrollment is not None and anchors.head is not None
     return report
+
+
+def _not_plain_files(folder: Path, report: VerifyReport) -> bool:
+    """Name every link, pipe or device in the folder; True if there is one.
+
+    An export holds only folders and regular files. A forged one could put a link to
+    /dev/zero or a named pipe where a file is read, and the check would never end; nothing
+    in such a folder is opened.
+    """
+    found = False
+    for root, dirs, files in os.walk(folder):
+        for name in [*dirs, *files]:
+            path = Path(root) / name
+            try:
+                mode = os.lstat(path).st_mode
+            except OSError:
+                continue
+            if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+                continue
+            found = True
+            rel = path.relative_to(folder).as_posix() if path.is_relative_to(folder) else str(path)
+            report.add(rel, "不是普通文件（链接、管道或设备）：本程序写出的导出中没有这种文件，为安全起见未读取导出中的任何内容",
+                       "not a regular file (a link, pipe or device): no export this program writes holds one, "
+                       "so nothing in the export was read")
+    return found
 
 
 class _Unusable(Exception):
