@@ -49,7 +49,7 @@ def complete_file(tx: Tx, sha256: str) -> tuple[bytes, str] | None:
         return None
     content = b"".join(stored_chunks(tx, found[0], sha256))
     if hashlib.sha256(content).hexdigest() != sha256:
-        raise ValueError(f"the stored file {sha256} does not match its hash: the database was altered")
+        raise ValueError(f"数据库中哈希为 {sha256} 的附件与其哈希不符：数据库被改动或已损坏，请从备份恢复。")
     return content, found[1]
 
 

@@ -404,3 +404,10 @@ def test_the_operator_extracts_by_a_hash_prefix_into_a_new_folder_and_is_told_in
     ]:
         refused = province.cli_process("attachments", "extract", *args)
         assert refused.returncode == 1 and said in refused.stderr and "Errno" not in refused.stderr, refused.stderr
+    # A province database altered under the upload: the operator is told, and no file is written.
+    with province_db(province) as db:
+        db.execute("UPDATE attachment_chunks SET data = ? WHERE sha256 = ? AND chunk_offset = 0",
+                   [b"%PDF-1.7 altered", digest])
+    altered = province.cli_process("attachments", "extract", digest, "--to", str(tmp_path / "c.pdf"))
+    assert altered.returncode == 1 and "与其哈希不符" in altered.stderr and "从备份恢复" in altered.stderr, altered.stderr
+    assert not (tmp_path / "c.pdf").exists()
