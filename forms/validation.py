@@ -387,7 +387,8 @@ class _Validation:
             raise FieldIssue("type", "应为附件列表。", "must be a list of attachments.")
         limit = f.max_items or DEFAULT_MAX_FILES
         if len(raw) > limit:
-            raise FieldIssue("too_many_items", max_items=limit)
+            raise FieldIssue("too_many_items", f"最多附加 {limit} 个文件，请先移除不需要的文件。",
+                             f"takes at most {limit} files; remove one you do not need first.", max_items=limit)
         largest = attachment_max_bytes(f.spec)
         entries: list[dict[str, Any]] = []
         for entry in raw:

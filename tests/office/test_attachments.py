@@ -254,7 +254,7 @@ def test_a_standard_takes_its_text_and_at_most_five_files(service, tmp_path):
     assert len(service.current_data(record_id)["standard_text"]) == 5
     with pytest.raises(Exception) as caught:
         attachments.attach(record_id, _write(tmp_path / "第6部分.pdf", pdf_bytes(3000, seed=46)))
-    assert "最多填写5项" in caught.value.message_zh  # type: ignore[attr-defined]
+    assert "标准文本：最多附加 5 个文件，请先移除不需要的文件" in caught.value.message_zh  # type: ignore[attr-defined]
     assert service.get(record_id)["version_count"] == 6
 
 
