@@ -59,19 +59,25 @@ def cmd_export(args: argparse.Namespace) -> int:
         print(file=sys.stderr)
     counts = progress.counts
     n = sum(counts["records"].values())
+    files = counts.get("attachments", 0)
+    files_zh, files_en = (f"，{files} 个附件", f", {files} attachments") if files else ("", "")
+    # The check an auditor runs starts from the province's key; without it the result is
+    # only the office's word (exit 3), so the hint names it.
+    verify_zh = f"核验：anhui-collect verify-export {args.out} --province-key 省级公钥.pem（公钥向省里索取）"
+    verify_en = f"Verify: anhui-collect verify-export {args.out} --province-key PROVINCE_KEY.pem (ask the province for it)"
     if args.forms or since:
         # The history always goes whole (it is what the records are verified against): a
         # filtered export says which count is the filter's and which is the office's.
         say(
             f"已导出到 {args.out}：符合筛选条件的记录 {n} 条；另附本办公室完整的版本历史（全部 {counts['versions']} 个版本）"
-            f"和 {counts['receipts']} 份回执，供核验。核验：anhui-collect verify-export {args.out}",
+            f"和 {counts['receipts']} 份回执{files_zh}，供核验。{verify_zh}",
             f"Exported to {args.out}: {n} records match the filter; the office's whole version history ({counts['versions']} versions, "
-            f"all records) and {counts['receipts']} receipts come with them for verification. Verify: anhui-collect verify-export {args.out}",
+            f"all records) and {counts['receipts']} receipts{files_en} come with them for verification. {verify_en}",
         )
         return 0
     say(
-        f"已导出到 {args.out}：{n} 条记录，{counts['versions']} 个版本，{counts['receipts']} 份回执。核验：anhui-collect verify-export {args.out}",
-        f"Exported to {args.out}: {n} records, {counts['versions']} versions, {counts['receipts']} receipts. Verify: anhui-collect verify-export {args.out}",
+        f"已导出到 {args.out}：{n} 条记录，{counts['versions']} 个版本，{counts['receipts']} 份回执{files_zh}。{verify_zh}",
+        f"Exported to {args.out}: {n} records, {counts['versions']} versions, {counts['receipts']} receipts{files_en}. {verify_en}",
     )
     return 0
 

@@ -395,3 +395,14 @@ def test_extract_to_a_name_too_long_for_the_disk_says_so_in_chinese(office_dir, 
     result = run_cli(office_dir, "record", "extract", record_id, entry["sha256"], "--to", str(target))
     assert result.returncode == 1 and "文件名太长" in result.stderr and "Errno" not in result.stderr, result.stderr
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".partial")] == []
+
+
+def test_export_says_how_many_files_it_holds_and_how_the_auditor_checks_them(office_dir, tmp_path):
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        service = RecordService(office, default_checker(office_dir))
+        record_id = add_platform(service)
+        Attachments(service).attach(record_id, _write(tmp_path / "批复.pdf", pdf_bytes(5_000, seed=63)), final=True)
+    out = tmp_path / "export"
+    result = run_cli(office_dir, "export", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert "1 个附件" in result.stdout and f"verify-export {out} --province-key 省级公钥.pem" in result.stdout, result.stdout
