@@ -119,9 +119,14 @@ def _check_attachments(db: sqlite_utils.Database, report: CheckReport) -> None:
             length += len(piece)
             count += 1
         if digest.hexdigest() != sha256 or length != size or count != pieces:
-            report.add(f"附件 {sha256} 的内容与其哈希不符：附件被改动或不完整",
-                       f"attachment {sha256}: content does not match its hash (altered or incomplete)")
-            return
+            # Every damaged file is named, with the records naming it: each must be attached
+            # again from its original.
+            records = "、".join(r[0] for r in db.execute(
+                "SELECT DISTINCT record_id FROM versions WHERE instr(data, ?) > 0 ORDER BY record_id", [sha256]))
+            report.add(f"附件 {sha256} 的内容与其哈希不符：附件被改动或不完整"
+                       + (f"（记录 {records} 引用此附件，请用原件重新附加）" if records else ""),
+                       f"attachment {sha256}: content does not match its hash (altered or incomplete)"
+                       + (f" (named by record {records}; attach it again from the original)" if records else ""))
     report.counts["attachments"] = n
 
 

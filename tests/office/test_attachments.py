@@ -406,3 +406,29 @@ def test_export_says_how_many_files_it_holds_and_how_the_auditor_checks_them(off
     result = run_cli(office_dir, "export", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert "1 个附件" in result.stdout and f"verify-export {out} --province-key 省级公钥.pem" in result.stdout, result.stdout
+
+
+def test_check_names_every_damaged_file_and_the_records_naming_it(office_dir, tmp_path):
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        service = RecordService(office, default_checker(office_dir))
+        first, second = add_platform(service), service.add("platform", dict(platform_data(), name="另一平台（示例）")).record_id
+        _s, a = Attachments(service).attach(first, _write(tmp_path / "a.pdf", pdf_bytes(5_000, seed=64)))
+        _s, b = Attachments(service).attach(second, _write(tmp_path / "b.pdf", pdf_bytes(5_000, seed=65)))
+        triggers = office.db.execute("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                                     "AND tbl_name = 'attachment_pieces'").fetchall()
+
+        def damage(db) -> None:
+            # What a disk fault or a hand at the database could leave: one file altered, one cut short.
+            for name, _sql in triggers:
+                db.execute(f"DROP TRIGGER {name}")
+            db.execute("UPDATE attachment_pieces SET data = ? WHERE sha256 = ?", [b"%PDF-1.4 altered", a["sha256"]])
+            db.execute("DELETE FROM attachment_pieces WHERE sha256 = ?", [b["sha256"]])
+            for _name, sql in triggers:
+                db.execute(sql)
+
+        office.write(damage)
+    report = check_store(office_dir, None, PASSPHRASE)
+    assert not report.ok
+    said = [zh for zh, _en in report.problems]
+    assert any(a["sha256"] in p and first in p and "请用原件重新附加" in p for p in said), said
+    assert any(b["sha256"] in p and second in p for p in said), said
