@@ -432,3 +432,8 @@ def test_check_names_every_damaged_file_and_the_records_naming_it(office_dir, tm
     said = [zh for zh, _en in report.problems]
     assert any(a["sha256"] in p and first in p and "请用原件重新附加" in p for p in said), said
     assert any(b["sha256"] in p and second in p for p in said), said
+    # Nor is such a store exported: the office would sign a file it no longer holds.
+    out = tmp_path / "export"
+    result = run_cli(office_dir, "export", "--out", str(out))
+    assert result.returncode == 1 and "已损坏（哈希不符），未导出" in result.stderr, result.stdout + result.stderr
+    assert not out.exists() and not (tmp_path / "export.partial").exists()

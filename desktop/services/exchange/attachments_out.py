@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from desktop.errors import InvalidInput
 from desktop.services.exchange.files import ExportFolder
 from desktop.services.exchange.report import VerifyReport
 from forms.attachments import ENTRY_KEYS, SHA256_RE, SUFFIXES
@@ -61,6 +62,12 @@ def write_attachments(office: Office, folder: ExportFolder) -> int:
         for piece in stored_pieces(office.db, sha256):
             out.write(piece)
         folder.finish(rel)
+        if folder.files[rel].get("sha256") != sha256:
+            # An export is signed as the office's word: a file damaged in the store would be
+            # vouched for and fail every audit, so nothing is exported until it is repaired.
+            raise InvalidInput(f"本机存储中的附件 {sha256} 已损坏（哈希不符），未导出。请运行 check 查看，并用原件重新附加。",
+                               f"The stored attachment {sha256} is damaged (its hash does not match); nothing was "
+                               "exported. Run 'check' and attach it again from the original.")
         n += 1
     return n
 
