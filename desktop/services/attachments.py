@@ -166,7 +166,6 @@ class Attachments:
         return the version and the entry naming the file."""
         record, form, field = self.target(record_id, field_id)
         evidence = read_evidence(path, max_bytes(field.spec))
-        service = self.service
 
         def job(db: Any) -> SavedVersion:
             # The record's data is read here, inside the writer's transaction: read before it,
@@ -183,15 +182,66 @@ class Attachments:
             # The file, the check that sees it stored, and the version naming it: one
             # transaction, so a killed process leaves no file without its version or the reverse.
             store_job_part(db, evidence, self.office.user)
-            checker = service.checker.bind(db)
-            checked = checker.check(form.id, data, form.version, exclude_record=record_id, similar=False)
-            errors = [p for p in checked.problems if p["severity"] == "error"]
-            blocking = errors if final else [p for p in errors if p["code"] not in checker.draft_tolerated]
-            if blocking:
-                raise RecordInvalid(checked.problems, blocking)
-            return service._append_version(db, record_id, checked, "final" if final else "draft", "attach")
+            return self._save(db, record_id, form, data, final, "attach")
 
         return self.office.write(job), evidence.entry
+
+    def detach(self, record_id: str, text: str, *, field_id: str | None = None,
+               final: bool = False) -> tuple[SavedVersion, dict[str, Any], Field]:
+        """Save a new version of the record (draft unless ``final``) without the file whose
+        hash is ``text`` (or a prefix of 8+ hex digits); return the version, the entry removed
+        and its field. The stored bytes stay: earlier versions still name them."""
+        text = text.strip().lower()
+        if len(text) < 8 or len(text) > 64 or any(c not in "0123456789abcdef" for c in text):
+            raise InvalidInput(f"“{text[:70]}”不是附件的 SHA-256：应为 8 至 64 位十六进制数字（见 record attachments）。",
+                               f"'{text[:70]}' is not an attachment's SHA-256: give 8 to 64 hex digits "
+                               "(see 'record attachments').")
+        record = self.service.get(record_id)
+        form = self.registry.form(record["form_id"], record["form_version"])
+        fields = attachment_fields(form)
+        if field_id is not None:
+            fields = [f for f in fields if f.id == field_id]
+            if not fields:
+                raise InvalidInput(f"“{form.label_zh}”表没有附件项“{field_id}”。",
+                                   f"The form '{form.label_en}' has no attachment field '{field_id}'.")
+
+        def job(db: Any) -> tuple[SavedVersion, dict[str, Any], Field]:
+            # Read inside the writer's transaction, as attach does: a detach and an attach (or
+            # two detaches) at once each build on the other's version instead of undoing it.
+            row = db.execute("SELECT v.data FROM records r JOIN versions v ON v.version_id = r.current_version_id "
+                             "WHERE r.record_id = ?", [record_id]).fetchone()
+            data = json.loads(row[0])
+            hits = [(f, e) for f in fields for e in data.get(f.id) or []
+                    if isinstance(e, dict) and str(e.get("sha256", "")).startswith(text)]
+            digests = sorted({e["sha256"] for _f, e in hits})
+            if not digests:
+                where = f"的“{fields[0].label_zh}”" if field_id is not None else ""
+                raise InvalidInput(f"记录 {record_id}{where}没有哈希为 {text} 的附件。请用 record attachments 查看。",
+                                   f"Record {record_id} names no attachment {text}; see 'record attachments'.")
+            if len(digests) > 1:
+                raise InvalidInput(f"有多个附件的哈希以 {text} 开头，请多写几位。",
+                                   f"Several attachments' hashes begin with {text}; give more digits.")
+            if len(hits) > 1:
+                names = "、".join(f"{f.id}（{f.label_zh}）" for f, _e in hits)
+                raise InvalidInput(f"此文件同时附在 {names}中，请用 --field 指明从哪一项移除。",
+                                   "This file is attached in " + ", ".join(f.id for f, _e in hits)
+                                   + "; name one with --field.")
+            field, entry = hits[0]
+            data[field.id] = [e for e in data[field.id] if e is not entry]
+            return self._save(db, record_id, form, data, final, "detach"), entry, field
+
+        return self.office.write(job)
+
+    def _save(self, db: Any, record_id: str, form: FormDefinition, data: dict[str, Any], final: bool,
+              event: str) -> SavedVersion:
+        # Inside the writer's job: checked as the new version, saved as draft unless final.
+        checker = self.service.checker.bind(db)
+        checked = checker.check(form.id, data, form.version, exclude_record=record_id, similar=False)
+        errors = [p for p in checked.problems if p["severity"] == "error"]
+        blocking = errors if final else [p for p in errors if p["code"] not in checker.draft_tolerated]
+        if blocking:
+            raise RecordInvalid(checked.problems, blocking)
+        return self.service._append_version(db, record_id, checked, "final" if final else "draft", event)
 
     def listing(self, record_id: str) -> list[dict[str, Any]]:
         """The files the record's current version names: field, name, kind, size, hash, and
