@@ -1,4 +1,4 @@
-"""``record add|edit|finalize|list|show|attach|attachments|extract``."""
+"""``record add|edit|finalize|list|show|attach|detach|attachments|extract``."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from desktop.vocabulary import STATUSES as STATUS_WORDS
 from desktop.vocabulary import word
 from forms.attachments import mb
 from forms.model import FormDefinition
-from forms.text import strip_invisible
+from forms.text import display_width, strip_invisible
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -66,6 +66,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help=tr("附件项（表单只有一个附件项时可省略）和文件", "the attachment field (optional when the form has one) and the file"))
     p.add_argument("--final", action="store_true", help=tr("新版本保存为定稿", "save the new version as final"))
     p.set_defaults(handler=cmd_attach)
+    p = records.add_parser("detach", parents=[common], help=tr("从记录中移除附错的文件（保存新版本）", "remove a wrongly attached file from a record (as a new version)"))
+    p.add_argument("record_id", help=tr("记录编号", "the record's id"))
+    p.add_argument("sha256", help=tr("要移除的附件的 SHA-256（见 record attachments）；输入前 8 位以上、不重复即可",
+                                     "the SHA-256 of the file to remove (see 'record attachments'); a unique prefix of 8 or more is enough"))
+    p.add_argument("--field", help=tr("从哪个附件项移除（同一文件附在多项时须指明）", "the attachment field to remove it from (needed when the file is in several)"))
+    p.add_argument("--final", action="store_true", help=tr("新版本保存为定稿", "save the new version as final"))
+    p.set_defaults(handler=cmd_detach)
     p = records.add_parser("attachments", parents=[common], help=tr("列出记录的附件", "list a record's attached files"))
     p.add_argument("record_id", help=tr("记录编号", "the record's id"))
     p.add_argument("--json", action="store_true", help=tr("以 JSON 输出", "print JSON"))
@@ -299,10 +306,31 @@ def cmd_attachments(args: argparse.Namespace) -> int:
         say("此记录没有附件。", "This record has no attachments.")
         return 0
     zh = lang() == "zh"
+    table = [("SHA-256", "大小", "附件项", "上传", "文件名") if zh else ("SHA-256", "Size", "Field", "Sent", "Name")]
     for row in rows:
         label = row["field_label_zh"] if zh else row["field_label_en"]
         sent = ("已上传" if row["uploaded"] else "未上传") if zh else ("uploaded" if row["uploaded"] else "not uploaded")
-        print(f"{row['sha256']}  {pad(mb(row['size'], lang()), 9)} {pad(label, 10)} {pad(sent, 8)} {row['name']}")
+        table.append((row["sha256"], mb(row["size"], lang()), label, sent, row["name"]))
+    # Column widths by display width (a Chinese character takes two columns), so the header
+    # sits over its column whatever the field labels are.
+    widths = [max(display_width(line[i]) for line in table) for i in range(4)]
+    for line in table:
+        print("  ".join(pad(cell, w) for cell, w in zip(line[:4], widths, strict=True)) + "  " + line[4])
+    return 0
+
+
+def cmd_detach(args: argparse.Namespace) -> int:
+    service = _service(args)
+    with service.office:
+        before = service.get(args.record_id)["status"]
+        saved, entry, field = Attachments(service).detach(args.record_id, args.sha256, field_id=args.field,
+                                                          final=args.final)
+    _print_warnings(saved.warnings)
+    say(f"已从“{field.label_zh}”移除 {entry['name']}（{mb(entry['size'])}，SHA-256 {entry['sha256']}）："
+        f"{saved.record_id} v{saved.number}。加密存储中的文件仍保留，历史版本仍可查看。",
+        f"Removed {entry['name']} ({mb(entry['size'], 'en')}, SHA-256 {entry['sha256']}) from '{field.label_en}': "
+        f"{saved.record_id} v{saved.number}. The stored file stays for the record's history.")
+    _say_back_to_draft(before, saved.status, saved.record_id)
     return 0
 
 

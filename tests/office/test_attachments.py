@@ -437,3 +437,135 @@ def test_check_names_every_damaged_file_and_the_records_naming_it(office_dir, tm
     result = run_cli(office_dir, "export", "--out", str(out))
     assert result.returncode == 1 and "已损坏（哈希不符），未导出" in result.stderr, result.stdout + result.stderr
     assert not out.exists() and not (tmp_path / "export.partial").exists()
+
+
+def _attachments_table(office_dir: Path, record_id: str) -> list[str]:
+    result = run_cli(office_dir, "record", "attachments", record_id)
+    assert result.returncode == 0, result.stderr
+    return result.stdout.splitlines()
+
+
+def test_detach_removes_a_wrong_file_as_a_new_version_and_keeps_its_bytes(office_dir, tmp_path):
+    from forms.text import display_width
+
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        record_id = RecordService(office, default_checker(office_dir)).add("platform", platform_data(), final=True).record_id
+    wrong, right = pdf_bytes(20_000, seed=51), pdf_bytes(20_000, seed=52)
+    for name, content in (("错附的通知.pdf", wrong), ("批复.pdf", right)):
+        attached = run_cli(office_dir, "record", "attach", record_id, str(_write(tmp_path / name, content)), "--final")
+        assert attached.returncode == 0, attached.stderr
+    wrong_hash = hashlib.sha256(wrong).hexdigest()
+
+    # The table has a Chinese header, each heading over its column by display width.
+    header, *rows = _attachments_table(office_dir, record_id)
+    assert header.split() == ["SHA-256", "大小", "附件项", "上传", "文件名"]
+    for heading, cell in (("附件项", "批复文件"), ("上传", "未上传"), ("文件名", "批复.pdf")):
+        assert display_width(header[:header.index(heading)]) == display_width(rows[1][:rows[1].index(cell)])
+
+    result = run_cli(office_dir, "record", "detach", record_id, wrong_hash[:8])
+    assert result.returncode == 0, result.stderr
+    assert "已从“批复文件”移除 错附的通知.pdf" in result.stdout and wrong_hash in result.stdout
+    assert "原为“已定稿”，现已改回草稿" in result.stdout and f"record finalize {record_id}" in result.stdout
+    shown = json.loads(run_cli(office_dir, "record", "show", record_id, "--json").stdout)
+    assert shown["status"] == "draft"
+    assert [e["name"] for e in shown["data"]["approval_files"]] == ["批复.pdf"]
+    assert len(_attachments_table(office_dir, record_id)) == 2  # header and the one file left
+    # The bytes stay: the earlier version still names them and they still come back out.
+    out = tmp_path / "out"
+    out.mkdir()
+    extracted = run_cli(office_dir, "record", "extract", record_id, wrong_hash[:10], "--to", str(out))
+    assert extracted.returncode == 0, extracted.stderr
+    assert (out / "错附的通知.pdf").read_bytes() == wrong
+    # Removed once, it is no longer the current version's to remove.
+    again = run_cli(office_dir, "record", "detach", record_id, wrong_hash)
+    assert again.returncode != 0 and f"没有哈希为 {wrong_hash} 的附件" in again.stderr, again.stdout + again.stderr
+    # With --final a final record stays final: nothing to warn about.
+    last = run_cli(office_dir, "record", "detach", record_id, hashlib.sha256(right).hexdigest()[:12], "--final")
+    assert last.returncode == 0 and "草稿" not in last.stdout, last.stdout + last.stderr
+    assert "此记录没有附件" in run_cli(office_dir, "record", "attachments", record_id).stdout
+
+
+def test_detach_says_in_chinese_what_is_wrong_and_saves_nothing(office_dir, tmp_path):
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        service = RecordService(office, default_checker(office_dir))
+        record_id = add_platform(service)
+        # Seeds 2277 and 50700 give files whose SHA-256 share their first 8 digits (56157144).
+        for seed in (2277, 50700):
+            Attachments(service).attach(record_id, _write(tmp_path / f"{seed}.pdf", pdf_bytes(2000, seed=seed)))
+        versions = service.get(record_id)["version_count"]
+    other = hashlib.sha256(b"never attached").hexdigest()
+    for argv, expected in (
+        (["NO-SUCH-RECORD", other[:8]], "NO-SUCH-RECORD"),
+        ([record_id, other[:8]], f"没有哈希为 {other[:8]} 的附件"),
+        ([record_id, "5615"], "应为 8 至 64 位十六进制数字"),
+        ([record_id, "批复文件批复文件"], "应为 8 至 64 位十六进制数字"),
+        ([record_id, "56157144"], "有多个附件的哈希以 56157144 开头，请多写几位"),
+        ([record_id, "56157144", "--field", "photos"], "没有附件项“photos”"),
+    ):
+        result = run_cli(office_dir, "record", "detach", *argv)
+        assert result.returncode != 0, argv
+        assert expected in result.stderr and "Traceback" not in result.stderr, (argv, result.stderr)
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        service = RecordService(office, default_checker(office_dir))
+        assert service.get(record_id)["version_count"] == versions
+        assert len(service.current_data(record_id)["approval_files"]) == 2
+
+
+def test_a_file_in_two_fields_is_detached_from_the_one_named(office_dir, tmp_path):
+    # A form version the province published with a second attachment field, as sync stores it.
+    form = json.loads((Path(__file__).parents[2] / "forms/definitions/platform.v2.json").read_text("utf-8"))
+    form["version"] = 3
+    form["fields"].append({"id": "site_photos", "type": "attachment", "max_items": 5, "max_bytes": 1024 * 1024,
+                           "label": {"zh": "现场照片", "en": "Site photos"}})
+    (office_dir / "published").mkdir(exist_ok=True)
+    (office_dir / "published" / "platform.v3.json").write_text(json.dumps(form, ensure_ascii=False), "utf-8")
+    both = _write(tmp_path / "批复.pdf", pdf_bytes(3000, seed=61))
+    digest = hashlib.sha256(both.read_bytes()).hexdigest()
+    with Office.unlock(office_dir, None, PASSPHRASE) as office:
+        service = RecordService(office, default_checker(office_dir))
+        record_id = add_platform(service)
+        Attachments(service).attach(record_id, both, field_id="site_photos")
+        Attachments(service).attach(record_id, both, field_id="approval_files")
+    unnamed = run_cli(office_dir, "record", "detach", record_id, digest[:8])
+    assert unnamed.returncode != 0
+    assert "同时附在 approval_files（批复文件）、site_photos（现场照片）中，请用 --field 指明" in unnamed.stderr, unnamed.stderr
+    named = run_cli(office_dir, "record", "detach", record_id, digest[:8], "--field", "site_photos")
+    assert named.returncode == 0 and "已从“现场照片”移除 批复.pdf" in named.stdout, named.stdout + named.stderr
+    data = json.loads(run_cli(office_dir, "record", "show", record_id, "--json").stdout)["data"]
+    assert not data.get("site_photos") and [e["sha256"] for e in data["approval_files"]] == [digest]
+
+
+def test_a_detach_and_an_attach_at_once_keep_both_changes(service, tmp_path):
+    import threading
+
+    record_id = add_platform(service)
+    wrong = _write(tmp_path / "错.pdf", pdf_bytes(30_000, seed=71))
+    Attachments(service).attach(record_id, wrong)
+    new = _write(tmp_path / "新.pdf", pdf_bytes(30_000, seed=72))
+    office = service.office
+    # The writer is held busy until both have queued their job, as two commands at once.
+    hold = threading.Event()
+    busy = office.submit(lambda db: hold.wait(30))
+    errors: list[BaseException] = []
+
+    def run(action) -> None:
+        try:
+            action()
+        except BaseException as exc:  # noqa: BLE001 - reported by the assertion below
+            errors.append(exc)
+
+    digest = hashlib.sha256(wrong.read_bytes()).hexdigest()
+    threads = [threading.Thread(target=run, args=(lambda: Attachments(service).detach(record_id, digest),)),
+               threading.Thread(target=run, args=(lambda: Attachments(service).attach(record_id, new),))]
+    for t in threads:
+        t.start()
+    deadline = time.monotonic() + 30
+    while office.writer._jobs.qsize() < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    hold.set()
+    busy.result(timeout=30)
+    for t in threads:
+        t.join(timeout=30)
+    assert errors == []
+    assert [e["name"] for e in service.current_data(record_id)["approval_files"]] == ["新.pdf"]
+    assert service.get(record_id)["version_count"] == 4
