@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 
 # Strings longer than this are refused before any work is done on them, so a 1 MB value
 # costs one length check, not a normalisation pass.
@@ -74,3 +75,16 @@ def pad(text: str, width: int, right: bool = False) -> str:
     (numbers in a table), so columns of Chinese and Latin text line up."""
     gap = " " * max(0, width - display_width(text))
     return gap + text if right else text + gap
+
+
+def column_widths(rows: Sequence[Sequence[str]]) -> list[int]:
+    """Each column's width in terminal columns: its widest cell over ``rows``."""
+    return [max(display_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+
+
+def aligned(rows: Sequence[Sequence[str]], right: Sequence[bool] = ()) -> list[str]:
+    """``rows`` as terminal lines, each column padded by display width to its widest cell
+    (right-aligned where ``right`` says so), two spaces apart, trailing spaces dropped."""
+    widths = column_widths(rows)
+    flags = [i < len(right) and right[i] for i in range(len(widths))]
+    return ["  ".join(pad(cell, widths[i], flags[i]) for i, cell in enumerate(row)).rstrip() for row in rows]

@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from forms.text import display_width, pad
+from forms.text import aligned, column_widths
 from province.context import DEFAULT_MAX_BATCH_VERSIONS, Province, Settings
 from province.limits import Limits, parse_limit
 from sync.chinese_argparse import ChineseArgumentParser
@@ -39,11 +39,8 @@ def _print_table(rows: list[dict[str, Any]], columns: Sequence[tuple[str, str]],
         return
     cells = [[str(r.get(key)) if r.get(key) is not None else "-" for key, _ in columns] for r in rows]
     heads = [head for _, head in columns]
-    widths = [max(display_width(heads[i]), *(display_width(row[i]) for row in cells))
-              for i in range(len(columns))]
-    aligned = [key in right for key, _ in columns]
-    for row in [heads, *cells]:
-        print("  ".join(pad(cell, widths[i], aligned[i]) for i, cell in enumerate(row)).rstrip())
+    for line in aligned([heads, *cells], [key in right for key, _ in columns]):
+        print(line)
 
 
 def _open(args: argparse.Namespace) -> Province:
@@ -404,13 +401,11 @@ def progress_table(body: dict[str, Any], lang: str = "zh") -> str:
         label = t["label_" + lang] + ((f"（{unit}）" if zh else f" ({unit})") if unit else "")
         goals = {m["year"]: m["value"] for m in t["milestones"]}
         rows.append([label, _number(t["value"]), *[_number(goals[y]) if y in goals else "—" for y in years]])
-    widths = [max(display_width(r[i]) for r in rows) for i in range(len(head))]
+    widths = column_widths(rows)
     lines = [("全省未来产业目标进展（截至 {d}，计入记录 {n} 条）" if zh else
               "Province-wide progress (as of {d}; {n} records counted)").format(d=body["as_of"], n=body["records_counted"])]
-    for n, row in enumerate(rows):
-        lines.append("  ".join(pad(cell, widths[i], right=i > 0) for i, cell in enumerate(row)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
+    table = aligned(rows, [False] + [True] * (len(head) - 1))
+    lines += [table[0], "  ".join("-" * w for w in widths), *table[1:]]
     return "\n".join(lines) + "\n"
 
 

@@ -27,7 +27,7 @@ from desktop.vocabulary import STATUSES as STATUS_WORDS
 from desktop.vocabulary import word
 from forms.attachments import mb
 from forms.model import FormDefinition
-from forms.text import display_width, strip_invisible
+from forms.text import aligned, strip_invisible
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -311,11 +311,10 @@ def cmd_attachments(args: argparse.Namespace) -> int:
         label = row["field_label_zh"] if zh else row["field_label_en"]
         sent = ("已上传" if row["uploaded"] else "未上传") if zh else ("uploaded" if row["uploaded"] else "not uploaded")
         table.append((row["sha256"], mb(row["size"], lang()), label, sent, row["name"]))
-    # Column widths by display width (a Chinese character takes two columns), so the header
-    # sits over its column whatever the field labels are.
-    widths = [max(display_width(line[i]) for line in table) for i in range(4)]
-    for line in table:
-        print("  ".join(pad(cell, w) for cell, w in zip(line[:4], widths, strict=True)) + "  " + line[4])
+    # Aligned by display width (a Chinese character takes two columns), so the header sits
+    # over its column whatever the field labels are.
+    for line in aligned(table):
+        print(line)
     return 0
 
 
