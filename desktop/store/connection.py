@@ -8,8 +8,10 @@ SQLite, which the benchmarks use as their baseline.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlcipher3
 import sqlite_utils
@@ -60,6 +62,28 @@ def open_database(path: Path, key: bytes | None, *, read_only: bool = False) -> 
             f"its structure cannot be decrypted with the correct key; the file is damaged or altered ({exc})",
         ) from exc
     return sqlite_utils.Database(conn, execute_plugins=False)
+
+
+def file_salt(path: Path) -> str:
+    """The first 16 bytes of the database file at ``path`` in hex (a SQLCipher file's salt),
+    or "" for a shorter file.
+
+    Read through SQLite, never with Python's ``open``: closing any descriptor of a file
+    drops every POSIX lock this process holds on it, SQLite's included, and another
+    process would then take itself for the last one using the store and delete its WAL
+    under our connections (they then report a "disk I/O error"). SQLite keeps such
+    descriptors open until its own locks are gone.
+    """
+    if os.path.getsize(path) < 16:  # SQLCipher would answer with a made-up salt
+        return ""
+    conn = sqlcipher3.connect(f"file:{quote(str(path))}?mode=ro", uri=True, check_same_thread=False)
+    try:
+        # Any key makes SQLCipher read the header; nothing is decrypted.
+        conn.execute("PRAGMA cipher_log_level = NONE")
+        conn.execute("PRAGMA key = \"x'" + "00" * 32 + "'\"")
+        return str(conn.execute("PRAGMA cipher_salt").fetchone()[0]).lower()
+    finally:
+        conn.close()
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from desktop.errors import KeyFileDamaged
+from desktop.store.connection import file_salt
 from forms.canonical import canonical_json
 
 FORMAT = 2
@@ -236,10 +237,10 @@ def file_mac(db_key: bytes, office_id: str, body: dict[str, Any]) -> str:
 
 
 def database_id_of(database: Path) -> str:
-    """The id the key file records for ``database``: the salt that starts a SQLCipher file."""
-    with open(database, "rb") as fh:
-        head = fh.read(16)
-    return "" if head.startswith(b"SQLite format 3") or len(head) < 16 else head.hex()
+    """The id the key file records for ``database``: the salt that starts a SQLCipher file
+    ("" for plain SQLite). Read through SQLite, as the office may be open (see ``file_salt``)."""
+    head = file_salt(database)
+    return "" if head == b"SQLite format 3\0".hex() else head
 
 
 def _without(body: dict[str, Any], *keys: str) -> dict[str, Any]:

@@ -6,7 +6,6 @@ transaction together with the row that records it, so it is applied fully or not
 
 from __future__ import annotations
 
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -401,7 +400,6 @@ def applied(db: sqlite_utils.Database) -> set[int]:
 
 def migrate(
     db: sqlite_utils.Database,
-    db_path: Path,
     backups: Path,
     migrations: list[Migration] | None = None,
 ) -> list[int]:
@@ -416,7 +414,7 @@ def migrate(
     if not pending:
         return []
     if done:
-        backup_copy(db, db_path, backups, f"before-migration-{pending[0][0]}")
+        backup_copy(db, backups, f"before-migration-{pending[0][0]}")
     with write_transaction(db):
         db.execute(
             "CREATE TABLE IF NOT EXISTS _migrations "
@@ -432,13 +430,20 @@ def migrate(
     return [m[0] for m in pending]
 
 
-def backup_copy(db: sqlite_utils.Database, db_path: Path, backups: Path, label: str) -> Path:
-    """Copy the database file as it is on disk (encrypted) into ``backups``."""
-    # Fold the WAL into the main file first so the single-file copy is complete.
-    db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+def backup_copy(db: sqlite_utils.Database, backups: Path, label: str) -> Path:
+    """Copy the database into ``backups``: one file, encrypted with the same key and salt,
+    so the office's key file opens it as it opens the store.
+
+    SQLite writes the copy (``VACUUM INTO``) rather than Python copying the file: closing
+    our own descriptor of the open database would drop SQLite's locks on it (see
+    ``connection.file_salt``).
+    """
     backups.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     target = backups / f"office-{stamp}-{label}.db"
-    shutil.copy2(db_path, target)
-    target.chmod(0o600)
+    partial = target.with_name(target.name + ".partial")
+    partial.unlink(missing_ok=True)
+    db.execute("VACUUM INTO ?", [str(partial)])
+    partial.chmod(0o600)
+    partial.replace(target)
     return target

@@ -102,7 +102,7 @@ class Office:
             db.table("users").insert({"name": admin, "role": "admin", "created_at": utc_now(), "created_by": None})
 
         try:
-            writer.run(lambda db: migrate(db, staging, paths.backups), transaction=False)
+            writer.run(lambda db: migrate(db, paths.backups), transaction=False)
             writer.run(first_rows)
             writer.run(lambda db: db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall(), transaction=False)
             writer.close()
@@ -207,7 +207,7 @@ class Office:
         writer = Writer(lambda: open_database(paths.database, key or None))
         db = None
         try:
-            writer.run(lambda wdb: migrate(wdb, paths.database, paths.backups), transaction=False)
+            writer.run(lambda wdb: migrate(wdb, paths.backups), transaction=False)
             db = open_database(paths.database, key or None, read_only=True)
             meta = {row["key"]: row["value"] for row in db.query("SELECT key, value FROM meta")}
             row = next(db.query("SELECT role, disabled_at FROM users WHERE name = ?", [user]), None)

@@ -9,7 +9,7 @@ record's name shares pieces with many others, as in a busy park.
 from __future__ import annotations
 
 import random
-import shutil
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -71,7 +71,10 @@ def copy_office(office: Office, target: Path) -> Path:
     office.write(lambda db: None)  # every write finished before the files are copied
     with _own_connection(office) as db:
         db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
-    shutil.copytree(office.paths.root, target)
+    # Copied by another process: closing this process's own descriptors of the open
+    # database and its -shm file would drop SQLite's locks on them (POSIX locks belong to
+    # the process), and the next command run on the office would delete its WAL under us.
+    subprocess.run(["cp", "-a", "--", str(office.paths.root), str(target)], check=True)
     return target
 
 

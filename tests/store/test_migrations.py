@@ -21,9 +21,9 @@ def test_new_migration_takes_backup_first(office_dir):
         db.execute("CREATE TABLE notes (id INTEGER PRIMARY KEY, body TEXT)")
 
     newer = [*MIGRATIONS, (len(MIGRATIONS) + 1, "notes", add_notes)]
-    assert migrate(db, office_dir / "office.db", office_dir / "backups", newer) == [len(MIGRATIONS) + 1]
+    assert migrate(db, office_dir / "backups", newer) == [len(MIGRATIONS) + 1]
     assert "notes" in db.table_names()
-    assert migrate(db, office_dir / "office.db", office_dir / "backups", newer) == []
+    assert migrate(db, office_dir / "backups", newer) == []
     db.close()
     backups = list((office_dir / "backups").glob("*.db"))
     assert len(backups) == 1
@@ -43,7 +43,7 @@ def test_failing_migration_changes_nothing(office_dir):
         raise RuntimeError("bug in migration")
 
     with contextlib.suppress(RuntimeError):
-        migrate(db, office_dir / "office.db", office_dir / "backups", [*MIGRATIONS, (99, "broken", broken)])
+        migrate(db, office_dir / "backups", [*MIGRATIONS, (99, "broken", broken)])
     assert "half" not in db.table_names()
     assert 99 not in applied(db)
     db.close()
