@@ -19,7 +19,7 @@ from desktop.store.chain import HistoryEvent, append_history, append_history_man
 from desktop.store.clock import utc_now
 from desktop.store.keys import replace_keys
 from desktop.store.office import Office
-from desktop.store.search import index_text, search_clauses
+from desktop.store.search import Terms, first_in_window, index_text, search_terms
 from desktop.store.versions import declare_final
 from desktop.vocabulary import STATUSES as STATUS_WORDS
 from forms.canonical import canonical_json, content_hash
@@ -302,12 +302,24 @@ class RecordService:
         if order not in ORDERS:
             raise InvalidInput("不支持的排序方式。", f"Unsupported sort order {order!r}.")
         column, direction_word = order.split()
-        where, params = self._filters(form, status, search, sector, direction, first_rows=limit is not None)
+        first_rows = limit is not None
+        terms = search_terms(self.db, search, first_rows=first_rows)
+        # A rare term drives the query (its few matches, sorted): the filters must then not
+        # pick an index of their own, or SQLite walks every record of the form instead.
+        where, params = self._filters(form, status, sector, direction, indexed=terms.driver is None)
         if after is not None:
             seek, seek_params = _after_clause(column, direction_word, after)
             where = f"{where} AND {seek}" if where else f"WHERE {seek}"
             params += seek_params
-        sql = f"SELECT * FROM records {where} ORDER BY {column} {direction_word}, record_id {direction_word}"
+        ordered = f"ORDER BY {column} {direction_word}, record_id {direction_word}"
+        if first_rows and terms.sql and terms.driver is None:
+            found = first_in_window(self.db, f"SELECT rowid FROM records {where} {ordered} LIMIT ?", params, terms,
+                                    int(limit or 0))
+            if found is not None:
+                marks = ",".join("?" * len(found))
+                return _rows(self.db, f"SELECT * FROM records WHERE rowid IN ({marks}) {ordered}", found)
+        where, params = _with_terms(where, params, terms, first_rows=first_rows)
+        sql = f"SELECT * FROM records {where} {ordered}"
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
@@ -320,10 +332,10 @@ class RecordService:
             params = [filters[_FILTER[column]] for column in ("form_id", "status", "sector") if filters.get(_FILTER[column])]
             where = ("WHERE " + " AND ".join(clauses)) if clauses else ""
             return int(self.db.execute(f"SELECT ifnull(sum(n), 0) FROM record_counts {where}", params).fetchone()[0])
-        where, params = self._filters(
-            filters.get("form"), filters.get("status"), filters.get("search"),
-            filters.get("sector"), filters.get("direction"),
-        )
+        where, params = self._filters(filters.get("form"), filters.get("status"), filters.get("sector"),
+                                      filters.get("direction"))
+        where, params = _with_terms(where, params, search_terms(self.db, filters.get("search"), first_rows=False),
+                                    first_rows=False)
         return int(self.db.execute(f"SELECT count(*) FROM records {where}", params).fetchone()[0])
 
     def counts_by(self, column: str) -> dict[str | None, int]:
@@ -333,18 +345,24 @@ class RecordService:
         rows = self.db.execute(f"SELECT {column}, sum(n) FROM record_counts GROUP BY {column} HAVING sum(n) > 0")
         return {(key if key != "" or column != "sector" else None): int(n) for key, n in rows}
 
-    def _filters(self, form: str | None, status: str | None, search: str | None, sector: str | None,
-                 direction: str | None, *, first_rows: bool = False) -> tuple[str, list[Any]]:
+    def _filters(self, form: str | None, status: str | None, sector: str | None,
+                 direction: str | None, *, indexed: bool = True) -> tuple[str, list[Any]]:
         clauses: list[str] = []
         params: list[Any] = []
+        unary = "" if indexed else "+"  # "+column" keeps SQLite from choosing an index on it
         for column, value in (("form_id", form), ("status", status), ("sector", sector), ("direction", direction)):
             if value:
-                clauses.append(f"{column} = ?")
+                clauses.append(f"{unary}{column} = ?")
                 params.append(value)
-        terms, term_params = search_clauses(self.db, search, first_rows=first_rows)
-        clauses += terms
-        params += term_params
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def _with_terms(where: str, params: list[Any], terms: Terms, *, first_rows: bool) -> tuple[str, list[Any]]:
+    clauses, term_params = terms.clauses(first_rows=first_rows)
+    if not clauses:
+        return where, params
+    joined = " AND ".join(clauses)
+    return (f"{where} AND {joined}" if where else f"WHERE {joined}"), [*params, *term_params]
 
 
 def change_status(db: Any, record_id: str, status: str, *, reason: str | None, actor: str, event: str = "status") -> None:

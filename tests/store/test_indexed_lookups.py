@@ -289,3 +289,63 @@ def test_kept_counts_follow_every_change(office: Office) -> None:
     assert check_database(office.db, encrypted=True).ok
     office.write(lambda db: db.execute("UPDATE record_counts SET n = n + 1 WHERE form_id = 'platform'"))
     assert not check_database(office.db, encrypted=True).ok
+
+
+def _statements(service: RecordService, run) -> list[str]:
+    statements: list[str] = []
+    service.db.conn.set_trace_callback(statements.append)
+    try:
+        run()
+    finally:
+        service.db.conn.set_trace_callback(None)
+    return statements
+
+
+@pytest.fixture
+def park(office: Office) -> RecordService:
+    """420 enterprises: 量子 in four of five, 芯片 in the rest, 改 in those edited later
+    (so neither the list by time nor by name follows rowids), in three sectors."""
+    service = RecordService(office, RecordChecker())
+    sectors = ["quantum", None, "general_ai"]
+    service.add_many("enterprise", [{"name": f"{'量子' if i % 5 else '芯片'}公司{i:03d}", "sector": sectors[i % 3]}
+                                    for i in range(420)])
+    for i in range(0, 420, 7):
+        record = service.query(form="enterprise", search=f"公司{i:03d}")[0]
+        service.edit(record["record_id"], {"name": f"量子公司{i:03d}改", "sector": sectors[(i + 1) % 3]})
+    return service
+
+
+@pytest.mark.parametrize("window", [24, 100, 1024])
+def test_first_rows_of_common_terms_are_the_first_of_the_whole_answer(park: RecordService, monkeypatch,
+                                                                       window: int) -> None:
+    """Whichever way the first rows are found (a window of the list, or the list's index
+    with the terms as filters), they are the first rows of the whole answer."""
+    from desktop.store import search
+
+    monkeypatch.setattr(search, "WINDOW", window)
+    filters = [{}, {"form": "enterprise"}, {"form": "enterprise", "sector": "quantum"}, {"sector": "general_ai"}]
+    for terms in ("量子", "芯片", "公司", "量子 改", "量", "子公"):
+        for order in ("updated_at DESC", "updated_at ASC", "title ASC", "sector DESC"):
+            for chosen in filters:
+                whole = park.query(search=terms, order=order, **chosen)
+                assert park.query(search=terms, order=order, limit=50, **chosen) == whole[:50], (terms, order, chosen)
+                if len(whole) > 50:
+                    after = whole[49]
+                    assert park.query(search=terms, order=order, limit=50, after=after, **chosen) == whole[50:100]
+
+
+def test_a_common_term_is_looked_for_among_the_first_rows_only(park: RecordService) -> None:
+    """The newest page of a term in most records asks the index only for the records within
+    reach of that page, never for every record holding the term."""
+    statements = _statements(park, lambda: park.query(form="enterprise", search="量子", limit=50))
+    matches = [s for s in statements if "MATCH" in s and "count(*)" not in s]
+    assert matches and all("BETWEEN" in s for s in matches), matches
+
+
+def test_a_rare_term_drives_the_query_even_with_filters(park: RecordService) -> None:
+    """A term in few records is looked up first; filters on form and status must not make
+    SQLite walk every record of the form instead."""
+    statements = _statements(park, lambda: park.query(form="enterprise", status="draft", search="公司007", limit=50))
+    final = [s for s in statements if s.startswith("SELECT * FROM records")][-1]
+    plan = [row[3] for row in park.db.execute("EXPLAIN QUERY PLAN " + final)]
+    assert any("INTEGER PRIMARY KEY" in line for line in plan), plan
