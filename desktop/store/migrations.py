@@ -371,6 +371,12 @@ def _m9_attachments(db: sqlite_utils.Database) -> None:
     )
 
 
+def _m10_export_order(db: sqlite_utils.Database) -> None:
+    # The audit export writes each form's records in the order they were created: with this
+    # index it streams them, where a sort held every record's data in memory at once.
+    db.execute("CREATE INDEX records_form_created ON records (form_id, created_at, record_id)")
+
+
 def _published_forms(db: sqlite_utils.Database) -> Path | None:
     # The forms the province published live beside the database (desktop.services.updates).
     main = next((row[2] for row in db.execute("PRAGMA database_list").fetchall() if row[1] == "main"), "")
@@ -389,6 +395,7 @@ MIGRATIONS: list[Migration] = [
     (7, "audit anchors: chain head, consistency proofs, key rotations", _m7_audit_anchors),
     (8, "duplicate keys, short-term search and list indexes", _m8_indexed_lookups),
     (9, "encrypted evidence attachments", _m9_attachments),
+    (10, "records in the order the audit export writes them", _m10_export_order),
 ]
 
 

@@ -207,3 +207,23 @@ def test_a_broken_manifest_workbook_or_missing_table_is_named_once(exported, tmp
     assert len(about) <= 2 and any(words in zh for _w, zh in about), report.problems[:5]
     assert len(report.problems) <= 3, report.problems[:10]
     assert not any(p in zh for _w, zh, _en in report.problems for p in PARSER_WORDS), report.problems[:5]
+
+
+def test_an_export_is_the_office_as_it_was_when_it_began(office, tmp_path):
+    """Saves made while an export runs (the app exports on a worker while clerks type) are
+    not in it, in none of its files, and it verifies."""
+    checker = default_checker(office.paths.root)
+    service = RecordService(office, checker)
+    first = [service.add("enterprise", enterprise(i)).record_id for i in range(3)]
+    out = tmp_path / "export"
+    steps = export_office(office, checker.registry, out)
+    next(steps)  # the export has begun reading
+    later = service.add("enterprise", enterprise(10)).record_id
+    service.edit(first[0], enterprise(0, remarks="导出开始后改的"))
+    assert list(steps)[-1].step == "done"
+    records = [json.loads(line) for line in (out / "records" / "enterprise.jsonl").read_text("utf-8").splitlines()]
+    assert [r["record_id"] for r in records] == first
+    assert "导出开始后改的" not in (out / "history" / "versions.jsonl").read_text("utf-8")
+    chain = (out / "history" / "chain.jsonl").read_text("utf-8")
+    assert later not in chain
+    assert verify_export(out).ok

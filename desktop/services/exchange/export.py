@@ -62,9 +62,14 @@ def export_office(office: Office, registry: Registry, out: Path, *, forms: list[
     staging = out.with_name(out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
+    # One read transaction for the whole export: a clerk saving while it runs (the app
+    # exports on a worker) must not give it records whose versions or history it lacks.
+    office.db.execute("BEGIN")
     try:
         yield from _write(office, registry, out, staging, form_ids, since)
     finally:
+        if office.db.conn.in_transaction:
+            office.db.execute("ROLLBACK")
         # Closing the generator early (a Cancel button) or a failure leaves no half export.
         shutil.rmtree(staging, ignore_errors=True)
 
@@ -130,10 +135,11 @@ def _export_form(office: Office, registry: Registry, form_id: str, since: str | 
     jsonl_rel = f"records/{form_id}.jsonl"
     jsonl = folder.open(jsonl_rel)
     where, params = _where([form_id], since)
-    rows = office.db.query(
+    rows = _stream(
+        office.db,
         "SELECT r.record_id, r.status, r.status_reason, r.updated_at, r.org_unit, v.version_id, v.number, "
         f"v.form_version, v.content_hash, v.data FROM records r JOIN versions v ON v.version_id = r.current_version_id {where} "
-        "ORDER BY r.created_at, r.record_id",
+        "ORDER BY r.form_id, r.created_at, r.record_id",
         params,
     )
     forms = {latest.version: latest}
@@ -155,6 +161,15 @@ def _export_form(office: Office, registry: Registry, form_id: str, since: str | 
     yield n % PROGRESS_EVERY
 
 
+def _stream(db: Any, sql: str, params: list[Any]) -> Iterator[dict[str, Any]]:
+    """Rows as dicts from a plain cursor, one at a time (sqlite-utils' query() costs more
+    per row, and wraps the read in a SAVEPOINT)."""
+    cursor = db.execute(sql, params)
+    names = [d[0] for d in cursor.description]
+    for row in cursor:
+        yield dict(zip(names, row, strict=True))
+
+
 def _with_data(row: dict[str, Any], data: str) -> bytes:
     """One JSON Lines line of ``row`` with the stored data spliced in, never re-encoded.
 
@@ -169,13 +184,13 @@ def _with_data(row: dict[str, Any], data: str) -> bytes:
 def _export_history(office: Office, folder: ExportFolder) -> dict[str, Any]:
     versions = folder.open("history/versions.jsonl")
     n_versions = 0
-    for v in office.db.query("SELECT * FROM versions ORDER BY rowid"):
+    for v in _stream(office.db, "SELECT * FROM versions ORDER BY rowid", []):
         versions.write(_with_data(dict(v), v["data"]))
         n_versions += 1
     folder.finish("history/versions.jsonl")
     chain = folder.open("history/chain.jsonl")
     n_history = 0
-    for h in office.db.query("SELECT * FROM history ORDER BY seq"):
+    for h in _stream(office.db, "SELECT * FROM history ORDER BY seq", []):
         chain.write(canonical_json(h) + b"\n")
         n_history += 1
     folder.finish("history/chain.jsonl")

@@ -14,6 +14,7 @@ import io
 
 from desktop.services.exchange.files import ExportFolder, HashedFile
 from desktop.services.exchange.tables import RECORD_ID, Cell, Sheet, csv_text, xlsx_value
+from forms.spreadsheet import formula_safe
 
 BOM = b"\xef\xbb\xbf"
 MIN_WIDTH, MAX_WIDTH = 8, 60
@@ -86,22 +87,36 @@ class SheetWriter:
         self.rows = 1
 
     def append(self, cells: list[Cell]) -> None:
-        """Write one row to the worksheet and the CSV."""
+        """Write one row to the worksheet and the CSV.
+
+        The same values as :func:`xlsx_value` and :func:`csv_text` give, worked out once per
+        cell for both files: text, the commonest cell, is made formula-safe once.
+        """
         ws, row, formats, widths = self.ws, self.rows, self.book.formats, self.widths
+        texts: list[str] = []
         for col, value in enumerate(cells):
             if value is None:
+                texts.append("")
                 continue
-            kind, written = xlsx_value(value)
-            if kind == "string":
+            if type(value) is str:
+                written = formula_safe(value)
                 ws.write_string(row, col, written)
+                texts.append(written)
                 if len(written) * 2 > widths[col] - 2:
                     widths[col] = max(widths[col], display_width(written) + 2)
+                continue
+            kind, shown = xlsx_value(value)
+            if kind == "string":
+                ws.write_string(row, col, shown)
+                if len(shown) * 2 > widths[col] - 2:
+                    widths[col] = max(widths[col], display_width(shown) + 2)
             elif kind == "number":
-                ws.write_number(row, col, written)
+                ws.write_number(row, col, shown)
             else:
-                ws.write_datetime(row, col, written, formats[kind])
+                ws.write_datetime(row, col, shown, formats[kind])
                 widths[col] = max(widths[col], 21 if kind == "datetime" else 12)
-        self._csv.writerow([csv_text(v) for v in cells])
+            texts.append(csv_text(value))
+        self._csv.writerow(texts)
         self.rows += 1
         self._pending += 1
         if self._pending >= FLUSH_ROWS:
