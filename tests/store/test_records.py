@@ -79,12 +79,13 @@ def test_search_follows_edits(service):
 
 
 def test_failed_write_leaves_no_partial_record(service, monkeypatch):
-    import desktop.services.records as records
+    import desktop.services.new_records as new_records
 
     def boom(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(records, "append_history_many", boom)
+    # The history goes in last, after the record, its version and its indexes.
+    monkeypatch.setattr(new_records, "append_history_many", boom)
     with pytest.raises(RuntimeError):
         service.add("enterprise", {"name": "半截记录"})
     assert service.count() == 0

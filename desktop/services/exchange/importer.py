@@ -109,10 +109,17 @@ def import_workbook(service: RecordService, registry: Registry, path: Path, *, p
     imported = 0
     if checked and (partial or not problems):
         # Every row was checked before any is saved; saving goes a chunk per transaction,
-        # so the store's write lock is never held for long and progress can be shown.
-        for start in range(0, len(checked), SAVE_CHUNK):
+        # so the store's write lock is never held for long and progress can be shown. The
+        # next chunk is prepared while the writer saves this one (``new_records``); no
+        # save is under way when progress is yielded.
+        chunks = [checked[start : start + SAVE_CHUNK] for start in range(0, len(checked), SAVE_CHUNK)]
+        ready = service.prepare_new(chunks[0], final=final)
+        for n, _chunk in enumerate(chunks):
             yield ImportProgress("saving", imported, len(checked), imported)
-            imported += len(service.add_checked(checked[start : start + SAVE_CHUNK], final=final))
+            saving = service.office.write_later(service.add_prepared_job(ready))
+            if n + 1 < len(chunks):
+                ready = service.prepare_new(chunks[n + 1], final=final)
+            imported += len(saving.result())
     report = None
     if problems:
         report = report_path or default_report_path(path)
