@@ -40,7 +40,7 @@ from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.xml.functions import iterparse
 
 from desktop.errors import InvalidInput
-from desktop.services.exchange import safe_xml
+from desktop.services.exchange import inline_text, safe_xml
 from desktop.services.exchange.safe_xml import DeclarationRefused
 
 MAX_ROWS = 200_000  # rows in all sheets together
@@ -206,6 +206,7 @@ def _declared_size(ws: ReadOnlyWorksheet) -> None:
 ReadOnlyWorksheet._get_size = _declared_size  # type: ignore[method-assign,assignment]
 _iterparse = safe_xml.iterparse if safe_xml.c_parser_is_safe() else iterparse
 safe_xml.install()
+inline_text.install()
 
 
 def open_workbook(path: Path) -> WorkbookReader:
