@@ -3,10 +3,10 @@
 Saving a record is mostly Python that needs no database: ids, canonical JSON and its hash,
 the search text folded and cut into tokens, duplicate keys. ``prepare`` does that part on
 the caller's thread, so an import can prepare one chunk while the office's writer saves the
-one before. ``write`` (the writer's job) then inserts each table's rows with one
-``executemany``: SQLite runs those statements, encryption and the full-text indexes
-included, without holding the GIL, so the two threads really overlap. Row per row, the
-writer would wait for the GIL at every statement.
+one before. ``write`` (the writer's job) then inserts each table's rows with one multi-row
+statement: SQLite runs it, encryption and the full-text indexes included, without holding
+the GIL, so the two threads really overlap. Row per row, the writer would wait for the GIL
+at every statement.
 
 The rows are exactly those the single saves write (``RecordService._insert_many`` uses
 this too): timestamps and the history chain are taken inside the writer's transaction, as
@@ -25,6 +25,9 @@ from desktop.store.clock import utc_now
 from desktop.store.search import short_tokens
 from forms.canonical import canonical_json, content_hash_of_json
 from forms.keys import fold_search
+
+# The most parameters one statement takes: SQLite's default limit since 3.32.
+MAX_PARAMETERS = 32_766
 
 
 @dataclass(frozen=True)
@@ -69,37 +72,50 @@ def write(db: Any, new: NewRecords) -> list[tuple[NewRecord, str]]:
     status, org_unit, user = new.status, new.org_unit, new.user
     first = int(conn.execute("SELECT ifnull(max(rowid), 0) FROM records").fetchone()[0]) + 1
     times = [utc_now() for _ in new.records]
-    conn.executemany(
-        "INSERT INTO versions (version_id, record_id, number, form_id, form_version, org_unit, status, author, "
-        "created_at, data, content_hash) VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
-        [(r.version_id, r.record_id, r.checked.form_id, r.checked.form_version, org_unit, status, user, now,
-          r.data, r.content_hash) for r, now in zip(new.records, times, strict=True)],
-    )
-    conn.executemany(
-        "INSERT INTO records (rowid, record_id, form_id, form_version, status, status_reason, org_unit, title, "
-        "sector, direction, current_version_id, version_count, created_at, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, NULL, ?, ?, ?, ?, ?, 1, ?, ?)",
-        [(first + i, r.record_id, r.checked.form_id, r.checked.form_version, status, org_unit, r.checked.title,
-          r.checked.sector, r.checked.direction, r.version_id, now, now)
-         for i, (r, now) in enumerate(zip(new.records, times, strict=True))],
-    )
+    _insert_rows(conn, "INSERT INTO versions (version_id, record_id, number, form_id, form_version, org_unit, status, "
+                 "author, created_at, data, content_hash)",
+                 [(r.version_id, r.record_id, 1, r.checked.form_id, r.checked.form_version, org_unit, status, user, now,
+                   r.data, r.content_hash) for r, now in zip(new.records, times, strict=True)])
+    _insert_rows(conn, "INSERT INTO records (rowid, record_id, form_id, form_version, status, status_reason, org_unit, "
+                 "title, sector, direction, current_version_id, version_count, created_at, updated_at)",
+                 [(first + i, r.record_id, r.checked.form_id, r.checked.form_version, status, None, org_unit,
+                   r.checked.title, r.checked.sector, r.checked.direction, r.version_id, 1, now, now)
+                  for i, (r, now) in enumerate(zip(new.records, times, strict=True))])
     # The search and key indexes go in after every record row: a records insert fires the
     # counting trigger, so it runs in a statement journal, and opening one makes each
     # full-text index write what it holds to disk. Written between the records, the
     # indexes would flush a one-record segment per record; written after them, they flush
-    # once, at commit. The search rows share their record's rowid.
-    conn.executemany("INSERT INTO record_search (rowid, record_id, body) VALUES (?, ?, ?)",
-                     [(first + i, r.record_id, r.search) for i, r in enumerate(new.records)])
-    conn.executemany("INSERT INTO short_search (rowid, grams) VALUES (?, ?)",
-                     [(first + i, r.short) for i, r in enumerate(new.records)])
+    # once per chunk. The search rows share their record's rowid.
+    _insert_rows(conn, "INSERT INTO record_search (rowid, record_id, body)",
+                 [(first + i, r.record_id, r.search) for i, r in enumerate(new.records)])
+    _insert_rows(conn, "INSERT INTO short_search (rowid, grams)",
+                 [(first + i, r.short) for i, r in enumerate(new.records)])
     keys = [(r.record_id, r.checked.form_id, field, kind, key) for r in new.records for field, kind, key in r.keys]
     if keys:
         first_key = int(conn.execute("SELECT ifnull(max(id), 0) FROM record_keys").fetchone()[0]) + 1
-        conn.executemany("INSERT INTO record_keys (id, record_id, form_id, field, kind, key) VALUES (?, ?, ?, ?, ?, ?)",
-                         [(first_key + i, *row) for i, row in enumerate(keys)])
-        conn.executemany("INSERT INTO name_search (rowid, key) VALUES (?, ?)",
-                         [(first_key + i, row[4]) for i, row in enumerate(keys) if row[3] == "name"])
+        _insert_rows(conn, "INSERT INTO record_keys (id, record_id, form_id, field, kind, key)",
+                     [(first_key + i, *row) for i, row in enumerate(keys)])
+        _insert_rows(conn, "INSERT INTO name_search (rowid, key)",
+                     [(first_key + i, row[4]) for i, row in enumerate(keys) if row[3] == "name"])
     events: list[HistoryEvent] = [(r.record_id, r.version_id, "create", status, user, now, {}, r.content_hash)
                                   for r, now in zip(new.records, times, strict=True)]
     append_history_many(db, events)
     return list(zip(new.records, times, strict=True))
+
+
+def _insert_rows(conn: Any, insert: str, rows: list[tuple[Any, ...]]) -> None:
+    """``insert`` (up to its column list) of ``rows``, as few multi-row statements.
+
+    executemany runs a statement per row and gives the GIL up and takes it back for each;
+    while the importer prepares the next chunk, taking it back waits for the importer's
+    thread to yield it. One statement of many rows is one wait, and SQLite binds and
+    inserts them all in C.
+    """
+    if not rows:
+        return
+    width = len(rows[0])
+    group = "(" + ", ".join("?" * width) + ")"
+    per = max(1, MAX_PARAMETERS // width)
+    for start in range(0, len(rows), per):
+        part = rows[start : start + per]
+        conn.execute(f"{insert} VALUES {', '.join([group] * len(part))}", [value for row in part for value in row])
