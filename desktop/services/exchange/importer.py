@@ -123,12 +123,15 @@ def import_workbook(service: RecordService, registry: Registry, path: Path, *, p
         # save is under way when progress is yielded.
         chunks = [checked[start : start + SAVE_CHUNK] for start in range(0, len(checked), SAVE_CHUNK)]
         ready = service.prepare_new(chunks[0], final=final)
-        for n, _chunk in enumerate(chunks):
+        for n in range(len(chunks)):
             yield ImportProgress("saving", imported, len(checked), imported)
             saving = service.office.write_later(service.add_prepared_job(ready))
-            if n + 1 < len(chunks):
-                ready = service.prepare_new(chunks[n + 1], final=final)
-            imported += len(saving.result())
+            try:
+                if n + 1 < len(chunks):
+                    ready = service.prepare_new(chunks[n + 1], final=final)
+            finally:
+                # Whatever happens here, the import returns only once its save has ended.
+                imported += len(saving.result())
     report = None
     if problems:
         report = report_path or default_report_path(path)
