@@ -29,3 +29,12 @@ def content_hash(form_id: str, form_version: int, data: Any) -> str:
     return sha256_hex(
         canonical_json({"form_id": form_id, "form_version": form_version, "data": data})
     )
+
+
+def content_hash_of_json(form_id: str, form_version: int, data_json: bytes) -> str:
+    """``content_hash`` of data already encoded by ``canonical_json``: the same bytes hashed,
+    without encoding the data a second time ("data" sorts before "form_id")."""
+    return sha256_hex(
+        b'{"data":' + data_json + b',"form_id":' + canonical_json(form_id)
+        + b',"form_version":' + canonical_json(form_version) + b"}"
+    )

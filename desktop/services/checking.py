@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -56,6 +56,11 @@ class RecordChecker:
         """This checker for the office whose database is ``db`` (for duplicate checks)."""
         return self
 
+    # Exact keys (form, field, folded key) known to be in no record (``lookup.absent_keys``),
+    # set by a caller checking many records at once: checks answer them without asking
+    # the store. Only the forms checker asks the store at all.
+    absent: Collection[tuple[str, str, str]] = ()
+
     def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None,
               similar: bool = True) -> Checked:
         if not isinstance(form_id, str) or not form_id.strip():
@@ -91,6 +96,7 @@ class FormsChecker(RecordChecker):
         # (or imports) the forms engine.
         self._registry = registry
         self.db = db
+        self.absent: Collection[tuple[str, str, str]] = ()
 
     @property
     def registry(self) -> Registry:
@@ -106,7 +112,7 @@ class FormsChecker(RecordChecker):
     def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None,
               similar: bool = True) -> Checked:
         """Validate ``data``; ``similar=False`` leaves out the similar-name search (it only warns)."""
-        lookup = StoreLookup(self.db, similar=similar) if self.db is not None else None
+        lookup = StoreLookup(self.db, similar=similar, absent=self.absent) if self.db is not None else None
         result = self.registry.validate(form_id, data, version=form_version, lookup=lookup, record_id=exclude_record)
         problems = [p.to_json() for p in result.problems]
         try:

@@ -14,8 +14,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.errors import InvalidInput
+from desktop.services import new_records
 from desktop.services.checking import Checked, RecordChecker
-from desktop.store.chain import HistoryEvent, append_history, append_history_many
+from desktop.store.chain import append_history
 from desktop.store.clock import utc_now
 from desktop.store.keys import replace_keys
 from desktop.store.office import Office
@@ -83,29 +84,6 @@ class RecordService:
     def add_many(self, form_id: str, items: Iterable[Any], *, final: bool = False) -> list[SavedVersion]:
         """Create several records in one transaction: all are saved, or none (imports)."""
         return self.add_checked([self._check(form_id, data, None, record_id=None, final=final) for data in items], final=final)
-
-    def _insert_new(self, db: Any, checked: Checked, status: str) -> tuple[SavedVersion, HistoryEvent, int]:
-        # The record and its version; its indexes are the caller's (``_insert_many``).
-        record_id = str(uuid.uuid4())
-        now = utc_now()
-        version = self._insert_version(db, record_id, 1, checked, status, now)
-        rowid = _insert(db, "records", {
-            "record_id": record_id,
-            "form_id": checked.form_id,
-            "form_version": checked.form_version,
-            "status": status,
-            "status_reason": None,
-            "org_unit": self.office.org_unit,
-            "title": checked.title,
-            "sector": checked.sector,
-            "direction": checked.direction,
-            "current_version_id": version["version_id"],
-            "version_count": 1,
-            "created_at": now,
-            "updated_at": now,
-        })
-        event: HistoryEvent = (record_id, version["version_id"], "create", status, self.office.user, now, {}, version["content_hash"])
-        return SavedVersion(record_id, version["version_id"], 1, status, version["content_hash"], checked.warnings), event, rowid
 
     def edit(self, record_id: str, data: Any, *, final: bool = False) -> SavedVersion:
         """Append a new version of ``record_id``; its status goes back to draft unless final."""
@@ -212,21 +190,26 @@ class RecordService:
 
     def add_checked(self, checked_items: list[Checked], *, final: bool) -> list[SavedVersion]:
         """Save records already checked with ``check`` (imports), in one transaction."""
+        return self.office.write(self.add_prepared_job(self.prepare_new(checked_items, final=final)))
+
+    def prepare_new(self, checked_items: list[Checked], *, final: bool) -> new_records.NewRecords:
+        """The part of saving checked records as new that needs no database (``new_records``)."""
         status = "final" if final else "draft"
-        return self.office.write(lambda db: self._insert_many(db, checked_items, status))
+        return new_records.prepare(checked_items, status, org_unit=self.office.org_unit, user=self.office.user)
+
+    def add_prepared_job(self, prepared: new_records.NewRecords) -> Callable[[Any], list[SavedVersion]]:
+        """The writer job saving records made ready by ``prepare_new``, in its transaction."""
+        return lambda db: self._write_new(db, prepared)
 
     def _insert_many(self, db: Any, checked_items: list[Checked], status: str) -> list[SavedVersion]:
-        # Inside the writer's transaction; the records' history goes in one append.
-        made = [self._insert_new(db, checked, status) for checked in checked_items]
-        # The search and key indexes go in after every record row: a records insert fires
-        # the counting trigger, so it runs in a statement journal, and opening one makes
-        # each full-text index write what it holds to disk. Written between the records,
-        # the indexes would flush a one-record segment per record (most of a chunk's time);
-        # written after them, they flush once, at commit.
-        for (saved, _event, rowid), checked in zip(made, checked_items, strict=True):
-            _index(db, rowid, saved.record_id, checked, new=True)
-        append_history_many(db, [event for _saved, event, _rowid in made])
-        return [saved for saved, _event, _rowid in made]
+        # Inside the writer's transaction.
+        return self._write_new(db, new_records.prepare(checked_items, status, org_unit=self.office.org_unit,
+                                                       user=self.office.user))
+
+    @staticmethod
+    def _write_new(db: Any, prepared: new_records.NewRecords) -> list[SavedVersion]:
+        return [SavedVersion(r.record_id, r.version_id, 1, prepared.status, r.content_hash, r.checked.warnings)
+                for r, _at in new_records.write(db, prepared)]
 
     def _insert_version(self, db: Any, record_id: str, number: int, checked: Checked, status: str, now: str) -> dict[str, Any]:
         version_id = str(uuid.uuid4())

@@ -264,6 +264,11 @@ class Office:
         """
         return self.writer.run(job)
 
+    def write_later(self, job: Callable[[sqlite_utils.Database], T]) -> Future[T]:
+        """Like ``write``, but the caller waits for the returned future when it is ready to:
+        a worker overlaps its own work with the write (``Writer.start``)."""
+        return self.writer.start(job)
+
     def submit(self, job: Callable[[sqlite_utils.Database], T]) -> Future[T]:
         """Queue ``job(db)`` on the office's writer without waiting; the future tells how it went."""
         return self.writer.submit(job)

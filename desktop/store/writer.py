@@ -84,6 +84,22 @@ class Writer:
             raise RuntimeError("this thread must not wait for the writer; submit the job instead")
         return self.submit(job, transaction=transaction).result()
 
+    def start(self, job: Job[T]) -> Future[T]:
+        """Queue ``job`` for a caller that waits for it later, doing its own work meanwhile
+        (an import preparing its next chunk). Refused where :meth:`run` is; inside another
+        job it runs at once, as part of that job's transaction."""
+        if threading.get_ident() == self._thread.ident:
+            assert self._db is not None
+            done: Future[T] = Future()
+            try:
+                done.set_result(job(self._db))
+            except BaseException as exc:
+                done.set_exception(exc)
+            return done
+        if threading.get_ident() in self._no_wait:
+            raise RuntimeError("this thread must not wait for the writer; submit the job instead")
+        return self.submit(job)
+
     def never_wait_here(self) -> None:
         """Refuse :meth:`run` on the calling thread (the GUI thread: it submits instead)."""
         self._no_wait.add(threading.get_ident())

@@ -2,6 +2,7 @@
 limits that hold while the file streams (measured: the 12 MB sheet of 2.5 million rows is
 refused in bounded memory), formulas read as text and flagged for the clerk."""
 
+import io
 import os
 import resource
 import struct
@@ -9,20 +10,31 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
 from openpyxl import Workbook, load_workbook
+from openpyxl.reader import strings as shared_strings
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet import _reader as worksheet_reader
 
 from desktop.errors import InvalidInput
 from desktop.services.checking import default_checker
-from desktop.services.exchange import workbook
+from desktop.services.exchange import safe_xml, workbook
 from desktop.services.exchange.importer import ERRORS_HEADER, import_workbook
 from desktop.services.exchange.tables import cell, sheets_of
 from desktop.services.exchange.workbook import open_workbook
 from desktop.services.records import RecordService
 from tests.conftest import ROOT, cli_env
-from tests.exchange.xlsx_files import SHEET_HEAD, inline_row, tiny_rows, write_xlsx
+from tests.exchange.xlsx_files import (
+    EMPTY_STRINGS,
+    SHEET_HEAD,
+    SHEET_TAIL,
+    inline_row,
+    tiny_rows,
+    write_xlsx,
+)
 from tests.office.conftest import enterprise
 
 # The most an import of the 2.5-million-row sheet may take, whole process included (Python,
@@ -75,19 +87,94 @@ def test_only_xlsx_is_opened_and_every_other_file_is_named(tmp_path):
     assert "找不到" in refusal(tmp_path / "nothere.xlsx")
 
 
+LAUGHS = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
+          + "".join(f'<!ENTITY lol{i} "{"&lol{};".format(i - 1 if i > 1 else "") * 10}">' for i in range(1, 10))
+          + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol9;</t></si></sst>')
+EXTERNAL = SHEET_HEAD.replace("?>", '?><!DOCTYPE worksheet SYSTEM "file:///etc/passwd">', 1)
+
+
 def test_dtds_and_entities_are_refused_wherever_they_are(tmp_path):
-    assert openpyxl.DEFUSEDXML  # openpyxl itself parses through defusedxml (no entity expansion)
-    laughs = ('<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol">'
-              + "".join(f'<!ENTITY lol{i} "{"&lol{};".format(i - 1 if i > 1 else "") * 10}">' for i in range(1, 10))
-              + ']><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&lol9;</t></si></sst>')
+    # openpyxl parses through defusedxml unless expat guards itself (see safe_xml).
+    assert openpyxl.DEFUSEDXML or safe_xml.c_parser_is_safe()
+    laughs = LAUGHS
     in_strings = write_xlsx(tmp_path / "strings.xlsx", [inline_row(1, ["记录编号"])], shared_strings=laughs)
     assert "DTD" in refusal(in_strings)
-    external = SHEET_HEAD.replace("?>", '?><!DOCTYPE worksheet SYSTEM "file:///etc/passwd">', 1)
-    assert "DTD" in refusal(write_xlsx(tmp_path / "sheet.xlsx", [inline_row(1, ["a"])], head=external))
+    assert "DTD" in refusal(write_xlsx(tmp_path / "sheet.xlsx", [inline_row(1, ["a"])], head=EXTERNAL))
     # Far into a big part, across the scanner's chunk boundary.
     filler = ["<row/>"] * ((workbook.CHUNK // 6) - 3)
     late = write_xlsx(tmp_path / "late.xlsx", [*filler, '<!ENTITY x "y">'])
     assert "DTD" in refusal(late)
+
+
+def test_the_parser_itself_refuses_dtds_it_is_fed(tmp_path):
+    """The bytes openpyxl's sheet and shared-string parsing is fed are checked again: a DTD
+    is refused there too (the file may change after the scan), whatever it declares."""
+    plain = SHEET_HEAD + inline_row(1, ["a"]) + SHEET_TAIL
+    cases = [LAUGHS.encode(), (EXTERNAL + SHEET_TAIL).encode(),
+             plain.replace('encoding="UTF-8"', 'encoding="UTF-16"').encode("utf-16-le")]
+    if safe_xml.c_parser_is_safe():
+        for parse in (worksheet_reader.iterparse, shared_strings.iterparse):
+            for doc in cases:
+                with pytest.raises(safe_xml.DeclarationRefused):
+                    list(parse(io.BytesIO(doc)))
+                # Cut anywhere, a declaration is still seen whole.
+                with pytest.raises(safe_xml.DeclarationRefused):
+                    list(parse(_Trickle(doc, 5)))
+            assert [e.tag for _, e in parse(io.BytesIO(plain.encode()))][-1].endswith("worksheet")
+    # A sheet in UTF-16 without a byte-order mark: expat reads it, so the scan refuses it,
+    # and with it a DTD whose bytes hold no ASCII "<!DOCTYPE".
+    sheet = _with_member(write_xlsx(tmp_path / "plain.xlsx", [inline_row(1, ["a"])]), tmp_path / "utf16.xlsx",
+                         "xl/worksheets/sheet1.xml", lambda xml: (
+                             '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE worksheet [<!ENTITY x "y">]>'
+                             + xml.split("?>", 1)[1]).encode("utf-16-le"))
+    assert "UTF-16" in refusal(sheet)
+
+
+def test_an_import_with_a_dtd_is_refused_and_saves_nothing(office, tmp_path):
+    checker = default_checker(office.paths.root)
+    service = RecordService(office, checker)
+    form = checker.registry.form("enterprise")
+    sheet = sheets_of(form)[0]
+    data = enterprise(1)
+    rows = [_row(1, sheet.headers),
+            _row(2, ["r1", None, None] + [cell(form, f, data.get(f.id), data) for f in sheet.fields])]
+    for n, (head, strings) in enumerate(((SHEET_HEAD, LAUGHS), (EXTERNAL, EMPTY_STRINGS))):
+        path = write_xlsx(tmp_path / f"dtd{n}.xlsx", rows, sheet_name=sheet.name, head=head, shared_strings=strings)
+        with pytest.raises(InvalidInput) as refused:
+            list(import_workbook(service, checker.registry, path))
+        part = "xl/sharedStrings.xml" if strings is LAUGHS else "xl/worksheets/sheet1.xml"
+        assert f"其中的 {part} 带有 DTD/实体声明（可被用来攻击读取程序），不予读取。" in refused.value.message_zh
+    assert service.count() == 0
+    # The same rows without a DTD import.
+    clean = write_xlsx(tmp_path / "clean.xlsx", rows, sheet_name=sheet.name)
+    assert list(import_workbook(service, checker.registry, clean))[-1].imported == 1
+
+
+def _row(number: int, values: list) -> str:
+    cells = "".join(f'<c r="{get_column_letter(i + 1)}{number}" t="inlineStr"><is><t>{escape(str(v))}</t></is></c>'
+                    for i, v in enumerate(values) if v is not None)
+    return f'<row r="{number}">{cells}</row>'
+
+
+def _with_member(source: Path, target: Path, member: str, change) -> Path:
+    """A copy of the workbook ``source`` with one part's text changed."""
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as new:
+        for info in old.infolist():
+            data = old.read(info)
+            new.writestr(info.filename, change(data.decode()) if info.filename == member else data)
+    return target
+
+
+class _Trickle(io.RawIOBase):
+    """A stream giving at most ``size`` bytes a read."""
+
+    def __init__(self, data: bytes, size: int) -> None:
+        self.data, self.size, self.at = data, size, 0
+
+    def read(self, n: int = -1) -> bytes:
+        piece = self.data[self.at : self.at + self.size]
+        self.at += len(piece)
+        return piece
 
 
 def test_zip_bombs_and_giant_cells_are_refused_before_they_cost_memory(tmp_path):

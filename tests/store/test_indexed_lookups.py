@@ -18,13 +18,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop.services.checking import RecordChecker, default_checker
-from desktop.services.lookup import StoreLookup
+from desktop.services.lookup import StoreLookup, absent_keys
 from desktop.services.outbox import OfficeOutbox
 from desktop.services.records import RecordService
 from desktop.store.office import Office
 from forms.duplicates import InMemoryLookup
 from forms.examples import example
-from forms.keys import fold_search
+from forms.keys import fold_key, fold_search
 from tests.conftest import PASSPHRASE
 from tests.office.conftest import enterprise
 
@@ -146,6 +146,21 @@ def test_store_lookup_finds_what_a_scan_of_every_record_finds(filled: RecordServ
                               if p.code in ("duplicate", "similar", "ref_not_found"))
 
             assert duplicates(store) == duplicates(scan), form_id
+
+
+def test_keys_found_absent_in_one_query_are_exactly_those_a_lookup_finds_nothing_for(filled: RecordService) -> None:
+    codes = [filled.current_data(r["record_id"])["credit_code"] for r in filled.query(form="enterprise")]
+    values = [*codes, codes[0].lower(), " ".join(codes[1]), "91340100MA2NF8XL3X", 2024, "", None, "全新的代码"]
+    absent = absent_keys(filled.db, "enterprise", "credit_code", values)
+    store = StoreLookup(filled.db)
+    told = StoreLookup(filled.db, absent=absent)
+    for value in values:
+        found = store("enterprise", "credit_code", value)
+        assert (("enterprise", "credit_code", fold_key(value)) in absent) == (not found and bool(fold_key(value))), value
+        assert told("enterprise", "credit_code", value) == found
+    assert len(absent) == 3  # the wrong check character, the year, the new code
+    plans = _plans(filled, lambda: absent_keys(filled.db, "enterprise", "credit_code", values))
+    assert plans and not [(sql, line) for sql, lines in plans for line in lines if _walks_rows(line)]
 
 
 # -- short searches -----------------------------------------------------------------------

@@ -79,17 +79,40 @@ def test_search_follows_edits(service):
 
 
 def test_failed_write_leaves_no_partial_record(service, monkeypatch):
-    import desktop.services.records as records
+    import desktop.services.new_records as new_records
 
     def boom(*args, **kwargs):
         raise RuntimeError("power cut")
 
-    monkeypatch.setattr(records, "append_history_many", boom)
+    # The history goes in last, after the record, its version and its indexes.
+    monkeypatch.setattr(new_records, "append_history_many", boom)
     with pytest.raises(RuntimeError):
         service.add("enterprise", {"name": "半截记录"})
     assert service.count() == 0
     assert service.query(search="半截") == []
     assert next(service.db.query("SELECT count(*) AS n FROM versions"))["n"] == 0
+
+
+def test_records_saved_together_are_saved_as_one_by_one(service, monkeypatch):
+    import desktop.services.new_records as new_records
+    from desktop.store.integrity import check_database
+
+    # Few parameters a statement, so each table's rows take several statements.
+    monkeypatch.setattr(new_records, "MAX_PARAMETERS", 30)
+    names = [f"合肥{i}号量子科技有限公司" for i in range(7)]
+    together = service.add_many("enterprise", [{"name": name, "sector": "quantum"} for name in names], final=True)
+    alone = service.add("enterprise", {"name": "芜湖单独芯片科技有限公司", "sector": "quantum"})
+    rows = service.query(order="created_at ASC")
+    assert [r["record_id"] for r in rows] == [s.record_id for s in [*together, alone]]
+    assert [r["title"] for r in rows[:7]] == names and {r["status"] for r in rows[:7]} == {"final"}
+    for saved, name in zip(together, names, strict=True):
+        assert service.current_data(saved.record_id) == {"name": name, "sector": "quantum"}
+        assert [r["record_id"] for r in service.query(search=name[:4])] == [saved.record_id]
+        assert [h["event"] for h in service.history(saved.record_id)] == ["create"]
+    assert service.count(search="量子") == 7 and service.count(search="芯片") == 1
+    assert service.counts_by("status") == {"final": 7, "draft": 1}
+    report = check_database(service.db, encrypted=True)
+    assert report.ok, report.problems
 
 
 def test_filters_and_counts(service):

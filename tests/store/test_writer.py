@@ -50,6 +50,40 @@ def test_a_write_inside_a_job_joins_its_transaction(office):
     assert service.get(saved.record_id)["status"] == "draft"
 
 
+def test_a_write_started_now_and_waited_for_later(office):
+    """``write_later``: the caller works while the writer saves, then takes the outcome;
+    refused where waiting is, and inside a job it joins that job's transaction."""
+    service = RecordService(office, RecordChecker())
+    checked = [service.check("enterprise", {"name": f"稍后保存{i}科技有限公司"}, final=False)[0] for i in range(3)]
+    later = office.write_later(service.add_prepared_job(service.prepare_new(checked, final=False)))
+    assert [s.number for s in later.result()] == [1, 1, 1]
+    assert service.count() == 3
+
+    def outer(db):
+        joined = office.write_later(service.add_prepared_job(service.prepare_new(checked[:1], final=False)))
+        assert joined.done()  # run at once: waiting for the queue here would wait for itself
+        raise RuntimeError("undo both")
+
+    with pytest.raises(RuntimeError):
+        office.write(outer)
+    assert service.count() == 3
+    failing = office.write_later(lambda db: db.execute("INSERT INTO nowhere VALUES (1)"))
+    with pytest.raises(OperationalError):
+        failing.result()
+    done = threading.Event()
+
+    def gui_thread() -> None:
+        office.writer.never_wait_here()
+        with pytest.raises(RuntimeError, match="must not wait"):
+            office.write_later(lambda db: None)
+        done.set()
+
+    thread = threading.Thread(target=gui_thread)
+    thread.start()
+    thread.join()
+    assert done.is_set()
+
+
 def test_only_the_writer_writes(office):
     with pytest.raises(OperationalError, match="readonly"):
         office.db.execute("INSERT INTO meta (key, value) VALUES ('x', 'y')")

@@ -32,13 +32,14 @@ from desktop.services.exchange.tables import (
 )
 from desktop.services.exchange.template import LISTS_SHEET, is_example
 from desktop.services.exchange.workbook import SheetRow, WorkbookReader, open_workbook
-from desktop.services.lookup import StoreLookup
+from desktop.services.lookup import StoreLookup, absent_keys
 from desktop.services.records import RecordService
 from forms.model import Field, FormDefinition
 from forms.registry import Registry
 
 ERRORS_HEADER = "错误"
 SAVE_CHUNK = 1000
+CHECK_CHUNK = 500
 
 
 @dataclass
@@ -96,23 +97,41 @@ def import_workbook(service: RecordService, registry: Registry, path: Path, *, p
     _check_keys_in_file(registry, mains)
     _link_references(service, registry, mains)
     checked = []
-    for n, row in enumerate(mains, start=1):
-        # Only what blocks a row is reported, so the similar-name search (it only ever
-        # warns) is left out; every check that can refuse a row runs.
-        result, blocking = service.check(row.sheet.form.id, row.data, final=final, warnings=False)
-        row.problems.extend(_problems(row, p) for p in blocking)
-        if not row.problems:
-            checked.append(result)
-        if n % 200 == 0:
-            yield ImportProgress("checking", n, len(mains))
+    try:
+        for start in range(0, len(mains), CHECK_CHUNK):
+            chunk = mains[start : start + CHECK_CHUNK]
+            # The store is asked once for the chunk's keys; only those some record holds are
+            # looked up again, row by row, as the duplicates they may be.
+            service.checker.absent = _absent_keys(service, chunk)
+            for n, row in enumerate(chunk, start=start + 1):
+                # Only what blocks a row is reported, so the similar-name search (it only ever
+                # warns) is left out; every check that can refuse a row runs.
+                result, blocking = service.check(row.sheet.form.id, row.data, final=final, warnings=False)
+                row.problems.extend(_problems(row, p) for p in blocking)
+                if not row.problems:
+                    checked.append(result)
+                if n % 200 == 0:
+                    yield ImportProgress("checking", n, len(mains))
+    finally:
+        service.checker.absent = ()
     problems = sheet_problems + [p for r in rows for p in r.problems]
     imported = 0
     if checked and (partial or not problems):
         # Every row was checked before any is saved; saving goes a chunk per transaction,
-        # so the store's write lock is never held for long and progress can be shown.
-        for start in range(0, len(checked), SAVE_CHUNK):
+        # so the store's write lock is never held for long and progress can be shown. The
+        # next chunk is prepared while the writer saves this one (``new_records``); no
+        # save is under way when progress is yielded.
+        chunks = [checked[start : start + SAVE_CHUNK] for start in range(0, len(checked), SAVE_CHUNK)]
+        ready = service.prepare_new(chunks[0], final=final)
+        for n in range(len(chunks)):
             yield ImportProgress("saving", imported, len(checked), imported)
-            imported += len(service.add_checked(checked[start : start + SAVE_CHUNK], final=final))
+            saving = service.office.write_later(service.add_prepared_job(ready))
+            try:
+                if n + 1 < len(chunks):
+                    ready = service.prepare_new(chunks[n + 1], final=final)
+            finally:
+                # Whatever happens here, the import returns only once its save has ended.
+                imported += len(saving.result())
     report = None
     if problems:
         report = report_path or default_report_path(path)
@@ -173,7 +192,9 @@ def _read_sheet(reader: WorkbookReader, sheet: Sheet) -> tuple[list[_Row], list[
             else:
                 row.key = str(raw[key_col]).strip()
         for i, f in columns.items():
-            if i >= len(raw) or _flagged(row, line, i, header(f)):
+            if i >= len(raw) or raw[i] is None:
+                continue  # an empty cell holds neither a formula nor an error value
+            if (i in line.formulas or i in line.errors) and _flagged(row, line, i, header(f)):
                 continue
             try:
                 value = parse_cell(sheet.form, f, raw[i], row.data)
@@ -274,6 +295,31 @@ def _link_references(service: RecordService, registry: Registry, mains: list[_Ro
             hits = lookup(f.ref_form, fields[0], value) if value is not None else []
             if len(hits) == 1:
                 row.data[f.id] = hits[0][0]
+
+
+def _absent_keys(service: RecordService, rows: list[_Row]) -> set[tuple[str, str, str]]:
+    """The exact keys of ``rows`` that no record holds (``lookup.absent_keys``), for the
+    fields the engine looks records up by: unique fields and a de-duplication key's fields.
+
+    Cells are not yet normalised here; a value the engine normalises to another key is
+    simply looked up as usual.
+    """
+    looked_up: dict[str, list[str]] = {}
+    wanted: dict[tuple[str, str], list[Any]] = {}
+    for row in rows:
+        form = row.sheet.form
+        names = looked_up.get(form.id)
+        if names is None:
+            names = looked_up[form.id] = list(dict.fromkeys(
+                [f.id for f in form.fields if f.unique] + (list(form.key_fields()) if form.unique_key else [])))
+        for name in names:
+            value = row.data.get(name)
+            if value is not None:
+                wanted.setdefault((form.id, name), []).append(value)
+    absent: set[tuple[str, str, str]] = set()
+    for (form_id, name), values in wanted.items():
+        absent |= absent_keys(service.db, form_id, name, values)
+    return absent
 
 
 def _problems(row: _Row, problem: dict[str, Any]) -> RowProblem:

@@ -10,9 +10,10 @@ must cost bounded memory and time whatever it holds. In order:
    than ``MAX_RUN_BYTES`` without markup (one giant cell or attribute), worksheet rows and
    cells counted, and the other parts (shared strings, styles, which openpyxl holds in
    memory) bounded by their number of tags;
-3. openpyxl then reads in read-only mode (streaming, and through defusedxml, which refuses
-   entity declarations); rows, cells, columns and cell length are counted again, exactly,
-   while rows stream, so nothing is held beyond the limits.
+3. openpyxl then reads in read-only mode, streaming sheets and shared strings through
+   expat's C parser fed by a stream that refuses DTDs itself (``safe_xml``; defusedxml with
+   an expat older than 2.4.1); rows, cells, columns and cell length are counted again,
+   exactly, while rows stream, so nothing is held beyond the limits.
 
 Formula cells are read as their text (``data_only=False``: a cached result may be stale
 or forged) and marked, as are error values, so the importer can flag them for the clerk.
@@ -39,6 +40,8 @@ from openpyxl.worksheet.dimensions import SheetDimension
 from openpyxl.xml.functions import iterparse
 
 from desktop.errors import InvalidInput
+from desktop.services.exchange import inline_text, safe_xml
+from desktop.services.exchange.safe_xml import DeclarationRefused
 
 MAX_ROWS = 200_000  # rows in all sheets together
 MAX_CELLS = 4_000_000  # non-empty cells in all sheets together
@@ -109,6 +112,8 @@ class WorkbookReader:
         try:
             # keep_links=False: external links are parts to parse that an import never needs.
             self.book = load_workbook(self.path, read_only=True, data_only=False, keep_links=False)
+        except DeclarationRefused as exc:
+            raise _declarations(self.path, exc) from None
         except READ_ERRORS as exc:
             raise self._damaged(exc) from None
 
@@ -137,6 +142,8 @@ class WorkbookReader:
                 cells = next(source)
             except StopIteration:
                 return
+            except DeclarationRefused as exc:
+                raise _declarations(self.path, exc) from None
             except READ_ERRORS as exc:
                 raise self._damaged(exc) from None
             yield self._row(sheet_name, cells)
@@ -187,7 +194,7 @@ def _declared_size(ws: ReadOnlyWorksheet) -> None:
     element must come before the data, so meeting the data's start tag decides the same.
     """
     with ws._get_source() as src:
-        for _event, element in iterparse(src, events=("start",)):
+        for _event, element in _iterparse(src, events=("start",)):
             if element.tag == DIMENSION_TAG:
                 size = SheetDimension.from_tree(element).boundaries
                 ws._min_column, ws._min_row, ws._max_column, ws._max_row = size
@@ -197,6 +204,9 @@ def _declared_size(ws: ReadOnlyWorksheet) -> None:
 
 
 ReadOnlyWorksheet._get_size = _declared_size  # type: ignore[method-assign,assignment]
+_iterparse = safe_xml.iterparse if safe_xml.c_parser_is_safe() else iterparse
+safe_xml.install()
+inline_text.install()
 
 
 def open_workbook(path: Path) -> WorkbookReader:
@@ -212,6 +222,18 @@ def _too_many_rows(path: Path) -> InvalidInput:
 def _too_many_cells(path: Path) -> InvalidInput:
     return _refuse(path, f"超过 {MAX_CELLS:,} 个非空单元格，一次导入不了这么多。请分成几个文件导入。",
                    f"more than {MAX_CELLS:,} non-empty cells, too many for one import. Split it into several files.")
+
+
+def _declarations(path: Path, refused: DeclarationRefused) -> InvalidInput:
+    name = refused.part
+    if refused.utf16:
+        return _utf16(path, name)
+    return _refuse(path, f"其中的 {name} 带有 DTD/实体声明（可被用来攻击读取程序），不予读取。",
+                   f"its part {name} carries a DTD or entity declarations (usable to attack the reader); it is not read.")
+
+
+def _utf16(path: Path, name: str) -> InvalidInput:
+    return _refuse(path, f"其中的 {name} 使用 UTF-16 编码，不予读取。", f"its part {name} is encoded as UTF-16, which is not read.")
 
 
 def _check_name(path: Path) -> None:
@@ -316,10 +338,11 @@ class _Scan:
 
     def part(self, name: str, part: IO[bytes]) -> None:
         first = part.read(CHUNK)
+        # UTF-16 XML starts with a byte-order mark or with "<" beside a zero byte (expat
+        # reads "<\x00?\x00" as UTF-16 without a mark), and its markup is not ASCII bytes.
+        if first.lstrip(b" \t\r\n")[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"):
+            raise _utf16(self.path, name)
         if not first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            # UTF-16 XML starts with a byte-order mark or with "<" beside a zero byte.
-            if first[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"):
-                raise _refuse(self.path, f"其中的 {name} 使用 UTF-16 编码，不予读取。", f"its part {name} is encoded as UTF-16, which is not read.")
             if name.lower().endswith((".xml", ".rels")):
                 raise _refuse(self.path, f"文件已损坏：其中的 {name} 应是 XML 文本，内容却无法识别。请重新保存或重新下载。",
                               f"the file is damaged: its part {name} should be XML text but is unrecognisable. Save or download it again.")
@@ -350,8 +373,7 @@ class _Scan:
         # ``data`` starts with "<" (or is the part's start) and ends before a "<": every tag
         # in it is whole, so nothing is counted twice or missed at a chunk boundary.
         if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-            raise _refuse(self.path, f"其中的 {name} 带有 DTD/实体声明（可被用来攻击读取程序），不予读取。",
-                          f"its part {name} carries a DTD or entity declarations (usable to attack the reader); it is not read.")
+            raise _declarations(self.path, DeclarationRefused(name))
         if max(map(len, data.split(b"<"))) > MAX_RUN_BYTES:
             raise self._long_run(name)
         tags = data.count(b"<")
