@@ -9,7 +9,9 @@ guards on expat: half of an import's reading time. The C parser is as safe when:
 - no DTD reaches it at all: entities can only be declared in a DTD, so a stream that
   refuses ``<!DOCTYPE`` (and ``<!ENTITY``, for good measure) in the very bytes the parser
   is fed leaves nothing to expand or fetch. expat reads only ASCII-compatible encodings
-  besides UTF-16, and UTF-16 is refused here, so searching the bytes finds every one.
+  besides UTF-16, so searching the bytes finds every declaration; still, UTF-16 and any
+  encoding a part declares other than UTF-8 (what every spreadsheet program writes) are
+  refused, so that the search never rests on which encodings expat takes.
 
 ``workbook._scan_parts`` refuses the same before openpyxl opens the file; this guard sees
 the bytes actually parsed (the file may change between the two). With an older expat,
@@ -19,6 +21,7 @@ openpyxl keeps defusedxml.
 from __future__ import annotations
 
 import pyexpat
+import re
 from typing import IO, Any
 from xml.etree import ElementTree
 
@@ -27,15 +30,20 @@ from xml.etree import ElementTree
 _MARKS = (b"<!DOCTYPE", b"<!ENTITY")
 _KEEP = max(map(len, _MARKS)) - 1
 _UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+# The encoding an XML declaration names, looked for in a part's first _HEAD bytes.
+_HEAD = 512
+_DECLARED = re.compile(rb"\s*(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
+_UTF8_NAMES = (b"utf-8", b"utf8", b"us-ascii", b"ascii")
 
 
 class DeclarationRefused(ValueError):
-    """A part to parse holds a DTD or an entity declaration (or is UTF-16: ``utf16``)."""
+    """A part to parse holds a DTD or an entity declaration, or is in another encoding than
+    UTF-8 (``encoding`` names it: "UTF-16", or what the part declares)."""
 
-    def __init__(self, part: str, *, utf16: bool = False) -> None:
-        super().__init__(f"{part}: {'UTF-16' if utf16 else 'a DTD or entity declaration'} refused")
+    def __init__(self, part: str, *, encoding: str | None = None) -> None:
+        super().__init__(f"{part}: {encoding or 'a DTD or entity declaration'} refused")
         self.part = part
-        self.utf16 = utf16
+        self.encoding = encoding
 
 
 def c_parser_is_safe() -> bool:
@@ -54,19 +62,38 @@ class _Refusing:
         self.raw = raw
         self.part = str(getattr(raw, "name", ""))
         self.tail = b""
-        self.first = True
+        self.head: bytes | None = None  # the part's first bytes, until they are passed on
 
     def read(self, size: int = -1) -> bytes:
-        data = self.raw.read(size)
-        if self.first and data:
-            self.first = False
-            if data.lstrip(b" \t\r\n")[:2] in _UTF16_STARTS:
-                raise DeclarationRefused(self.part, utf16=True)
+        if self.head is None:
+            self.head = self._first_bytes()
+        if self.head:
+            data = self.head if size < 0 else self.head[:size]
+            self.head = self.head[len(data):]
+            if size < 0:
+                data += self.raw.read()
+        else:
+            data = self.raw.read(size)
         seen = self.tail + data
         if any(mark in seen for mark in _MARKS):
             raise DeclarationRefused(self.part)
         self.tail = seen[-_KEEP:]
         return data
+
+    def _first_bytes(self) -> bytes:
+        # Enough to hold any XML declaration whole, however the stream hands out its bytes.
+        head = b""
+        while len(head) < _HEAD:
+            more = self.raw.read(_HEAD - len(head))
+            if not more:
+                break
+            head += more
+        if head.lstrip(b" \t\r\n")[:2] in _UTF16_STARTS:
+            raise DeclarationRefused(self.part, encoding="UTF-16")
+        declared = _DECLARED.match(head)
+        if declared and declared.group(1).lower() not in _UTF8_NAMES:
+            raise DeclarationRefused(self.part, encoding=declared.group(1).decode("ascii"))
+        return head
 
 
 def iterparse(source: Any, events: Any = None, parser: Any = None) -> Any:

@@ -226,8 +226,11 @@ def _too_many_cells(path: Path) -> InvalidInput:
 
 def _declarations(path: Path, refused: DeclarationRefused) -> InvalidInput:
     name = refused.part
-    if refused.utf16:
+    if refused.encoding == "UTF-16":
         return _utf16(path, name)
+    if refused.encoding:
+        return _refuse(path, f"其中的 {name} 使用 {refused.encoding} 编码（不是 UTF-8），不予读取。",
+                       f"its part {name} is encoded as {refused.encoding}, not UTF-8; it is not read.")
     return _refuse(path, f"其中的 {name} 带有 DTD/实体声明（可被用来攻击读取程序），不予读取。",
                    f"its part {name} carries a DTD or entity declarations (usable to attack the reader); it is not read.")
 
