@@ -23,6 +23,8 @@ OperationalError = sqlcipher3.OperationalError
 IntegrityError = sqlcipher3.IntegrityError
 READER_CACHE_KIB = 32 * 1024
 WRITER_CACHE_KIB = 128 * 1024
+WRITER_CHECKPOINT_PAGES = 8000
+"""32 MiB of 4 KiB pages."""
 
 
 def open_database(path: Path, key: bytes | None, *, read_only: bool = False) -> sqlite_utils.Database:
@@ -56,6 +58,12 @@ def open_database(path: Path, key: bytes | None, *, read_only: bool = False) -> 
         # 32 MiB, so a sync decrypted the same index pages again for every batch. Pages are
         # taken as they are read: an office never holds more than its file in the cache.
         conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB if read_only else WRITER_CACHE_KIB}")
+        if not read_only:
+            # The writer folds the log into the file every WRITER_CHECKPOINT_PAGES pages, not
+            # every 1,000: a sync rewrites the same index pages batch after batch, and each
+            # checkpoint writes every page the log holds and syncs the file. Durability is the
+            # log's (every commit is synced to it); the file is only written less often.
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}").fetchone()
         if read_only:
             conn.execute("PRAGMA query_only = ON")
     except DatabaseError as exc:
