@@ -22,6 +22,10 @@ from sync.keys import Ed25519PrivateKey, key_id, public_key_to_b64
 from sync.protocol import BatchPayload, Receipt, RecordVersion
 from sync.receipts import batch_hash
 
+Consistency = tuple[bytes, bytes, list[str]]
+"""A verified consistency proof as kept: the older and the newer checkpoint (envelope bytes)
+and the proof's hashes."""
+
 
 @dataclass(frozen=True)
 class StoredBatch:
@@ -170,9 +174,13 @@ class OfficeSyncStore(Protocol):
         """The stored bytes of this device's batch ``sequence``, acknowledged or not."""
         ...
 
-    def save_receipt(self, batch: StoredBatch, receipt: Receipt, receipt_bytes: bytes) -> None:
+    def save_receipt(self, batch: StoredBatch, receipt: Receipt, receipt_bytes: bytes, *,
+                     checkpoint: bytes | None = None, consistency: Consistency | None = None) -> None:
         """Keep the receipt bytes; mark accepted versions synced and rejected ones with reasons.
 
+        In the same transaction, ``checkpoint`` (when given) becomes the newest signed
+        checkpoint seen, and ``consistency`` is kept as ``save_consistency`` keeps it: the log
+        step a receipt brought is stored with the receipt, not in transactions of its own.
         Called again for an already acknowledged batch only when the province lost it and it
         was resent: keep both receipts.
         """

@@ -24,7 +24,7 @@ from sync.chainhead import HistoryHead
 from sync.control import DeviceKeyRotation
 from sync.encoding import parse_json_object
 from sync.keys import Ed25519PrivateKey, private_key_from_pem, private_key_to_pem, public_key_to_b64
-from sync.office import DeviceCredentials, PendingUpload, SignedUpdate, StoredBatch
+from sync.office import Consistency, DeviceCredentials, PendingUpload, SignedUpdate, StoredBatch
 from sync.protocol import Receipt, RecordVersion
 
 PROVINCE = "province"
@@ -169,10 +169,15 @@ class OfficeOutbox:
         row = next(self.db.query("SELECT envelope FROM batches WHERE sequence = ?", [sequence]), None)
         return bytes(row["envelope"]) if row else None
 
-    def save_receipt(self, batch: StoredBatch, receipt: Receipt, receipt_bytes: bytes) -> None:
+    def save_receipt(self, batch: StoredBatch, receipt: Receipt, receipt_bytes: bytes, *,
+                     checkpoint: bytes | None = None, consistency: Consistency | None = None) -> None:
         entry = receipt.entry
 
         def job(db: Any) -> None:
+            if consistency is not None:
+                self._save_consistency(db, *consistency)
+            if checkpoint is not None:
+                self._save_checkpoint(db, checkpoint)
             db.execute(
                 "INSERT INTO receipts (sequence, batch_id, receipt, received_at, accepted, rejected) VALUES (?, ?, ?, ?, ?, ?)",
                 [batch.sequence, batch.batch_id, receipt_bytes, entry.received_at, len(entry.accepted), len(entry.rejected)],
@@ -226,17 +231,19 @@ class OfficeOutbox:
         return bytes(row["envelope"]) if row else None
 
     def save_checkpoint(self, envelope: bytes) -> None:
-        def job(db: Any) -> None:
-            db.execute("INSERT OR REPLACE INTO checkpoints (id, envelope, saved_at) VALUES (1, ?, ?)", [envelope, utc_now()])
-
-        self.office.write(job)
+        self.office.write(lambda db: self._save_checkpoint(db, envelope))
 
     def save_consistency(self, older: bytes, newer: bytes, proof: list[str]) -> None:
-        def job(db: Any) -> None:
-            db.execute("INSERT INTO log_consistency (older, newer, proof, saved_at) VALUES (?, ?, ?, ?)",
-                       [older, newer, json.dumps(proof), utc_now()])
+        self.office.write(lambda db: self._save_consistency(db, older, newer, proof))
 
-        self.office.write(job)
+    @staticmethod
+    def _save_checkpoint(db: Any, envelope: bytes) -> None:
+        db.execute("INSERT OR REPLACE INTO checkpoints (id, envelope, saved_at) VALUES (1, ?, ?)", [envelope, utc_now()])
+
+    @staticmethod
+    def _save_consistency(db: Any, older: bytes, newer: bytes, proof: list[str]) -> None:
+        db.execute("INSERT INTO log_consistency (older, newer, proof, saved_at) VALUES (?, ?, ?, ?)",
+                   [older, newer, json.dumps(proof), utc_now()])
 
     def history_head(self) -> HistoryHead:
         seq, digest = head(self.db)

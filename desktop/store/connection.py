@@ -21,6 +21,10 @@ from desktop.errors import DiskFull, StoreBusy, StoreDamaged
 DatabaseError = sqlcipher3.DatabaseError
 OperationalError = sqlcipher3.OperationalError
 IntegrityError = sqlcipher3.IntegrityError
+READER_CACHE_KIB = 32 * 1024
+WRITER_CACHE_KIB = 128 * 1024
+WRITER_CHECKPOINT_PAGES = 8000
+"""32 MiB of 4 KiB pages."""
 
 
 def open_database(path: Path, key: bytes | None, *, read_only: bool = False) -> sqlite_utils.Database:
@@ -48,8 +52,18 @@ def open_database(path: Path, key: bytes | None, *, read_only: bool = False) -> 
         conn.execute("PRAGMA temp_store = MEMORY")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 10000")
-        # Every cache miss costs a page decryption; 32 MiB keeps a 100k-record office warm.
-        conn.execute("PRAGMA cache_size = -32768")
+        # Every cache miss costs a page decryption; 32 MiB keeps a 100k-record office warm
+        # for reading. The writer's is larger: saving and syncing look records, versions, the
+        # outbox and history up by random ids, and at 100k records those indexes alone pass
+        # 32 MiB, so a sync decrypted the same index pages again for every batch. Pages are
+        # taken as they are read: an office never holds more than its file in the cache.
+        conn.execute(f"PRAGMA cache_size = -{READER_CACHE_KIB if read_only else WRITER_CACHE_KIB}")
+        if not read_only:
+            # The writer folds the log into the file every WRITER_CHECKPOINT_PAGES pages, not
+            # every 1,000: a sync rewrites the same index pages batch after batch, and each
+            # checkpoint writes every page the log holds and syncs the file. Durability is the
+            # log's (every commit is synced to it); the file is only written less often.
+            conn.execute(f"PRAGMA wal_autocheckpoint = {WRITER_CHECKPOINT_PAGES}").fetchone()
         if read_only:
             conn.execute("PRAGMA query_only = ON")
     except DatabaseError as exc:

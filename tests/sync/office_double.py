@@ -15,7 +15,7 @@ from typing import Any
 
 from sync.chainhead import HistoryHead
 from sync.keys import Ed25519PrivateKey, private_key_from_pem, private_key_to_pem
-from sync.office import DeviceCredentials, PendingUpload, SignedUpdate, StoredBatch
+from sync.office import Consistency, DeviceCredentials, PendingUpload, SignedUpdate, StoredBatch
 from sync.protocol import Receipt, RecordVersion
 from sync.receipts import batch_hash
 
@@ -157,8 +157,14 @@ class OfficeDouble:
                                 [sequence]).fetchone()
         return None if row is None else bytes(row[0])
 
-    def save_receipt(self, batch: StoredBatch, receipt: Receipt, receipt_bytes: bytes) -> None:
+    def save_receipt(self, batch: StoredBatch, receipt: Receipt, receipt_bytes: bytes, *,
+                     checkpoint: bytes | None = None, consistency: Consistency | None = None) -> None:
         with self._tx() as c:
+            if consistency is not None:
+                older, newer, proof = consistency
+                self.put(c, "consistency", json.dumps([older.decode(), newer.decode(), proof]))
+            if checkpoint is not None:
+                self.put(c, "checkpoint", checkpoint.decode())
             c.execute("INSERT INTO receipts (batch_id, receipt) VALUES (?, ?)",
                       [batch.batch_id, receipt_bytes])
             c.execute("UPDATE batches SET acknowledged = 1 WHERE batch_id = ?", [batch.batch_id])
