@@ -14,10 +14,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from forms.canonical import canonical_json
-from forms.model import FormDefinition
 from forms.problems import Problem, ValidationResult
 
 if TYPE_CHECKING:  # the registry (and the validators it loads) only when a caller has one
+    from forms.model import FormDefinition
     from forms.registry import Registry
 
 #: Statuses a version may declare.

@@ -20,6 +20,7 @@ from typing import Any
 
 from forms.errors import DefinitionError, UnknownForm, UnknownReference
 from forms.keys import key_fields, record_key
+from forms.labels import MAX_FILE_BYTES
 from forms.model import FormDefinition
 from forms.parsing import parse_form
 from forms.problems import Problem, ValidationResult
@@ -35,7 +36,6 @@ from forms.validation import validate_record
 
 # Alternative names of reference lists, for callers that speak of divisions.
 ALIASES = {"divisions": "org_units"}
-MAX_FILE_BYTES = 20 * 1024 * 1024
 MAX_OVERRIDE_FILES = 2000
 
 

@@ -19,7 +19,6 @@ from desktop.cli.common import (
     tr,
 )
 from desktop.errors import InvalidInput
-from desktop.store.integrity import check_store
 from desktop.store.office import ROLES, Office
 from desktop.vocabulary import ROLES as ROLE_WORDS
 from desktop.vocabulary import word
@@ -131,6 +130,8 @@ def cmd_user_list(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    from desktop.store.integrity import check_store  # reads every page: not for the other commands
+
     passphrase = read_passphrase("口令 / passphrase: ")
     recovery = read_passphrase("恢复密钥 / recovery key: ", RECOVERY_KEY_ENV) if args.recovery_key else None
     report = check_store(data_dir(args), args.user, passphrase, recovery_key=recovery, repair=args.repair)

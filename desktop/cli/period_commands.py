@@ -6,7 +6,6 @@ from __future__ import annotations
 import argparse
 
 from desktop.cli.common import common_options, lang, open_office, print_json, record_checker, tr
-from desktop.services.periods import open_periods, period_status
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -17,6 +16,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_periods(args: argparse.Namespace) -> int:
+    # The periods need the forms engine: imported for this command only.
+    from desktop.services.periods import open_periods, period_status
+
     checker = record_checker(args)
     with open_office(args) as office:
         statuses = [period_status(office.db, checker.registry, p) for p in open_periods(office.db)]

@@ -1,4 +1,7 @@
-"""``record add|edit|finalize|list|show|attach|detach|attachments|extract``."""
+"""``record add|edit|finalize|list|show|attach|detach|attachments|extract``.
+
+The attachment services are imported by the commands that use them: ``record list`` starts
+with the store and the records service only (``tests/store/test_start_up_imports.py``)."""
 
 from __future__ import annotations
 
@@ -6,10 +9,11 @@ import argparse
 import datetime as dt
 import json
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from desktop.cli.common import (
     common_options,
+    data_dir,
     lang,
     open_office,
     pad,
@@ -20,14 +24,17 @@ from desktop.cli.common import (
     tr,
 )
 from desktop.errors import InvalidInput
-from desktop.services.attachments import Attachments
-from desktop.services.exchange.tables import beijing_time
 from desktop.services.records import STATUSES, RecordService
+from desktop.services.updates import published_dir
+from desktop.store.clock import beijing_time
 from desktop.vocabulary import STATUSES as STATUS_WORDS
 from desktop.vocabulary import word
-from forms.attachments import mb
-from forms.model import FormDefinition
+from forms.errors import UnknownForm
+from forms.labels import form_labels
 from forms.text import aligned, strip_invisible
+
+if TYPE_CHECKING:
+    from forms.model import FormDefinition
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -136,19 +143,19 @@ def cmd_finalize(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    if args.form:
-        record_checker(args).registry.form(args.form)  # an unknown form is a mistake, not "0 records"
+    # The forms' names, not the forms engine: listing never validates.
+    labels = form_labels(published_dir(data_dir(args)))
+    if args.form and args.form not in labels:  # an unknown form is a mistake, not "0 records"
+        raise UnknownForm(args.form[:64], None, sorted(labels))
     service = _service(args)
     with service.office:
         rows = service.query(form=args.form, status=args.status, search=args.search, limit=args.limit)
     if args.json:
         print_json(rows)
         return 0
-    zh = lang() == "zh"
-    registry = record_checker(args).registry
-    labels = {f.id: f.label_zh if zh else f.label_en for f in registry.forms()}
+    language = 0 if lang() == "zh" else 1
     for r in rows:
-        form = pad(labels.get(r["form_id"], r["form_id"]), 20)
+        form = pad(labels[r["form_id"]][language] if r["form_id"] in labels else r["form_id"], 20)
         status = pad(word(STATUS_WORDS, r["status"], lang()), 9)
         print(f"{r['record_id']}  {form} {status} {_when(r['updated_at'])}  {r['title']}")
     say(f"共 {len(rows)} 条（时间为北京时间）", f"{len(rows)} record(s) (times are Beijing time)")
@@ -281,6 +288,9 @@ def cmd_progress(args: argparse.Namespace) -> int:
 
 
 def cmd_attach(args: argparse.Namespace) -> int:
+    from desktop.services.attachments import Attachments
+    from forms.attachments import mb
+
     if len(args.target) > 2:
         raise InvalidInput("用法：record attach 记录编号 [附件项] 文件", "Usage: record attach RECORD_ID [FIELD] FILE")
     field_id, path = (args.target[0], args.target[1]) if len(args.target) == 2 else (None, args.target[0])
@@ -296,6 +306,9 @@ def cmd_attach(args: argparse.Namespace) -> int:
 
 
 def cmd_attachments(args: argparse.Namespace) -> int:
+    from desktop.services.attachments import Attachments
+    from forms.attachments import mb
+
     service = _service(args)
     with service.office:
         rows = Attachments(service).listing(args.record_id)
@@ -319,6 +332,9 @@ def cmd_attachments(args: argparse.Namespace) -> int:
 
 
 def cmd_detach(args: argparse.Namespace) -> int:
+    from desktop.services.attachments import Attachments
+    from forms.attachments import mb
+
     service = _service(args)
     with service.office:
         before = service.get(args.record_id)["status"]
@@ -334,6 +350,8 @@ def cmd_detach(args: argparse.Namespace) -> int:
 
 
 def cmd_extract(args: argparse.Namespace) -> int:
+    from desktop.services.attachments import Attachments
+
     service = _service(args)
     with service.office:
         attachments = Attachments(service)

@@ -14,13 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
-from desktop.services.lookup import StoreLookup
 from desktop.services.updates import published_dir
 from forms.acceptance import DRAFT_TOLERATED
-from forms.duplicates import RecordKey, record_keys
 from forms.errors import UnknownForm
 
 if TYPE_CHECKING:
+    from forms.duplicates import RecordKey
     from forms.registry import Registry
 
 
@@ -112,6 +111,10 @@ class FormsChecker(RecordChecker):
     def check(self, form_id: str, data: Any, form_version: int | None, *, exclude_record: str | None = None,
               similar: bool = True) -> Checked:
         """Validate ``data``; ``similar=False`` leaves out the similar-name search (it only warns)."""
+        # Imported on first check: a command that only reads records never loads them.
+        from desktop.services.lookup import StoreLookup
+        from forms.duplicates import record_keys
+
         lookup = StoreLookup(self.db, similar=similar, absent=self.absent) if self.db is not None else None
         result = self.registry.validate(form_id, data, version=form_version, lookup=lookup, record_id=exclude_record)
         problems = [p.to_json() for p in result.problems]

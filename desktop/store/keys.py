@@ -13,10 +13,10 @@ import json
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from forms.duplicates import RecordKey, record_keys
 from forms.errors import UnknownForm
 
 if TYPE_CHECKING:
+    from forms.duplicates import RecordKey
     from forms.registry import Registry
 
 
@@ -44,6 +44,8 @@ def rebuild_keys(db: Any, registry: Registry) -> int:
     Records of a form the registry does not know get no keys; they are found again once
     they are saved under a known form. Returns how many records got keys.
     """
+    from forms.duplicates import record_keys  # the name folding, only when keys are computed
+
     db.execute("DELETE FROM name_search")
     db.execute("DELETE FROM record_keys")
     done, after = 0, 0

@@ -13,6 +13,8 @@ office decided at the next sign-in.
 from __future__ import annotations
 
 import json
+import os
+import stat
 from pathlib import Path
 
 from sync.fsutil import write_atomic
@@ -40,4 +42,18 @@ def read_names(data_dir: Path) -> list[str] | None:
 def write_names(data_dir: Path, names: list[str] | None) -> None:
     """Offer ``names`` at sign-in; ``None`` turns the list off (no names are kept)."""
     body = {"format": 1, "listed": False} if names is None else {"format": 1, "listed": True, "users": names}
-    write_atomic(signin_path(data_dir), json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"), mode=0o644)
+    data = json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+    path = signin_path(data_dir)
+    if _holds(path, data, 0o644):
+        return  # every unlock refreshes the list: it costs a durable write only when it changed
+    write_atomic(path, data, mode=0o644)
+
+
+def _holds(path: Path, data: bytes, mode: int) -> bool:
+    """Whether ``path`` is a file with exactly ``data`` and permissions ``mode``."""
+    try:
+        with open(path, "rb") as f:
+            st_mode = os.fstat(f.fileno()).st_mode
+            return stat.S_ISREG(st_mode) and stat.S_IMODE(st_mode) == mode and f.read(len(data) + 1) == data
+    except OSError:
+        return False

@@ -1,6 +1,7 @@
-"""Commands load only what they use: listing records never imports Excel, HTTP or the
-credit-code checks (it reads the forms' names, not their rules' libraries), so its start-up
-is Python, the store, the form definitions and the key derivation."""
+"""Commands load only what they use: listing records never imports Excel, HTTP, the
+credit-code checks or the forms engine (it reads the forms' names, not their rules), nor
+the services of other commands, so its start-up is Python, the store, the form names and
+the key derivation."""
 
 import json
 import subprocess
@@ -9,7 +10,11 @@ import sys
 from tests.conftest import ROOT, cli_env
 
 HEAVY = ("openpyxl", "requests", "urllib3", "stdnum", "PySide6",
-         "desktop.services.exchange.export", "sync.client")
+         "desktop.services.exchange.export", "sync.client",
+         # the forms engine and the name folding of duplicate checks (difflib)
+         "forms.registry", "forms.validation", "forms.duplicates",
+         # other commands' services: attachments, reporting periods, the integrity check
+         "desktop.services.attachments", "desktop.services.periods", "desktop.store.integrity")
 
 SCRIPT = """
 import sys

@@ -40,6 +40,17 @@ def test_a_list_edited_by_hand_is_put_right_at_the_next_sign_in(office_dir):
     assert read_names(office_dir) is None  # the unlock screen then asks for the name
 
 
+def test_a_list_as_it_should_be_is_left_alone_and_one_made_unreadable_is_put_right(office_dir):
+    # Every sign-in checks the list; it is written (a durable write: two fsyncs) only when wrong.
+    listed = office_dir / "signin.json"
+    before = listed.stat()
+    Office.unlock(office_dir, None, PASSPHRASE).close()
+    assert (listed.stat().st_ino, listed.stat().st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    listed.chmod(0o600)  # the unlock screen runs as whoever uses the computer: it must stay readable
+    Office.unlock(office_dir, None, PASSPHRASE).close()
+    assert listed.stat().st_mode & 0o777 == 0o644 and read_names(office_dir) == ["张三"]
+
+
 def test_cli_disables_and_lists(office_dir):
     assert run_cli(office_dir, "user", "add", "李四", "--role", "clerk", ANHUI_COLLECT_NEW_PASSPHRASE="clerk passphrase 1").returncode == 0
     done = run_cli(office_dir, "user", "disable", "李四")

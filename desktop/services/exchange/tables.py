@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from desktop.services.records import STATUS_ZH
+from desktop.store.clock import beijing_time
 from forms.model import Field, FormDefinition
 from forms.spreadsheet import column_header as header
 from forms.spreadsheet import formula_safe, restore_formula_safe
@@ -26,7 +27,6 @@ RECORD_ID = "记录编号"
 ITEM_NO = "序号"
 STATUS = "状态"
 UPDATED = "最后修改（北京时间）"
-BEIJING = dt.timezone(dt.timedelta(hours=8))
 # Excel keeps 15 significant digits; a number needing more is written as text, never rounded.
 EXACT_DIGITS = 15
 META_HEADERS = [RECORD_ID, STATUS, UPDATED]
@@ -121,17 +121,6 @@ def _label(form: FormDefinition, f: Field, code: Any, data: dict[str, Any], item
         _labels.clear()
     _labels[key] = (form, label)
     return label
-
-
-def beijing_time(utc: str) -> dt.datetime | str:
-    """A stored UTC time (``...Z``) as Beijing wall-clock time, to the second."""
-    try:
-        moment = dt.datetime.fromisoformat(utc.replace("Z", "+00:00"))
-    except ValueError:
-        return utc
-    if moment.tzinfo is None:
-        return utc
-    return moment.astimezone(BEIJING).replace(tzinfo=None, microsecond=0)
 
 
 def main_row(form: FormDefinition, sheet: Sheet, record: dict[str, Any], data: dict[str, Any]) -> list[Cell]:
