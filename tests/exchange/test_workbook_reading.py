@@ -10,6 +10,7 @@ import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 from xml.sax.saxutils import escape
 
 import openpyxl
@@ -124,6 +125,20 @@ def test_the_parser_itself_refuses_dtds_it_is_fed(tmp_path):
                 with pytest.raises(safe_xml.DeclarationRefused):
                     list(parse(_Trickle(doc, 5)))
             assert [e.tag for _, e in parse(io.BytesIO(plain.encode()))][-1].endswith("worksheet")
+    if safe_xml.c_parser_is_safe():
+        # UTF-16 after whitespace, and encodings declared out of the guard's sight (after 600
+        # spaces, or under a long alias of Latin-1): never parsed as anything but UTF-8, so
+        # the DTD is refused or the part is not XML, and no entity is ever expanded.
+        # One small entity: expat's own limits would let it through.
+        small = ('<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY e "EXPANDED">]>'
+                 '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><si><t>&e;</t></si></sst>')
+        bare = small.split("?>", 1)[1]  # no XML declaration, so whitespace may come first
+        hidden = [("\n" + bare).encode("utf-16-be"), ("\t\t" + bare).encode("utf-16-le"),
+                  small.replace("?>", " " * 600 + ' encoding="ISO-8859-1"?>', 1).encode("latin-1"),
+                  small.replace("?>", ' encoding="ISO-8859' + "-" * 50 + '1"?>', 1).encode("latin-1")]
+        for doc in hidden:
+            with pytest.raises((safe_xml.DeclarationRefused, ElementTree.ParseError)):
+                list(worksheet_reader.iterparse(io.BytesIO(doc)))
     # A sheet in UTF-16 without a byte-order mark: expat reads it, so the scan refuses it,
     # and with it a DTD whose bytes hold no ASCII "<!DOCTYPE".
     sheet = _with_member(write_xlsx(tmp_path / "plain.xlsx", [inline_row(1, ["a"])]), tmp_path / "utf16.xlsx",
@@ -131,6 +146,31 @@ def test_the_parser_itself_refuses_dtds_it_is_fed(tmp_path):
                              '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE worksheet [<!ENTITY x "y">]>'
                              + xml.split("?>", 1)[1]).encode("utf-16-le"))
     assert "UTF-16" in refusal(sheet)
+
+
+def test_a_sheet_under_another_name_in_utf16_is_never_expanded(tmp_path):
+    """A worksheet the file names ``sheet1.dat`` (so the scan takes it for a picture), in
+    UTF-16 after a line break, with a DTD: the parser reads it as UTF-8 and refuses it."""
+    source = tmp_path / "a.xlsx"
+    book = Workbook()
+    book.active["A1"] = "hello"
+    book.save(source)
+    sheet = ('\n<!DOCTYPE worksheet [<!ENTITY e "EXPANDED">]>'
+             '<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+             '<row r="1"><c r="A1" t="inlineStr"><is><t>&e;</t></is></c></row></sheetData></worksheet>')
+    hostile = tmp_path / "hostile.xlsx"
+    with zipfile.ZipFile(source) as zin, zipfile.ZipFile(hostile, "w") as zout:
+        for info in zin.infolist():
+            data = zin.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                zout.writestr("xl/worksheets/sheet1.dat", sheet.encode("utf-16-be"))
+                continue
+            if info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"worksheets/sheet1.xml", b"worksheets/sheet1.dat")
+            zout.writestr(info, data)
+    with pytest.raises(InvalidInput) as refused, open_workbook(hostile) as reader:
+        list(reader.rows(reader.sheet_names[0]))
+    assert "EXPANDED" not in str(refused.value)
 
 
 def test_an_import_with_a_dtd_is_refused_and_saves_nothing(office, tmp_path):

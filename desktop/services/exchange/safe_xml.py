@@ -8,10 +8,12 @@ guards on expat: half of an import's reading time. The C parser is as safe when:
   quadratic blow-up), and ElementTree never fetches an external entity or DTD;
 - no DTD reaches it at all: entities can only be declared in a DTD, so a stream that
   refuses ``<!DOCTYPE`` (and ``<!ENTITY``, for good measure) in the very bytes the parser
-  is fed leaves nothing to expand or fetch. expat reads only ASCII-compatible encodings
-  besides UTF-16, so searching the bytes finds every declaration; still, UTF-16 and any
-  encoding a part declares other than UTF-8 (what every spreadsheet program writes) are
-  refused, so that the search never rests on which encodings expat takes.
+  is fed leaves nothing to expand or fetch. The search only sees declarations written in
+  ASCII bytes, so the parser is made with its encoding fixed to UTF-8 (what every
+  spreadsheet program writes): whatever a part declares, or however it starts, expat never
+  reads it as UTF-16 or another encoding in which ``<!DOCTYPE`` would be other bytes.
+  UTF-16 (a zero among the first two bytes, as expat detects it) and a declared encoding
+  other than UTF-8 are refused up front, so the clerk reads why.
 
 ``workbook._scan_parts`` refuses the same before openpyxl opens the file; this guard sees
 the bytes actually parsed (the file may change between the two). With an older expat,
@@ -29,7 +31,7 @@ from xml.etree import ElementTree
 # that a declaration cut by a read boundary is still seen whole.
 _MARKS = (b"<!DOCTYPE", b"<!ENTITY")
 _KEEP = max(map(len, _MARKS)) - 1
-_UTF16_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+_UTF16_MARKS = (b"\xff\xfe", b"\xfe\xff")
 # The encoding an XML declaration names, looked for in a part's first _HEAD bytes.
 _HEAD = 512
 _DECLARED = re.compile(rb"\s*(?:\xef\xbb\xbf)?<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]{1,40})[\"']")
@@ -53,6 +55,12 @@ def c_parser_is_safe() -> bool:
     except ImportError:
         return False
     return pyexpat.version_info >= (2, 4, 1) and ElementTree.XMLParser is _elementtree.XMLParser
+
+
+def looks_utf16(head: bytes) -> bool:
+    """Whether bytes starting with ``head`` are UTF-16 text: a byte-order mark, or one zero
+    byte among the first two (an ASCII character in UTF-16, whitespace or not)."""
+    return head[:2] in _UTF16_MARKS or (len(head) >= 2 and (head[0] == 0) != (head[1] == 0))
 
 
 class _Refusing:
@@ -88,7 +96,7 @@ class _Refusing:
             if not more:
                 break
             head += more
-        if head.lstrip(b" \t\r\n")[:2] in _UTF16_STARTS:
+        if looks_utf16(head):
             raise DeclarationRefused(self.part, encoding="UTF-16")
         declared = _DECLARED.match(head)
         if declared and declared.group(1).lower() not in _UTF8_NAMES:
@@ -100,6 +108,9 @@ def iterparse(source: Any, events: Any = None, parser: Any = None) -> Any:
     """``xml.etree.ElementTree.iterparse`` on the C parser, refusing DTDs (see the module)."""
     if not hasattr(source, "read"):
         raise TypeError("iterparse here reads open binary streams only")
+    if parser is None:
+        # UTF-8 whatever the part declares: see the module's docstring.
+        parser = ElementTree.XMLParser(target=ElementTree.TreeBuilder(), encoding="utf-8")
     return ElementTree.iterparse(_Refusing(source), events, parser)
 
 

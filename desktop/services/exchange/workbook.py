@@ -41,7 +41,7 @@ from openpyxl.xml.functions import iterparse
 
 from desktop.errors import InvalidInput
 from desktop.services.exchange import inline_text, safe_xml
-from desktop.services.exchange.safe_xml import DeclarationRefused
+from desktop.services.exchange.safe_xml import DeclarationRefused, looks_utf16
 
 MAX_ROWS = 200_000  # rows in all sheets together
 MAX_CELLS = 4_000_000  # non-empty cells in all sheets together
@@ -329,6 +329,10 @@ def _scan_parts(path: Path) -> None:
                               "the file is damaged (a part of the zip fails its check). Save or download it again.") from None
 
 
+# How UTF-16 XML starts, whitespace aside: a byte-order mark, or "<" beside a zero byte.
+UTF16_XML_STARTS = (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<")
+
+
 class _Scan:
     """Counts across all parts of one file, checked chunk by chunk."""
 
@@ -341,12 +345,15 @@ class _Scan:
 
     def part(self, name: str, part: IO[bytes]) -> None:
         first = part.read(CHUNK)
-        # UTF-16 XML starts with a byte-order mark or with "<" beside a zero byte (expat
-        # reads "<\x00?\x00" as UTF-16 without a mark), and its markup is not ASCII bytes.
-        if first.lstrip(b" \t\r\n")[:2] in (b"\xff\xfe", b"\xfe\xff", b"<\x00", b"\x00<"):
+        # UTF-16 XML starts with a byte-order mark or has a zero among its first two bytes
+        # (expat reads it as UTF-16 then, whitespace first or not), and its markup is not
+        # ASCII bytes. Other parts (a printer's settings start with UTF-16 text) are judged
+        # by the old signs only; the parser reads every part it parses as UTF-8 anyway.
+        xml_named = name.lower().endswith((".xml", ".rels"))
+        if (looks_utf16(first) if xml_named else first.lstrip(b" \t\r\n")[:2] in UTF16_XML_STARTS):
             raise _utf16(self.path, name)
         if not first.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
-            if name.lower().endswith((".xml", ".rels")):
+            if xml_named:
                 raise _refuse(self.path, f"文件已损坏：其中的 {name} 应是 XML 文本，内容却无法识别。请重新保存或重新下载。",
                               f"the file is damaged: its part {name} should be XML text but is unrecognisable. Save or download it again.")
             return  # not XML (a picture, a printer setting): openpyxl does not parse it
