@@ -227,3 +227,16 @@ def test_an_export_is_the_office_as_it_was_when_it_began(office, tmp_path):
     chain = (out / "history" / "chain.jsonl").read_text("utf-8")
     assert later not in chain
     assert verify_export(out).ok
+
+
+def test_an_export_cancelled_on_a_worker_leaves_no_half_folder(office, tmp_path):
+    """The app exports on a clone of the office and closes the clone when the job is
+    cancelled, before the export itself is let go: the half-written folder still goes."""
+    from desktop.gui.worker_office import iterate_on_clone
+
+    checker = default_checker(office.paths.root)
+    RecordService(office, checker).add("enterprise", enterprise(1))
+    job = iterate_on_clone(office, lambda worker: export_office(worker, checker.registry, tmp_path / "export"))
+    assert next(job).step == "records"
+    job.close()
+    assert not (tmp_path / "export.partial").exists() and not (tmp_path / "export").exists()
