@@ -7,9 +7,10 @@ all of it or none of it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -296,11 +297,13 @@ class RecordService:
             params += seek_params
         ordered = f"ORDER BY {column} {direction_word}, record_id {direction_word}"
         if first_rows and terms.sql and terms.driver is None:
-            found = first_in_window(self.db, f"SELECT rowid FROM records {where} {ordered} LIMIT ?", params, terms,
-                                    int(limit or 0))
-            if found is not None:
-                marks = ",".join("?" * len(found))
-                return _rows(self.db, f"SELECT * FROM records WHERE rowid IN ({marks}) {ordered}", found)
+            # Several statements: one snapshot, so a save between them cannot mix two states.
+            with _read_snapshot(self.db):
+                found = first_in_window(self.db, f"SELECT rowid FROM records {where} {ordered} LIMIT ?", params,
+                                        terms, int(limit or 0))
+                if found is not None:
+                    marks = ",".join("?" * len(found))
+                    return _rows(self.db, f"SELECT * FROM records WHERE rowid IN ({marks}) {ordered}", found)
         where, params = _with_terms(where, params, terms, first_rows=first_rows)
         sql = f"SELECT * FROM records {where} {ordered}"
         if limit is not None:
@@ -338,6 +341,19 @@ class RecordService:
                 clauses.append(f"{unary}{column} = ?")
                 params.append(value)
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+@contextlib.contextmanager
+def _read_snapshot(db: Any) -> Iterator[None]:
+    """Reads inside one transaction (the caller's, when it is in one already)."""
+    if db.conn.in_transaction:
+        yield
+        return
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        db.execute("COMMIT")
 
 
 def _with_terms(where: str, params: list[Any], terms: Terms, *, first_rows: bool) -> tuple[str, list[Any]]:

@@ -364,3 +364,24 @@ def test_a_rare_term_drives_the_query_even_with_filters(park: RecordService) -> 
     final = [s for s in statements if s.startswith("SELECT * FROM records")][-1]
     plan = [row[3] for row in park.db.execute("EXPLAIN QUERY PLAN " + final)]
     assert any("INTEGER PRIMARY KEY" in line for line in plan), plan
+
+
+def test_a_page_of_a_common_term_is_read_from_one_state_of_the_store(park: RecordService) -> None:
+    """A save landing between the statements that find a page (window, terms, rows) does
+    not give the page a row chosen in one state of the store and read in another."""
+    newest = park.query(form="enterprise", search="量子", limit=1)[0]
+    edited = []
+
+    def save_midway(sql: str) -> None:
+        if "BETWEEN" in sql and not edited:
+            edited.append(True)
+            park.office.write(lambda db: db.execute(
+                "UPDATE records SET title = '已改名' WHERE record_id = ?", [newest["record_id"]]))
+
+    park.db.conn.set_trace_callback(save_midway)
+    try:
+        page = park.query(form="enterprise", search="量子", limit=50)
+    finally:
+        park.db.conn.set_trace_callback(None)
+    assert edited
+    assert all(r["title"] != "已改名" for r in page), [r["title"] for r in page[:3]]
