@@ -6,6 +6,7 @@ transaction together with the row that records it, so it is applied fully or not
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -448,9 +449,22 @@ def backup_copy(db: sqlite_utils.Database, backups: Path, label: str) -> Path:
     backups.mkdir(parents=True, exist_ok=True)
     stamp = time.strftime("%Y%m%d-%H%M%S", time.gmtime())
     target = backups / f"office-{stamp}-{label}.db"
-    partial = target.with_name(target.name + ".partial")
+    # One name for an unfinished copy, so a failed one (a full disk) is replaced by the next
+    # attempt rather than left beside it; made empty and private before SQLite fills it.
+    partial = backups / "backup-in-progress.partial"
     partial.unlink(missing_ok=True)
+    os.close(os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
     db.execute("VACUUM INTO ?", [str(partial)])
-    partial.chmod(0o600)
     partial.replace(target)
+    _fsync_dir(backups)
     return target
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is durable once the folder's entry is on disk (POSIX; Windows has no need).
+    if hasattr(os, "O_DIRECTORY"):
+        fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)

@@ -64,6 +64,7 @@ def test_a_backup_before_migrating_keeps_the_stores_locks_and_opens_with_the_key
     _still_usable(office)
     # The backup has the store's salt, so the key file's database id matches it when restored.
     backup, = office.paths.backups.glob("*.db")
+    assert backup.stat().st_mode & 0o777 == 0o600 and not list(office.paths.backups.glob("*.partial"))
     assert database_id_of(backup) == database_id_of(office.paths.database) != ""
     old = open_database(backup, office._key, read_only=True)
     assert "notes" not in old.table_names() and old.execute("SELECT count(*) FROM users").fetchone()[0] == 1
