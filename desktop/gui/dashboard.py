@@ -296,15 +296,22 @@ class Dashboard(QWidget):
         measure_box.addWidget(self.measure_title)
         measure_box.addWidget(self.measure_view, 1)
         self.charts = QTabWidget(objectName="dashCharts")
-        self.charts.addTab(self.chart_view, self.tr("Sectors and status"))
-        self.charts.addTab(measure_page, self.tr("Measure by sector"))
         self.investment = InvestmentPanel()
-        self.charts.addTab(self.investment, self.tr("Project investment"))
         self.financing = FinancingPanel()
-        self.charts.addTab(self.financing, self.tr("Financing"))
+        # Short names, so four tabs fit the panel at 1366×768 in either language; the whole
+        # name is the tab's tooltip.
+        for page, name, whole in (
+            (self.chart_view, self.tr("Sectors"), self.tr("Records by sector and status")),
+            (measure_page, self.tr("Measures"), self.tr("A measure of the plan, by sector")),
+            (self.investment, self.tr("Investment"), self.tr("Project investment")),
+            (self.financing, self.tr("Financing"), self.tr("Financing events")),
+        ):
+            self.charts.setTabToolTip(self.charts.addTab(page, name), whole)
         # Every tab stays in sight: a tab scrolled out of the bar is a tab nobody finds.
         self.charts.setUsesScrollButtons(False)
         self.charts.tabBar().setElideMode(Qt.TextElideMode.ElideRight)
+        # Room for every tab's whole name (at 150% too); only a narrower window elides one.
+        self.charts.setMinimumWidth(self.charts.tabBar().sizeHint().width() + 4)
         right = QVBoxLayout()
         right.addWidget(self.charts, 1)
         right.addWidget(self.empty, 1)

@@ -98,7 +98,6 @@ class MainWindow(QMainWindow):
         split.addWidget(self.nav)
         split.addWidget(self.pages)
         split.setStretchFactor(1, 1)
-        split.setSizes([200, 1080])
         self.setCentralWidget(split)
         self.nav.currentItemChanged.connect(self._nav_changed)
 
@@ -108,6 +107,11 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(PlainLabel(f"{office.office_name} · {place} · {who}", objectName="whoLabel"))
         self._menus()
         self.refresh_counts()
+        # Wide enough for the longest entry with its count (English form names are long),
+        # so the list never needs a sideways scrollbar; a longer one is elided instead.
+        self.nav.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        widest = self.nav.sizeHintForColumn(0) + 2 * self.nav.frameWidth() + self.nav.verticalScrollBar().sizeHint().width()
+        split.setSizes([max(200, min(260, widest)), 1080])
         self.place()
 
     # -- size and place -----------------------------------------------------------------

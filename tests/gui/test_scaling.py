@@ -57,3 +57,19 @@ def test_every_page_fits_a_150_percent_screen(window, qtbot):
         problems["editor"] = cut
     assert window.width() <= AVAILABLE[0] and window.height() <= AVAILABLE[1]
     assert not problems, problems
+
+
+def test_the_overviews_tabs_and_the_navigation_show_whole_names(window, qtbot):
+    """At 150% (and so at 1366×768 too) no chart tab of the overview is cut short ("Sect…",
+    "领域与…") and the navigation needs no sideways scrolling."""
+    from PySide6.QtWidgets import QTabWidget
+
+    window.resize(*AVAILABLE)
+    window.show()
+    qtbot.waitExposed(window)
+    window.show_page("dashboard")
+    qtbot.wait(50)
+    bar = window.findChild(QTabWidget, "dashCharts").tabBar()
+    cut = [bar.tabText(i) for i in range(bar.count()) if bar.tabRect(i).width() < bar.tabSizeHint(i).width()]
+    assert not cut, cut
+    assert not window.nav.horizontalScrollBar().isVisible()

@@ -316,8 +316,24 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>发展目标进展（计入已定稿、待同步和已同步的记录）</translation>
     </message>
     <message>
-        <source>Sectors and status</source>
+        <source>Sectors</source>
         <translation>领域与状态</translation>
+    </message>
+    <message>
+        <source>Records by sector and status</source>
+        <translation>各领域记录及其状态</translation>
+    </message>
+    <message>
+        <source>Investment</source>
+        <translation>项目投资</translation>
+    </message>
+    <message>
+        <source>Financing events</source>
+        <translation>融资事件</translation>
+    </message>
+    <message>
+        <source>A measure of the plan, by sector</source>
+        <translation>行动计划的一项指标，按领域分列</translation>
     </message>
     <message>
         <source>Project investment</source>
@@ -328,7 +344,7 @@ You could sign in, but an admin should run &apos;anhui-collect check&apos; and r
         <translation>融资事件</translation>
     </message>
     <message>
-        <source>Measure by sector</source>
+        <source>Measures</source>
         <translation>指标按领域</translation>
     </message>
     <message numerus="yes">
