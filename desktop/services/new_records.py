@@ -8,8 +8,8 @@ statement: SQLite runs it, encryption and the full-text indexes included, withou
 the GIL, so the two threads really overlap. Row per row, the writer would wait for the GIL
 at every statement.
 
-The rows are exactly those the single saves write (``RecordService._insert_many`` uses
-this too): timestamps and the history chain are taken inside the writer's transaction, as
+The rows are exactly those a single save writes (``RecordService.save_job`` uses this
+too): timestamps and the history chain are taken inside the writer's transaction, as
 before, so their order follows the commits.
 """
 

@@ -7,10 +7,9 @@ all of it or none of it.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +18,7 @@ from desktop.services import new_records
 from desktop.services.checking import Checked, RecordChecker
 from desktop.store.chain import append_history
 from desktop.store.clock import utc_now
+from desktop.store.connection import read_snapshot
 from desktop.store.keys import replace_keys
 from desktop.store.office import Office
 from desktop.store.search import Terms, first_in_window, index_text, search_terms
@@ -94,9 +94,10 @@ class RecordService:
 
     def save_job(self, checked: Checked, *, final: bool, record_id: str | None = None) -> Callable[[Any], SavedVersion]:
         """The writer job saving an already checked record: a new one, or a new version of ``record_id``."""
-        status = "final" if final else "draft"
         if record_id is None:
-            return lambda db: self._insert_many(db, [checked], status)[0]
+            prepared = self.prepare_new([checked], final=final)
+            return lambda db: self._write_new(db, prepared)[0]
+        status = "final" if final else "draft"
         return lambda db: self._append_version(db, record_id, checked, status, "edit")
 
     def _append_version(self, db: Any, record_id: str, checked: Checked, status: str, event: str) -> SavedVersion:
@@ -202,11 +203,6 @@ class RecordService:
         """The writer job saving records made ready by ``prepare_new``, in its transaction."""
         return lambda db: self._write_new(db, prepared)
 
-    def _insert_many(self, db: Any, checked_items: list[Checked], status: str) -> list[SavedVersion]:
-        # Inside the writer's transaction.
-        return self._write_new(db, new_records.prepare(checked_items, status, org_unit=self.office.org_unit,
-                                                       user=self.office.user))
-
     @staticmethod
     def _write_new(db: Any, prepared: new_records.NewRecords) -> list[SavedVersion]:
         return [SavedVersion(r.record_id, r.version_id, 1, prepared.status, r.content_hash, r.checked.warnings)
@@ -298,7 +294,7 @@ class RecordService:
         ordered = f"ORDER BY {column} {direction_word}, record_id {direction_word}"
         if first_rows and terms.sql and terms.driver is None:
             # Several statements: one snapshot, so a save between them cannot mix two states.
-            with _read_snapshot(self.db):
+            with read_snapshot(self.db):
                 found = first_in_window(self.db, f"SELECT rowid FROM records {where} {ordered} LIMIT ?", params,
                                         terms, int(limit or 0))
                 if found is not None:
@@ -341,19 +337,6 @@ class RecordService:
                 clauses.append(f"{unary}{column} = ?")
                 params.append(value)
         return ("WHERE " + " AND ".join(clauses)) if clauses else "", params
-
-
-@contextlib.contextmanager
-def _read_snapshot(db: Any) -> Iterator[None]:
-    """Reads inside one transaction (the caller's, when it is in one already)."""
-    if db.conn.in_transaction:
-        yield
-        return
-    db.execute("BEGIN")
-    try:
-        yield
-    finally:
-        db.execute("COMMIT")
 
 
 def _with_terms(where: str, params: list[Any], terms: Terms, *, first_rows: bool) -> tuple[str, list[Any]]:

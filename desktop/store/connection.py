@@ -101,6 +101,25 @@ def file_salt(path: Path) -> str:
 
 
 @contextlib.contextmanager
+def read_snapshot(db: sqlite_utils.Database) -> Iterator[None]:
+    """Reads of several statements as one state of the store: one read transaction (the
+    caller's, when it is in one already; WAL lets writes go on meanwhile).
+
+    Ending it never fails: a connection closed meanwhile (a worker's, closed before the work
+    reading through it was let go) ended the snapshot with it.
+    """
+    if db.conn.in_transaction:
+        yield
+        return
+    db.execute("BEGIN")
+    try:
+        yield
+    finally:
+        with contextlib.suppress(DatabaseError):
+            db.execute("ROLLBACK")
+
+
+@contextlib.contextmanager
 def write_transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     """Run a block as one ``BEGIN IMMEDIATE`` transaction: all of it is saved, or none.
 

@@ -71,23 +71,17 @@ class Writer:
         return future
 
     def run(self, job: Job[T], *, transaction: bool = True) -> T:
-        """Run ``job`` and wait for its result (raising what it raised).
+        """Run ``job`` and wait for its result (raising what it raised)."""
+        return self.start(job, transaction=transaction).result()
+
+    def start(self, job: Job[T], *, transaction: bool = True) -> Future[T]:
+        """Queue ``job`` for a caller that waits for it, now (:meth:`run`) or later, doing
+        its own work meanwhile (an import preparing its next chunk).
 
         Called from inside another job (a service that writes calling one that writes), it
         runs at once as part of that job's transaction: waiting for the queue there would
-        wait for itself.
+        wait for itself. Refused on a thread that must never wait.
         """
-        if threading.get_ident() == self._thread.ident:
-            assert self._db is not None
-            return job(self._db)
-        if threading.get_ident() in self._no_wait:
-            raise RuntimeError("this thread must not wait for the writer; submit the job instead")
-        return self.submit(job, transaction=transaction).result()
-
-    def start(self, job: Job[T]) -> Future[T]:
-        """Queue ``job`` for a caller that waits for it later, doing its own work meanwhile
-        (an import preparing its next chunk). Refused where :meth:`run` is; inside another
-        job it runs at once, as part of that job's transaction."""
         if threading.get_ident() == self._thread.ident:
             assert self._db is not None
             done: Future[T] = Future()
@@ -98,7 +92,7 @@ class Writer:
             return done
         if threading.get_ident() in self._no_wait:
             raise RuntimeError("this thread must not wait for the writer; submit the job instead")
-        return self.submit(job)
+        return self.submit(job, transaction=transaction)
 
     def never_wait_here(self) -> None:
         """Refuse :meth:`run` on the calling thread (the GUI thread: it submits instead)."""

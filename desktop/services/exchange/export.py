@@ -8,7 +8,6 @@ memory stays flat however many records the office holds. See docs/audit.md for t
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import shutil
@@ -27,7 +26,7 @@ from desktop.services.exchange.totals import KINDS, write_totals
 from desktop.services.outbox import OfficeOutbox
 from desktop.store.chain import head
 from desktop.store.clock import utc_now
-from desktop.store.connection import DatabaseError
+from desktop.store.connection import read_snapshot
 from desktop.store.office import Office
 from forms.canonical import canonical_json
 from forms.registry import Registry
@@ -64,23 +63,14 @@ def export_office(office: Office, registry: Registry, out: Path, *, forms: list[
     staging = out.with_name(out.name + ".partial")
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    began = False
     try:
-        # One read transaction for the whole export: a clerk saving while it runs (the app
-        # exports on a worker) must not give it records whose versions or history it lacks.
-        # (A caller already inside one gives the export its snapshot.)
-        if not office.db.conn.in_transaction:
-            office.db.execute("BEGIN")
-            began = True
-        yield from _write(office, registry, out, staging, form_ids, since)
+        # One snapshot for the whole export: a clerk saving while it runs (the app exports
+        # on a worker) must not give it records whose versions or history it lacks.
+        with read_snapshot(office.db):
+            yield from _write(office, registry, out, staging, form_ids, since)
     finally:
         # Closing the generator early (a Cancel button) or a failure leaves no half export.
         shutil.rmtree(staging, ignore_errors=True)
-        if began:
-            # The connection may be closed already (a worker's clone, closed before the
-            # export generator is let go): then the snapshot ended with it.
-            with contextlib.suppress(DatabaseError):
-                office.db.execute("ROLLBACK")
 
 
 def _write(office: Office, registry: Registry, out: Path, staging: Path, form_ids: list[str],

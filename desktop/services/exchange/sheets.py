@@ -99,13 +99,9 @@ class SheetWriter:
                 texts.append("")
                 continue
             if type(value) is str:
-                written = formula_safe(value)
-                ws.write_string(row, col, written)
-                texts.append(written)
-                if len(written) * 2 > widths[col] - 2:
-                    widths[col] = max(widths[col], display_width(written) + 2)
-                continue
-            kind, shown = xlsx_value(value)
+                kind, shown = "string", formula_safe(value)
+            else:
+                kind, shown = xlsx_value(value)
             if kind == "string":
                 ws.write_string(row, col, shown)
                 if len(shown) * 2 > widths[col] - 2:
@@ -115,7 +111,7 @@ class SheetWriter:
             else:
                 ws.write_datetime(row, col, shown, formats[kind])
                 widths[col] = max(widths[col], 21 if kind == "datetime" else 12)
-            texts.append(csv_text(value))
+            texts.append(shown if type(value) is str else csv_text(value))
         self._csv.writerow(texts)
         self.rows += 1
         self._pending += 1
