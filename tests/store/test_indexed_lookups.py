@@ -254,6 +254,37 @@ def test_migration_backfills_keys_and_short_search(tmp_path) -> None:
         reopened.close()
 
 
+def _name_search_automerge(db) -> int | None:
+    row = db.execute("SELECT v FROM name_search_config WHERE k = 'automerge'").fetchone()
+    return None if row is None else int(row[0])
+
+
+def test_the_name_index_merges_at_two_in_new_and_migrated_offices(tmp_path) -> None:
+    """Each name check searches name_search with a cold page cache: its segments are merged
+    at two per level (FTS5's default is four), in a new office and in one migrated to it."""
+    office, _ = Office.create(tmp_path / "office", org_unit="340104", office_name="测试", admin="张三",
+                              passphrase=PASSPHRASE)
+    assert _name_search_automerge(office.db) == 2
+    service = RecordService(office, default_checker(office.paths.root))
+    service.add_many("enterprise", [enterprise(i, name=f"合肥{i}号储能科技有限公司") for i in range(40)])
+    # As a release before migration 10 left it: FTS5's default merging, no export index.
+    script = ("DELETE FROM name_search_config WHERE k = 'automerge'; DROP INDEX records_form_created; "
+              "DELETE FROM _migrations WHERE number = 10")
+    office.write(lambda db: [db.execute(statement) for statement in script.split("; ")])
+    assert _name_search_automerge(office.db) is None
+    office.close()
+    reopened = Office.unlock(tmp_path / "office", None, PASSPHRASE)
+    try:
+        assert _name_search_automerge(reopened.db) == 2
+        service = RecordService(reopened, default_checker(reopened.paths.root))
+        again = service.check("enterprise", enterprise(99, name="合肥7号储能科技有限公司"), final=True)[0]
+        assert "similar" in {p["code"] for p in again.problems}
+        # FTS5's own check of the merged index (it raises on a damaged one).
+        reopened.write(lambda db: db.execute("INSERT INTO name_search (name_search) VALUES ('integrity-check')"))
+    finally:
+        reopened.close()
+
+
 @pytest.mark.parametrize("order", ["updated_at DESC", "title ASC", "sector ASC", "sector DESC", "status DESC"])
 def test_pages_of_a_common_term_are_the_answer_in_order(office: Office, order: str) -> None:
     """A term in most records is answered by walking the list's index; every page, taken
