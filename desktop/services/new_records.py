@@ -15,13 +15,13 @@ before, so their order follows the commits.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from desktop.services.checking import Checked
 from desktop.store.chain import HistoryEvent, append_history_many
 from desktop.store.clock import utc_now
+from desktop.store.ids import new_id
 from desktop.store.search import short_tokens
 from forms.canonical import canonical_json, content_hash_of_json
 from forms.keys import fold_search
@@ -59,7 +59,7 @@ def prepare(checked_items: list[Checked], status: str, *, org_unit: str, user: s
         data = canonical_json(checked.data)
         search = fold_search(checked.search_text)
         made.append(NewRecord(
-            checked, str(uuid.uuid4()), str(uuid.uuid4()), data.decode("utf-8"),
+            checked, new_id(), new_id(), data.decode("utf-8"),
             content_hash_of_json(checked.form_id, checked.form_version, data),
             search, short_tokens(search), [(k.field, k.kind, k.key) for k in checked.keys],
         ))

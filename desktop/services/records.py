@@ -8,7 +8,6 @@ all of it or none of it.
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -19,6 +18,7 @@ from desktop.services.checking import Checked, RecordChecker
 from desktop.store.chain import append_history
 from desktop.store.clock import utc_now
 from desktop.store.connection import read_snapshot
+from desktop.store.ids import new_id
 from desktop.store.keys import replace_keys
 from desktop.store.office import Office
 from desktop.store.search import Terms, first_in_window, index_text, search_terms
@@ -209,7 +209,7 @@ class RecordService:
                 for r, _at in new_records.write(db, prepared)]
 
     def _insert_version(self, db: Any, record_id: str, number: int, checked: Checked, status: str, now: str) -> dict[str, Any]:
-        version_id = str(uuid.uuid4())
+        version_id = new_id()
         digest = content_hash(checked.form_id, checked.form_version, checked.data)
         row = {
             "version_id": version_id,

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 import sqlite_utils
+
+from desktop.store.ids import new_id
 
 
 def declare_final(db: sqlite_utils.Database, version: dict[str, Any], author: str, now: str) -> dict[str, Any]:
@@ -17,7 +18,7 @@ def declare_final(db: sqlite_utils.Database, version: dict[str, Any], author: st
     """
     record_id = version["record_id"]
     number = int(next(db.query("SELECT version_count FROM records WHERE record_id = ?", [record_id]))["version_count"]) + 1
-    row = dict(version, version_id=str(uuid.uuid4()), number=number, status="final", author=author, created_at=now)
+    row = dict(version, version_id=new_id(), number=number, status="final", author=author, created_at=now)
     columns = ", ".join(row)
     db.execute(f"INSERT INTO versions ({columns}) VALUES ({', '.join('?' for _ in row)})", list(row.values()))
     db.execute(
