@@ -6,6 +6,7 @@ import pytest
 from openpyxl import Workbook, load_workbook
 
 from desktop.services.checking import default_checker
+from desktop.services.exchange import importer
 from desktop.services.exchange.importer import ERRORS_HEADER, import_workbook
 from desktop.services.exchange.tables import cell, sheets_of
 from desktop.services.exchange.template import EXAMPLE_ID, EXAMPLE_STATUS, write_template
@@ -72,8 +73,9 @@ def test_three_bad_rows_import_nothing_and_are_reported_exactly(sheet, tmp_path)
     assert rows[1235][errors_col].count("统一社会信用代码：") == 1  # the field is named once
 
 
-def test_partial_imports_the_other_rows(sheet):
+def test_partial_imports_the_other_rows(sheet, monkeypatch):
     path, bad, service, registry = sheet
+    monkeypatch.setattr(importer, "SAVE_CHUNK", 1000)  # several chunks of this sheet
     steps = list(import_workbook(service, registry, path, partial=True))
     last = steps[-1]
     assert last.imported == ROWS - 3

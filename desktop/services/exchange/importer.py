@@ -38,7 +38,12 @@ from forms.model import Field, FormDefinition
 from forms.registry import Registry
 
 ERRORS_HEADER = "错误"
-SAVE_CHUNK = 1000
+# Rows saved per transaction. The indexes of random keys (duplicate keys, titles) take a
+# chunk's rows on pages all over the file, and every page a chunk changes is encrypted,
+# logged and later copied back: a bigger chunk changes each page once for more rows.
+# Importing 100,000 rows into a new office, saving took 26 s in chunks of 1,000 and 22 s
+# in chunks of 5,000, which hold the writer for about a second each at that size.
+SAVE_CHUNK = 5000
 CHECK_CHUNK = 500
 
 
