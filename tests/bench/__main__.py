@@ -34,12 +34,14 @@ SECTIONS = ["tests.bench.progress", "tests.bench.bulk", "tests.bench.console", "
 def rows() -> list[Row]:
     return [
         Row("save one record", "ms", "RecordService.add on the encrypted office: the forms engine's checks "
-            "(duplicate keys, similar names), the version, its search text and keys, history, one durable "
-            "commit; median of interleaved single saves", "≤ 5, flat", "SQLCipher insert", limit=5, flat=True),
+            "(duplicate keys, similar names, in the writer's transaction), the version, its search text and keys, "
+            "history, one durable commit; median of interleaved single saves", "≤ 5, flat", "SQLCipher insert",
+            limit=5, flat=True),
         Row("  the same, plain SQLite", "ms", "the same code on a plain copy of the same office, interleaved "
             "with the row above", "", "plain SQLite insert"),
-        Row("  of which validation", "ms", "RecordService.check of a new record (final): what saving adds "
-            "before it writes", "flat", limit=None, flat=True),
+        Row("  validation on a reader", "ms", "RecordService.check of a new record (final) on the service's "
+            "reader, whose page cache the save before emptied: the check the editor shows before it saves",
+            "flat", limit=None, flat=True),
         Row("search, 1 character", "ms", "first 50 records (newest first) holding 量", "≤ 5", "trigram 4 chars",
             limit=5),
         Row("search, 2 characters", "ms", "first 50 records holding 量子, 芯片, 储能 (mean of the three)", "≤ 5",
@@ -85,7 +87,7 @@ def fill(table: dict[str, Row], n: int, suite: str, m: dict[str, Any]) -> None:
     if suite == "store":
         put("save one record", "save", "floor_cipher")
         put("  the same, plain SQLite", "save_plain", "floor_plain")
-        put("  of which validation", "check")
+        put("  validation on a reader", "check")
         for what, key in (("search, 1 character", "search1"), ("search, 2 characters", "search2"),
                           ("search, 4 characters", "search4")):
             put(what, key, "floor_trigram")

@@ -173,3 +173,39 @@ def test_finalize_makes_only_the_checked_draft_final_once(service, office):
     assert isinstance(outcome[0], InvalidInput) and "刚刚被更改" in str(outcome[0].message_zh)
     versions = service.versions(saved.record_id)
     assert [v["status"] for v in versions] == ["draft", "final"]  # one final version, not two
+
+
+def test_two_saves_of_one_enterprise_at_once_keep_one(office):
+    """The duplicate checks of a save run in the writer's transaction with its insert: two
+    saves of the same credit code queued at once (two commands, a command and the app)
+    keep one record and refuse the other as a duplicate."""
+    import threading
+
+    from desktop.services.checking import default_checker
+    from desktop.services.records import RecordInvalid, SavedVersion
+    from tests.office.conftest import enterprise
+
+    service = RecordService(office, default_checker(office.paths.root))
+    gate = threading.Event()
+    blocker = office.submit(lambda db: gate.wait(10))
+    outcome: list = []
+
+    def save() -> None:
+        try:
+            outcome.append(service.add("enterprise", enterprise(5), final=True))
+        except RecordInvalid as exc:
+            outcome.append(exc)
+
+    workers = [threading.Thread(target=save) for _ in range(2)]
+    for worker in workers:
+        worker.start()
+    while office.writer._jobs.qsize() < 2:  # both saves are queued behind the blocker
+        workers[0].join(0.01)
+    gate.set()
+    blocker.result(10)
+    for worker in workers:
+        worker.join(10)
+    assert sorted(type(o).__name__ for o in outcome) == ["RecordInvalid", "SavedVersion"]
+    refused = next(o for o in outcome if not isinstance(o, SavedVersion))
+    assert [p["code"] for p in refused.problems if p["severity"] == "error"] == ["duplicate"]
+    assert service.count(form="enterprise") == 1
