@@ -90,7 +90,7 @@ class Row:
         if misses:
             factor = self.limit / worst if self.higher_is_better else worst / self.limit
             # A near miss reads as a share: "misses by 1.0x" would say nothing.
-            parts.append(f"misses by {factor - 1:.0%}" if factor < 1.1 else f"misses by {factor:.1f}x")
+            parts.append(f"misses by {factor - 1:.1%}" if factor < 1.1 else f"misses by {factor:.1f}x")
         if grows:
             parts.append(f"grows {growth:.1f}x")
         return ", ".join(parts)
