@@ -101,24 +101,28 @@ class RecordService:
 
     def edit(self, record_id: str, data: Any, *, final: bool = False) -> SavedVersion:
         """Append a new version of ``record_id``; its status goes back to draft unless final."""
+        return self.office.write(self.save_job("", data, final=final, record_id=record_id))
+
+    def save_job(self, form_id: str, data: Any, *, final: bool, form_version: int | None = None,
+                 record_id: str | None = None) -> Callable[[Any], SavedVersion]:
+        """The writer job checking ``data`` and saving it, in one transaction: a new record of
+        ``form_id`` (and ``form_version``), or a new version of ``record_id`` (under its own
+        form and version). Raises ``RecordInvalid`` when something blocks the save, as a
+        duplicate saved since the editor last checked."""
 
         def job(db: Any) -> SavedVersion:
+            checker = self.checker.bind(db)
+            if record_id is None:
+                checked = self._check(form_id, data, form_version, record_id=None, final=final, checker=checker)
+                return self._write_new(db, self.prepare_new([checked], final=final))[0]
             current = _row(db, "SELECT form_id, form_version FROM records WHERE record_id = ?", [record_id])
             if current is None:
                 raise RecordNotFound(record_id)
             checked = self._check(current["form_id"], data, current["form_version"], record_id=record_id, final=final,
-                                  checker=self.checker.bind(db))
-            return self.save_job(checked, final=final, record_id=record_id)(db)
+                                  checker=checker)
+            return self._append_version(db, record_id, checked, "final" if final else "draft", "edit")
 
-        return self.office.write(job)
-
-    def save_job(self, checked: Checked, *, final: bool, record_id: str | None = None) -> Callable[[Any], SavedVersion]:
-        """The writer job saving an already checked record: a new one, or a new version of ``record_id``."""
-        if record_id is None:
-            prepared = self.prepare_new([checked], final=final)
-            return lambda db: self._write_new(db, prepared)[0]
-        status = "final" if final else "draft"
-        return lambda db: self._append_version(db, record_id, checked, status, "edit")
+        return job
 
     def _append_version(self, db: Any, record_id: str, checked: Checked, status: str, event: str) -> SavedVersion:
         # Inside the writer's transaction, so the version number read here is the one the

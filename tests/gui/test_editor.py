@@ -201,6 +201,31 @@ def test_disk_full_or_busy_database_is_a_clear_message(qtbot, session, monkeypat
     box.close()
 
 
+def test_a_duplicate_saved_after_the_editor_checked_is_refused_with_its_reason(qtbot, session):
+    """The editor's save checks again in the writer's transaction: an enterprise with the
+    same credit code, saved elsewhere after the editor's own check, is found there."""
+    import threading
+
+    editor = editor_for(qtbot, session, "enterprise")
+    type_text(qtbot, child(editor, QLineEdit, "input_name"), "安徽同时保存科技有限公司")
+    child(editor, QLineEdit, "input_credit_code").setText(GOOD_CODE)
+    gate = threading.Event()
+    blocker = session.office.submit(lambda db: gate.wait(10))
+    # Another window's save of the same enterprise, queued first, not yet committed.
+    other = session.office.submit(session.records.save_job("enterprise", {"name": "安徽另一窗口科技有限公司",
+                                                                          "credit_code": GOOD_CODE}, final=False))
+    click(qtbot, child(editor, QPushButton, "saveDraft"))  # its check finds no such enterprise yet
+    gate.set()
+    blocker.result(10)
+    other.result(10)
+    qtbot.waitUntil(lambda: editor.findChild(QMessageBox, "errorBox") is not None, timeout=10000)
+    box = editor.findChild(QMessageBox, "errorBox")
+    assert "统一社会信用代码" in box.text() and "credit_code" not in box.text()
+    assert editor.record_id is None and editor.dirty  # nothing lost: still typed, still kept
+    assert session.records.count(form="enterprise") == 1
+    box.close()
+
+
 def test_fields_above_the_one_edited_never_move(qtbot, session):
     """Messages come and go, a field becomes required, the problem list appears: every
     field above the one being typed in stays where it is, and the form does not scroll."""

@@ -355,7 +355,10 @@ class RecordEditor(QWidget):
                 self._show_problems()
                 self._fill_summary(self.problems)
                 return False
-            job = records.save_job(checked, final=final, record_id=self.record_id)
+            # Checked again in the writer's transaction: a save of the same enterprise that
+            # lands in between is found there, and this one refused with its reason.
+            job = records.save_job(self.form.id, self.data(), final=final, form_version=self.form.version,
+                                   record_id=self.record_id)
         self._submit(job, problems)
         return True
 
