@@ -77,8 +77,8 @@ class RecordService:
 
     # -- writing ------------------------------------------------------------------
     # The saving itself is a job for the office's writer (``office.write`` waits for it;
-    # the GUI submits the ``*_job`` forms). ``add``, ``add_many`` and ``edit`` check inside
-    # that job, through the writer's connection: the duplicate checks and the insert are one
+    # the GUI submits the ``*_job`` forms). Every save (``add_many``, ``save_job``: ``add``,
+    # ``edit``, the editor) checks inside that job, through the writer's connection: the duplicate checks and the insert are one
     # transaction, so two saves of the same enterprise at once (two commands, a command and
     # the app) cannot both pass, and the lookups read pages the writer keeps cached. A
     # reader loses its whole page cache whenever another connection commits, so a check
@@ -90,14 +90,17 @@ class RecordService:
 
     def add_many(self, form_id: str, items: Iterable[Any], *, final: bool = False) -> list[SavedVersion]:
         """Create several records in one transaction: all are saved, or none."""
-        items = list(items)
+        return self.office.write(self._new_job(form_id, list(items), None, final=final))
 
+    def _new_job(self, form_id: str, items: list[Any], form_version: int | None, *,
+                 final: bool) -> Callable[[Any], list[SavedVersion]]:
         def job(db: Any) -> list[SavedVersion]:
             checker = self.checker.bind(db)
-            checked = [self._check(form_id, data, None, record_id=None, final=final, checker=checker) for data in items]
+            checked = [self._check(form_id, data, form_version, record_id=None, final=final, checker=checker)
+                       for data in items]
             return self._write_new(db, self.prepare_new(checked, final=final))
 
-        return self.office.write(job)
+        return job
 
     def edit(self, record_id: str, data: Any, *, final: bool = False) -> SavedVersion:
         """Append a new version of ``record_id``; its status goes back to draft unless final."""
@@ -110,16 +113,16 @@ class RecordService:
         form and version). Raises ``RecordInvalid`` when something blocks the save, as a
         duplicate saved since the editor last checked."""
 
+        if record_id is None:
+            new = self._new_job(form_id, [data], form_version, final=final)
+            return lambda db: new(db)[0]
+
         def job(db: Any) -> SavedVersion:
-            checker = self.checker.bind(db)
-            if record_id is None:
-                checked = self._check(form_id, data, form_version, record_id=None, final=final, checker=checker)
-                return self._write_new(db, self.prepare_new([checked], final=final))[0]
             current = _row(db, "SELECT form_id, form_version FROM records WHERE record_id = ?", [record_id])
             if current is None:
                 raise RecordNotFound(record_id)
             checked = self._check(current["form_id"], data, current["form_version"], record_id=record_id, final=final,
-                                  checker=checker)
+                                  checker=self.checker.bind(db))
             return self._append_version(db, record_id, checked, "final" if final else "draft", "edit")
 
         return job
