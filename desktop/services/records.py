@@ -78,12 +78,12 @@ class RecordService:
     # -- writing ------------------------------------------------------------------
     # The saving itself is a job for the office's writer (``office.write`` waits for it;
     # the GUI submits the ``*_job`` forms). Every save (``add_many``, ``save_job``: ``add``,
-    # ``edit``, the editor) checks inside that job, through the writer's connection: the duplicate checks and the insert are one
-    # transaction, so two saves of the same enterprise at once (two commands, a command and
-    # the app) cannot both pass, and the lookups read pages the writer keeps cached. A
-    # reader loses its whole page cache whenever another connection commits, so a check
-    # made on one after each save read every page again (at 100,000 records, about half of
-    # a save's time).
+    # ``edit``, the editor) checks inside that job, through the writer's connection: the
+    # duplicate checks and the insert are one transaction, so two saves of the same
+    # enterprise at once (two commands, a command and the app) cannot both pass, and the
+    # lookups read pages the writer keeps cached. A reader loses its whole page cache
+    # whenever another connection commits, so a check made on one after each save read
+    # every page again (at 100,000 records, about half of a save's time).
     def add(self, form_id: str, data: Any, *, final: bool = False) -> SavedVersion:
         """Create a record with its first version (draft, or final when asked)."""
         return self.add_many(form_id, [data], final=final)[0]

@@ -376,8 +376,8 @@ def _m10_export_order(db: sqlite_utils.Database) -> None:
     # The audit export writes each form's records in the order they were created: with this
     # index it streams them, where a sort held every record's data in memory at once.
     db.execute("CREATE INDEX records_form_created ON records (form_id, created_at, record_id)")
-    # Every check of a name searches name_search, right after the last save emptied the
-    # reader's page cache: each segment of the index costs a few page reads (and
+    # Every check of a name searches name_search (the editor's on a reader whose page cache
+    # the last save emptied): each segment of the index costs a few page reads (and
     # decryptions) per trigram. FTS5 merges segments once four share a level; merged at
     # two, with the index merged whole once here (a fraction of a second at 100,000
     # names), a check of a new enterprise in an office of 100,000 read 51 pages instead
